@@ -1,0 +1,33 @@
+# The two commands of the README: `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+ENV := set -a; [ -f .data/env ] && . .data/env; set +a;
+
+.PHONY: run test setup migrate demo lint bench stop-db
+
+setup:
+	@scripts/devenv.sh setup
+
+migrate: setup
+	@$(ENV) $(PY) manage.py migrate --no-input -v 0
+	@$(ENV) $(PY) manage.py collectstatic --no-input -v 0
+
+run: migrate
+	@$(ENV) $(PY) manage.py load_demo --once
+	@$(ENV) $(PY) manage.py demo_logins
+	@echo "landreg is serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	@$(ENV) exec $(VENV)/bin/gunicorn landreg.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --timeout 120 --access-logfile -
+
+test: setup
+	@$(ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: setup
+	@$(VENV)/bin/ruff check .
+
+bench: migrate
+	@$(ENV) $(PY) bench/plot_insert.py
+
+stop-db:
+	@scripts/devenv.sh stop-db

@@ -1,0 +1,16 @@
+"""Top-level URLs: the admin, the API, and the web pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "landreg"
+admin.site.site_title = "landreg"
+admin.site.index_title = "Land allocation and townships"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
+]

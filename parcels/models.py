@@ -1,0 +1,72 @@
+"""Administrative areas (provinces, districts, by OCHA p-code) and the state land bank."""
+
+from django.contrib.gis.db import models
+from django.db.models import Q
+
+
+class AdminArea(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", "Province"
+        DISTRICT = "district", "District"
+
+    level = models.CharField(max_length=10, choices=Level.choices)
+    # OCHA COD-AB p-code: AF06 for a province, AF0617 for a district (post-2018 AGCHO numbering).
+    pcode = models.CharField("p-code", max_length=10, unique=True)
+    # ISO 3166-2 code for provinces (AF-NAN); empty for districts.
+    iso_code = models.CharField("ISO 3166-2", max_length=10, blank=True)
+    name_en = models.CharField("name (English)", max_length=100)
+    name_prs = models.CharField("name (Dari)", max_length=100, blank=True)
+    name_ps = models.CharField("name (Pashto)", max_length=100, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    geom = models.MultiPolygonField(srid=4326, null=True, blank=True)
+
+    class Meta:
+        ordering = ["pcode"]
+        constraints = [
+            models.CheckConstraint(
+                name="district_has_province_parent",
+                condition=Q(level="province", parent__isnull=True) | Q(level="district", parent__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="admin_area_pcode_format",
+                condition=Q(pcode__regex=r"^AF[0-9]{2}$", level="province")
+                | Q(pcode__regex=r"^AF[0-9]{4}$", level="district"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name_en} ({self.pcode})"
+
+    @property
+    def province(self) -> "AdminArea":
+        return self if self.level == self.Level.PROVINCE else self.parent
+
+
+class LandParcel(models.Model):
+    """A parcel of state land designated (or being designated) for a township."""
+
+    class LegalStatus(models.TextChoices):
+        IDENTIFIED = "identified", "Identified"
+        VERIFIED = "verified", "Verified by the land authority"
+        DESIGNATED = "designated", "Designated for a township"
+        DISPUTED = "disputed", "Disputed"
+
+    # The land authority's reference for the parcel (ARAZI / MUDL file number).
+    reference = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    province = models.ForeignKey(
+        AdminArea, on_delete=models.PROTECT, related_name="land_parcels", limit_choices_to={"level": "province"}
+    )
+    district = models.ForeignKey(
+        AdminArea, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"level": "district"},
+    )
+    legal_status = models.CharField(max_length=12, choices=LegalStatus.choices, default=LegalStatus.IDENTIFIED)
+    geom = models.MultiPolygonField(srid=4326)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["reference"]
+
+    def __str__(self):
+        return self.name or self.reference

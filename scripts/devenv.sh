@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Sets up everything landreg needs on a Debian machine, idempotently:
+# system packages, the virtualenv, front-end assets, and a private PostGIS cluster.
+# Usage: scripts/devenv.sh setup | start-db | stop-db | env
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA="$ROOT/.data"
+VENV="$ROOT/.venv"
+PYTHON="${PYTHON:-python3}"
+APT_PACKAGES="postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev libpq-dev python3-venv nodejs npm"
+PG_BIN=/usr/lib/postgresql/15/bin
+
+say() { printf '\033[1m[landreg]\033[0m %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_system_packages() {
+  local wanted="$APT_PACKAGES ${EXTRA_APT_PACKAGES:-}" missing=()
+  # Any working npm will do; Debian's is only needed when there is none.
+  command -v npm >/dev/null && wanted="${wanted/nodejs npm/}"
+  for p in $wanted; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing system packages: ${missing[*]}"
+    as_root apt-get update -q
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q "${missing[@]}"
+  fi
+}
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "creating the virtualenv in .venv"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.landreg-installed"
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+    say "installing the project and its dependencies into .venv"
+    "$VENV/bin/pip" install -q -U pip
+    "$VENV/bin/pip" install -q -e "$ROOT[dev]"
+    touch "$stamp"
+  fi
+}
+
+ensure_assets() {
+  local stamp="$ROOT/node_modules/.landreg-installed"
+  if [ ! -f "$stamp" ] || [ "$ROOT/package.json" -nt "$stamp" ]; then
+    say "installing pinned front-end packages from the npm registry"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+  # Copy only the built files we serve; nothing is loaded from a CDN.
+  local vendor="$ROOT/webmap/static/vendor"
+  mkdir -p "$vendor/ol"
+  cp "$ROOT/node_modules/ol/dist/ol.js" "$vendor/ol/ol.js"
+  cp "$ROOT/node_modules/ol/ol.css" "$vendor/ol/ol.css"
+}
+
+# Where the cluster lives: .data/pg when the postgres user can enter the checkout,
+# otherwise a folder of its own under /var/lib/postgresql, keyed by the checkout path
+# (CI clones under /root, which postgres cannot enter). Unix socket paths are limited
+# to about 100 bytes, so a very deep checkout uses that folder too.
+cluster_dir() {
+  if [ -n "${LANDREG_PGDATA:-}" ]; then echo "$LANDREG_PGDATA"; return; fi
+  mkdir -p "$DATA"
+  if [ ${#DATA} -lt 80 ] && { [ "$(id -u)" != 0 ] || runuser -u postgres -- test -x "$DATA"; }; then
+    echo "$DATA/pg"
+  else
+    echo "/var/lib/postgresql/landreg-$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
+  fi
+}
+
+pg_run() {  # run a PostgreSQL binary as the cluster owner
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+ensure_cluster() {
+  local dir; dir=$(cluster_dir)
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    say "initialising a private PostgreSQL cluster in $dir"
+    if [ "$(id -u)" = 0 ]; then
+      mkdir -p "$dir"; chown postgres:postgres "$dir"; chmod 700 "$dir"
+    else
+      mkdir -p "$dir"; chmod 700 "$dir"
+    fi
+    pg_run "$PG_BIN/initdb" -D "$dir" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+      --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+    cat >> "$dir/postgresql.conf" <<CONF
+# landreg: unix socket only, in the cluster folder
+listen_addresses = ''
+unix_socket_directories = '$dir'
+fsync = ${LANDREG_PG_FSYNC:-on}
+CONF
+  fi
+  if ! pg_run "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    say "starting PostgreSQL (socket in $dir)"
+    pg_run "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w start >/dev/null
+  fi
+  echo "$dir"
+}
+
+psql_admin() {  # psql as the cluster superuser over the socket
+  local dir="$1"; shift
+  pg_run "$PG_BIN/psql" -h "$dir" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"
+}
+
+ensure_database() {
+  local dir="$1"
+  # PostGIS and pg_trgm in template1, so the test database Django creates has them too.
+  psql_admin "$dir" -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+  if [ "$(psql_admin "$dir" -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname='landreg'")" != 1 ]; then
+    say "creating the application role 'landreg'"
+    psql_admin "$dir" -d postgres -c "CREATE ROLE landreg LOGIN CREATEDB CREATEROLE"
+  fi
+  if [ "$(psql_admin "$dir" -d postgres -c "SELECT 1 FROM pg_database WHERE datname='landreg'")" != 1 ]; then
+    say "creating the database 'landreg'"
+    psql_admin "$dir" -d postgres -c "CREATE DATABASE landreg OWNER landreg"
+  fi
+}
+
+write_env() {
+  local dir="$1"
+  mkdir -p "$DATA"
+  [ -f "$DATA/secret_key" ] || { "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))' > "$DATA/secret_key"; chmod 600 "$DATA/secret_key"; }
+  [ -f "$DATA/id_hash_key" ] || { "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$DATA/id_hash_key"; chmod 600 "$DATA/id_hash_key"; }
+  cat > "$DATA/env" <<ENV
+# written by scripts/devenv.sh; source it to use manage.py by hand
+export DATABASE_URL="postgres://landreg@/landreg?host=$dir"
+export LANDREG_PGHOST="$dir"
+export SECRET_KEY="\${SECRET_KEY:-$(cat "$DATA/secret_key")}"
+export ID_HASH_KEY="\${ID_HASH_KEY:-$(cat "$DATA/id_hash_key")}"
+export MEDIA_ROOT="\${MEDIA_ROOT:-$DATA/media}"
+ENV
+}
+
+case "${1:-setup}" in
+  setup)
+    ensure_system_packages
+    ensure_venv
+    ensure_assets
+    if [ -z "${DATABASE_URL:-}" ]; then
+      dir=$(ensure_cluster)
+      ensure_database "$dir"
+      write_env "$dir"
+    else
+      say "using DATABASE_URL from the environment; no private cluster started"
+      : > "$DATA/env"
+    fi
+    ;;
+  start-db) dir=$(ensure_cluster); ensure_database "$dir"; write_env "$dir" ;;
+  stop-db) pg_run "$PG_BIN/pg_ctl" -D "$(cluster_dir)" stop ;;
+  *) echo "usage: $0 setup|start-db|stop-db" >&2; exit 2 ;;
+esac

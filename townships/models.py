@@ -1,0 +1,159 @@
+"""Townships, their blocks and plots, and the facilities that make them liveable.
+
+Every rule that protects these records is enforced by PostGIS (see sql/), because GIS specialists
+edit them from QGIS; the models only describe the data and ask the database for readable errors.
+"""
+
+from django.contrib.gis.db import models
+from django.db.models import Q
+
+from landreg.history import track_history
+
+
+class UtmZone(models.IntegerChoices):
+    UTM_41N = 32641, "WGS 84 / UTM 41N (west of 66°E)"
+    UTM_42N = 32642, "WGS 84 / UTM 42N (66°E to 72°E)"
+    UTM_43N = 32643, "WGS 84 / UTM 43N (east of 72°E)"
+
+
+@track_history
+class Township(models.Model):
+    class LegalBasis(models.TextChoices):
+        DECREE_104_2005 = "decree_104_2005", "Presidential Decree 104 (2005)"
+        DECREE_305_2018 = "decree_305_2018", "Presidential Decree 305 (2018)"
+        LATER_SCHEME = "later_scheme", "Later scheme"
+
+    class Status(models.TextChoices):
+        IDENTIFIED = "identified", "Identified"
+        SURVEYED = "surveyed", "Surveyed"
+        PLANNED = "planned", "Planned"
+        DEMARCATED = "demarcated", "Demarcated"
+        OPEN = "open", "Open for allocation"
+        CLOSED = "closed", "Closed"
+
+    # Short code used in references and file names, e.g. NGR-SM.
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=150)
+    name_prs = models.CharField("name (Dari)", max_length=150, blank=True)
+    name_ps = models.CharField("name (Pashto)", max_length=150, blank=True)
+    province = models.ForeignKey(
+        "parcels.AdminArea", on_delete=models.PROTECT, related_name="townships",
+        limit_choices_to={"level": "province"},
+    )
+    district = models.ForeignKey(
+        "parcels.AdminArea", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"level": "district"},
+    )
+    legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices)
+    land_parcels = models.ManyToManyField("parcels.LandParcel", blank=True, related_name="townships")
+    geom = models.MultiPolygonField(srid=4326)
+    # Derived by the database from the township's location; every area is measured in this zone.
+    utm_srid = models.IntegerField("UTM zone (EPSG)", choices=UtmZone.choices, null=True, blank=True, editable=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IDENTIFIED)
+    planned_services = models.TextField(blank=True, help_text="Water, schools, clinic, roads… as planned.")
+    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(name="township_utm_zone_in_afghanistan",
+                                   condition=Q(utm_srid__in=[32641, 32642, 32643]) | Q(utm_srid__isnull=True)),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+@track_history
+class Block(models.Model):
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="blocks")
+    code = models.CharField(max_length=20)
+    geom = models.PolygonField(srid=4326)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["township", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["township", "code"], name="block_code_unique_in_township"),
+        ]
+
+    def __str__(self):
+        return f"{self.township} / block {self.code}"
+
+
+@track_history
+class Plot(models.Model):
+    class Use(models.TextChoices):
+        RESIDENTIAL = "residential", "Residential"
+        COMMERCIAL = "commercial", "Commercial"
+        PUBLIC = "public", "Public"
+        GREEN = "green", "Green space"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        AVAILABLE = "available", "Available"
+        RESERVED = "reserved", "Reserved"
+        ALLOCATED = "allocated", "Allocated"
+        HANDED_OVER = "handed_over", "Handed over"
+        OCCUPIED = "occupied", "Occupied"
+        DISPUTED = "disputed", "Disputed"
+        USURPED = "usurped", "Usurped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="plots")
+    block = models.ForeignKey(Block, null=True, blank=True, on_delete=models.PROTECT, related_name="plots")
+    # The number painted on the ground and written in the deed; unique within the township.
+    number = models.CharField(max_length=20)
+    geom = models.PolygonField(srid=4326)
+    # Derived by the database from the geometry, in the township's UTM zone; never typed in.
+    area_m2 = models.DecimalField("area (m²)", max_digits=12, decimal_places=2, null=True, blank=True,
+                                  editable=False)
+    use = models.CharField(max_length=12, choices=Use.choices, default=Use.RESIDENTIAL)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["township", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["township", "number"], name="plot_number_unique_in_township",
+                                    violation_error_message="A plot with this number already exists in this township."),
+        ]
+        indexes = [models.Index(fields=["township", "status"], name="plot_township_status_idx")]
+
+    def __str__(self):
+        return f"{self.township} / plot {self.number}"
+
+    @property
+    def area_biswa(self):
+        """Area in biswa (1 biswa = 100 m², 20 biswa = 1 jerib)."""
+        return None if self.area_m2 is None else self.area_m2 / 100
+
+
+class Facility(models.Model):
+    class Kind(models.TextChoices):
+        WATER_POINT = "water_point", "Water point"
+        SCHOOL = "school", "School"
+        CLINIC = "clinic", "Clinic"
+        MOSQUE = "mosque", "Mosque"
+        MARKET = "market", "Market"
+        ROAD_ACCESS = "road_access", "Road access point"
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="facilities")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    name = models.CharField(max_length=150, blank=True)
+    geom = models.PointField(srid=4326, help_text="Where the facility is (its entrance for a building).")
+    footprint = models.PolygonField(srid=4326, null=True, blank=True, help_text="The building or site outline.")
+    functional = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["township", "kind", "name"]
+        verbose_name_plural = "facilities"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.name}".strip()
