@@ -8,6 +8,7 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 
 from landreg.history import track_history
+from townships import rules
 
 
 class UtmZone(models.IntegerChoices):
@@ -65,6 +66,9 @@ class Township(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        rules.check_township(self)
+
 
 @track_history
 class Block(models.Model):
@@ -82,6 +86,9 @@ class Block(models.Model):
 
     def __str__(self):
         return f"{self.township} / block {self.code}"
+
+    def clean(self):
+        rules.check_block(self)
 
 
 @track_history
@@ -127,6 +134,9 @@ class Plot(models.Model):
     def __str__(self):
         return f"{self.township} / plot {self.number}"
 
+    def clean(self):
+        rules.check_plot(self)
+
     @property
     def area_biswa(self):
         """Area in biswa (1 biswa = 100 m², 20 biswa = 1 jerib)."""
@@ -157,3 +167,8 @@ class Facility(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.name}".strip()
+
+    def clean(self):
+        problem = rules.geometry_problem(self.geom) or rules.geometry_problem(self.footprint)
+        if problem:
+            raise rules.errors_from_violations([("facility_geometry_valid", problem)])

@@ -1,0 +1,17 @@
+"""Print the demo logins."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from landreg.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def handle(self, *args, **options):
+        existing = set(get_user_model().objects.values_list("username", flat=True))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, what in DEMO_LOGINS:
+            if username in existing:
+                self.stdout.write(f"  {username:22} {what}")

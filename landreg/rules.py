@@ -1,0 +1,84 @@
+"""Turns the database's land rules into sentences a person can act on.
+
+The rules themselves live in PostGIS (each app's sql/ folder). Here they get a field to attach to and a
+translatable explanation; the database adds the specifics (which plot, how many m²).
+"""
+
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+from django.utils.translation import gettext_lazy as _
+
+# rule name -> (form field the error belongs to, what is wrong and what to do)
+RULES = {
+    "township_geometry_valid": ("geom", _("The township boundary is not a valid polygon. Redraw it without "
+                                          "crossing lines.")),
+    "block_geometry_valid": ("geom", _("The block outline is not a valid polygon. Redraw it without "
+                                       "crossing lines.")),
+    "plot_geometry_valid": ("geom", _("The plot outline is not a valid polygon. Redraw it without crossing "
+                                      "lines or repeated corners.")),
+    "facility_geometry_valid": ("geom", _("The facility's location or outline is not a valid geometry.")),
+    "block_inside_township": ("geom", _("The block must lie inside its township. Move or reshape it.")),
+    "plot_inside_township": ("geom", _("The plot must lie inside its township. Move or reshape it.")),
+    "plot_inside_block": ("geom", _("The plot must lie inside its block. Move or reshape it, or choose "
+                                    "another block.")),
+    "plot_block_in_same_township": ("block", _("The block belongs to another township. Choose a block of "
+                                               "this township.")),
+    "plots_do_not_overlap": ("geom", _("Plots of one township must not overlap (sharing an edge is fine). "
+                                       "Reshape the plot so it no longer covers its neighbour.")),
+    "plot_number_unique_in_township": ("number", _("A plot with this number already exists in this township.")),
+    "block_code_unique_in_township": ("code", _("A block with this code already exists in this township.")),
+    "one_active_allocation_per_plot": ("plot", _("This plot already has an active allocation; revoke it with "
+                                                 "a reason before allocating the plot again.")),
+    "one_active_allocation_per_household": ("household", _("This household already holds an active allocation; "
+                                                           "a household may hold only one plot nationwide.")),
+    "allocations_are_never_deleted": (None, _("Allocations are never deleted. Revoke the allocation with a "
+                                              "reason instead.")),
+    "ended_allocation_is_final": ("status", _("This allocation has ended and cannot be reopened; propose a "
+                                              "new allocation instead.")),
+    "allocation_parties_are_fixed": (None, _("An allocation cannot be moved to another plot or household; "
+                                             "revoke it and propose a new one.")),
+    "revoked_allocation_has_reason": ("revocation_reason", _("A revoked allocation needs a reason and an end "
+                                                             "date.")),
+    "approved_allocation_has_decision_reference": ("decision_reference", _("An approved allocation needs the "
+                                                                           "committee decision reference.")),
+}
+
+
+def rule_error(rule: str, detail: str = "") -> ValidationError:
+    """A ValidationError for a broken rule, attached to its field, with the database's specifics appended."""
+    field, sentence = RULES.get(rule, (None, _("The change breaks the rule “%(rule)s”.") % {"rule": rule}))
+    message = f"{sentence} ({detail})" if detail else str(sentence)
+    error = ValidationError(message, code=rule)
+    return ValidationError({field: [error]}) if field else error
+
+
+def errors_from_violations(violations) -> ValidationError | None:
+    """Collect (rule, detail) rows from a *_rule_violations() SQL function into one ValidationError."""
+    by_field: dict = {}
+    for rule, detail in violations:
+        error = rule_error(rule, detail)
+        for field, errors in (error.error_dict.items() if hasattr(error, "error_dict") else [(None, [error])]):
+            by_field.setdefault(field or "__all__", []).extend(errors)
+    return ValidationError(by_field) if by_field else None
+
+
+@contextmanager
+def database_rules_explained():
+    """Re-raise a database refusal that names one of our rules as a readable ValidationError.
+
+    Services check the rules first with full_clean(); this catches what only the database can see, such as
+    a concurrent transaction that took the plot a moment ago.
+    """
+    try:
+        yield
+    except DatabaseError as exc:
+        cause = exc.__cause__
+        diag = getattr(cause, "diag", None)
+        rule = getattr(diag, "constraint_name", None)
+        if rule not in RULES:
+            raise
+        primary = getattr(diag, "message_primary", "") or ""
+        detail = primary.split(": ", 1)[1] if primary.startswith(rule + ": ") else ""
+        raise rule_error(rule, detail) from exc
