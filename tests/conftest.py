@@ -1,0 +1,86 @@
+"""Shared fixtures: real PostGIS, a few provinces, a township laid out in UTM metres, named users."""
+
+import pytest
+from django.contrib.gis.geos import MultiPolygon, Polygon
+from pyproj import Transformer
+
+from households.services import household_register
+from landreg import roles
+from landreg.services import roles_sync, user_create
+from parcels.models import AdminArea
+from townships import services as township_services
+
+
+class UtmFrame:
+    """Draw in metres from an origin; get EPSG:4326 polygons, as a surveyor's layout would be stored."""
+
+    def __init__(self, lon: float, lat: float, srid: int):
+        self.to_wgs = Transformer.from_crs(srid, 4326, always_xy=True)
+        self.x0, self.y0 = Transformer.from_crs(4326, srid, always_xy=True).transform(lon, lat)
+
+    def rect(self, x: float, y: float, w: float, h: float) -> Polygon:
+        return self.ring([(x, y), (x + w, y), (x + w, y + h), (x, y + h)])
+
+    def ring(self, points) -> Polygon:
+        coords = [self.to_wgs.transform(self.x0 + px, self.y0 + py) for px, py in points]
+        return Polygon(coords + [coords[0]], srid=4326)
+
+
+@pytest.fixture
+def provinces(db):
+    nangarhar = AdminArea.objects.create(level="province", pcode="AF06", iso_code="AF-NAN", name_en="Nangarhar",
+                                         name_prs="ننگرهار")
+    herat = AdminArea.objects.create(level="province", pcode="AF32", iso_code="AF-HER", name_en="Herat",
+                                     name_prs="هرات")
+    return {"nangarhar": nangarhar, "herat": herat}
+
+
+@pytest.fixture
+def frame():
+    """Near Jalalabad, in UTM 42N."""
+    return UtmFrame(70.5, 34.4, 32642)
+
+
+@pytest.fixture
+def township(provinces, frame):
+    """A 500 m × 300 m township with block A (0..200 × 0..100 m) and block B (220..420 × 0..100 m)."""
+    t = township_services.township_create(
+        code="NAN-TEST", name="Test township", province=provinces["nangarhar"], legal_basis="decree_305_2018",
+        geom=MultiPolygon(frame.rect(0, 0, 500, 300)),
+    )
+    t.block_a = township_services.block_create(township=t, code="A", geom=frame.rect(0, 0, 200, 100))
+    t.block_b = township_services.block_create(township=t, code="B", geom=frame.rect(220, 0, 200, 100))
+    return t
+
+
+@pytest.fixture
+def users(provinces):
+    roles_sync()
+    return {
+        "officer_nangarhar": user_create(username="officer.n", password="x", roles=[roles.LAND_OFFICER],
+                                         provinces=[provinces["nangarhar"]]),
+        "officer_herat": user_create(username="officer.h", password="x", roles=[roles.LAND_OFFICER],
+                                     provinces=[provinces["herat"]]),
+        "committee": user_create(username="committee.n", password="x", roles=[roles.COMMITTEE_MEMBER],
+                                 provinces=[provinces["nangarhar"]]),
+        "partner": user_create(username="partner", password="x", roles=[roles.PARTNER], national=True),
+        "gis": user_create(username="gis", password="x", roles=[roles.GIS_SPECIALIST], national=True),
+        "admin": user_create(username="admin", password="x", roles=[roles.ADMINISTRATOR], national=True,
+                             is_superuser=True),
+    }
+
+
+@pytest.fixture
+def make_household(provinces):
+    counter = {"n": 0}
+
+    def make(province="nangarhar", **fields):
+        counter["n"] += 1
+        return household_register(
+            code=f"HH-{counter['n']:04d}", province=provinces[province], size=fields.pop("size", 6),
+            category=fields.pop("category", "documented_returnee"),
+            head=fields.pop("head", {"name": f"Head {counter['n']}", "father_name": "Father", "sex": "m"}),
+            **fields,
+        )
+
+    return make

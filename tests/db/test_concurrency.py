@@ -1,0 +1,117 @@
+"""Two clients racing for the same land: the database lets exactly one of them win."""
+
+import threading
+import time
+
+import psycopg2
+import pytest
+
+from tests.db.conftest import as_ewkt, connect, insert_township
+
+HOUSEHOLD_INSERT = (
+    "INSERT INTO households_household (code, province_id, size, category, country_returned_from, return_type, "
+    "crossing_point, female_headed, disability, elderly_head, unaccompanied_child, chronic_illness, "
+    "landless_declared, prior_beneficiary, status, is_demo, created_at, updated_at) "
+    "VALUES (%s, (SELECT id FROM parcels_adminarea WHERE pcode = 'AF99'), 5, 'idp', '', '', '', false, false, "
+    "false, false, false, true, false, 'eligible', false, now(), now()) RETURNING id")
+ALLOCATION_INSERT = (
+    "INSERT INTO allocations_allocation (household_id, plot_id, method, status, proposed_at, decision_reference, "
+    "revocation_reason, notes, is_demo, updated_at) VALUES (%s, %s, 'committee', 'proposed', now(), '', '', '', "
+    "false, now())")
+
+
+@pytest.fixture
+def committed(db, django_db_blocker):
+    """Base data committed for real, so that two other connections both see it; removed afterwards."""
+    with django_db_blocker.unblock():
+        conn = connect()
+    conn.autocommit = True
+    cursor = conn.cursor()
+    township, block = insert_township(cursor, code="RACE")
+    data = {"township": township, "block": block, "cursor": cursor}
+    yield data
+    cursor.execute("ALTER TABLE allocations_allocation DISABLE TRIGGER allocations_are_never_deleted")
+    cursor.execute("DELETE FROM allocations_allocation WHERE plot_id IN "
+                   "(SELECT id FROM townships_plot WHERE township_id = %s)", (township,))
+    cursor.execute("ALTER TABLE allocations_allocation ENABLE TRIGGER allocations_are_never_deleted")
+    cursor.execute("DELETE FROM households_household WHERE code LIKE 'RACE-%%'")
+    cursor.execute("DELETE FROM townships_plot WHERE township_id = %s", (township,))
+    cursor.execute("DELETE FROM townships_block WHERE township_id = %s", (township,))
+    cursor.execute("DELETE FROM townships_township WHERE id = %s", (township,))
+    conn.close()
+
+
+def race(first, second, observer):
+    """The first client writes and keeps its transaction open; the second writes the conflicting row.
+
+    The second must wait for the first (we watch it wait in pg_locks), then be refused once the first commits.
+    Returns (outcome of first, outcome of second): "committed" or the database error.
+    """
+    conn_a, conn_b = connect(), connect()
+    outcome = {}
+
+    def second_client():
+        try:
+            with conn_b.cursor() as cursor:
+                cursor.execute(*second)
+            conn_b.commit()
+            outcome["second"] = "committed"
+        except psycopg2.Error as exc:
+            conn_b.rollback()
+            outcome["second"] = exc
+
+    try:
+        with conn_a.cursor() as cursor:
+            cursor.execute(*first)
+        thread = threading.Thread(target=second_client)
+        thread.start()
+        for _ in range(500):  # until the second client is blocked behind the first (at most ~5 s)
+            observer.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted",
+                             (conn_b.get_backend_pid(),))
+            if observer.fetchone()[0] or not thread.is_alive():
+                break
+            time.sleep(0.01)
+        waited = thread.is_alive()
+        conn_a.commit()
+        thread.join(timeout=30)
+        return "committed", outcome["second"], waited
+    finally:
+        conn_a.close()
+        conn_b.close()
+
+
+def test_two_clients_drawing_overlapping_plots_at_once_cannot_both_succeed(committed):
+    cursor = committed["cursor"]
+    sql = ("INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, updated_at) "
+           "VALUES (%s, %s, %s, ST_GeomFromEWKT(%s), 'residential', 'available', now(), now())")
+    first, second, waited = race(
+        (sql, (committed["township"], committed["block"], "1", as_ewkt(cursor, 0, 0, 20, 25))),
+        (sql, (committed["township"], committed["block"], "2", as_ewkt(cursor, 10, 0, 30, 25))),
+        cursor,
+    )
+    assert waited, "the second client should wait for the first, not check against a stale snapshot"
+    assert first == "committed"
+    assert isinstance(second, psycopg2.errors.CheckViolation)
+    assert second.diag.constraint_name == "plots_do_not_overlap"
+    cursor.execute("SELECT count(*) FROM townships_plot WHERE township_id = %s", (committed["township"],))
+    assert cursor.fetchone()[0] == 1
+
+
+def test_two_officers_allocating_one_plot_at_once_cannot_both_succeed(committed):
+    cursor = committed["cursor"]
+    cursor.execute("INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, "
+                   "updated_at) VALUES (%s, %s, '1', ST_GeomFromEWKT(%s), 'residential', 'available', now(), now()) "
+                   "RETURNING id", (committed["township"], committed["block"], as_ewkt(cursor, 0, 0, 20, 25)))
+    plot = cursor.fetchone()[0]
+    households = []
+    for code in ("RACE-1", "RACE-2"):
+        cursor.execute(HOUSEHOLD_INSERT, (code,))
+        households.append(cursor.fetchone()[0])
+    first, second, waited = race((ALLOCATION_INSERT, (households[0], plot)),
+                                 (ALLOCATION_INSERT, (households[1], plot)), cursor)
+    assert waited
+    assert first == "committed"
+    assert isinstance(second, psycopg2.errors.UniqueViolation)
+    assert second.diag.constraint_name == "one_active_allocation_per_plot"
+    cursor.execute("SELECT count(*) FROM allocations_allocation WHERE plot_id = %s", (plot,))
+    assert cursor.fetchone()[0] == 1
