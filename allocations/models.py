@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from landreg.history import track_history
+from landreg.rules import rule_message
 
 
 @track_history
@@ -64,24 +65,23 @@ class Allocation(models.Model):
             models.UniqueConstraint(
                 fields=["plot"], condition=~Q(status__in=["rejected", "revoked", "transferred"]),
                 name="one_active_allocation_per_plot",
-                violation_error_message="This plot already has an active allocation; revoke it with a reason "
-                                        "before allocating the plot again.",
+                violation_error_message=rule_message("one_active_allocation_per_plot"),
             ),
             models.UniqueConstraint(
                 fields=["household"], condition=~Q(status__in=["rejected", "revoked", "transferred"]),
                 name="one_active_allocation_per_household",
-                violation_error_message="This household already holds an active allocation; a household may "
-                                        "hold only one plot nationwide.",
+                violation_error_message=rule_message("one_active_allocation_per_household"),
             ),
             models.CheckConstraint(
                 name="revoked_allocation_has_reason",
                 condition=~Q(status="revoked") | (~Q(revocation_reason="") & Q(end_date__isnull=False)),
-                violation_error_message="A revoked allocation needs a revocation reason and an end date.",
+                violation_error_message=rule_message("revoked_allocation_has_reason"),
             ),
             models.CheckConstraint(
                 name="approved_allocation_has_decision_reference",
-                condition=Q(status="proposed") | ~Q(decision_reference=""),
-                violation_error_message="An approved allocation needs the committee decision reference.",
+                condition=~Q(status__in=["approved", "assigned", "letter_issued", "handed_over", "occupied",
+                                         "titled"]) | ~Q(decision_reference=""),
+                violation_error_message=rule_message("approved_allocation_has_decision_reference"),
             ),
         ]
 

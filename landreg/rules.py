@@ -39,17 +39,22 @@ RULES = {
                                               "new allocation instead.")),
     "allocation_parties_are_fixed": (None, _("An allocation cannot be moved to another plot or household; "
                                              "revoke it and propose a new one.")),
-    "revoked_allocation_has_reason": ("revocation_reason", _("A revoked allocation needs a reason and an end "
-                                                             "date.")),
+    "revoked_allocation_has_reason": ("revocation_reason", _("A revoked allocation needs a revocation reason and "
+                                                             "an end date.")),
     "approved_allocation_has_decision_reference": ("decision_reference", _("An approved allocation needs the "
                                                                            "committee decision reference.")),
 }
 
 
+def rule_message(rule: str):
+    """The sentence for a rule (lazy, so it is translated when shown)."""
+    return RULES[rule][1]
+
+
 def rule_error(rule: str, detail: str = "") -> ValidationError:
     """A ValidationError for a broken rule, attached to its field, with the database's specifics appended."""
     field, sentence = RULES.get(rule, (None, _("The change breaks the rule “%(rule)s”.") % {"rule": rule}))
-    message = f"{sentence} ({detail})" if detail else str(sentence)
+    message = f"{sentence} Details: {detail}." if detail else str(sentence)
     error = ValidationError(message, code=rule)
     return ValidationError({field: [error]}) if field else error
 

@@ -52,7 +52,8 @@ ensure_assets() {
   # Copy only the built files we serve; nothing is loaded from a CDN.
   local vendor="$ROOT/webmap/static/vendor"
   mkdir -p "$vendor/ol"
-  cp "$ROOT/node_modules/ol/dist/ol.js" "$vendor/ol/ol.js"
+  # The source map is not shipped, so drop the line that points at it.
+  sed '/^\/\/# sourceMappingURL=/d' "$ROOT/node_modules/ol/dist/ol.js" > "$vendor/ol/ol.js"
   cp "$ROOT/node_modules/ol/ol.css" "$vendor/ol/ol.css"
 }
 
@@ -107,7 +108,7 @@ psql_admin() {  # psql as the cluster superuser over the socket
 ensure_database() {
   local dir="$1"
   # PostGIS and pg_trgm in template1, so the test database Django creates has them too.
-  psql_admin "$dir" -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+  psql_admin "$dir" -d template1 -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pg_trgm;"
   if [ "$(psql_admin "$dir" -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname='landreg'")" != 1 ]; then
     say "creating the application role 'landreg'"
     psql_admin "$dir" -d postgres -c "CREATE ROLE landreg LOGIN CREATEDB CREATEROLE"

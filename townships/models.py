@@ -8,6 +8,7 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 
 from landreg.history import track_history
+from landreg.rules import rule_message
 from townships import rules
 
 
@@ -81,7 +82,8 @@ class Block(models.Model):
     class Meta:
         ordering = ["township", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["township", "code"], name="block_code_unique_in_township"),
+            models.UniqueConstraint(fields=["township", "code"], name="block_code_unique_in_township",
+                                    violation_error_message=rule_message("block_code_unique_in_township")),
         ]
 
     def __str__(self):
@@ -127,7 +129,7 @@ class Plot(models.Model):
         ordering = ["township", "number"]
         constraints = [
             models.UniqueConstraint(fields=["township", "number"], name="plot_number_unique_in_township",
-                                    violation_error_message="A plot with this number already exists in this township."),
+                                    violation_error_message=rule_message("plot_number_unique_in_township")),
         ]
         indexes = [models.Index(fields=["township", "status"], name="plot_township_status_idx")]
 
