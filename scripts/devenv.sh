@@ -119,19 +119,21 @@ ensure_database() {
   fi
 }
 
-write_env() {
-  local dir="$1"
+write_env() {  # write_env [cluster dir]; without one, DATABASE_URL is left to the environment
+  local dir="${1:-}"
   mkdir -p "$DATA"
   [ -f "$DATA/secret_key" ] || { "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))' > "$DATA/secret_key"; chmod 600 "$DATA/secret_key"; }
   [ -f "$DATA/id_hash_key" ] || { "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$DATA/id_hash_key"; chmod 600 "$DATA/id_hash_key"; }
-  cat > "$DATA/env" <<ENV
-# written by scripts/devenv.sh; source it to use manage.py by hand
-export DATABASE_URL="postgres://landreg@/landreg?host=$dir"
-export LANDREG_PGHOST="$dir"
-export SECRET_KEY="\${SECRET_KEY:-$(cat "$DATA/secret_key")}"
-export ID_HASH_KEY="\${ID_HASH_KEY:-$(cat "$DATA/id_hash_key")}"
-export MEDIA_ROOT="\${MEDIA_ROOT:-$DATA/media}"
-ENV
+  {
+    echo "# written by scripts/devenv.sh; source it to use manage.py by hand"
+    if [ -n "$dir" ]; then
+      echo "export DATABASE_URL=\"postgres://landreg@/landreg?host=$dir\""
+      echo "export LANDREG_PGHOST=\"$dir\""
+    fi
+    echo "export SECRET_KEY=\"\${SECRET_KEY:-$(cat "$DATA/secret_key")}\""
+    echo "export ID_HASH_KEY=\"\${ID_HASH_KEY:-$(cat "$DATA/id_hash_key")}\""
+    echo "export MEDIA_ROOT=\"\${MEDIA_ROOT:-$DATA/media}\""
+  } > "$DATA/env"
 }
 
 case "${1:-setup}" in
@@ -139,13 +141,14 @@ case "${1:-setup}" in
     ensure_system_packages
     ensure_venv
     ensure_assets
-    if [ -z "${DATABASE_URL:-}" ]; then
+    # A DATABASE_URL we did not write ourselves means "use that PostgreSQL": no private cluster.
+    if [ -n "${DATABASE_URL:-}" ] && [ -z "${LANDREG_PGHOST:-}" ]; then
+      say "using DATABASE_URL from the environment; no private cluster started"
+      write_env
+    else
       dir=$(ensure_cluster)
       ensure_database "$dir"
       write_env "$dir"
-    else
-      say "using DATABASE_URL from the environment; no private cluster started"
-      : > "$DATA/env"
     fi
     ;;
   start-db) dir=$(ensure_cluster); ensure_database "$dir"; write_env "$dir" ;;
