@@ -1,10 +1,12 @@
 """REST API v1 views: thin wrappers over the domain selectors and services."""
 
+from django.http import Http404
 from rest_framework import serializers, viewsets
 
 from households.models import Household, Person
 from households.selectors import household_get, households_list
 from landreg.access_log import log_personal_data_access
+
 
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:

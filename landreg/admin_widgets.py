@@ -13,6 +13,7 @@ class LocalMapWidget(OSMWidget):
     default_zoom = 6
 
     class Media:
+        extend = False  # replace GeoDjango's CDN links instead of adding to them
         css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
         js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
 
