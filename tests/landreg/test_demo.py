@@ -1,0 +1,29 @@
+"""The seeded demo: two townships on state land, a few hundred plots each, ~500 households, allocations."""
+
+from django.core.management import call_command
+
+from allocations.models import Allocation
+from households.models import Household
+from townships.models import Facility, Plot, Township
+
+
+def test_the_demo_loads_once_and_is_clearly_marked(db, capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "block A1" in out and "households 50/250" in out  # progress is shown
+    townships = {t.code: t for t in Township.objects.all()}
+    assert set(townships) == {"NAN-SMD", "HER-SHD"}
+    assert townships["NAN-SMD"].province.pcode == "AF06" and townships["NAN-SMD"].utm_srid == 32642
+    assert townships["HER-SHD"].province.pcode == "AF32" and townships["HER-SHD"].utm_srid == 32641
+    assert all(t.is_demo and t.land_parcels.exists() for t in townships.values())
+    for township in townships.values():
+        assert 200 <= township.plots.count() <= 400
+        assert Facility.objects.filter(township=township).count() >= 5
+    assert set(Plot.objects.values_list("area_m2", flat=True)) == {1000, 1500}  # 10 and 15 biswa
+    assert Household.objects.count() == 500
+    assert not Household.objects.exclude(code__startswith="DEMO-").exists()
+    statuses = set(Allocation.objects.values_list("status", flat=True))
+    assert {"proposed", "approved", "handed_over", "occupied", "revoked"} <= statuses
+    call_command("load_demo", "--once")
+    assert "already loaded" in capsys.readouterr().out
+    assert Township.objects.count() == 2
