@@ -42,19 +42,22 @@ class Allocation(models.Model):
     plot = models.ForeignKey("townships.Plot", on_delete=models.PROTECT, related_name="allocations")
     method = models.CharField(max_length=10, choices=Method.choices, default=Method.COMMITTEE)
     status = models.CharField(max_length=14, choices=Status.choices, default=Status.PROPOSED)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     proposed_at = models.DateTimeField(auto_now_add=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     decision_reference = models.CharField("committee decision reference", max_length=60, blank=True)
     start_date = models.DateField(null=True, blank=True, help_text="When the right begins (handover).")
     end_date = models.DateField(null=True, blank=True, help_text="When the right ended (revocation, transfer).")
     revocation_reason = models.CharField(max_length=16, choices=RevocationReason.choices, blank=True)
     # The allocation this one continues, for a transfer by inheritance.
-    transferred_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="transferred_to")
+    transferred_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_to"
+    )
     notes = models.TextField(blank=True)
     is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
     updated_at = models.DateTimeField(auto_now=True)
@@ -63,12 +66,14 @@ class Allocation(models.Model):
         ordering = ["-proposed_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["plot"], condition=~Q(status__in=["rejected", "revoked", "transferred"]),
+                fields=["plot"],
+                condition=~Q(status__in=["rejected", "revoked", "transferred"]),
                 name="one_active_allocation_per_plot",
                 violation_error_message=rule_message("one_active_allocation_per_plot"),
             ),
             models.UniqueConstraint(
-                fields=["household"], condition=~Q(status__in=["rejected", "revoked", "transferred"]),
+                fields=["household"],
+                condition=~Q(status__in=["rejected", "revoked", "transferred"]),
                 name="one_active_allocation_per_household",
                 violation_error_message=rule_message("one_active_allocation_per_household"),
             ),
@@ -79,8 +84,8 @@ class Allocation(models.Model):
             ),
             models.CheckConstraint(
                 name="approved_allocation_has_decision_reference",
-                condition=~Q(status__in=["approved", "assigned", "letter_issued", "handed_over", "occupied",
-                                         "titled"]) | ~Q(decision_reference=""),
+                condition=~Q(status__in=["approved", "assigned", "letter_issued", "handed_over", "occupied", "titled"])
+                | ~Q(decision_reference=""),
                 violation_error_message=rule_message("approved_allocation_has_decision_reference"),
             ),
         ]

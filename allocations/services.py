@@ -9,8 +9,9 @@ from allocations.models import Allocation
 from landreg.rules import database_rules_explained
 
 
-def allocation_propose(*, household, plot, proposed_by, method: str = Allocation.Method.COMMITTEE,
-                       notes: str = "") -> Allocation:
+def allocation_propose(
+    *, household, plot, proposed_by, method: str = Allocation.Method.COMMITTEE, notes: str = ""
+) -> Allocation:
     allocation = Allocation(household=household, plot=plot, proposed_by=proposed_by, method=method, notes=notes)
     allocation.full_clean()
     with transaction.atomic(), database_rules_explained():
@@ -18,8 +19,9 @@ def allocation_propose(*, household, plot, proposed_by, method: str = Allocation
     return allocation
 
 
-def allocation_revoke(*, allocation: Allocation, reason: str, by, on: datetime.date | None = None,
-                      notes: str = "") -> Allocation:
+def allocation_revoke(
+    *, allocation: Allocation, reason: str, by, on: datetime.date | None = None, notes: str = ""
+) -> Allocation:
     """Revoke with a reason: the plot is free again, and the allocation stays in the record for ever."""
     allocation.status = Allocation.Status.REVOKED
     allocation.revocation_reason = reason

@@ -14,20 +14,36 @@ class PersonSerializer(serializers.ModelSerializer):
         # ID numbers are shown only as their last four digits.
         fields = ["id", "relationship", "name", "father_name", "sex", "date_of_birth", "tazkira_last4", "por_last4"]
 
+
 class HouseholdSerializer(serializers.ModelSerializer):
     province = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
 
     class Meta:
         model = Household
-        fields = ["id", "code", "province", "size", "category", "status", "return_date", "female_headed",
-                  "disability", "elderly_head", "unaccompanied_child", "chronic_illness", "landless_declared",
-                  "prior_beneficiary"]
+        fields = [
+            "id",
+            "code",
+            "province",
+            "size",
+            "category",
+            "status",
+            "return_date",
+            "female_headed",
+            "disability",
+            "elderly_head",
+            "unaccompanied_child",
+            "chronic_illness",
+            "landless_declared",
+            "prior_beneficiary",
+        ]
+
 
 class HouseholdDetailSerializer(HouseholdSerializer):
     members = PersonSerializer(many=True, read_only=True)
 
     class Meta(HouseholdSerializer.Meta):
         fields = HouseholdSerializer.Meta.fields + ["members"]
+
 
 class HouseholdViewSet(viewsets.ReadOnlyModelViewSet):
     """Households in the requesting user's scope. Every list and view is logged."""
@@ -49,6 +65,7 @@ class HouseholdViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         ids = [row["id"] for row in response.data.get("results", [])]
-        log_personal_data_access(user=request.user, action="list", what="households.Household", ids=ids,
-                                 where=request.path)
+        log_personal_data_access(
+            user=request.user, action="list", what="households.Household", ids=ids, where=request.path
+        )
         return response

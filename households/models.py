@@ -39,18 +39,31 @@ class Household(models.Model):
     # Pseudonymous code: the only identifier that leaves the system (exports, partner data, layers).
     code = models.CharField(max_length=30, unique=True)
     # The province the household is registered in: decides which officers may see it.
-    province = models.ForeignKey("parcels.AdminArea", on_delete=models.PROTECT, related_name="households",
-                                 limit_choices_to={"level": "province"})
+    province = models.ForeignKey(
+        "parcels.AdminArea", on_delete=models.PROTECT, related_name="households", limit_choices_to={"level": "province"}
+    )
     size = models.PositiveSmallIntegerField(help_text="Number of people in the household.")
     category = models.CharField(max_length=24, choices=Category.choices)
     country_returned_from = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 code: IR, PK…")
     return_date = models.DateField(null=True, blank=True)
     return_type = models.CharField(max_length=12, choices=ReturnType.choices, blank=True)
     crossing_point = models.CharField(max_length=12, choices=CrossingPoint.choices, blank=True)
-    origin_district = models.ForeignKey("parcels.AdminArea", null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+", limit_choices_to={"level": "district"})
-    current_district = models.ForeignKey("parcels.AdminArea", null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="+", limit_choices_to={"level": "district"})
+    origin_district = models.ForeignKey(
+        "parcels.AdminArea",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "district"},
+    )
+    current_district = models.ForeignKey(
+        "parcels.AdminArea",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "district"},
+    )
     # Vulnerability flags set the priority in eligibility.
     female_headed = models.BooleanField(default=False)
     disability = models.BooleanField("person with disability", default=False)
@@ -61,8 +74,9 @@ class Household(models.Model):
     prior_beneficiary = models.BooleanField("benefited under an earlier scheme", default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.REGISTERED)
     is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -104,8 +118,9 @@ class Person(models.Model):
         ordering = ["household", "relationship", "name"]
         verbose_name_plural = "people"
         constraints = [
-            models.UniqueConstraint(fields=["household"], condition=Q(relationship="head"),
-                                    name="one_head_per_household"),
+            models.UniqueConstraint(
+                fields=["household"], condition=Q(relationship="head"), name="one_head_per_household"
+            ),
         ]
         indexes = [
             # Duplicate search by head name + father's name (trigram similarity).

@@ -12,14 +12,16 @@ def person_set_id_numbers(person: Person, *, tazkira: str = "", por: str = "") -
 
 
 @transaction.atomic
-def household_register(*, code: str, province, size: int, category: str, head: dict,
-                       members: list[dict] = (), registered_by=None, **fields) -> Household:
+def household_register(
+    *, code: str, province, size: int, category: str, head: dict, members: list[dict] = (), registered_by=None, **fields
+) -> Household:
     """Register a household with its head and members.
 
     head and each member are dicts of Person fields, plus optional 'tazkira' and 'por' numbers.
     """
-    household = Household(code=code, province=province, size=size, category=category,
-                          registered_by=registered_by, **fields)
+    household = Household(
+        code=code, province=province, size=size, category=category, registered_by=registered_by, **fields
+    )
     household.full_clean()
     household.save()
     people = []

@@ -29,11 +29,47 @@ PLOT_DEPTH_M = 40
 # Plot widths along a block row: six of 10 biswa (1,000 m²), two of 15 biswa (1,500 m²).
 PLOT_WIDTHS_M = [25, 25, 25, 25, 25, 25, 37.5, 37.5]
 
-MALE = ["Abdul Rahman", "Ahmad Shah", "Mohammad Nabi", "Gul Agha", "Noor Mohammad", "Abdullah", "Zabihullah",
-        "Hamidullah", "Sayed Karim", "Faizullah", "Rahmatullah", "Khan Mohammad", "Shir Agha", "Najibullah",
-        "Mirwais", "Habibullah", "Assadullah", "Jan Agha", "Qudratullah", "Wali Mohammad", "Ghulam Sakhi"]
-FEMALE = ["Bibi Gul", "Zarghona", "Fatima", "Nazifa", "Shukria", "Mariam", "Zainab", "Gulalai", "Parwana",
-          "Sima", "Malalai", "Hadia", "Freshta", "Nilofar", "Shabnam", "Rahima"]
+MALE = [
+    "Abdul Rahman",
+    "Ahmad Shah",
+    "Mohammad Nabi",
+    "Gul Agha",
+    "Noor Mohammad",
+    "Abdullah",
+    "Zabihullah",
+    "Hamidullah",
+    "Sayed Karim",
+    "Faizullah",
+    "Rahmatullah",
+    "Khan Mohammad",
+    "Shir Agha",
+    "Najibullah",
+    "Mirwais",
+    "Habibullah",
+    "Assadullah",
+    "Jan Agha",
+    "Qudratullah",
+    "Wali Mohammad",
+    "Ghulam Sakhi",
+]
+FEMALE = [
+    "Bibi Gul",
+    "Zarghona",
+    "Fatima",
+    "Nazifa",
+    "Shukria",
+    "Mariam",
+    "Zainab",
+    "Gulalai",
+    "Parwana",
+    "Sima",
+    "Malalai",
+    "Hadia",
+    "Freshta",
+    "Nilofar",
+    "Shabnam",
+    "Rahima",
+]
 
 
 @dataclass(frozen=True)
@@ -110,19 +146,34 @@ def _layout(plan: TownshipPlan, progress: Callable[[str], None]) -> Township:
     grid = _Grid(plan)
     province = AdminArea.objects.get(pcode=plan.province_pcode)
     margin = 25
-    boundary = grid.polygon([(-margin, -margin), (grid.width + margin, -margin),
-                             (grid.width + margin, grid.height + margin), (-margin, grid.height + margin)])
-    parcel_ring = grid.polygon([(-60, -60), (grid.width + 60, -60), (grid.width + 60, grid.height + 60),
-                                (-60, grid.height + 60)])
+    boundary = grid.polygon(
+        [
+            (-margin, -margin),
+            (grid.width + margin, -margin),
+            (grid.width + margin, grid.height + margin),
+            (-margin, grid.height + margin),
+        ]
+    )
+    parcel_ring = grid.polygon(
+        [(-60, -60), (grid.width + 60, -60), (grid.width + 60, grid.height + 60), (-60, grid.height + 60)]
+    )
     parcel = LandParcel.objects.create(
-        reference=f"DEMO-ARAZI-{plan.code}", name=f"State land for {plan.name}", province=province,
-        legal_status=LandParcel.LegalStatus.DESIGNATED, geom=MultiPolygon(parcel_ring, srid=4326),
+        reference=f"DEMO-ARAZI-{plan.code}",
+        name=f"State land for {plan.name}",
+        province=province,
+        legal_status=LandParcel.LegalStatus.DESIGNATED,
+        geom=MultiPolygon(parcel_ring, srid=4326),
         notes="Demonstration parcel: synthetic, not a real land record.",
     )
     township = Township.objects.create(
-        code=plan.code, name=plan.name, name_prs=plan.name_prs, province=province,
-        legal_basis=Township.LegalBasis.DECREE_305_2018, geom=MultiPolygon(boundary, srid=4326),
-        status=Township.Status.OPEN, planned_services="Water network, primary school, clinic, mosque, market.",
+        code=plan.code,
+        name=plan.name,
+        name_prs=plan.name_prs,
+        province=province,
+        legal_basis=Township.LegalBasis.DECREE_305_2018,
+        geom=MultiPolygon(boundary, srid=4326),
+        status=Township.Status.OPEN,
+        planned_services="Water network, primary school, clinic, mosque, market.",
         is_demo=True,
     )
     township.land_parcels.add(parcel)
@@ -140,8 +191,16 @@ def _layout(plan: TownshipPlan, progress: Callable[[str], None]) -> Township:
                     use = Plot.Use.PUBLIC  # school and clinic site
                 elif (bx, by) == (plan.blocks_x - 1, 0) and number % 16 in (7, 8):
                     use = Plot.Use.COMMERCIAL
-                plots.append(Plot(township=township, block=block, number=str(number), geom=grid.polygon(ring),
-                                  use=use, status=Plot.Status.AVAILABLE))
+                plots.append(
+                    Plot(
+                        township=township,
+                        block=block,
+                        number=str(number),
+                        geom=grid.polygon(ring),
+                        use=use,
+                        status=Plot.Status.AVAILABLE,
+                    )
+                )
             Plot.objects.bulk_create(plots)  # triggers check every rule and measure the area
             plots = []
             progress(f"{plan.name}: block {code} ({by * plan.blocks_x + bx + 1}/{n_blocks}), {number} plots")
@@ -162,46 +221,80 @@ def _layout(plan: TownshipPlan, progress: Callable[[str], None]) -> Township:
 def _households(plan: TownshipPlan, rng: random.Random, officer, progress) -> list[Household]:
     province = AdminArea.objects.get(pcode=plan.province_pcode)
     prefix = plan.code.split("-")[0]
-    categories = [Category.DOCUMENTED_RETURNEE] * 3 + [Category.UNDOCUMENTED_RETURNEE] * 3 + \
-        [Category.DEPORTEE] * 2 + [Category.IDP] * 2 + [Category.HOST_COMMUNITY]
+    categories = (
+        [Category.DOCUMENTED_RETURNEE] * 3
+        + [Category.UNDOCUMENTED_RETURNEE] * 3
+        + [Category.DEPORTEE] * 2
+        + [Category.IDP] * 2
+        + [Category.HOST_COMMUNITY]
+    )
     households, people = [], []
     for i in range(1, plan.households + 1):
         female_headed = rng.random() < 0.12
         category = rng.choice(categories)
         from_iran = plan.province_pcode == "AF32" or rng.random() < 0.2
         returned = datetime.date(2023, 9, 1) + datetime.timedelta(days=rng.randrange(0, 900))
-        status = rng.choices([Household.Status.REGISTERED, Household.Status.VERIFIED, Household.Status.ELIGIBLE],
-                             [1, 2, 7])[0]
+        status = rng.choices(
+            [Household.Status.REGISTERED, Household.Status.VERIFIED, Household.Status.ELIGIBLE], [1, 2, 7]
+        )[0]
         household = Household(
-            code=f"DEMO-{prefix}-{i:04d}", province=province, size=rng.randint(2, 14), category=category,
-            country_returned_from="" if category in (Category.IDP, Category.HOST_COMMUNITY)
+            code=f"DEMO-{prefix}-{i:04d}",
+            province=province,
+            size=rng.randint(2, 14),
+            category=category,
+            country_returned_from=""
+            if category in (Category.IDP, Category.HOST_COMMUNITY)
             else ("IR" if from_iran else "PK"),
             return_date=None if category == Category.HOST_COMMUNITY else returned,
-            return_type=Household.ReturnType.DEPORTED if category == Category.DEPORTEE
-            else Household.ReturnType.SPONTANEOUS if category != Category.IDP else "",
-            crossing_point="" if category in (Category.IDP, Category.HOST_COMMUNITY)
+            return_type=Household.ReturnType.DEPORTED
+            if category == Category.DEPORTEE
+            else Household.ReturnType.SPONTANEOUS
+            if category != Category.IDP
+            else "",
+            crossing_point=""
+            if category in (Category.IDP, Category.HOST_COMMUNITY)
             else (Household.CrossingPoint.ISLAM_QALA if from_iran else Household.CrossingPoint.TORKHAM),
-            female_headed=female_headed, disability=rng.random() < 0.08, elderly_head=rng.random() < 0.1,
-            chronic_illness=rng.random() < 0.07, landless_declared=rng.random() < 0.9,
-            prior_beneficiary=rng.random() < 0.03, status=status, is_demo=True, registered_by=officer,
+            female_headed=female_headed,
+            disability=rng.random() < 0.08,
+            elderly_head=rng.random() < 0.1,
+            chronic_illness=rng.random() < 0.07,
+            landless_declared=rng.random() < 0.9,
+            prior_beneficiary=rng.random() < 0.03,
+            status=status,
+            is_demo=True,
+            registered_by=officer,
         )
         households.append(household)
     Household.objects.bulk_create(households)
     for n, household in enumerate(households, 1):
         head_female = household.female_headed
         birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 40))
-        head = Person(household=household, relationship=Person.Relationship.HEAD,
-                      name=rng.choice(FEMALE if head_female else MALE), father_name=rng.choice(MALE),
-                      sex="f" if head_female else "m", date_of_birth=birth)
-        person_set_id_numbers(head, tazkira=f"1400-{rng.randint(1000, 9999)}-{rng.randint(10000, 99999)}",
-                              por=f"PoR{rng.randint(1000000, 9999999)}" if household.country_returned_from == "PK"
-                              else "")
+        head = Person(
+            household=household,
+            relationship=Person.Relationship.HEAD,
+            name=rng.choice(FEMALE if head_female else MALE),
+            father_name=rng.choice(MALE),
+            sex="f" if head_female else "m",
+            date_of_birth=birth,
+        )
+        person_set_id_numbers(
+            head,
+            tazkira=f"1400-{rng.randint(1000, 9999)}-{rng.randint(10000, 99999)}",
+            por=f"PoR{rng.randint(1000000, 9999999)}" if household.country_returned_from == "PK" else "",
+        )
         people.append(head)
         for _ in range(min(household.size - 1, 5)):  # the rest of the family, up to five listed by name
             sex = rng.choice("fm")
-            people.append(Person(household=household, relationship=rng.choice(["spouse", "child", "child", "parent"]),
-                                 name=rng.choice(FEMALE if sex == "f" else MALE), father_name=head.name, sex=sex,
-                                 date_of_birth=birth + datetime.timedelta(days=rng.randrange(3000, 12000))))
+            people.append(
+                Person(
+                    household=household,
+                    relationship=rng.choice(["spouse", "child", "child", "parent"]),
+                    name=rng.choice(FEMALE if sex == "f" else MALE),
+                    father_name=head.name,
+                    sex=sex,
+                    date_of_birth=birth + datetime.timedelta(days=rng.randrange(3000, 12000)),
+                )
+            )
         if n % 50 == 0:
             progress(f"{plan.name}: households {n}/{plan.households}")
     Person.objects.bulk_create(people)
@@ -210,12 +303,26 @@ def _households(plan: TownshipPlan, rng: random.Random, officer, progress) -> li
 
 # How the first eligible households of each township stand in the workflow: (status, count).
 ALLOCATION_MIX = [
-    ("proposed", 12), ("approved", 10), ("assigned", 8), ("letter_issued", 12), ("handed_over", 15),
-    ("occupied", 25), ("titled", 4), ("suspended", 2), ("appealed", 2), ("revoked", 8),
+    ("proposed", 12),
+    ("approved", 10),
+    ("assigned", 8),
+    ("letter_issued", 12),
+    ("handed_over", 15),
+    ("occupied", 25),
+    ("titled", 4),
+    ("suspended", 2),
+    ("appealed", 2),
+    ("revoked", 8),
 ]
 PLOT_STATUS_FOR = {
-    "proposed": "reserved", "approved": "allocated", "assigned": "allocated", "letter_issued": "allocated",
-    "handed_over": "handed_over", "occupied": "occupied", "titled": "occupied", "suspended": "disputed",
+    "proposed": "reserved",
+    "approved": "allocated",
+    "assigned": "allocated",
+    "letter_issued": "allocated",
+    "handed_over": "handed_over",
+    "occupied": "occupied",
+    "titled": "occupied",
+    "suspended": "disputed",
     "appealed": "reserved",
 }
 
@@ -235,11 +342,17 @@ def _allocations(township: Township, households, rng: random.Random, officer, co
             proposed = datetime.date(2025, 3, 1) + datetime.timedelta(days=rng.randrange(0, 500))
             ref = "" if status == "proposed" else f"DEMO-{township.code}-CMT-{count:03d}"
             allocation = Allocation(
-                household=household, plot=plot, status=status, proposed_by=officer,
-                approved_by=None if status == "proposed" else committee, decision_reference=ref,
-                start_date=proposed + datetime.timedelta(days=60) if status in PLOT_STATUS_FOR
-                and status not in ("proposed", "approved") else None,
-                is_demo=True, notes="Demonstration allocation.",
+                household=household,
+                plot=plot,
+                status=status,
+                proposed_by=officer,
+                approved_by=None if status == "proposed" else committee,
+                decision_reference=ref,
+                start_date=proposed + datetime.timedelta(days=60)
+                if status in PLOT_STATUS_FOR and status not in ("proposed", "approved")
+                else None,
+                is_demo=True,
+                notes="Demonstration allocation.",
             )
             if status == "revoked":
                 allocation.revocation_reason = rng.choice(["non_occupancy", "voluntary_return", "error"])
@@ -270,9 +383,15 @@ def _users(progress):
     ]
     users = {}
     for username, role_list, provinces, national, superuser, description in specs:
-        users[username] = user_create(username=username, password=DEMO_PASSWORD, roles=role_list,
-                                      provinces=provinces, national=national, is_superuser=superuser,
-                                      first_name=description)
+        users[username] = user_create(
+            username=username,
+            password=DEMO_PASSWORD,
+            roles=role_list,
+            provinces=provinces,
+            national=national,
+            is_superuser=superuser,
+            first_name=description,
+        )
     progress(f"{len(users)} demo users")
     return users
 
@@ -281,7 +400,8 @@ def _users(progress):
 def demo_load(progress: Callable[[str], None] = print) -> dict:
     """Build the whole demo in one transaction: all of it, or nothing."""
     rng = random.Random(SEED)
-    if not AdminArea.objects.filter(level=AdminArea.Level.PROVINCE).exists():
+    needed = {plan.province_pcode for plan in PLANS}
+    if AdminArea.objects.filter(pcode__in=needed).count() < len(needed):
         from django.conf import settings
 
         data = settings.BASE_DIR / "gis_data"
@@ -294,8 +414,9 @@ def demo_load(progress: Callable[[str], None] = print) -> dict:
         township = _layout(plan, progress)
         officer = users["officer.herat" if plan.province_pcode == "AF32" else "officer.nangarhar"]
         households = _households(plan, rng, officer, progress)
-        totals["allocations"] += _allocations(township, households, rng, officer, users["committee.nangarhar"],
-                                              progress)
+        totals["allocations"] += _allocations(
+            township, households, rng, officer, users["committee.nangarhar"], progress
+        )
         totals["townships"] += 1
         totals["plots"] += township.plots.count()
         totals["households"] += len(households)

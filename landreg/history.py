@@ -35,9 +35,9 @@ def history_of(obj) -> list[dict]:
     event_model = obj.__class__.history_events.field.model  # the generated <Model>Event
     events = list(event_model.objects.filter(pgh_obj_id=obj.pk).select_related("pgh_context").order_by("pgh_id"))
     tracked = [f.attname for f in obj._meta.concrete_fields]
-    user_ids = {
-        (e.pgh_context.metadata or {}).get("user") for e in events if e.pgh_context_id and e.pgh_context
-    } - {None}
+    user_ids = {(e.pgh_context.metadata or {}).get("user") for e in events if e.pgh_context_id and e.pgh_context} - {
+        None
+    }
     users = {u.pk: u.get_username() for u in get_user_model().objects.filter(pk__in=user_ids)}
     rows, previous = [], None
     for e in events:

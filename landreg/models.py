@@ -11,10 +11,13 @@ class UserScope(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scope")
     national = models.BooleanField(default=False, help_text="Sees every province (ministry headquarters).")
-    provinces = models.ManyToManyField("parcels.AdminArea", blank=True, related_name="+",
-                                       limit_choices_to={"level": "province"})
+    provinces = models.ManyToManyField(
+        "parcels.AdminArea", blank=True, related_name="+", limit_choices_to={"level": "province"}
+    )
     townships = models.ManyToManyField(
-        "townships.Township", blank=True, related_name="+",
+        "townships.Township",
+        blank=True,
+        related_name="+",
         help_text="If set, the user sees only these townships within the provinces.",
     )
 
@@ -40,3 +43,6 @@ class PersonalDataAccess(models.Model):
     class Meta:
         ordering = ["-at"]
         verbose_name_plural = "personal data accesses"
+
+    def __str__(self):
+        return f"{self.user} {self.action} {self.what} at {self.at:%Y-%m-%d %H:%M}"

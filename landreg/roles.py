@@ -22,10 +22,16 @@ def has_role(user, *roles: str) -> bool:
         names = user._landreg_roles = set(user.groups.values_list("name", flat=True))
     return bool(names.intersection(roles))
 
+
 # What each role may do in the admin and the API, as Django model permissions ("app.action_model").
 # The database rules apply whatever the permission; these only decide who may try.
-_LAND = ["townships.%s_township", "townships.%s_block", "townships.%s_plot", "townships.%s_facility",
-         "parcels.%s_landparcel"]
+_LAND = [
+    "townships.%s_township",
+    "townships.%s_block",
+    "townships.%s_plot",
+    "townships.%s_facility",
+    "parcels.%s_landparcel",
+]
 _PEOPLE = ["households.%s_household", "households.%s_person"]
 
 
@@ -37,8 +43,10 @@ ROLE_PERMISSIONS = {
     ADMINISTRATOR: ["*"],
     LAND_OFFICER: _perms(_PEOPLE, "view", "add", "change")
     + _perms(["allocations.%s_allocation"], "view", "add", "change")
-    + _perms(_LAND, "view") + ["parcels.view_adminarea"],
-    COMMITTEE_MEMBER: _perms(_PEOPLE, "view") + _perms(["allocations.%s_allocation"], "view", "change")
+    + _perms(_LAND, "view")
+    + ["parcels.view_adminarea"],
+    COMMITTEE_MEMBER: _perms(_PEOPLE, "view")
+    + _perms(["allocations.%s_allocation"], "view", "change")
     + _perms(_LAND, "view"),
     GIS_SPECIALIST: _perms(_LAND, "view", "add", "change", "delete") + ["parcels.view_adminarea"],
     FIELD_OFFICER: _perms(_PEOPLE, "view") + ["allocations.view_allocation"] + _perms(_LAND, "view"),

@@ -12,37 +12,63 @@ from django.utils.translation import gettext_lazy as _
 
 # rule name -> (form field the error belongs to, what is wrong and what to do)
 RULES = {
-    "township_geometry_valid": ("geom", _("The township boundary is not a valid polygon. Redraw it without "
-                                          "crossing lines.")),
-    "block_geometry_valid": ("geom", _("The block outline is not a valid polygon. Redraw it without "
-                                       "crossing lines.")),
-    "plot_geometry_valid": ("geom", _("The plot outline is not a valid polygon. Redraw it without crossing "
-                                      "lines or repeated corners.")),
+    "township_geometry_valid": (
+        "geom",
+        _("The township boundary is not a valid polygon. Redraw it without crossing lines."),
+    ),
+    "block_geometry_valid": ("geom", _("The block outline is not a valid polygon. Redraw it without crossing lines.")),
+    "plot_geometry_valid": (
+        "geom",
+        _("The plot outline is not a valid polygon. Redraw it without crossing lines or repeated corners."),
+    ),
     "facility_geometry_valid": ("geom", _("The facility's location or outline is not a valid geometry.")),
     "block_inside_township": ("geom", _("The block must lie inside its township. Move or reshape it.")),
     "plot_inside_township": ("geom", _("The plot must lie inside its township. Move or reshape it.")),
-    "plot_inside_block": ("geom", _("The plot must lie inside its block. Move or reshape it, or choose "
-                                    "another block.")),
-    "plot_block_in_same_township": ("block", _("The block belongs to another township. Choose a block of "
-                                               "this township.")),
-    "plots_do_not_overlap": ("geom", _("Plots of one township must not overlap (sharing an edge is fine). "
-                                       "Reshape the plot so it no longer covers its neighbour.")),
+    "plot_inside_block": (
+        "geom",
+        _("The plot must lie inside its block. Move or reshape it, or choose another block."),
+    ),
+    "plot_block_in_same_township": (
+        "block",
+        _("The block belongs to another township. Choose a block of this township."),
+    ),
+    "plots_do_not_overlap": (
+        "geom",
+        _(
+            "Plots of one township must not overlap (sharing an edge is fine). "
+            "Reshape the plot so it no longer covers its neighbour."
+        ),
+    ),
     "plot_number_unique_in_township": ("number", _("A plot with this number already exists in this township.")),
     "block_code_unique_in_township": ("code", _("A block with this code already exists in this township.")),
-    "one_active_allocation_per_plot": ("plot", _("This plot already has an active allocation; revoke it with "
-                                                 "a reason before allocating the plot again.")),
-    "one_active_allocation_per_household": ("household", _("This household already holds an active allocation; "
-                                                           "a household may hold only one plot nationwide.")),
-    "allocations_are_never_deleted": (None, _("Allocations are never deleted. Revoke the allocation with a "
-                                              "reason instead.")),
-    "ended_allocation_is_final": ("status", _("This allocation has ended and cannot be reopened; propose a "
-                                              "new allocation instead.")),
-    "allocation_parties_are_fixed": (None, _("An allocation cannot be moved to another plot or household; "
-                                             "revoke it and propose a new one.")),
-    "revoked_allocation_has_reason": ("revocation_reason", _("A revoked allocation needs a revocation reason and "
-                                                             "an end date.")),
-    "approved_allocation_has_decision_reference": ("decision_reference", _("An approved allocation needs the "
-                                                                           "committee decision reference.")),
+    "one_active_allocation_per_plot": (
+        "plot",
+        _("This plot already has an active allocation; revoke it with a reason before allocating the plot again."),
+    ),
+    "one_active_allocation_per_household": (
+        "household",
+        _("This household already holds an active allocation; a household may hold only one plot nationwide."),
+    ),
+    "allocations_are_never_deleted": (
+        None,
+        _("Allocations are never deleted. Revoke the allocation with a reason instead."),
+    ),
+    "ended_allocation_is_final": (
+        "status",
+        _("This allocation has ended and cannot be reopened; propose a new allocation instead."),
+    ),
+    "allocation_parties_are_fixed": (
+        None,
+        _("An allocation cannot be moved to another plot or household; revoke it and propose a new one."),
+    ),
+    "revoked_allocation_has_reason": (
+        "revocation_reason",
+        _("A revoked allocation needs a revocation reason and an end date."),
+    ),
+    "approved_allocation_has_decision_reference": (
+        "decision_reference",
+        _("An approved allocation needs the committee decision reference."),
+    ),
 }
 
 
@@ -64,7 +90,7 @@ def errors_from_violations(violations) -> ValidationError | None:
     by_field: dict = {}
     for rule, detail in violations:
         error = rule_error(rule, detail)
-        for field, errors in (error.error_dict.items() if hasattr(error, "error_dict") else [(None, [error])]):
+        for field, errors in error.error_dict.items() if hasattr(error, "error_dict") else [(None, [error])]:
             by_field.setdefault(field or "__all__", []).extend(errors)
     return ValidationError(by_field) if by_field else None
 

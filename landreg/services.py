@@ -25,11 +25,21 @@ def roles_sync() -> None:
 
 
 @transaction.atomic
-def user_create(*, username: str, password: str, roles: list[str], provinces=(), townships=(),
-                national: bool = False, is_superuser: bool = False, **fields):
+def user_create(
+    *,
+    username: str,
+    password: str,
+    roles: list[str],
+    provinces=(),
+    townships=(),
+    national: bool = False,
+    is_superuser: bool = False,
+    **fields,
+):
     """A user with roles and a geographic scope. Staff status lets them use the admin."""
-    user = get_user_model().objects.create_user(username=username, password=password, is_staff=True,
-                                                is_superuser=is_superuser, **fields)
+    user = get_user_model().objects.create_user(
+        username=username, password=password, is_staff=True, is_superuser=is_superuser, **fields
+    )
     user.groups.set(Group.objects.filter(name__in=roles))
     scope = UserScope.objects.create(user=user, national=national)
     scope.provinces.set(provinces)

@@ -58,7 +58,11 @@ class LandParcel(models.Model):
         AdminArea, on_delete=models.PROTECT, related_name="land_parcels", limit_choices_to={"level": "province"}
     )
     district = models.ForeignKey(
-        AdminArea, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        AdminArea,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         limit_choices_to={"level": "district"},
     )
     legal_status = models.CharField(max_length=12, choices=LegalStatus.choices, default=LegalStatus.IDENTIFIED)

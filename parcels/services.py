@@ -82,8 +82,14 @@ def provinces_load_reference(geojson_path: Path, csv_path: Path) -> LoadReport:
         geom = _as_multipolygon(GEOSGeometry(json.dumps(feature["geometry"]), srid=4326))
         _, created = AdminArea.objects.update_or_create(
             pcode=row["pcode"],
-            defaults={"level": AdminArea.Level.PROVINCE, "iso_code": row["iso_3166_2"], "name_en": row["name_en"],
-                      "name_prs": row["name_prs"], "geom": geom, "parent": None},
+            defaults={
+                "level": AdminArea.Level.PROVINCE,
+                "iso_code": row["iso_3166_2"],
+                "name_en": row["name_en"],
+                "name_prs": row["name_prs"],
+                "geom": geom,
+                "parent": None,
+            },
         )
         report.created += created
         report.updated += not created
@@ -112,7 +118,9 @@ def _cod_ab_source(path: Path) -> str:
         with zipfile.ZipFile(path) as archive:
             inner = [n for n in archive.namelist() if n.lower().endswith((".shp", ".gpkg"))]
         if not inner:
-            raise ValueError(f"{path.name} holds no .shp or .gpkg file; download the COD-AB shapefile zip or GeoPackage.")
+            raise ValueError(
+                f"{path.name} holds no .shp or .gpkg file; download the COD-AB shapefile zip or GeoPackage."
+            )
         return f"/vsizip/{path}"
     return str(path)
 

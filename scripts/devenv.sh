@@ -8,7 +8,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="$ROOT/.data"
 VENV="$ROOT/.venv"
 PYTHON="${PYTHON:-python3}"
-APT_PACKAGES="postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev libpq-dev python3-venv nodejs npm"
+# chromium is Debian's browser that the browser tests drive (Playwright never downloads one).
+APT_PACKAGES="postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev libpq-dev python3-venv chromium nodejs npm"
 PG_BIN=/usr/lib/postgresql/15/bin
 
 say() { printf '\033[1m[landreg]\033[0m %s\n' "$*" >&2; }

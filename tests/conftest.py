@@ -28,10 +28,12 @@ class UtmFrame:
 
 @pytest.fixture
 def provinces(db):
-    nangarhar = AdminArea.objects.create(level="province", pcode="AF06", iso_code="AF-NAN", name_en="Nangarhar",
-                                         name_prs="ننگرهار")
-    herat = AdminArea.objects.create(level="province", pcode="AF32", iso_code="AF-HER", name_en="Herat",
-                                     name_prs="هرات")
+    nangarhar = AdminArea.objects.create(
+        level="province", pcode="AF06", iso_code="AF-NAN", name_en="Nangarhar", name_prs="ننگرهار"
+    )
+    herat = AdminArea.objects.create(
+        level="province", pcode="AF32", iso_code="AF-HER", name_en="Herat", name_prs="هرات"
+    )
     return {"nangarhar": nangarhar, "herat": herat}
 
 
@@ -45,7 +47,10 @@ def frame():
 def township(provinces, frame):
     """A 500 m × 300 m township with block A (0..200 × 0..100 m) and block B (220..420 × 0..100 m)."""
     t = township_services.township_create(
-        code="NAN-TEST", name="Test township", province=provinces["nangarhar"], legal_basis="decree_305_2018",
+        code="NAN-TEST",
+        name="Test township",
+        province=provinces["nangarhar"],
+        legal_basis="decree_305_2018",
         geom=MultiPolygon(frame.rect(0, 0, 500, 300)),
     )
     t.block_a = township_services.block_create(township=t, code="A", geom=frame.rect(0, 0, 200, 100))
@@ -57,16 +62,20 @@ def township(provinces, frame):
 def users(provinces):
     roles_sync()
     return {
-        "officer_nangarhar": user_create(username="officer.n", password="x", roles=[roles.LAND_OFFICER],
-                                         provinces=[provinces["nangarhar"]]),
-        "officer_herat": user_create(username="officer.h", password="x", roles=[roles.LAND_OFFICER],
-                                     provinces=[provinces["herat"]]),
-        "committee": user_create(username="committee.n", password="x", roles=[roles.COMMITTEE_MEMBER],
-                                 provinces=[provinces["nangarhar"]]),
+        "officer_nangarhar": user_create(
+            username="officer.n", password="x", roles=[roles.LAND_OFFICER], provinces=[provinces["nangarhar"]]
+        ),
+        "officer_herat": user_create(
+            username="officer.h", password="x", roles=[roles.LAND_OFFICER], provinces=[provinces["herat"]]
+        ),
+        "committee": user_create(
+            username="committee.n", password="x", roles=[roles.COMMITTEE_MEMBER], provinces=[provinces["nangarhar"]]
+        ),
         "partner": user_create(username="partner", password="x", roles=[roles.PARTNER], national=True),
         "gis": user_create(username="gis", password="x", roles=[roles.GIS_SPECIALIST], national=True),
-        "admin": user_create(username="admin", password="x", roles=[roles.ADMINISTRATOR], national=True,
-                             is_superuser=True),
+        "admin": user_create(
+            username="admin", password="x", roles=[roles.ADMINISTRATOR], national=True, is_superuser=True
+        ),
     }
 
 
@@ -77,7 +86,9 @@ def make_household(provinces):
     def make(province="nangarhar", **fields):
         counter["n"] += 1
         return household_register(
-            code=f"HH-{counter['n']:04d}", province=provinces[province], size=fields.pop("size", 6),
+            code=f"HH-{counter['n']:04d}",
+            province=provinces[province],
+            size=fields.pop("size", 6),
             category=fields.pop("category", "documented_returnee"),
             head=fields.pop("head", {"name": f"Head {counter['n']}", "father_name": "Father", "sex": "m"}),
             **fields,
@@ -94,5 +105,7 @@ def fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def plain_static_files(settings):
     """Tests render pages without running collectstatic first."""
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

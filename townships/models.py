@@ -39,11 +39,17 @@ class Township(models.Model):
     name_prs = models.CharField("name (Dari)", max_length=150, blank=True)
     name_ps = models.CharField("name (Pashto)", max_length=150, blank=True)
     province = models.ForeignKey(
-        "parcels.AdminArea", on_delete=models.PROTECT, related_name="townships",
+        "parcels.AdminArea",
+        on_delete=models.PROTECT,
+        related_name="townships",
         limit_choices_to={"level": "province"},
     )
     district = models.ForeignKey(
-        "parcels.AdminArea", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "parcels.AdminArea",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         limit_choices_to={"level": "district"},
     )
     legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices)
@@ -60,8 +66,10 @@ class Township(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(name="township_utm_zone_in_afghanistan",
-                                   condition=Q(utm_srid__in=[32641, 32642, 32643]) | Q(utm_srid__isnull=True)),
+            models.CheckConstraint(
+                name="township_utm_zone_in_afghanistan",
+                condition=Q(utm_srid__in=[32641, 32642, 32643]) | Q(utm_srid__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -82,8 +90,11 @@ class Block(models.Model):
     class Meta:
         ordering = ["township", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["township", "code"], name="block_code_unique_in_township",
-                                    violation_error_message=rule_message("block_code_unique_in_township")),
+            models.UniqueConstraint(
+                fields=["township", "code"],
+                name="block_code_unique_in_township",
+                violation_error_message=rule_message("block_code_unique_in_township"),
+            ),
         ]
 
     def __str__(self):
@@ -118,8 +129,7 @@ class Plot(models.Model):
     number = models.CharField(max_length=20)
     geom = models.PolygonField(srid=4326)
     # Derived by the database from the geometry, in the township's UTM zone; never typed in.
-    area_m2 = models.DecimalField("area (m²)", max_digits=12, decimal_places=2, null=True, blank=True,
-                                  editable=False)
+    area_m2 = models.DecimalField("area (m²)", max_digits=12, decimal_places=2, null=True, blank=True, editable=False)
     use = models.CharField(max_length=12, choices=Use.choices, default=Use.RESIDENTIAL)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -128,8 +138,11 @@ class Plot(models.Model):
     class Meta:
         ordering = ["township", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["township", "number"], name="plot_number_unique_in_township",
-                                    violation_error_message=rule_message("plot_number_unique_in_township")),
+            models.UniqueConstraint(
+                fields=["township", "number"],
+                name="plot_number_unique_in_township",
+                violation_error_message=rule_message("plot_number_unique_in_township"),
+            ),
         ]
         indexes = [models.Index(fields=["township", "status"], name="plot_township_status_idx")]
 

@@ -32,8 +32,15 @@ def block_create(*, township: Township, code: str, geom) -> Block:
     return _save(Block(township=township, code=code, geom=geom))
 
 
-def plot_create(*, township: Township, number: str, geom, block: Block | None = None,
-                use: str = Plot.Use.RESIDENTIAL, status: str = Plot.Status.PLANNED) -> Plot:
+def plot_create(
+    *,
+    township: Township,
+    number: str,
+    geom,
+    block: Block | None = None,
+    use: str = Plot.Use.RESIDENTIAL,
+    status: str = Plot.Status.PLANNED,
+) -> Plot:
     plot = _save(Plot(township=township, block=block, number=number, geom=geom, use=use, status=status))
     plot.refresh_from_db(fields=["area_m2"])  # measured by the database
     return plot

@@ -11,8 +11,12 @@ from townships import services as township_services
 
 @pytest.fixture
 def plots(township, frame):
-    return [township_services.plot_create(township=township, block=township.block_a, number=str(i),
-                                          geom=frame.rect(i * 20, 0, 20, 25)) for i in range(3)]
+    return [
+        township_services.plot_create(
+            township=township, block=township.block_a, number=str(i), geom=frame.rect(i * 20, 0, 20, 25)
+        )
+        for i in range(3)
+    ]
 
 
 def test_a_second_active_allocation_of_a_plot_is_refused_with_a_sentence(plots, make_household, users):
@@ -37,20 +41,20 @@ def test_revoking_frees_the_plot_and_keeps_the_old_allocation(plots, make_househ
     second = allocation_propose(household=make_household(), plot=plots[0], proposed_by=users["officer_nangarhar"])
     assert second.status == "proposed"
     assert list(Allocation.objects.filter(plot=plots[0]).values_list("status", flat=True).order_by("id")) == [
-        "revoked", "proposed"]
+        "revoked",
+        "proposed",
+    ]
 
 
 def test_revoking_needs_a_reason(plots, make_household, users):
-    allocation = allocation_propose(household=make_household(), plot=plots[0],
-                                    proposed_by=users["officer_nangarhar"])
+    allocation = allocation_propose(household=make_household(), plot=plots[0], proposed_by=users["officer_nangarhar"])
     with pytest.raises(ValidationError) as error:
         allocation_revoke(allocation=allocation, reason="", by=users["officer_nangarhar"])
     assert "needs a revocation reason" in str(error.value)
 
 
 def test_an_allocation_cannot_be_deleted_even_through_the_orm(plots, make_household, users):
-    allocation = allocation_propose(household=make_household(), plot=plots[0],
-                                    proposed_by=users["officer_nangarhar"])
+    allocation = allocation_propose(household=make_household(), plot=plots[0], proposed_by=users["officer_nangarhar"])
     with pytest.raises(DatabaseError) as error, transaction.atomic():
         allocation.delete()
     assert "allocations_are_never_deleted" in str(error.value)

@@ -14,10 +14,16 @@ def test_the_plot_map_draws_from_local_files_only(live_server, page, provinces, 
     from django.contrib.gis.geos import MultiPolygon
 
     roles_sync()
-    user_create(username="gis.browser", password="browser-pass-1", roles=[roles.ADMINISTRATOR], national=True,
-                is_superuser=True)
-    township = services.township_create(code="BRW", name="Browser township", province=provinces["nangarhar"],
-                                        legal_basis="decree_305_2018", geom=MultiPolygon(frame.rect(0, 0, 300, 200)))
+    user_create(
+        username="gis.browser", password="browser-pass-1", roles=[roles.ADMINISTRATOR], national=True, is_superuser=True
+    )
+    township = services.township_create(
+        code="BRW",
+        name="Browser township",
+        province=provinces["nangarhar"],
+        legal_basis="decree_305_2018",
+        geom=MultiPolygon(frame.rect(0, 0, 300, 200)),
+    )
     plot = services.plot_create(township=township, number="1", geom=frame.rect(10, 10, 20, 25))
 
     hosts = set()

@@ -44,8 +44,10 @@ X0, Y0 = 500000.0, 3806000.0  # near 70.5°E 34.4°N
 
 def rect(x0, y0, x1, y1):
     """EWKT of a rectangle given in metres from the frame origin, as a raw client would send it."""
-    return ("SELECT ST_AsEWKT(ST_Transform(ST_SetSRID(ST_MakeEnvelope(%s, %s, %s, %s), 32642), 4326))",
-            (X0 + x0, Y0 + y0, X0 + x1, Y0 + y1))
+    return (
+        "SELECT ST_AsEWKT(ST_Transform(ST_SetSRID(ST_MakeEnvelope(%s, %s, %s, %s), 32642), 4326))",
+        (X0 + x0, Y0 + y0, X0 + x1, Y0 + y1),
+    )
 
 
 def as_ewkt(cursor, x0, y0, x1, y1):
@@ -55,24 +57,31 @@ def as_ewkt(cursor, x0, y0, x1, y1):
 
 
 def insert_township(cursor, code="RAW", w=500, h=300):
-    cursor.execute("INSERT INTO parcels_adminarea (level, pcode, iso_code, name_en, name_prs, name_ps) "
-                   "VALUES ('province', 'AF99', '', 'Test province', '', '') "
-                   "ON CONFLICT (pcode) DO UPDATE SET name_en = EXCLUDED.name_en RETURNING id")
+    cursor.execute(
+        "INSERT INTO parcels_adminarea (level, pcode, iso_code, name_en, name_prs, name_ps) "
+        "VALUES ('province', 'AF99', '', 'Test province', '', '') "
+        "ON CONFLICT (pcode) DO UPDATE SET name_en = EXCLUDED.name_en RETURNING id"
+    )
     province = cursor.fetchone()[0]
     cursor.execute(
         "INSERT INTO townships_township (code, name, name_prs, name_ps, province_id, legal_basis, geom, status, "
         "planned_services, is_demo, created_at, updated_at) VALUES (%s, %s, '', '', %s, 'decree_305_2018', "
         "ST_Multi(ST_GeomFromEWKT(%s)), 'planned', '', false, now(), now()) RETURNING id",
-        (code, f"Township {code}", province, as_ewkt(cursor, 0, 0, w, h)))
+        (code, f"Township {code}", province, as_ewkt(cursor, 0, 0, w, h)),
+    )
     township = cursor.fetchone()[0]
-    cursor.execute("INSERT INTO townships_block (township_id, code, geom, created_at, updated_at) "
-                   "VALUES (%s, 'A', ST_GeomFromEWKT(%s), now(), now()) RETURNING id",
-                   (township, as_ewkt(cursor, 0, 0, 200, 100)))
+    cursor.execute(
+        "INSERT INTO townships_block (township_id, code, geom, created_at, updated_at) "
+        "VALUES (%s, 'A', ST_GeomFromEWKT(%s), now(), now()) RETURNING id",
+        (township, as_ewkt(cursor, 0, 0, 200, 100)),
+    )
     return township, cursor.fetchone()[0]
 
 
-PLOT_INSERT = ("INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, updated_at) "
-               "VALUES (%s, %s, %s, ST_GeomFromEWKT(%s), 'residential', 'available', now(), now())")
+PLOT_INSERT = (
+    "INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, updated_at) "
+    "VALUES (%s, %s, %s, ST_GeomFromEWKT(%s), 'residential', 'available', now(), now())"
+)
 
 
 def insert_plot(cursor, township, block, number, x0, y0, x1, y1):

@@ -8,13 +8,19 @@ from tests.db.test_concurrency import ALLOCATION_INSERT, HOUSEHOLD_INSERT
 
 def setup(raw):
     township, block = insert_township(raw)
-    raw.execute("INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, "
-                "updated_at) VALUES (%s, %s, '1', ST_GeomFromEWKT(%s), 'residential', 'available', now(), now()) "
-                "RETURNING id", (township, block, as_ewkt(raw, 0, 0, 20, 25)))
+    raw.execute(
+        "INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, "
+        "updated_at) VALUES (%s, %s, '1', ST_GeomFromEWKT(%s), 'residential', 'available', now(), now()) "
+        "RETURNING id",
+        (township, block, as_ewkt(raw, 0, 0, 20, 25)),
+    )
     plot = raw.fetchone()[0]
-    raw.execute("INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, "
-                "updated_at) VALUES (%s, %s, '2', ST_GeomFromEWKT(%s), 'residential', 'available', now(), now()) "
-                "RETURNING id", (township, block, as_ewkt(raw, 20, 0, 40, 25)))
+    raw.execute(
+        "INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, "
+        "updated_at) VALUES (%s, %s, '2', ST_GeomFromEWKT(%s), 'residential', 'available', now(), now()) "
+        "RETURNING id",
+        (township, block, as_ewkt(raw, 20, 0, 40, 25)),
+    )
     plot2 = raw.fetchone()[0]
     households = []
     for code in ("SQL-1", "SQL-2"):
@@ -42,8 +48,11 @@ def test_a_revoked_allocation_no_longer_holds_the_plot(raw):
     plot, _, households = setup(raw)
     raw.execute(ALLOCATION_INSERT + " RETURNING id", (households[0], plot))
     allocation = raw.fetchone()[0]
-    raw.execute("UPDATE allocations_allocation SET status = 'revoked', revocation_reason = 'fraud', "
-                "end_date = current_date WHERE id = %s", (allocation,))
+    raw.execute(
+        "UPDATE allocations_allocation SET status = 'revoked', revocation_reason = 'fraud', "
+        "end_date = current_date WHERE id = %s",
+        (allocation,),
+    )
     assert refused(raw, ALLOCATION_INSERT, (households[1], plot)) is None
 
 
@@ -68,8 +77,11 @@ def test_it_refuses_to_reopen_a_revoked_allocation(raw):
     plot, _, households = setup(raw)
     raw.execute(ALLOCATION_INSERT + " RETURNING id", (households[0], plot))
     allocation = raw.fetchone()[0]
-    raw.execute("UPDATE allocations_allocation SET status = 'revoked', revocation_reason = 'error', "
-                "end_date = current_date WHERE id = %s", (allocation,))
+    raw.execute(
+        "UPDATE allocations_allocation SET status = 'revoked', revocation_reason = 'error', "
+        "end_date = current_date WHERE id = %s",
+        (allocation,),
+    )
     error = refused(raw, "UPDATE allocations_allocation SET status = 'occupied' WHERE id = %s", (allocation,))
     assert error.diag.constraint_name == "ended_allocation_is_final"
 

@@ -13,11 +13,13 @@ HOUSEHOLD_INSERT = (
     "crossing_point, female_headed, disability, elderly_head, unaccompanied_child, chronic_illness, "
     "landless_declared, prior_beneficiary, status, is_demo, created_at, updated_at) "
     "VALUES (%s, (SELECT id FROM parcels_adminarea WHERE pcode = 'AF99'), 5, 'idp', '', '', '', false, false, "
-    "false, false, false, true, false, 'eligible', false, now(), now()) RETURNING id")
+    "false, false, false, true, false, 'eligible', false, now(), now()) RETURNING id"
+)
 ALLOCATION_INSERT = (
     "INSERT INTO allocations_allocation (household_id, plot_id, method, status, proposed_at, decision_reference, "
     "revocation_reason, notes, is_demo, updated_at) VALUES (%s, %s, 'committee', 'proposed', now(), '', '', '', "
-    "false, now())")
+    "false, now())"
+)
 
 
 @pytest.fixture
@@ -31,13 +33,16 @@ def committed(db, django_db_blocker):
     data = {"township": township, "block": block, "cursor": cursor}
     yield data
     cursor.execute("ALTER TABLE allocations_allocation DISABLE TRIGGER allocations_are_never_deleted")
-    cursor.execute("DELETE FROM allocations_allocation WHERE plot_id IN "
-                   "(SELECT id FROM townships_plot WHERE township_id = %s)", (township,))
+    cursor.execute(
+        "DELETE FROM allocations_allocation WHERE plot_id IN (SELECT id FROM townships_plot WHERE township_id = %s)",
+        (township,),
+    )
     cursor.execute("ALTER TABLE allocations_allocation ENABLE TRIGGER allocations_are_never_deleted")
     cursor.execute("DELETE FROM households_household WHERE code LIKE 'RACE-%%'")
     cursor.execute("DELETE FROM townships_plot WHERE township_id = %s", (township,))
     cursor.execute("DELETE FROM townships_block WHERE township_id = %s", (township,))
     cursor.execute("DELETE FROM townships_township WHERE id = %s", (township,))
+    cursor.execute("DELETE FROM parcels_adminarea WHERE pcode = 'AF99'")
     conn.close()
 
 
@@ -66,8 +71,9 @@ def race(first, second, observer):
         thread = threading.Thread(target=second_client)
         thread.start()
         for _ in range(500):  # until the second client is blocked behind the first (at most ~5 s)
-            observer.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted",
-                             (conn_b.get_backend_pid(),))
+            observer.execute(
+                "SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", (conn_b.get_backend_pid(),)
+            )
             if observer.fetchone()[0] or not thread.is_alive():
                 break
             time.sleep(0.01)
@@ -82,8 +88,10 @@ def race(first, second, observer):
 
 def test_two_clients_drawing_overlapping_plots_at_once_cannot_both_succeed(committed):
     cursor = committed["cursor"]
-    sql = ("INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, updated_at) "
-           "VALUES (%s, %s, %s, ST_GeomFromEWKT(%s), 'residential', 'available', now(), now())")
+    sql = (
+        "INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, updated_at) "
+        "VALUES (%s, %s, %s, ST_GeomFromEWKT(%s), 'residential', 'available', now(), now())"
+    )
     first, second, waited = race(
         (sql, (committed["township"], committed["block"], "1", as_ewkt(cursor, 0, 0, 20, 25))),
         (sql, (committed["township"], committed["block"], "2", as_ewkt(cursor, 10, 0, 30, 25))),
@@ -99,16 +107,20 @@ def test_two_clients_drawing_overlapping_plots_at_once_cannot_both_succeed(commi
 
 def test_two_officers_allocating_one_plot_at_once_cannot_both_succeed(committed):
     cursor = committed["cursor"]
-    cursor.execute("INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, "
-                   "updated_at) VALUES (%s, %s, '1', ST_GeomFromEWKT(%s), 'residential', 'available', now(), now()) "
-                   "RETURNING id", (committed["township"], committed["block"], as_ewkt(cursor, 0, 0, 20, 25)))
+    cursor.execute(
+        "INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, "
+        "updated_at) VALUES (%s, %s, '1', ST_GeomFromEWKT(%s), 'residential', 'available', now(), now()) "
+        "RETURNING id",
+        (committed["township"], committed["block"], as_ewkt(cursor, 0, 0, 20, 25)),
+    )
     plot = cursor.fetchone()[0]
     households = []
     for code in ("RACE-1", "RACE-2"):
         cursor.execute(HOUSEHOLD_INSERT, (code,))
         households.append(cursor.fetchone()[0])
-    first, second, waited = race((ALLOCATION_INSERT, (households[0], plot)),
-                                 (ALLOCATION_INSERT, (households[1], plot)), cursor)
+    first, second, waited = race(
+        (ALLOCATION_INSERT, (households[0], plot)), (ALLOCATION_INSERT, (households[1], plot)), cursor
+    )
     assert waited
     assert first == "committed"
     assert isinstance(second, psycopg2.errors.UniqueViolation)

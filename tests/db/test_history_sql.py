@@ -11,11 +11,14 @@ def test_an_edit_from_another_database_role_is_recorded_with_that_role(raw):
     raw.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO landreg_test_qgis_editor")
     raw.execute("GRANT landreg_test_qgis_editor TO CURRENT_USER")
     raw.execute("SET LOCAL ROLE landreg_test_qgis_editor")
-    raw.execute("UPDATE townships_block SET geom = ST_GeomFromEWKT(%s) WHERE id = %s",
-                (as_ewkt(raw, 0, 0, 210, 100), block))
+    raw.execute(
+        "UPDATE townships_block SET geom = ST_GeomFromEWKT(%s) WHERE id = %s", (as_ewkt(raw, 0, 0, 210, 100), block)
+    )
     raw.execute("RESET ROLE")
-    raw.execute("SELECT pgh_label, pgh_db_role, pgh_context_id FROM townships_blockevent WHERE pgh_obj_id = %s "
-                "ORDER BY pgh_id", (block,))
+    raw.execute(
+        "SELECT pgh_label, pgh_db_role, pgh_context_id FROM townships_blockevent WHERE pgh_obj_id = %s ORDER BY pgh_id",
+        (block,),
+    )
     events = raw.fetchall()
     assert [e[0] for e in events] == ["insert", "update"]
     assert events[-1][1] == "landreg_test_qgis_editor"

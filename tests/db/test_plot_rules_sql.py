@@ -33,8 +33,10 @@ def test_it_refuses_a_plot_outside_its_block(raw):
 
 def test_it_refuses_a_self_intersecting_plot(raw):
     township, block = insert_township(raw)
-    raw.execute("SELECT ST_AsEWKT(ST_Transform(ST_SetSRID('POLYGON((500000 3806000, 500020 3806020, "
-                "500020 3806000, 500000 3806020, 500000 3806000))'::geometry, 32642), 4326))")
+    raw.execute(
+        "SELECT ST_AsEWKT(ST_Transform(ST_SetSRID('POLYGON((500000 3806000, 500020 3806020, "
+        "500020 3806000, 500000 3806020, 500000 3806000))'::geometry, 32642), 4326))"
+    )
     bowtie = raw.fetchone()[0]
     error = refused(raw, PLOT_INSERT, (township, block, "8", bowtie))
     assert error.diag.constraint_name == "plot_geometry_valid"
@@ -65,15 +67,21 @@ def test_it_refuses_moving_a_plot_onto_its_neighbour(raw):
     township, block = insert_township(raw)
     insert_plot(raw, township, block, "1", 0, 0, 20, 25)
     insert_plot(raw, township, block, "2", 20, 0, 40, 25)
-    error = refused(raw, "UPDATE townships_plot SET geom = ST_GeomFromEWKT(%s) WHERE number = '2' AND township_id = %s",
-                    (as_ewkt(raw, 10, 0, 30, 25), township))
+    error = refused(
+        raw,
+        "UPDATE townships_plot SET geom = ST_GeomFromEWKT(%s) WHERE number = '2' AND township_id = %s",
+        (as_ewkt(raw, 10, 0, 30, 25), township),
+    )
     assert error.diag.constraint_name == "plots_do_not_overlap"
 
 
 def test_area_is_measured_by_the_database_whatever_the_client_sends(raw):
     township, block = insert_township(raw)
-    raw.execute(PLOT_INSERT.replace("status,", "status, area_m2,").replace("'available',", "'available', 1,")
-                + " RETURNING area_m2", (township, block, "1", as_ewkt(raw, 0, 0, 20, 25)))
+    raw.execute(
+        PLOT_INSERT.replace("status,", "status, area_m2,").replace("'available',", "'available', 1,")
+        + " RETURNING area_m2",
+        (township, block, "1", as_ewkt(raw, 0, 0, 20, 25)),
+    )
     assert float(raw.fetchone()[0]) == 500.0
     raw.execute("UPDATE townships_plot SET area_m2 = 3 WHERE township_id = %s RETURNING area_m2", (township,))
     assert float(raw.fetchone()[0]) == 500.0
@@ -87,24 +95,33 @@ def test_area_is_measured_in_the_townships_utm_zone(raw):
 
 def test_it_refuses_a_block_outside_its_township(raw):
     township, _ = insert_township(raw)
-    error = refused(raw, "INSERT INTO townships_block (township_id, code, geom, created_at, updated_at) "
-                         "VALUES (%s, 'Z', ST_GeomFromEWKT(%s), now(), now())",
-                    (township, as_ewkt(raw, 450, 250, 550, 350)))
+    error = refused(
+        raw,
+        "INSERT INTO townships_block (township_id, code, geom, created_at, updated_at) "
+        "VALUES (%s, 'Z', ST_GeomFromEWKT(%s), now(), now())",
+        (township, as_ewkt(raw, 450, 250, 550, 350)),
+    )
     assert error.diag.constraint_name == "block_inside_township"
 
 
 def test_it_refuses_shrinking_a_block_away_from_its_plots(raw):
     township, block = insert_township(raw)
     insert_plot(raw, township, block, "1", 150, 0, 200, 25)
-    error = refused(raw, "UPDATE townships_block SET geom = ST_GeomFromEWKT(%s) WHERE id = %s",
-                    (as_ewkt(raw, 0, 0, 100, 100), block))
+    error = refused(
+        raw,
+        "UPDATE townships_block SET geom = ST_GeomFromEWKT(%s) WHERE id = %s",
+        (as_ewkt(raw, 0, 0, 100, 100), block),
+    )
     assert error.diag.constraint_name == "plot_inside_block"
 
 
 def test_it_refuses_shrinking_a_township_away_from_its_blocks(raw):
     township, _ = insert_township(raw)
-    error = refused(raw, "UPDATE townships_township SET geom = ST_Multi(ST_GeomFromEWKT(%s)) WHERE id = %s",
-                    (as_ewkt(raw, 0, 0, 150, 300), township))
+    error = refused(
+        raw,
+        "UPDATE townships_township SET geom = ST_Multi(ST_GeomFromEWKT(%s)) WHERE id = %s",
+        (as_ewkt(raw, 0, 0, 150, 300), township),
+    )
     assert error.diag.constraint_name == "block_inside_township"
 
 

@@ -7,8 +7,14 @@ from townships import services
 
 
 def admin_form_data(plot, **changes):
-    data = {"township": plot.township_id, "block": plot.block_id or "", "number": plot.number,
-            "geom": plot.geom.ewkt, "use": plot.use, "status": plot.status}
+    data = {
+        "township": plot.township_id,
+        "block": plot.block_id or "",
+        "number": plot.number,
+        "geom": plot.geom.ewkt,
+        "use": plot.use,
+        "status": plot.status,
+    }
     data.update(changes)
     return data
 
@@ -16,8 +22,9 @@ def admin_form_data(plot, **changes):
 def test_an_edit_in_the_admin_records_the_user_and_what_changed(client, users, township, frame):
     plot = services.plot_create(township=township, block=township.block_a, number="1", geom=frame.rect(0, 0, 20, 25))
     client.force_login(users["admin"])
-    response = client.post(reverse("admin:townships_plot_change", args=[plot.pk]),
-                           admin_form_data(plot, status="reserved"))
+    response = client.post(
+        reverse("admin:townships_plot_change", args=[plot.pk]), admin_form_data(plot, status="reserved")
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     events = history_of(plot)
     assert [e["action"] for e in events] == ["insert", "update"]

@@ -16,29 +16,73 @@ def square(x, y, size=0.1):
 
 
 def write_cod_ab(tmp_path, fmt):
-    adm1 = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": square(70.0, 34.0, 1.0),
-            "properties": {"ADM1_EN": "Nangarhar", "ADM1_PCODE": "AF06", "ADM1_PRS": "ننگرهار",
-                           "ADM1_PS": "ننګرهار", "ADM0_PCODE": "AF"}}]}
-    adm2 = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": square(70.0, 34.0),
-         "properties": {"ADM2_EN": "Achin", "ADM2_PCODE": "AF0617", "ADM2_PRS": "اچین", "ADM1_PCODE": "AF06"}},
-        {"type": "Feature", "geometry": square(70.2, 34.2),
-         "properties": {"ADM2_EN": "Behsud", "ADM2_PCODE": "AF0601", "ADM2_PRS": "بهسود", "ADM1_PCODE": "AF06"}}]}
+    adm1 = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": square(70.0, 34.0, 1.0),
+                "properties": {
+                    "ADM1_EN": "Nangarhar",
+                    "ADM1_PCODE": "AF06",
+                    "ADM1_PRS": "ننگرهار",
+                    "ADM1_PS": "ننګرهار",
+                    "ADM0_PCODE": "AF",
+                },
+            }
+        ],
+    }
+    adm2 = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": square(70.0, 34.0),
+                "properties": {"ADM2_EN": "Achin", "ADM2_PCODE": "AF0617", "ADM2_PRS": "اچین", "ADM1_PCODE": "AF06"},
+            },
+            {
+                "type": "Feature",
+                "geometry": square(70.2, 34.2),
+                "properties": {"ADM2_EN": "Behsud", "ADM2_PCODE": "AF0601", "ADM2_PRS": "بهسود", "ADM1_PCODE": "AF06"},
+            },
+        ],
+    }
     for name, data in (("adm1", adm1), ("adm2", adm2)):
         (tmp_path / f"{name}.geojson").write_text(json.dumps(data), encoding="utf-8")
     if fmt == "gpkg":
         target = tmp_path / "afg_adm.gpkg"
         for name in ("adm1", "adm2"):
             update = ["-update"] if target.exists() else []
-            subprocess.run(["ogr2ogr", "-f", "GPKG", *update, "-nln", f"afg_admbnda_{name}", str(target),
-                            str(tmp_path / f"{name}.geojson")], check=True)
+            subprocess.run(
+                [
+                    "ogr2ogr",
+                    "-f",
+                    "GPKG",
+                    *update,
+                    "-nln",
+                    f"afg_admbnda_{name}",
+                    str(target),
+                    str(tmp_path / f"{name}.geojson"),
+                ],
+                check=True,
+            )
         return target
     target = tmp_path / "afg_adm_shp.zip"
     with zipfile.ZipFile(target, "w") as archive:
         for name in ("adm1", "adm2"):
             shp = tmp_path / f"afg_admbnda_{name}.shp"
-            subprocess.run(["ogr2ogr", "-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8", str(shp),
-                            str(tmp_path / f"{name}.geojson")], check=True)
+            subprocess.run(
+                [
+                    "ogr2ogr",
+                    "-f",
+                    "ESRI Shapefile",
+                    "-lco",
+                    "ENCODING=UTF-8",
+                    str(shp),
+                    str(tmp_path / f"{name}.geojson"),
+                ],
+                check=True,
+            )
             for part in tmp_path.glob(f"afg_admbnda_{name}.*"):
                 archive.write(part, part.name)
     return target

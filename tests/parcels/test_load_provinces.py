@@ -32,9 +32,13 @@ def test_loading_twice_updates_instead_of_duplicating(db):
 
 def test_features_that_cannot_be_matched_are_reported(db, tmp_path):
     collection = json.loads((DATA / "geoBoundaries-AFG-ADM1.geojson").read_text())
-    collection["features"] = collection["features"][:2] + [{
-        "type": "Feature", "properties": {"shapeName": "Atlantis", "shapeISO": "AF-ZZZ"},
-        "geometry": {"type": "Polygon", "coordinates": [[[60, 30], [61, 30], [61, 31], [60, 30]]]}}]
+    collection["features"] = collection["features"][:2] + [
+        {
+            "type": "Feature",
+            "properties": {"shapeName": "Atlantis", "shapeISO": "AF-ZZZ"},
+            "geometry": {"type": "Polygon", "coordinates": [[[60, 30], [61, 30], [61, 31], [60, 30]]]},
+        }
+    ]
     (tmp_path / "adm1.geojson").write_text(json.dumps(collection))
     report = provinces_load_reference(tmp_path / "adm1.geojson", DATA / "af_provinces.csv")
     assert report.created == 2

@@ -13,8 +13,7 @@ def codes(error: ValidationError) -> dict:
 
 
 def test_it_creates_a_plot_and_measures_its_area_in_utm(township, frame):
-    plot = services.plot_create(township=township, block=township.block_a, number="1",
-                                geom=frame.rect(0, 0, 20, 25))
+    plot = services.plot_create(township=township, block=township.block_a, number="1", geom=frame.rect(0, 0, 20, 25))
     assert township.utm_srid == 32642
     assert float(plot.area_m2) == pytest.approx(500.0, abs=0.01)
     assert float(plot.area_biswa) == pytest.approx(5.0, abs=0.001)
@@ -71,8 +70,13 @@ def test_it_rejects_a_duplicate_number_in_the_township(township, frame):
 
 
 def test_it_rejects_a_block_of_another_township(township, frame, provinces):
-    other = services.township_create(code="NAN-OTHER", name="Other", province=provinces["nangarhar"],
-                                     legal_basis="decree_305_2018", geom=MultiPolygon(frame.rect(0, 400, 300, 200)))
+    other = services.township_create(
+        code="NAN-OTHER",
+        name="Other",
+        province=provinces["nangarhar"],
+        legal_basis="decree_305_2018",
+        geom=MultiPolygon(frame.rect(0, 400, 300, 200)),
+    )
     block = services.block_create(township=other, code="X", geom=frame.rect(0, 400, 100, 100))
     with pytest.raises(ValidationError) as error:
         services.plot_create(township=township, block=block, number="1", geom=frame.rect(0, 0, 20, 25))
@@ -81,8 +85,7 @@ def test_it_rejects_a_block_of_another_township(township, frame, provinces):
 
 def test_it_rejects_moving_a_plot_onto_its_neighbour(township, frame):
     services.plot_create(township=township, block=township.block_a, number="1", geom=frame.rect(0, 0, 20, 25))
-    plot = services.plot_create(township=township, block=township.block_a, number="2",
-                                geom=frame.rect(20, 0, 20, 25))
+    plot = services.plot_create(township=township, block=township.block_a, number="2", geom=frame.rect(20, 0, 20, 25))
     with pytest.raises(ValidationError):
         services.plot_update(plot=plot, geom=frame.rect(10, 0, 20, 25))
     plot.refresh_from_db()
@@ -90,8 +93,7 @@ def test_it_rejects_moving_a_plot_onto_its_neighbour(township, frame):
 
 
 def test_reshaping_a_plot_re_measures_it_and_ignores_a_typed_area(township, frame):
-    plot = services.plot_create(township=township, block=township.block_a, number="1",
-                                geom=frame.rect(0, 0, 20, 25))
+    plot = services.plot_create(township=township, block=township.block_a, number="1", geom=frame.rect(0, 0, 20, 25))
     plot = services.plot_update(plot=plot, geom=frame.rect(0, 0, 40, 25), area_m2=1)
     assert float(plot.area_m2) == pytest.approx(1000.0, abs=0.01)
 
@@ -112,8 +114,13 @@ def test_a_township_in_herat_is_measured_in_utm_41n(provinces):
     from tests.conftest import UtmFrame
 
     herat = UtmFrame(62.2, 34.35, 32641)
-    township = services.township_create(code="HER-T", name="Herat test", province=provinces["herat"],
-                                        legal_basis="decree_305_2018", geom=MultiPolygon(herat.rect(0, 0, 300, 300)))
+    township = services.township_create(
+        code="HER-T",
+        name="Herat test",
+        province=provinces["herat"],
+        legal_basis="decree_305_2018",
+        geom=MultiPolygon(herat.rect(0, 0, 300, 300)),
+    )
     plot = services.plot_create(township=township, number="1", geom=herat.rect(10, 10, 30, 40))
     assert township.utm_srid == 32641
     assert float(plot.area_m2) == pytest.approx(1200.0, abs=0.01)
@@ -121,6 +128,10 @@ def test_a_township_in_herat_is_measured_in_utm_41n(provinces):
 
 def test_a_facility_with_an_invalid_footprint_is_refused(township, frame):
     with pytest.raises(ValidationError) as error:
-        services.facility_create(township=township, kind="school", geom=frame.rect(5, 5, 1, 1).centroid,
-                                 footprint=frame.ring([(0, 0), (20, 20), (20, 0), (0, 20)]))
+        services.facility_create(
+            township=township,
+            kind="school",
+            geom=frame.rect(5, 5, 1, 1).centroid,
+            footprint=frame.ring([(0, 0), (20, 20), (20, 0), (0, 20)]),
+        )
     assert codes(error.value) == {"geom": ["facility_geometry_valid"]}

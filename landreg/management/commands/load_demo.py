@@ -18,6 +18,9 @@ class Command(BaseCommand):
                 return
             raise CommandError("The demo data is already loaded; it is loaded once, into an empty database.")
         totals = demo_load(progress=lambda line: self.stdout.write(f"  {line}"))
-        self.stdout.write(self.style.SUCCESS(
-            "demo loaded: {townships} townships, {plots} plots, {households} households, "
-            "{allocations} allocations".format(**totals)))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "demo loaded: {townships} townships, {plots} plots, {households} households, "
+                "{allocations} allocations".format(**totals)
+            )
+        )

@@ -1,0 +1,161 @@
+"""Benchmark: the cost of the land rules on plot inserts.
+
+Inserts N plots (default 10,000; a 100 × 100 grid of 20 m × 20 m plots in 100 blocks of one township in
+UTM 42N) into
+  1. a copy of townships_plot with the same columns and indexes but none of the rules (no triggers, no checks);
+  2. townships_plot with its rules (validity, containment, no overlap, derived area) but history triggers off;
+  3. townships_plot as it runs: rules and trigger-written history.
+each as multi-row INSERTs of 1,000 rows and as one INSERT per plot (the way QGIS saves edits). Everything
+happens in one transaction that is rolled back: the database is left as it was.
+
+Run with `make bench` (or: set -a; . .data/env; .venv/bin/python bench/plot_insert.py [N]).
+"""
+
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "landreg.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from psycopg2.extras import execute_values  # noqa: E402
+
+PLOT = 20.0  # metres
+X0, Y0 = 500000.0, 3806000.0  # UTM 42N, near 69°E 34.4°N
+
+BLOCK = 10  # plots per block side: blocks of 10 × 10 plots, as a surveyor lays them out
+COLUMNS = "township_id, block_id, number, geom, use, status, created_at, updated_at"
+ROW = (
+    "(%s, %s, %s, ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, 32642), 4326), 'residential', 'available', now(), now())"
+)
+
+
+def rows(township_id: int, blocks: dict, n: int, side: int):
+    for i in range(n):
+        col, row = i % side, i // side
+        x, y = X0 + col * PLOT, Y0 + row * PLOT
+        yield (township_id, blocks[(col // BLOCK, row // BLOCK)], str(i + 1), x, y, x + PLOT, y + PLOT)
+
+
+def create_blocks(cursor, township_id: int, side: int) -> dict:
+    """Blocks whose outlines pass through every plot corner on their edges (segmentised every 20 m)."""
+    blocks = {}
+    for bx in range(-(-side // BLOCK)):
+        for by in range(-(-side // BLOCK)):
+            x, y = X0 + bx * BLOCK * PLOT, Y0 + by * BLOCK * PLOT
+            cursor.execute(
+                "INSERT INTO townships_block (township_id, code, geom, created_at, updated_at) VALUES (%s, %s, "
+                "ST_Transform(ST_Segmentize(ST_MakeEnvelope(%s, %s, %s, %s, 32642), %s), 4326), now(), now()) "
+                "RETURNING id",
+                (township_id, f"{bx}-{by}", x, y, x + BLOCK * PLOT, y + BLOCK * PLOT, PLOT),
+            )
+            blocks[(bx, by)] = cursor.fetchone()[0]
+    return blocks
+
+
+def timed(cursor, table, township_id, blocks, n, side, batch):
+    cursor.execute("SAVEPOINT run")
+    start = time.perf_counter()
+    if batch:
+        execute_values(
+            cursor.cursor,
+            f"INSERT INTO {table} ({COLUMNS}) VALUES %s",
+            list(rows(township_id, blocks, n, side)),
+            template=ROW,
+            page_size=1000,
+        )
+    else:
+        for row in rows(township_id, blocks, n, side):
+            cursor.execute(f"INSERT INTO {table} ({COLUMNS}) VALUES {ROW}", row)
+    elapsed = time.perf_counter() - start
+    cursor.execute(f"SELECT count(*) FROM {table} WHERE township_id = %s", (township_id,))
+    assert cursor.fetchone()[0] == n
+    cursor.execute("ROLLBACK TO SAVEPOINT run")
+    return elapsed
+
+
+def main(n: int = 10_000):
+    side = int(n**0.5) + (0 if int(n**0.5) ** 2 == n else 1)
+    results = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO parcels_adminarea (level, pcode, iso_code, name_en, name_prs, name_ps) "
+            "VALUES ('province', 'AF98', '', 'Bench', '', '') RETURNING id"
+        )
+        province = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO townships_township (code, name, name_prs, name_ps, province_id, legal_basis, geom, status, "
+            "planned_services, is_demo, created_at, updated_at) VALUES ('BENCH', 'Bench', '', '', %s, "
+            "'decree_305_2018', ST_Multi(ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, 32642), 4326)), 'planned', "
+            "'', false, now(), now()) RETURNING id",
+            (province, X0 - 10, Y0 - 10, X0 + side * PLOT + 10, Y0 + side * PLOT + 10),
+        )
+        township = cursor.fetchone()[0]
+        cursor.execute(
+            "CREATE TEMP TABLE plain_plot (LIKE townships_plot INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)"
+        )
+        cursor.execute("ANALYZE townships_plot")
+        history_trigger = _history_trigger(cursor)
+        blocks = create_blocks(cursor, township, side)
+        for batch in (True, False):
+            mode = "multi-row INSERT" if batch else "one INSERT per plot"
+            for _attempt in range(2):  # alternate, keep the best of two
+                for label, table, history in (
+                    ("no rules", "plain_plot", None),
+                    ("rules, no history", "townships_plot", False),
+                    ("rules + history", "townships_plot", True),
+                ):
+                    if history is not None:
+                        action = "ENABLE" if history else "DISABLE"
+                        cursor.execute(f"ALTER TABLE townships_plot {action} TRIGGER {history_trigger}")
+                    elapsed = timed(cursor, table, township, blocks, n, side, batch)
+                    key = (mode, label)
+                    results[key] = min(results.get(key, elapsed), elapsed)
+        transaction.set_rollback(True)
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    print(f"# plot insert benchmark, {n:,} plots, {time.strftime('%Y-%m-%d')}")
+    print(
+        f"machine: {os.cpu_count()} cores, {cpu}; PostgreSQL {connection.pg_version // 10000}, "
+        f"PostGIS {_postgis_version()}"
+    )
+    print("| mode | table | seconds | plots/s | ratio to no rules |")
+    print("|---|---|---:|---:|---:|")
+    for mode in ("multi-row INSERT", "one INSERT per plot"):
+        base = results[(mode, "no rules")]
+        for label in ("no rules", "rules, no history", "rules + history"):
+            t = results[(mode, label)]
+            print(f"| {mode} | {label} | {t:.2f} | {n / t:,.0f} | {t / base:.2f}× |")
+
+
+def _history_trigger(cursor) -> str:
+    """pghistory's insert trigger on townships_plot (its name carries a hash)."""
+    cursor.execute(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'townships_plot'::regclass "
+        "AND tgname LIKE 'pgtrigger_insert_insert_%%'"
+    )
+    return cursor.fetchone()[0]
+
+
+def _postgis_version() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT postgis_lib_version()")
+        return cursor.fetchone()[0]
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
