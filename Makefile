@@ -21,6 +21,7 @@ run: migrate
 	@$(ENV) exec $(VENV)/bin/gunicorn landreg.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --timeout 120 --access-logfile -
 
 test: setup
+	@$(VENV)/bin/ruff check --quiet .
 	@$(ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: setup
