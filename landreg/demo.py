@@ -405,7 +405,9 @@ def demo_load(progress: Callable[[str], None] = print) -> dict:
         from django.conf import settings
 
         data = settings.BASE_DIR / "gis_data"
-        provinces_load_reference(data / "geoBoundaries-AFG-ADM1.geojson", data / "af_provinces.csv")
+        provinces_load_reference(
+            data / "geoBoundaries-AFG-ADM1.geojson", data / "af_provinces.csv", data / "af_provinces_ps.csv"
+        )
         progress("34 provinces loaded")
     roles_sync()
     users = _users(progress)

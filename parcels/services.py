@@ -53,7 +53,7 @@ def _as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
 
 
 @transaction.atomic
-def provinces_load_reference(geojson_path: Path, csv_path: Path) -> LoadReport:
+def provinces_load_reference(geojson_path: Path, csv_path: Path, pashto_csv_path: Path | None = None) -> LoadReport:
     """Join geoBoundaries ADM1 polygons to the p-code table and upsert the 34 provinces.
 
     The boundary file is used as published: ISO codes like 'AF_KAN' and 'AF-BDN', names like 'Ghanzi'.
@@ -61,6 +61,9 @@ def provinces_load_reference(geojson_path: Path, csv_path: Path) -> LoadReport:
     """
     report = LoadReport()
     rows = list(csv.DictReader(Path(csv_path).open(encoding="utf-8")))
+    pashto = {}
+    if pashto_csv_path and Path(pashto_csv_path).exists():
+        pashto = {r["pcode"]: r["name_ps"] for r in csv.DictReader(Path(pashto_csv_path).open(encoding="utf-8"))}
     by_iso = {_normalise_iso(r["iso_3166_2"]): r for r in rows}
     by_name = {_normalise_name(r["name_en"]): r for r in rows}
     features = json.loads(Path(geojson_path).read_text(encoding="utf-8"))["features"]
@@ -87,6 +90,7 @@ def provinces_load_reference(geojson_path: Path, csv_path: Path) -> LoadReport:
                 "iso_code": row["iso_3166_2"],
                 "name_en": row["name_en"],
                 "name_prs": row["name_prs"],
+                "name_ps": pashto.get(row["pcode"], ""),
                 "geom": geom,
                 "parent": None,
             },

@@ -11,6 +11,12 @@ from parcels.models import AdminArea
 from townships import services as township_services
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
+
+
 class UtmFrame:
     """Draw in metres from an origin; get EPSG:4326 polygons, as a surveyor's layout would be stored."""
 

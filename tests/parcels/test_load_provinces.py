@@ -13,8 +13,12 @@ DATA = Path(settings.BASE_DIR) / "gis_data"
 
 
 def test_all_34_provinces_load_with_pcodes_names_and_boundaries(db):
-    report = provinces_load_reference(DATA / "geoBoundaries-AFG-ADM1.geojson", DATA / "af_provinces.csv")
+    report = provinces_load_reference(
+        DATA / "geoBoundaries-AFG-ADM1.geojson", DATA / "af_provinces.csv", DATA / "af_provinces_ps.csv"
+    )
     assert report.created == 34 and report.unmatched == []
+    assert not AdminArea.objects.filter(name_ps="").exists()
+    assert AdminArea.objects.get(pcode="AF06").name_ps == "ننګرهار"
     assert AdminArea.objects.filter(level="province", geom__isnull=False).count() == 34
     ghazni = AdminArea.objects.get(pcode="AF11")
     assert ghazni.name_en == "Ghazni"  # not the file's 'Ghanzi'

@@ -16,8 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--geojson", type=Path, default=DATA / "geoBoundaries-AFG-ADM1.geojson")
         parser.add_argument("--csv", type=Path, default=DATA / "af_provinces.csv")
+        parser.add_argument("--pashto-csv", type=Path, default=DATA / "af_provinces_ps.csv")
 
-    def handle(self, *args, geojson, csv, **options):
-        report = provinces_load_reference(geojson, csv)
+    def handle(self, *args, geojson, csv, pashto_csv, **options):
+        report = provinces_load_reference(geojson, csv, pashto_csv)
         for line in report.lines():
             self.stdout.write(line)
