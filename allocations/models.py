@@ -1,8 +1,9 @@
 """The allocation of a plot to a household: in LADM terms a right with a lifespan. Never deleted."""
 
 from django.conf import settings
-from django.db import models
+from django.contrib.gis.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from landreg.history import track_history
 from landreg.rules import rule_message
@@ -40,27 +41,36 @@ class Allocation(models.Model):
 
     household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="allocations")
     plot = models.ForeignKey("townships.Plot", on_delete=models.PROTECT, related_name="allocations")
-    method = models.CharField(max_length=10, choices=Method.choices, default=Method.COMMITTEE)
-    status = models.CharField(max_length=14, choices=Status.choices, default=Status.PROPOSED)
+    method = models.CharField(
+        max_length=10, choices=Method.choices, default=Method.COMMITTEE, db_default=Method.COMMITTEE
+    )
+    status = models.CharField(
+        max_length=14, choices=Status.choices, default=Status.PROPOSED, db_default=Status.PROPOSED
+    )
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    proposed_at = models.DateTimeField(auto_now_add=True)
+    proposed_at = models.DateTimeField(auto_now_add=True, db_default=Now())
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
-    decision_reference = models.CharField("committee decision reference", max_length=60, blank=True)
+    decision_reference = models.CharField("committee decision reference", max_length=60, blank=True, db_default="")
     start_date = models.DateField(null=True, blank=True, help_text="When the right begins (handover).")
     end_date = models.DateField(null=True, blank=True, help_text="When the right ended (revocation, transfer).")
-    revocation_reason = models.CharField(max_length=16, choices=RevocationReason.choices, blank=True)
+    revocation_reason = models.CharField(max_length=16, choices=RevocationReason.choices, blank=True, db_default="")
     # The allocation this one continues, for a transfer by inheritance.
     transferred_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_to"
     )
-    notes = models.TextField(blank=True)
-    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
-    updated_at = models.DateTimeField(auto_now=True)
+    # The status an allocation was in when it was suspended, so that reinstating it returns there.
+    suspended_from = models.CharField(max_length=14, choices=Status.choices, blank=True, db_default="")
+    # Where the field officer stood at handover (checked to lie inside the plot, within a tolerance).
+    handover_point = models.PointField(srid=4326, null=True, blank=True)
+    handover_accuracy_m = models.FloatField(null=True, blank=True)
+    notes = models.TextField(blank=True, db_default="")
+    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.", db_default=False)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["-proposed_at"]
@@ -83,6 +93,11 @@ class Allocation(models.Model):
                 violation_error_message=rule_message("revoked_allocation_has_reason"),
             ),
             models.CheckConstraint(
+                name="handover_has_gps_point",
+                condition=~Q(status__in=["handed_over", "occupied", "titled"]) | Q(handover_point__isnull=False),
+                violation_error_message=rule_message("handover_has_gps_point"),
+            ),
+            models.CheckConstraint(
                 name="approved_allocation_has_decision_reference",
                 condition=~Q(status__in=["approved", "assigned", "letter_issued", "handed_over", "occupied", "titled"])
                 | ~Q(decision_reference=""),
@@ -92,3 +107,23 @@ class Allocation(models.Model):
 
     def __str__(self):
         return f"{self.household} → {self.plot} ({self.get_status_display()})"
+
+
+class AllocationTransition(models.Model):
+    """One step of an allocation's workflow: who moved it, when, from what to what, and why. Append-only."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField(max_length=14, choices=Allocation.Status.choices, blank=True, db_default="")
+    to_status = models.CharField(max_length=14, choices=Allocation.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    reason = models.TextField(blank=True, help_text="Why: the officer's explanation.", db_default="")
+    reference = models.CharField(
+        max_length=60, blank=True, help_text="Committee decision or ballot reference.", db_default=""
+    )
+
+    class Meta:
+        ordering = ["allocation", "at", "id"]
+
+    def __str__(self):
+        return f"{self.allocation_id}: {self.from_status or '∅'} → {self.to_status}"

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from landreg.history import track_history
 
@@ -44,10 +45,12 @@ class Household(models.Model):
     )
     size = models.PositiveSmallIntegerField(help_text="Number of people in the household.")
     category = models.CharField(max_length=24, choices=Category.choices)
-    country_returned_from = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 code: IR, PK…")
+    country_returned_from = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166-1 code: IR, PK…", db_default=""
+    )
     return_date = models.DateField(null=True, blank=True)
-    return_type = models.CharField(max_length=12, choices=ReturnType.choices, blank=True)
-    crossing_point = models.CharField(max_length=12, choices=CrossingPoint.choices, blank=True)
+    return_type = models.CharField(max_length=12, choices=ReturnType.choices, blank=True, db_default="")
+    crossing_point = models.CharField(max_length=12, choices=CrossingPoint.choices, blank=True, db_default="")
     origin_district = models.ForeignKey(
         "parcels.AdminArea",
         null=True,
@@ -65,20 +68,22 @@ class Household(models.Model):
         limit_choices_to={"level": "district"},
     )
     # Vulnerability flags set the priority in eligibility.
-    female_headed = models.BooleanField(default=False)
-    disability = models.BooleanField("person with disability", default=False)
-    elderly_head = models.BooleanField(default=False)
-    unaccompanied_child = models.BooleanField(default=False)
-    chronic_illness = models.BooleanField(default=False)
-    landless_declared = models.BooleanField("landlessness declared", default=False)
-    prior_beneficiary = models.BooleanField("benefited under an earlier scheme", default=False)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REGISTERED)
-    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
+    female_headed = models.BooleanField(default=False, db_default=False)
+    disability = models.BooleanField("person with disability", default=False, db_default=False)
+    elderly_head = models.BooleanField(default=False, db_default=False)
+    unaccompanied_child = models.BooleanField(default=False, db_default=False)
+    chronic_illness = models.BooleanField(default=False, db_default=False)
+    landless_declared = models.BooleanField("landlessness declared", default=False, db_default=False)
+    prior_beneficiary = models.BooleanField("benefited under an earlier scheme", default=False, db_default=False)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.REGISTERED, db_default=Status.REGISTERED
+    )
+    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.", db_default=False)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["code"]
@@ -104,15 +109,15 @@ class Person(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
     relationship = models.CharField(max_length=8, choices=Relationship.choices)
     name = models.CharField(max_length=150)
-    father_name = models.CharField(max_length=150, blank=True)
+    father_name = models.CharField(max_length=150, blank=True, db_default="")
     sex = models.CharField(max_length=1, choices=Sex.choices)
     date_of_birth = models.DateField(null=True, blank=True)
     # National ID (tazkira) and Proof-of-Registration card numbers are never stored in clear: a keyed
     # hash finds exact duplicates, the last digits let an officer confirm a number read from a card.
-    tazkira_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    tazkira_last4 = models.CharField(max_length=4, blank=True, editable=False)
-    por_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    por_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    tazkira_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False, db_default="")
+    tazkira_last4 = models.CharField(max_length=4, blank=True, editable=False, db_default="")
+    por_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False, db_default="")
+    por_last4 = models.CharField(max_length=4, blank=True, editable=False, db_default="")
 
     class Meta:
         ordering = ["household", "relationship", "name"]

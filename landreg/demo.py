@@ -13,7 +13,7 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.db import transaction
 from pyproj import Transformer
 
-from allocations.models import Allocation
+from allocations.models import Allocation, AllocationTransition
 from households.models import Category, Household, Person
 from households.services import person_set_id_numbers
 from landreg import roles
@@ -314,24 +314,23 @@ ALLOCATION_MIX = [
     ("appealed", 2),
     ("revoked", 8),
 ]
-PLOT_STATUS_FOR = {
-    "proposed": "reserved",
-    "approved": "allocated",
-    "assigned": "allocated",
-    "letter_issued": "allocated",
-    "handed_over": "handed_over",
-    "occupied": "occupied",
-    "titled": "occupied",
-    "suspended": "disputed",
-    "appealed": "reserved",
+MAIN_PATH = ["proposed", "approved", "assigned", "letter_issued", "handed_over", "occupied", "titled"]
+# The side states reached from an occupied plot (suspended, appealed) or from any step (revoked).
+PATH_TO = {
+    **{status: MAIN_PATH[: i + 1] for i, status in enumerate(MAIN_PATH)},
+    "suspended": MAIN_PATH[:6] + ["suspended"],
+    "appealed": MAIN_PATH[:6] + ["suspended", "appealed"],
+    "revoked": MAIN_PATH[:3] + ["revoked"],
 }
 
 
 def _allocations(township: Township, households, rng: random.Random, officer, committee, progress) -> int:
+    """Allocations in every state, written directly (the database still checks every rule, keeps the plot's
+    status in step, and refuses an approval by the proposer), each with its workflow log."""
     eligible = [h for h in households if h.status == Household.Status.ELIGIBLE and not h.prior_beneficiary]
     plots = list(township.plots.filter(use=Plot.Use.RESIDENTIAL).order_by("id"))
     rng.shuffle(plots)
-    allocations, plot_status, count = [], {}, 0
+    allocations, paths, count = [], [], 0
     today = datetime.date(2026, 11, 1)
     for status, n in ALLOCATION_MIX:
         for _ in range(n):
@@ -339,18 +338,20 @@ def _allocations(township: Township, households, rng: random.Random, officer, co
                 break
             household, plot = eligible.pop(0), plots.pop()
             count += 1
+            path = PATH_TO[status]
             proposed = datetime.date(2025, 3, 1) + datetime.timedelta(days=rng.randrange(0, 500))
-            ref = "" if status == "proposed" else f"DEMO-{township.code}-CMT-{count:03d}"
+            handed_over = "handed_over" in path
             allocation = Allocation(
                 household=household,
                 plot=plot,
                 status=status,
                 proposed_by=officer,
-                approved_by=None if status == "proposed" else committee,
-                decision_reference=ref,
-                start_date=proposed + datetime.timedelta(days=60)
-                if status in PLOT_STATUS_FOR and status not in ("proposed", "approved")
-                else None,
+                approved_by=committee if "approved" in path else None,
+                decision_reference=f"DEMO-{township.code}-CMT-{count:03d}" if "approved" in path else "",
+                start_date=proposed + datetime.timedelta(days=90) if handed_over else None,
+                handover_point=plot.geom.point_on_surface if handed_over else None,
+                handover_accuracy_m=rng.choice([4.0, 6.5, 9.0, 12.0]) if handed_over else None,
+                suspended_from="occupied" if status in ("suspended", "appealed") else "",
                 is_demo=True,
                 notes="Demonstration allocation.",
             )
@@ -358,13 +359,25 @@ def _allocations(township: Township, households, rng: random.Random, officer, co
                 allocation.revocation_reason = rng.choice(["non_occupancy", "voluntary_return", "error"])
                 allocation.end_date = min(today, proposed + datetime.timedelta(days=200))
                 plots.append(plot)  # free again: offered to the next household
-            else:
-                plot_status[plot.pk] = PLOT_STATUS_FOR[status]
             allocations.append(allocation)
+            paths.append(path)
     Allocation.objects.bulk_create(allocations)
-    for status in set(plot_status.values()):
-        Plot.objects.filter(pk__in=[pk for pk, s in plot_status.items() if s == status]).update(status=status)
-    allocated = [a.household_id for a in allocations if a.status not in ("proposed", "revoked", "appealed")]
+    transitions = []
+    for allocation, path in zip(allocations, paths, strict=True):
+        for before, after in zip(["", *path], path, strict=False):
+            by = committee if after in ("approved", "rejected") else officer
+            transitions.append(
+                AllocationTransition(
+                    allocation=allocation,
+                    from_status=before,
+                    to_status=after,
+                    by=by,
+                    reason="Demonstration step." if after != "revoked" else "Demonstration revocation.",
+                    reference=allocation.decision_reference if after == "approved" else "",
+                )
+            )
+    AllocationTransition.objects.bulk_create(transitions)
+    allocated = [a.household_id for a in allocations if a.status not in ("proposed", "approved", "revoked")]
     Household.objects.filter(pk__in=allocated).update(status=Household.Status.ALLOCATED)
     progress(f"{township.name}: {len(allocations)} allocations")
     return len(allocations)
@@ -377,6 +390,7 @@ def _users(progress):
         ("officer.nangarhar", [roles.LAND_OFFICER], [nangarhar], False, False, "Land officer, Nangarhar"),
         ("officer.herat", [roles.LAND_OFFICER], [herat], False, False, "Land officer, Herat"),
         ("committee.nangarhar", [roles.COMMITTEE_MEMBER], [nangarhar], False, False, "Committee member, Nangarhar"),
+        ("committee.herat", [roles.COMMITTEE_MEMBER], [herat], False, False, "Committee member, Herat"),
         ("gis.specialist", [roles.GIS_SPECIALIST], [], True, False, "GIS specialist (national)"),
         ("field.nangarhar", [roles.FIELD_OFFICER], [nangarhar], False, False, "Field officer, Nangarhar"),
         ("partner.unhcr", [roles.PARTNER], [], True, False, "Partner (aggregates only)"),
@@ -417,7 +431,7 @@ def demo_load(progress: Callable[[str], None] = print) -> dict:
         officer = users["officer.herat" if plan.province_pcode == "AF32" else "officer.nangarhar"]
         households = _households(plan, rng, officer, progress)
         totals["allocations"] += _allocations(
-            township, households, rng, officer, users["committee.nangarhar"], progress
+            township, households, rng, officer, users[officer.username.replace("officer", "committee")], progress
         )
         totals["townships"] += 1
         totals["plots"] += township.plots.count()
@@ -430,6 +444,7 @@ DEMO_LOGINS = [
     ("officer.nangarhar", "land officer, Nangarhar"),
     ("officer.herat", "land officer, Herat"),
     ("committee.nangarhar", "committee member, Nangarhar"),
+    ("committee.herat", "committee member, Herat"),
     ("gis.specialist", "GIS specialist"),
     ("field.nangarhar", "field officer, Nangarhar"),
     ("partner.unhcr", "partner (no personal data)"),

@@ -65,6 +65,18 @@ RULES = {
         "revocation_reason",
         _("A revoked allocation needs a revocation reason and an end date."),
     ),
+    "approval_by_a_checker": (
+        None,
+        _(
+            "The user who registered the household or proposed the allocation cannot "
+            "approve it; another committee member must."
+        ),
+    ),
+    "handover_has_gps_point": (
+        "handover_point",
+        _("A handed-over allocation needs the GPS point taken on the plot at handover."),
+    ),
+    "allocation_transitions_are_append_only": (None, _("The workflow log is evidence and cannot be changed.")),
     "approved_allocation_has_decision_reference": (
         "decision_reference",
         _("An approved allocation needs the committee decision reference."),

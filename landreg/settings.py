@@ -175,6 +175,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Handover: the field officer's GPS point must lie inside the plot, or within this many metres of it.
+LANDREG_HANDOVER_TOLERANCE_M = env_int("LANDREG_HANDOVER_TOLERANCE_M", 30)
+
 # Optional XYZ basemap for offices with internet (e.g. an OpenStreetMap tile URL). Empty: nothing
 # is loaded from the internet and maps show our own layers only.
 LANDREG_BASEMAP_URL = os.environ.get("LANDREG_BASEMAP_URL", "")

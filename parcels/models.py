@@ -13,10 +13,10 @@ class AdminArea(models.Model):
     # OCHA COD-AB p-code: AF06 for a province, AF0617 for a district (post-2018 AGCHO numbering).
     pcode = models.CharField("p-code", max_length=10, unique=True)
     # ISO 3166-2 code for provinces (AF-NAN); empty for districts.
-    iso_code = models.CharField("ISO 3166-2", max_length=10, blank=True)
+    iso_code = models.CharField("ISO 3166-2", max_length=10, blank=True, db_default="")
     name_en = models.CharField("name (English)", max_length=100)
-    name_prs = models.CharField("name (Dari)", max_length=100, blank=True)
-    name_ps = models.CharField("name (Pashto)", max_length=100, blank=True)
+    name_prs = models.CharField("name (Dari)", max_length=100, blank=True, db_default="")
+    name_ps = models.CharField("name (Pashto)", max_length=100, blank=True, db_default="")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     geom = models.MultiPolygonField(srid=4326, null=True, blank=True)
 
@@ -53,7 +53,7 @@ class LandParcel(models.Model):
 
     # The land authority's reference for the parcel (ARAZI / MUDL file number).
     reference = models.CharField(max_length=60, unique=True)
-    name = models.CharField(max_length=150, blank=True)
+    name = models.CharField(max_length=150, blank=True, db_default="")
     province = models.ForeignKey(
         AdminArea, on_delete=models.PROTECT, related_name="land_parcels", limit_choices_to={"level": "province"}
     )
@@ -65,9 +65,11 @@ class LandParcel(models.Model):
         related_name="+",
         limit_choices_to={"level": "district"},
     )
-    legal_status = models.CharField(max_length=12, choices=LegalStatus.choices, default=LegalStatus.IDENTIFIED)
+    legal_status = models.CharField(
+        max_length=12, choices=LegalStatus.choices, default=LegalStatus.IDENTIFIED, db_default=LegalStatus.IDENTIFIED
+    )
     geom = models.MultiPolygonField(srid=4326)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, db_default="")
 
     class Meta:
         ordering = ["reference"]

@@ -96,6 +96,8 @@ def make_household(provinces):
             province=provinces[province],
             size=fields.pop("size", 6),
             category=fields.pop("category", "documented_returnee"),
+            status=fields.pop("status", "eligible"),
+            landless_declared=fields.pop("landless_declared", True),
             head=fields.pop("head", {"name": f"Head {counter['n']}", "father_name": "Father", "sex": "m"}),
             **fields,
         )

@@ -6,6 +6,7 @@ edit them from QGIS; the models only describe the data and ask the database for 
 
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from landreg.history import track_history
 from landreg.rules import rule_message
@@ -36,8 +37,8 @@ class Township(models.Model):
     # Short code used in references and file names, e.g. NGR-SM.
     code = models.SlugField(max_length=30, unique=True)
     name = models.CharField(max_length=150)
-    name_prs = models.CharField("name (Dari)", max_length=150, blank=True)
-    name_ps = models.CharField("name (Pashto)", max_length=150, blank=True)
+    name_prs = models.CharField("name (Dari)", max_length=150, blank=True, db_default="")
+    name_ps = models.CharField("name (Pashto)", max_length=150, blank=True, db_default="")
     province = models.ForeignKey(
         "parcels.AdminArea",
         on_delete=models.PROTECT,
@@ -57,11 +58,15 @@ class Township(models.Model):
     geom = models.MultiPolygonField(srid=4326)
     # Derived by the database from the township's location; every area is measured in this zone.
     utm_srid = models.IntegerField("UTM zone (EPSG)", choices=UtmZone.choices, null=True, blank=True, editable=False)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IDENTIFIED)
-    planned_services = models.TextField(blank=True, help_text="Water, schools, clinic, roads… as planned.")
-    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.IDENTIFIED, db_default=Status.IDENTIFIED
+    )
+    planned_services = models.TextField(
+        blank=True, help_text="Water, schools, clinic, roads… as planned.", db_default=""
+    )
+    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.", db_default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["name"]
@@ -84,8 +89,8 @@ class Block(models.Model):
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="blocks")
     code = models.CharField(max_length=20)
     geom = models.PolygonField(srid=4326)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["township", "code"]
@@ -130,10 +135,10 @@ class Plot(models.Model):
     geom = models.PolygonField(srid=4326)
     # Derived by the database from the geometry, in the township's UTM zone; never typed in.
     area_m2 = models.DecimalField("area (m²)", max_digits=12, decimal_places=2, null=True, blank=True, editable=False)
-    use = models.CharField(max_length=12, choices=Use.choices, default=Use.RESIDENTIAL)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    use = models.CharField(max_length=12, choices=Use.choices, default=Use.RESIDENTIAL, db_default=Use.RESIDENTIAL)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED, db_default=Status.PLANNED)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["township", "number"]
@@ -169,12 +174,12 @@ class Facility(models.Model):
 
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="facilities")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    name = models.CharField(max_length=150, blank=True)
+    name = models.CharField(max_length=150, blank=True, db_default="")
     geom = models.PointField(srid=4326, help_text="Where the facility is (its entrance for a building).")
     footprint = models.PolygonField(srid=4326, null=True, blank=True, help_text="The building or site outline.")
-    functional = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    functional = models.BooleanField(default=True, db_default=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["township", "kind", "name"]

@@ -47,7 +47,9 @@ def test_household_and_allocation_changes_are_recorded(make_household, township,
     from allocations.services import allocation_propose, allocation_revoke
 
     household = make_household()
-    plot = services.plot_create(township=township, block=township.block_a, number="1", geom=frame.rect(0, 0, 20, 25))
+    plot = services.plot_create(
+        township=township, block=township.block_a, number="1", geom=frame.rect(0, 0, 20, 25), status="available"
+    )
     allocation = allocation_propose(household=household, plot=plot, proposed_by=users["officer_nangarhar"])
     allocation_revoke(allocation=allocation, reason="error", by=users["officer_nangarhar"])
     assert [e["action"] for e in history_of(household)] == ["insert"]
