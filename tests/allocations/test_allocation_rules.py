@@ -6,21 +6,6 @@ from django.db import DatabaseError, transaction
 
 from allocations.models import Allocation
 from allocations.services import allocation_propose, allocation_revoke
-from townships import services as township_services
-
-
-@pytest.fixture
-def plots(township, frame):
-    return [
-        township_services.plot_create(
-            township=township,
-            block=township.block_a,
-            number=str(i),
-            geom=frame.rect(i * 20, 0, 20, 25),
-            status="available",
-        )
-        for i in range(3)
-    ]
 
 
 def test_a_second_active_allocation_of_a_plot_is_refused_with_a_sentence(plots, make_household, users):
