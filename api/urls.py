@@ -5,9 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from api import views
+from api.allocations import AllocationViewSet
 
 router = DefaultRouter()
 router.register("households", views.HouseholdViewSet, basename="household")
+router.register("allocations", AllocationViewSet, basename="allocation")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

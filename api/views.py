@@ -49,6 +49,7 @@ class HouseholdViewSet(viewsets.ReadOnlyModelViewSet):
     """Households in the requesting user's scope. Every list and view is logged."""
 
     serializer_class = HouseholdSerializer
+    queryset = Household.objects.none()  # for the schema; get_queryset() applies role and scope
 
     def get_queryset(self):
         return households_list(self.request.user, where=self.request.path).select_related("province")

@@ -165,6 +165,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "api.errors.landreg_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "landreg API",
@@ -173,6 +174,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AllocationStatusEnum": "allocations.models.Allocation.Status",
+        "HouseholdStatusEnum": "households.models.Household.Status",
+    },
 }
 
 # Handover: the field officer's GPS point must lie inside the plot, or within this many metres of it.

@@ -117,3 +117,24 @@ def plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def plots(township, frame):
+    return [
+        township_services.plot_create(
+            township=township,
+            block=township.block_a,
+            number=str(i),
+            geom=frame.rect(i * 20, 0, 20, 25),
+            status="available",
+        )
+        for i in range(3)
+    ]
+
+
+@pytest.fixture
+def field_officer(users, provinces):
+    return user_create(
+        username="field.n", password="x", roles=[roles.FIELD_OFFICER], provinces=[provinces["nangarhar"]]
+    )

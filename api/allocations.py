@@ -1,0 +1,139 @@
+"""REST v1 for the allocation workflow: propose, then one endpoint per step. Conflicts answer 409."""
+
+from django.contrib.gis.geos import Point
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from allocations.models import Allocation, AllocationTransition
+from allocations.selectors import allocations_visible_to
+from allocations.services import TRANSITIONS, allocation_propose, allocation_transition
+from households.selectors import household_get, households_visible_to
+from townships.models import Plot
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = AllocationTransition
+        fields = ["from_status", "to_status", "by", "at", "reason", "reference"]
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    household_code = serializers.CharField(source="household.code", read_only=True)
+    plot_number = serializers.CharField(source="plot.number", read_only=True)
+    township = serializers.CharField(source="plot.township.code", read_only=True)
+    transitions = TransitionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Allocation
+        fields = [
+            "id",
+            "household",
+            "household_code",
+            "plot",
+            "plot_number",
+            "township",
+            "method",
+            "status",
+            "decision_reference",
+            "start_date",
+            "end_date",
+            "revocation_reason",
+            "transferred_from",
+            "transitions",
+        ]
+        read_only_fields = fields
+
+
+class ProposeSerializer(serializers.Serializer):
+    household = serializers.IntegerField()
+    plot = serializers.IntegerField()
+    method = serializers.ChoiceField(choices=Allocation.Method.choices, default=Allocation.Method.COMMITTEE)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StepSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Committee decision reference (approve, reject, reinstate).",
+    )
+    reason_code = serializers.ChoiceField(
+        choices=Allocation.RevocationReason.choices, required=False, help_text="Why it is revoked (revoke)."
+    )
+    lon = serializers.FloatField(required=False, min_value=60, max_value=75.5, help_text="Handover GPS longitude.")
+    lat = serializers.FloatField(required=False, min_value=29, max_value=39, help_text="Handover GPS latitude.")
+    accuracy_m = serializers.FloatField(required=False, min_value=0, help_text="Handover GPS accuracy (m).")
+    heir = serializers.IntegerField(required=False, help_text="Heir household id (transfer).")
+
+
+class AllocationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Allocations in your scope. POST proposes; POST /{id}/{step}/ moves one step along the workflow."""
+
+    serializer_class = AllocationSerializer
+    queryset = Allocation.objects.none()  # for the schema; get_queryset() applies role and scope
+
+    def get_queryset(self):
+        queryset = allocations_visible_to(self.request.user).prefetch_related("transitions__by")
+        for name in ("plot", "household", "status"):
+            if value := self.request.query_params.get(name):
+                queryset = queryset.filter(**{name: value})
+        if township := self.request.query_params.get("township"):
+            queryset = queryset.filter(plot__township__code=township)
+        return queryset
+
+    @extend_schema(request=ProposeSerializer, responses={201: AllocationSerializer})
+    def create(self, request):
+        data = ProposeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        household = household_get(request.user, pk=data.validated_data["household"], where=request.path)
+        plot = Plot.objects.select_related("township").get(pk=data.validated_data["plot"])
+        allocation = allocation_propose(
+            household=household,
+            plot=plot,
+            proposed_by=request.user,
+            method=data.validated_data["method"],
+            reason=data.validated_data["reason"],
+        )
+        return Response(AllocationSerializer(allocation).data, status=201)
+
+    def _step(self, request, pk, name):
+        allocation = self.get_object()
+        data = StepSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        details = {"reason": values.pop("reason"), "reference": values.pop("reference")}
+        if "reason_code" in values:
+            details["reason_code"] = values.pop("reason_code")
+        if "lon" in values and "lat" in values:
+            details["point"] = Point(values.pop("lon"), values.pop("lat"), srid=4326)
+        if name == "hand_over":
+            details.setdefault("point", None)
+            details["accuracy_m"] = values.pop("accuracy_m", None)
+        if "heir" in values:
+            details["heir"] = households_visible_to(request.user).get(pk=values.pop("heir"))
+        allocation = allocation_transition(allocation=allocation, action=name, by=request.user, **details)
+        allocation = self.get_queryset().get(pk=allocation.pk)
+        return Response(AllocationSerializer(allocation).data)
+
+
+def _make_step(name):
+    @extend_schema(
+        request=StepSerializer,
+        responses=AllocationSerializer,
+        summary=f"{name.replace('_', ' ').capitalize()} (from: {', '.join(TRANSITIONS[name][0])})",
+    )
+    def view(self, request, pk=None):
+        return self._step(request, pk, name)
+
+    view.__name__ = name
+    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(view)
+
+
+for _name in TRANSITIONS:
+    setattr(AllocationViewSet, _name, _make_step(_name))

@@ -1,0 +1,52 @@
+"""Every refusal becomes a sentence with the right status: 400 to fix the input, 403 not allowed,
+404 not in your scope, 409 when the land or the workflow is in another state. Never a 500."""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+# Refusals that are about the current state of the land or the workflow, not about the request.
+CONFLICTS = {
+    "one_active_allocation_per_plot",
+    "one_active_allocation_per_household",
+    "invalid_transition",
+    "plot_not_available",
+    "ended_allocation_is_final",
+    "allocation_parties_are_fixed",
+    "plots_do_not_overlap",
+    "plot_number_unique_in_township",
+}
+
+
+# Refusals about who is asking (maker-checker), answered like any other permission refusal.
+FORBIDDEN = {"approval_by_a_checker"}
+
+
+def _codes(error: DjangoValidationError) -> set[str]:
+    if hasattr(error, "error_dict"):
+        return {e.code for errors in error.error_dict.values() for e in errors}
+    return {e.code for e in error.error_list}
+
+
+def landreg_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        codes = _codes(exc)
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+        detail = " ".join(exc.messages)
+        body = {"detail": detail, "codes": sorted(c for c in codes if c), "errors": fields}
+        code = (
+            status.HTTP_403_FORBIDDEN
+            if codes & FORBIDDEN
+            else status.HTTP_409_CONFLICT
+            if codes & CONFLICTS
+            else status.HTTP_400_BAD_REQUEST
+        )
+        return Response(body, status=code)
+    if isinstance(exc, ObjectDoesNotExist):
+        return Response({"detail": "Not found in your scope."}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, DjangoPermissionDenied):
+        return Response({"detail": str(exc) or "You may not do this."}, status=status.HTTP_403_FORBIDDEN)
+    return exception_handler(exc, context)
