@@ -80,28 +80,33 @@ class Allocation(models.Model):
                 condition=~Q(status__in=["rejected", "revoked", "transferred"]),
                 name="one_active_allocation_per_plot",
                 violation_error_message=rule_message("one_active_allocation_per_plot"),
+                violation_error_code="one_active_allocation_per_plot",
             ),
             models.UniqueConstraint(
                 fields=["household"],
                 condition=~Q(status__in=["rejected", "revoked", "transferred"]),
                 name="one_active_allocation_per_household",
                 violation_error_message=rule_message("one_active_allocation_per_household"),
+                violation_error_code="one_active_allocation_per_household",
             ),
             models.CheckConstraint(
                 name="revoked_allocation_has_reason",
                 condition=~Q(status="revoked") | (~Q(revocation_reason="") & Q(end_date__isnull=False)),
                 violation_error_message=rule_message("revoked_allocation_has_reason"),
+                violation_error_code="revoked_allocation_has_reason",
             ),
             models.CheckConstraint(
                 name="handover_has_gps_point",
                 condition=~Q(status__in=["handed_over", "occupied", "titled"]) | Q(handover_point__isnull=False),
                 violation_error_message=rule_message("handover_has_gps_point"),
+                violation_error_code="handover_has_gps_point",
             ),
             models.CheckConstraint(
                 name="approved_allocation_has_decision_reference",
                 condition=~Q(status__in=["approved", "assigned", "letter_issued", "handed_over", "occupied", "titled"])
                 | ~Q(decision_reference=""),
                 violation_error_message=rule_message("approved_allocation_has_decision_reference"),
+                violation_error_code="approved_allocation_has_decision_reference",
             ),
         ]
 

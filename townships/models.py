@@ -99,6 +99,7 @@ class Block(models.Model):
                 fields=["township", "code"],
                 name="block_code_unique_in_township",
                 violation_error_message=rule_message("block_code_unique_in_township"),
+                violation_error_code="block_code_unique_in_township",
             ),
         ]
 
@@ -147,6 +148,7 @@ class Plot(models.Model):
                 fields=["township", "number"],
                 name="plot_number_unique_in_township",
                 violation_error_message=rule_message("plot_number_unique_in_township"),
+                violation_error_code="plot_number_unique_in_township",
             ),
         ]
         indexes = [models.Index(fields=["township", "status"], name="plot_township_status_idx")]
