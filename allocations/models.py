@@ -132,3 +132,36 @@ class AllocationTransition(models.Model):
 
     def __str__(self):
         return f"{self.allocation_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class AllocationDocument(models.Model):
+    """An allocation letter or a deed as issued: a numbered PDF whose hash is recorded. Append-only.
+
+    Its standing is derived, never stored: valid; superseded when a later document of the same kind was
+    issued for the same allocation; revoked when the allocation has ended (revoked, transferred).
+    """
+
+    class Kind(models.TextChoices):
+        LETTER = "letter", "Allocation letter"
+        DEED = "deed", "Deed"
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        DARI = "fa", "Dari"
+        PASHTO = "ps", "Pashto"
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    # Printed on the document and in its QR code, e.g. NAN-SMD-L-000123.
+    number = models.CharField(max_length=40, unique=True)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.DARI, db_default="fa")
+    issued_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to="documents/%Y/%m/")
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["allocation", "kind", "issued_at", "id"]
+
+    def __str__(self):
+        return self.number

@@ -118,6 +118,8 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://landreg@/landreg?host=" + str(BASE_DIR / ".data" / "pg"))
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+if os.environ.get("TEST_DATABASE_NAME"):  # lets two test runs share one cluster
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -13,4 +13,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("api/v1/", include("api.document_urls")),
+    path("", include("webmap.document_urls")),
 ]

@@ -1,0 +1,3 @@
+"""REST v1 endpoints for letters and deeds (filled in by the documents work)."""
+
+urlpatterns = []
