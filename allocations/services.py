@@ -5,7 +5,7 @@ transaction, and one AllocationTransition saying who, when and why.
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from allocations.models import Allocation, AllocationTransition
 from households.models import Household
 from landreg import roles
 from landreg.rules import database_rules_explained, rule_error
-from landreg.scope import province_ids_in_scope
+from landreg.services_common import require_province, require_role
 from townships.models import Plot
 
 S = Allocation.Status
@@ -57,16 +57,8 @@ def _status_label(status: str) -> str:
     return str(S(status).label).lower()
 
 
-def _require_role(user, allowed: list[str], what: str) -> None:
-    if not roles.has_role(user, *allowed):
-        names = ", ".join(r.replace("_", " ") for r in allowed)
-        raise PermissionDenied(_("Only a %(roles)s may %(what)s.") % {"roles": names, "what": what})
-
-
 def _require_scope(user, plot: Plot) -> None:
-    provinces = province_ids_in_scope(user)
-    if provinces is not None and plot.township.province_id not in provinces:
-        raise PermissionDenied(_("Township %(township)s is outside your provinces.") % {"township": plot.township})
+    require_province(user, plot.township.province_id, _("Township %(township)s") % {"township": plot.township})
 
 
 def _record(allocation, *, from_status, by, reason="", reference="") -> None:
@@ -91,12 +83,10 @@ def allocation_propose(
     *, household: Household, plot: Plot, proposed_by, method: str = Allocation.Method.COMMITTEE, reason: str = ""
 ) -> Allocation:
     """Propose a plot for an eligible household. A plot or household already taken gives a clear refusal."""
-    _require_role(proposed_by, [roles.LAND_OFFICER], _("propose an allocation"))
+    require_role(proposed_by, [roles.LAND_OFFICER], _("propose an allocation"))
     plot = Plot.objects.select_related("township").get(pk=plot.pk)
     _require_scope(proposed_by, plot)
-    provinces = province_ids_in_scope(proposed_by)
-    if provinces is not None and household.province_id not in provinces:
-        raise PermissionDenied(_("Household %(code)s is registered outside your provinces.") % {"code": household})
+    require_province(proposed_by, household.province_id, _("Household %(code)s") % {"code": household.code})
     if household.status != Household.Status.ELIGIBLE or household.prior_beneficiary:
         raise ValidationError(
             {
@@ -145,7 +135,7 @@ def allocation_transition(
     allocation = (
         Allocation.objects.select_for_update().select_related("plot__township", "household").get(pk=allocation.pk)
     )
-    _require_role(by, allowed_roles, _("do this"))
+    require_role(by, allowed_roles, _("do this"))
     _require_scope(by, allocation.plot)
     if allocation.status not in allowed_from:
         raise ValidationError(

@@ -1,9 +1,10 @@
 """Returnee and IDP households, their members, and the evidence documents that support their claims."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Now
+from django.db.models.functions import Now, Upper
 
 from landreg.history import track_history
 
@@ -128,9 +129,135 @@ class Person(models.Model):
             ),
         ]
         indexes = [
-            # Duplicate search by head name + father's name (trigram similarity).
-            models.Index(fields=["name"], name="person_name_idx"),
+            # Duplicate search by head name + father's name (pg_trgm similarity).
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="person_name_trgm_idx"),
+            GinIndex(OpClass(Upper("father_name"), name="gin_trgm_ops"), name="person_father_name_trgm_idx"),
         ]
 
     def __str__(self):
         return self.name
+
+
+class Document(models.Model):
+    """Evidence for a household's claim: a scanned tazkira, PoR card, deportation slip, declaration…"""
+
+    class Kind(models.TextChoices):
+        TAZKIRA = "tazkira", "Tazkira (national ID) scan"
+        POR_CARD = "por_card", "PoR card"
+        DEPORTATION_SLIP = "deportation_slip", "Deportation slip"
+        IDP_CERTIFICATE = "idp_certificate", "IDP registration certificate"
+        LANDLESSNESS = "landlessness", "Landlessness declaration"
+        COMMITTEE_DECISION = "committee_decision", "Committee decision"
+        PHOTO = "photo", "Photo"
+        OTHER = "other", "Other"
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="documents")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Numbers of identity documents are personal data: kept as a keyed hash and the last digits only.
+    number_hash = models.CharField(max_length=64, blank=True, db_default="", editable=False)
+    number_last4 = models.CharField(max_length=4, blank=True, db_default="", editable=False)
+    issued_on = models.DateField(null=True, blank=True)
+    file = models.FileField(upload_to="evidence/%Y/%m/")
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["household", "kind", "uploaded_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.household}"
+
+
+class DuplicateFlag(models.Model):
+    """A possible duplicate found at registration; an officer decides, and the decision is kept."""
+
+    class Reason(models.TextChoices):
+        SAME_TAZKIRA = "same_tazkira", "Same tazkira number"
+        SAME_POR = "same_por", "Same PoR card number"
+        SIMILAR_HEAD = "similar_head", "Similar head name, father's name and date of birth"
+
+    class Decision(models.TextChoices):
+        UNDECIDED = "undecided", "Not decided yet"
+        SAME_HOUSEHOLD = "same_household", "Same household: a duplicate"
+        DIFFERENT = "different", "Different households"
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="duplicate_flags")
+    candidate = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=14, choices=Reason.choices)
+    similarity = models.FloatField(help_text="1.0 for an identical ID number; trigram similarity for names.")
+    decision = models.CharField(max_length=14, choices=Decision.choices, default="undecided", db_default="undecided")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, db_default="")
+
+    class Meta:
+        ordering = ["household", "-similarity"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "candidate", "reason"], name="duplicate_flag_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.household} ~ {self.candidate} ({self.reason})"
+
+
+class EligibilityScheme(models.Model):
+    """A land scheme's eligibility rules and priority weights: configuration, edited by administrators."""
+
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=150)
+    legal_basis = models.CharField(max_length=150, blank=True, db_default="")
+    # Points per vulnerability flag, e.g. {"female_headed": 3, "disability": 2}; the sum is the priority score.
+    priority_weights = models.JSONField(default=dict)
+    active = models.BooleanField(default=True, db_default=True)
+
+    def __str__(self):
+        return self.name
+
+
+class EligibilityCriterion(models.Model):
+    class Kind(models.TextChoices):
+        CATEGORY_WITH_EVIDENCE = "category_with_evidence", "Returnee or IDP category, with evidence"
+        TAZKIRA_PRESENT = "tazkira_present", "The head has a tazkira"
+        LANDLESS_DECLARED = "landless_declared", "Landlessness declared"
+        NOT_PRIOR_BENEFICIARY = "not_prior_beneficiary", "Not a beneficiary of an earlier scheme"
+
+    scheme = models.ForeignKey(EligibilityScheme, on_delete=models.CASCADE, related_name="criteria")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    # For category_with_evidence: {"category": ["document kinds that prove it", ...]}.
+    params = models.JSONField(default=dict, blank=True)
+    order = models.PositiveSmallIntegerField(default=0, db_default=0)
+
+    class Meta:
+        ordering = ["scheme", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "kind"], name="criterion_once_per_scheme")]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class EligibilityAssessment(models.Model):
+    """One assessment of a household against a scheme: each criterion's result with its explanation."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="assessments")
+    scheme = models.ForeignKey(EligibilityScheme, on_delete=models.PROTECT, related_name="assessments")
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    eligible = models.BooleanField()
+    priority_score = models.PositiveSmallIntegerField(default=0, db_default=0)
+    # [{"criterion": kind, "passed": bool, "explanation": sentence}, ...]
+    results = models.JSONField(default=list)
+    decision_reference = models.CharField(max_length=60, blank=True, db_default="")
+
+    class Meta:
+        ordering = ["household", "-assessed_at"]
+
+    def __str__(self):
+        return f"{self.household}: {'eligible' if self.eligible else 'not eligible'} ({self.scheme})"

@@ -1,9 +1,12 @@
 """Writes to households and their members. ID numbers are hashed here and never stored in clear."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from households.identity import id_number_hash, id_number_last4
-from households.models import Household, Person
+from households.models import DuplicateFlag, Household, Person
+from landreg import roles
+from landreg.services_common import require_role
 
 
 def person_set_id_numbers(person: Person, *, tazkira: str = "", por: str = "") -> None:
@@ -33,7 +36,68 @@ def household_register(
         person.full_clean(exclude=["household"])
         people.append(person)
     Person.objects.bulk_create(people)
+    duplicates_flag(household=household)
     return household
+
+
+# Head-of-household names at least this similar (pg_trgm, 0..1) are shown to the officer as possible duplicates.
+NAME_SIMILARITY = 0.6
+
+_SIMILAR_HEADS = """
+    SELECT other.household_id,
+           (similarity(upper(other.name), upper(head.name))
+            + similarity(upper(other.father_name), upper(head.father_name))) / 2 AS score
+      FROM households_person head
+      JOIN households_person other
+        ON other.relationship = 'head' AND other.household_id <> head.household_id
+       AND other.date_of_birth = head.date_of_birth
+       AND upper(other.name) %% upper(head.name)
+     WHERE head.household_id = %s AND head.relationship = 'head'
+"""
+
+
+def duplicates_flag(*, household: Household) -> list[DuplicateFlag]:
+    """Flag households that may be this one: the same tazkira or PoR number, or a head with a similar name,
+    a similar father's name and the same date of birth. The officer decides (duplicate_decide)."""
+    from django.db import connection
+
+    flags = []
+    people = list(household.members.all())
+    for reason, field in (
+        (DuplicateFlag.Reason.SAME_TAZKIRA, "tazkira_hash"),
+        (DuplicateFlag.Reason.SAME_POR, "por_hash"),
+    ):
+        digests = {getattr(p, field) for p in people} - {""}
+        for other in Person.objects.filter(**{f"{field}__in": digests}).exclude(household=household):
+            flags.append(
+                DuplicateFlag(household=household, candidate_id=other.household_id, reason=reason, similarity=1.0)
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [NAME_SIMILARITY])
+        cursor.execute(_SIMILAR_HEADS, [household.pk])
+        for candidate_id, score in cursor.fetchall():
+            if score >= NAME_SIMILARITY:
+                flags.append(
+                    DuplicateFlag(
+                        household=household,
+                        candidate_id=candidate_id,
+                        reason=DuplicateFlag.Reason.SIMILAR_HEAD,
+                        similarity=round(score, 3),
+                    )
+                )
+    return DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
+
+
+@transaction.atomic
+def duplicate_decide(*, flag: DuplicateFlag, decision: str, by, note: str = "") -> DuplicateFlag:
+    """Record the officer's decision on a possible duplicate."""
+    from django.utils import timezone
+
+    require_role(by, [roles.LAND_OFFICER, roles.COMMITTEE_MEMBER], _("decide on a possible duplicate"))
+    flag.decision, flag.decided_by, flag.decided_at, flag.decision_note = decision, by, timezone.now(), note
+    flag.full_clean()
+    flag.save()
+    return flag
 
 
 def persons_with_id_number(number: str):

@@ -77,8 +77,10 @@ RULES = {
         _("A handed-over allocation needs the GPS point taken on the plot at handover."),
     ),
     "allocation_transitions_are_append_only": (None, _("The workflow log is evidence and cannot be changed.")),
-    "issued_documents_are_append_only": (None, _("An issued letter or deed cannot be changed; issue a new one, "
-                                                  "which supersedes it.")),
+    "issued_documents_are_append_only": (
+        None,
+        _("An issued letter or deed cannot be changed; issue a new one, which supersedes it."),
+    ),
     "approved_allocation_has_decision_reference": (
         "decision_reference",
         _("An approved allocation needs the committee decision reference."),

@@ -194,3 +194,26 @@ class Facility(models.Model):
         problem = rules.geometry_problem(self.geom) or rules.geometry_problem(self.footprint)
         if problem:
             raise rules.errors_from_violations([("facility_geometry_valid", problem)])
+
+
+class Entitlement(models.Model):
+    """The plot size a household is entitled to in a township, by household size (e.g. 10 biswa up to 10
+    members, 15 biswa above). 1 biswa = 100 m²."""
+
+    township = models.ForeignKey(Township, on_delete=models.CASCADE, related_name="entitlements")
+    min_members = models.PositiveSmallIntegerField()
+    max_members = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty: no upper limit.")
+    plot_biswa = models.DecimalField(max_digits=6, decimal_places=2)
+
+    class Meta:
+        ordering = ["township", "min_members"]
+        constraints = [
+            models.CheckConstraint(
+                name="entitlement_range_is_ordered",
+                condition=Q(max_members__isnull=True) | Q(max_members__gte=models.F("min_members")),
+            ),
+        ]
+
+    def __str__(self):
+        upper = self.max_members or "…"
+        return f"{self.township}: {self.min_members}–{upper} members → {self.plot_biswa} biswa"
