@@ -165,3 +165,72 @@ class AllocationDocument(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class Ballot(models.Model):
+    """A public draw of plots for a township round. The seed is recorded when the ballot is created, before
+    anyone knows the result; once drawn, the database refuses any change to the ballot, its lists or result."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Being prepared"
+        LIST_APPROVED = "list_approved", "Beneficiary list approved"
+        DRAWN = "drawn", "Drawn"
+
+    township = models.ForeignKey("townships.Township", on_delete=models.PROTECT, related_name="ballots")
+    reference = models.CharField(max_length=60, unique=True)
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.DRAFT, db_default="draft")
+    seed = models.CharField(max_length=64, editable=False, help_text="Recorded at creation, published before the draw.")
+    witnesses = models.JSONField(default=list, help_text="Names and roles of the public witnesses.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    list_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_reference = models.CharField(max_length=60, blank=True, db_default="")
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    drawn_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.reference
+
+
+class BallotEntry(models.Model):
+    """A household on the ballot list, in priority order (rank 1 draws first)."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="entries")
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="+")
+    rank = models.PositiveIntegerField()
+    priority_score = models.PositiveSmallIntegerField()
+    entitled_biswa = models.DecimalField(max_digits=6, decimal_places=2)
+
+    class Meta:
+        ordering = ["ballot", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "household"], name="ballot_household_once"),
+            models.UniqueConstraint(fields=["ballot", "rank"], name="ballot_rank_once"),
+        ]
+
+
+class BallotPlot(models.Model):
+    """A plot put into the draw."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="plots")
+    plot = models.ForeignKey("townships.Plot", on_delete=models.PROTECT, related_name="+")
+    area_biswa = models.DecimalField(max_digits=8, decimal_places=2)
+
+    class Meta:
+        ordering = ["ballot", "plot"]
+        constraints = [models.UniqueConstraint(fields=["ballot", "plot"], name="ballot_plot_once")]
+
+
+class BallotResult(models.Model):
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="results")
+    draw_order = models.PositiveIntegerField()
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="+")
+    plot = models.ForeignKey("townships.Plot", null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["ballot", "draw_order"]
+        constraints = [models.UniqueConstraint(fields=["ballot", "draw_order"], name="ballot_draw_order_once")]

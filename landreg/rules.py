@@ -81,6 +81,9 @@ RULES = {
         None,
         _("An issued letter or deed cannot be changed; issue a new one, which supersedes it."),
     ),
+    "drawn_ballot_is_immutable": (None, _("This ballot was drawn in public; nothing about it can be changed.")),
+    "ballot_seed_is_fixed": (None, _("A ballot's seed is recorded before the draw and cannot be changed.")),
+    "ballot_result_comes_from_the_draw": (None, _("A ballot's result can only come from the draw itself.")),
     "approved_allocation_has_decision_reference": (
         "decision_reference",
         _("An approved allocation needs the committee decision reference."),

@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("api/v1/", include("api.document_urls")),
     path("", include("webmap.document_urls")),
+    path("", include("webmap.urls")),
 ]

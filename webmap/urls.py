@@ -1,0 +1,9 @@
+"""Web pages of landreg (the land officers' map and the field pages come with their issues)."""
+
+from django.urls import path
+
+from webmap import views
+
+urlpatterns = [
+    path("ballots/<str:reference>/", views.ballot_sheet, name="ballot-sheet"),
+]
