@@ -4,11 +4,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api import views
 from api.allocations import AllocationViewSet
+from api.households import HouseholdViewSet
 
 router = DefaultRouter()
-router.register("households", views.HouseholdViewSet, basename="household")
+router.register("households", HouseholdViewSet, basename="household")
 router.register("allocations", AllocationViewSet, basename="allocation")
 
 urlpatterns = [

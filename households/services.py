@@ -1,12 +1,15 @@
 """Writes to households and their members. ID numbers are hashed here and never stored in clear."""
 
+import secrets
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from households.identity import id_number_hash, id_number_last4
-from households.models import DuplicateFlag, Household, Person
+from households.models import Document, DuplicateFlag, Household, Person
 from landreg import roles
-from landreg.services_common import require_role
+from landreg.services_common import require_province, require_role
 
 
 def person_set_id_numbers(person: Person, *, tazkira: str = "", por: str = "") -> None:
@@ -16,12 +19,25 @@ def person_set_id_numbers(person: Person, *, tazkira: str = "", por: str = "") -
 
 @transaction.atomic
 def household_register(
-    *, code: str, province, size: int, category: str, head: dict, members: list[dict] = (), registered_by=None, **fields
+    *,
+    province,
+    size: int,
+    category: str,
+    head: dict,
+    members: list[dict] = (),
+    registered_by=None,
+    code: str = "",
+    **fields,
 ) -> Household:
-    """Register a household with its head and members.
+    """Register a household with its head and members, and flag possible duplicates.
 
-    head and each member are dicts of Person fields, plus optional 'tazkira' and 'por' numbers.
+    head and each member are dicts of Person fields, plus optional 'tazkira' and 'por' numbers. Without a code,
+    a pseudonymous one is made (province p-code and random letters: it says nothing about the person).
     """
+    if registered_by is not None:
+        require_role(registered_by, [roles.LAND_OFFICER], _("register a household"))
+        require_province(registered_by, province.pk, _("Province %(p)s") % {"p": province})
+    code = code or f"{province.pcode}-{secrets.token_hex(4).upper()}"
     household = Household(
         code=code, province=province, size=size, category=category, registered_by=registered_by, **fields
     )
@@ -106,3 +122,68 @@ def persons_with_id_number(number: str):
     if not digest:
         return Person.objects.none()
     return Person.objects.filter(tazkira_hash=digest) | Person.objects.filter(por_hash=digest)
+
+
+_EVIDENCE_MAGIC = {b"%PDF": "PDF", b"\xff\xd8\xff": "JPEG", b"\x89PNG": "PNG"}
+
+
+@transaction.atomic
+def document_add(
+    *, household: Household, kind: str, upload, by, number: str = "", issued_on=None, person: Person | None = None
+) -> Document:
+    """Attach an evidence document (PDF, JPEG or PNG scan). Its SHA-256 is recorded; an ID number on it is
+    kept only as a keyed hash and its last digits."""
+    import hashlib
+
+    from django.conf import settings
+
+    require_role(by, [roles.LAND_OFFICER], _("add evidence"))
+    limit = settings.LANDREG_MAX_DOCUMENT_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("The file is %(size).1f MB; the limit is %(limit).0f MB. Scan at a lower resolution.")
+                    % {"size": upload.size / 1e6, "limit": limit / 1e6},
+                    code="file_too_large",
+                )
+            }
+        )
+    head = upload.read(8)
+    upload.seek(0)
+    if not any(head.startswith(magic) for magic in _EVIDENCE_MAGIC):
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("Upload a PDF, JPEG or PNG scan; this file is none of these."), code="file_type"
+                )
+            }
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    document = Document(
+        household=household,
+        person=person,
+        kind=kind,
+        issued_on=issued_on,
+        file=upload,
+        sha256=digest.hexdigest(),
+        uploaded_by=by,
+        number_hash=id_number_hash(number),
+        number_last4=id_number_last4(number),
+    )
+    document.full_clean()
+    document.save()
+    return document
+
+
+@transaction.atomic
+def household_update(*, household: Household, by, **fields) -> Household:
+    require_role(by, [roles.LAND_OFFICER], _("edit a household"))
+    for name, value in fields.items():
+        setattr(household, name, value)
+    household.full_clean()
+    household.save()
+    return household

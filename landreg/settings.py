@@ -150,6 +150,7 @@ STORAGES = {
 # Uploads larger than this are refused before they are read (imports, photos, documents).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 LANDREG_MAX_UPLOAD_BYTES = env_int("LANDREG_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+LANDREG_MAX_DOCUMENT_BYTES = env_int("LANDREG_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)
 
 LOGIN_URL = "admin:login"
 SESSION_COOKIE_HTTPONLY = True
@@ -179,6 +180,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AllocationStatusEnum": "allocations.models.Allocation.Status",
         "HouseholdStatusEnum": "households.models.Household.Status",
+        "EvidenceKindEnum": "households.models.Document.Kind",
+        "IssuedDocumentKindEnum": "allocations.models.AllocationDocument.Kind",
     },
 }
 
@@ -188,6 +191,7 @@ LANDREG_HANDOVER_TOLERANCE_M = env_int("LANDREG_HANDOVER_TOLERANCE_M", 30)
 # Optional XYZ basemap for offices with internet (e.g. an OpenStreetMap tile URL). Empty: nothing
 # is loaded from the internet and maps show our own layers only.
 LANDREG_BASEMAP_URL = os.environ.get("LANDREG_BASEMAP_URL", "")
+LANDREG_PUBLIC_URL = os.environ.get("LANDREG_PUBLIC_URL", "http://127.0.0.1:8000")
 
 
 LOGGING = {

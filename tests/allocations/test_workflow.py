@@ -74,11 +74,19 @@ def test_the_proposer_cannot_approve_even_as_a_committee_member(plots, make_hous
 
 
 def test_whoever_registered_the_household_cannot_approve(plots, make_household, users):
-    committee = users["committee"]
-    household = make_household(registered_by=committee)
+    from landreg import roles
+    from landreg.services import user_create
+
+    registrar = user_create(
+        username="registrar",
+        password="x",
+        roles=[roles.LAND_OFFICER, roles.COMMITTEE_MEMBER],
+        provinces=[plots[0].township.province],
+    )
+    household = make_household(registered_by=registrar)
     allocation = allocation_propose(household=household, plot=plots[0], proposed_by=users["officer_nangarhar"])
     with pytest.raises(ValidationError, match="registered this household"):
-        step(allocation, "approve", committee, reference="R-1")
+        step(allocation, "approve", registrar, reference="R-1")
 
 
 def test_approval_needs_a_decision_reference(proposed, users):

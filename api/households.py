@@ -1,0 +1,255 @@
+"""REST v1 for households: registration, members, evidence documents, duplicate decisions, eligibility.
+
+ID numbers can be written but are never returned: only their last four digits."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from households.eligibility import eligibility_assess
+from households.models import Document, DuplicateFlag, EligibilityAssessment, EligibilityScheme, Household, Person
+from households.selectors import household_get, households_list
+from households.services import document_add, duplicate_decide, household_register, household_update
+from landreg.access_log import log_personal_data_access
+from parcels.models import AdminArea
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        # ID numbers are shown only as their last four digits.
+        fields = ["id", "relationship", "name", "father_name", "sex", "date_of_birth", "tazkira_last4", "por_last4"]
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    province = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "code",
+            "province",
+            "size",
+            "category",
+            "status",
+            "return_date",
+            "female_headed",
+            "disability",
+            "elderly_head",
+            "unaccompanied_child",
+            "chronic_illness",
+            "landless_declared",
+            "prior_beneficiary",
+        ]
+
+
+class HouseholdDetailSerializer(HouseholdSerializer):
+    members = PersonSerializer(many=True, read_only=True)
+
+    class Meta(HouseholdSerializer.Meta):
+        fields = HouseholdSerializer.Meta.fields + ["members"]
+
+
+class PersonWriteSerializer(serializers.ModelSerializer):
+    tazkira = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=40)
+    por = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=40)
+
+    class Meta:
+        model = Person
+        fields = ["relationship", "name", "father_name", "sex", "date_of_birth", "tazkira", "por"]
+        extra_kwargs = {"relationship": {"required": False}}  # the head's is "head"; members must give theirs
+
+
+class HouseholdWriteSerializer(serializers.ModelSerializer):
+    province = serializers.SlugRelatedField(slug_field="pcode", queryset=AdminArea.objects.filter(level="province"))
+    head = PersonWriteSerializer(write_only=True)
+    members = PersonWriteSerializer(many=True, required=False, write_only=True)
+
+    class Meta:
+        model = Household
+        fields = [
+            "code",
+            "province",
+            "size",
+            "category",
+            "country_returned_from",
+            "return_date",
+            "return_type",
+            "crossing_point",
+            "female_headed",
+            "disability",
+            "elderly_head",
+            "unaccompanied_child",
+            "chronic_illness",
+            "landless_declared",
+            "prior_beneficiary",
+            "head",
+            "members",
+        ]
+        # Optional: the service makes a pseudonymous code; it (and the database) judge uniqueness.
+        extra_kwargs = {"code": {"validators": [], "required": False}}
+
+
+class HouseholdUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Household
+        fields = [
+            "size",
+            "category",
+            "country_returned_from",
+            "return_date",
+            "return_type",
+            "crossing_point",
+            "female_headed",
+            "disability",
+            "elderly_head",
+            "unaccompanied_child",
+            "chronic_illness",
+            "landless_declared",
+            "prior_beneficiary",
+        ]
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "issued_on", "sha256", "number_last4", "uploaded_at"]
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Document.Kind.choices)
+    file = serializers.FileField()
+    number = serializers.CharField(required=False, allow_blank=True, default="", write_only=True)
+    issued_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class DuplicateFlagSerializer(serializers.ModelSerializer):
+    candidate_code = serializers.CharField(source="candidate.code", read_only=True)
+
+    class Meta:
+        model = DuplicateFlag
+        fields = ["id", "candidate", "candidate_code", "reason", "similarity", "decision", "decision_note"]
+        read_only_fields = ["candidate", "reason", "similarity"]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    scheme = serializers.SlugRelatedField(slug_field="code", queryset=EligibilityScheme.objects.all())
+
+    class Meta:
+        model = EligibilityAssessment
+        fields = ["id", "scheme", "eligible", "priority_score", "results", "assessed_at", "decision_reference"]
+        read_only_fields = ["eligible", "priority_score", "results", "assessed_at"]
+
+
+class HouseholdViewSet(viewsets.ModelViewSet):
+    """Households in the requesting user's scope. Every list and view is logged; households are never deleted."""
+
+    serializer_class = HouseholdSerializer
+    queryset = Household.objects.none()  # for the schema; get_queryset() applies role and scope
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return households_list(self.request.user, where=self.request.path).select_related("province")
+
+    def get_serializer_class(self):
+        return {
+            "retrieve": HouseholdDetailSerializer,
+            "create": HouseholdWriteSerializer,
+            "partial_update": HouseholdUpdateSerializer,
+        }.get(self.action, HouseholdSerializer)
+
+    def get_object(self):
+        try:
+            return household_get(self.request.user, pk=int(self.kwargs["pk"]), where=self.request.path)
+        except (Household.DoesNotExist, ValueError):
+            raise Http404("No household with this id in your scope.") from None
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        ids = [row["id"] for row in response.data.get("results", [])]
+        log_personal_data_access(
+            user=request.user, action="list", what="households.Household", ids=ids, where=request.path
+        )
+        return response
+
+    @extend_schema(request=HouseholdWriteSerializer, responses={201: HouseholdDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        data = HouseholdWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        household = household_register(
+            registered_by=request.user, head=values.pop("head"), members=values.pop("members", []), **values
+        )
+        household = household_get(request.user, pk=household.pk, where=request.path)
+        body = HouseholdDetailSerializer(household).data
+        body["possible_duplicates"] = DuplicateFlagSerializer(household.duplicate_flags.all(), many=True).data
+        return Response(body, status=201)
+
+    @extend_schema(request=HouseholdUpdateSerializer, responses=HouseholdDetailSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        household = self.get_object()
+        data = HouseholdUpdateSerializer(household, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        household_update(household=household, by=request.user, **data.validated_data)
+        return Response(HouseholdDetailSerializer(self.get_object()).data)
+
+    @extend_schema(request=EvidenceUploadSerializer, responses={201: EvidenceSerializer})
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    def documents(self, request, pk=None):
+        """Evidence documents: GET lists them, POST uploads one (multipart: kind, file, number, issued_on)."""
+        household = self.get_object()
+        if request.method == "GET":
+            return Response(EvidenceSerializer(household.documents.all(), many=True).data)
+        data = EvidenceUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        document = document_add(
+            household=household,
+            kind=values["kind"],
+            upload=values["file"],
+            by=request.user,
+            number=values["number"],
+            issued_on=values["issued_on"],
+        )
+        return Response(EvidenceSerializer(document).data, status=201)
+
+    @extend_schema(responses=DuplicateFlagSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def duplicates(self, request, pk=None):
+        """Possible duplicates flagged at registration, with the officer's decisions."""
+        return Response(DuplicateFlagSerializer(self.get_object().duplicate_flags.all(), many=True).data)
+
+    @extend_schema(request=DuplicateFlagSerializer, responses=DuplicateFlagSerializer)
+    @action(detail=True, methods=["post"], url_path=r"duplicates/(?P<flag_id>[0-9]+)/decide")
+    def decide_duplicate(self, request, pk=None, flag_id=None):
+        """Decide on one flag: {"decision": "same_household" | "different", "decision_note": "why"}."""
+        flag = self.get_object().duplicate_flags.get(pk=flag_id)
+        data = DuplicateFlagSerializer(flag, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        flag = duplicate_decide(
+            flag=flag,
+            decision=data.validated_data.get("decision", ""),
+            by=request.user,
+            note=data.validated_data.get("decision_note", ""),
+        )
+        return Response(DuplicateFlagSerializer(flag).data)
+
+    @extend_schema(request=AssessmentSerializer, responses={201: AssessmentSerializer})
+    @action(detail=True, methods=["post"])
+    def assess(self, request, pk=None):
+        """Assess eligibility against a scheme: {"scheme": "decree-305-2018"}. Each criterion is explained."""
+        household = self.get_object()
+        data = AssessmentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = eligibility_assess(
+            household=household,
+            scheme=data.validated_data["scheme"],
+            by=request.user,
+            decision_reference=data.validated_data.get("decision_reference", ""),
+        )
+        return Response(AssessmentSerializer(assessment).data, status=201)
