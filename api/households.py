@@ -2,6 +2,7 @@
 
 ID numbers can be written but are never returned: only their last four digits."""
 
+from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
@@ -9,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from households.bulk import ListError, households_import
 from households.eligibility import eligibility_assess
 from households.models import Document, DuplicateFlag, EligibilityAssessment, EligibilityScheme, Household, Person
 from households.selectors import household_get, households_list
@@ -145,6 +147,17 @@ class AssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["eligible", "priority_score", "results", "assessed_at"]
 
 
+class HouseholdImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (UTF-8) or XLSX with a header row.")
+    dry_run = serializers.BooleanField(default=True)
+
+
+class HouseholdImportReportSerializer(serializers.Serializer):
+    committed = serializers.BooleanField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    rows = serializers.ListField(child=serializers.DictField())
+
+
 class HouseholdViewSet(viewsets.ModelViewSet):
     """Households in the requesting user's scope. Every list and view is logged; households are never deleted."""
 
@@ -189,6 +202,29 @@ class HouseholdViewSet(viewsets.ModelViewSet):
         body = HouseholdDetailSerializer(household).data
         body["possible_duplicates"] = DuplicateFlagSerializer(household.duplicate_flags.all(), many=True).data
         return Response(body, status=201)
+
+    @extend_schema(request=HouseholdImportSerializer, responses=HouseholdImportReportSerializer)
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_list(self, request):
+        """Register a list of households from a CSV or XLSX file. dry_run=true (the default) only reports,
+        row by row, what would be created, what is a duplicate and what is invalid; dry_run=false registers
+        everything or nothing."""
+        limit = settings.LANDREG_MAX_UPLOAD_BYTES
+        if int(request.META.get("CONTENT_LENGTH") or 0) > limit:  # refused before the body is read
+            return Response(
+                {"detail": f"The upload is larger than the {limit // 1_000_000} MB limit; split the list."}, status=413
+            )
+        data = HouseholdImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        try:
+            report = households_import(
+                name=upload.name, content=upload.read(), by=request.user, dry_run=data.validated_data["dry_run"]
+            )
+        except ListError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        body = {"committed": report.committed, "counts": report.counts, "rows": [vars(r) for r in report.rows]}
+        return Response(body, status=201 if report.committed else 200)
 
     @extend_schema(request=HouseholdUpdateSerializer, responses=HouseholdDetailSerializer)
     def partial_update(self, request, *args, **kwargs):

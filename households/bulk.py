@@ -1,0 +1,290 @@
+"""Bulk registration from a list (CSV or XLSX), such as a border-registration list.
+
+A dry run reports, row by row, what would be created, what is a duplicate and what is invalid, and why.
+The real run is all-or-nothing: if any row is invalid nothing is written. Exact duplicates (the same tazkira
+or PoR number as a registered household, or as an earlier row) are never registered twice; similar names
+are registered and flagged for the officer to decide.
+"""
+
+import csv
+import datetime
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import jdatetime
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from households.identity import id_number_hash
+from households.models import Category, Household, Person
+from households.services import household_register
+from landreg import roles
+from landreg.scope import province_ids_in_scope
+from landreg.services_common import require_role
+from parcels.models import AdminArea
+
+COLUMNS = {  # column -> accepted header spellings (lower case)
+    "province": ["province", "province_pcode", "pcode", "adm1_pcode"],
+    "category": ["category"],
+    "size": ["size", "household_size", "members"],
+    "head_name": ["head_name", "head", "name"],
+    "father_name": ["father_name", "father"],
+    "sex": ["sex", "head_sex"],
+    "date_of_birth": ["date_of_birth", "dob", "birth_date"],
+    "tazkira": ["tazkira", "tazkira_number", "nid"],
+    "por": ["por", "por_number", "por_card"],
+    "return_date": ["return_date", "date_of_return"],
+    "country_returned_from": ["country_returned_from", "returned_from", "country"],
+    "return_type": ["return_type"],
+    "crossing_point": ["crossing_point", "border_crossing"],
+    "female_headed": ["female_headed"],
+    "disability": ["disability", "person_with_disability"],
+    "elderly_head": ["elderly_head"],
+    "unaccompanied_child": ["unaccompanied_child"],
+    "chronic_illness": ["chronic_illness"],
+    "landless_declared": ["landless_declared", "landless"],
+    "prior_beneficiary": ["prior_beneficiary"],
+}
+REQUIRED = ["province", "category", "size", "head_name", "sex"]
+FLAGS = [
+    "female_headed",
+    "disability",
+    "elderly_head",
+    "unaccompanied_child",
+    "chronic_illness",
+    "landless_declared",
+    "prior_beneficiary",
+]
+TRUE, FALSE = {"1", "yes", "y", "true", "x", "بلی", "هو"}, {"", "0", "no", "n", "false", "نخیر", "نه"}
+
+
+class ListError(Exception):
+    """The file as a whole cannot be read; the message says what to fix."""
+
+
+@dataclass
+class RowReport:
+    row: int  # the row number as the officer sees it in a spreadsheet (header = 1)
+    outcome: str  # "create", "duplicate" or "invalid"
+    messages: list[str] = field(default_factory=list)
+    code: str = ""
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowReport]
+    committed: bool = False
+
+    @property
+    def counts(self) -> dict:
+        out = {"create": 0, "duplicate": 0, "invalid": 0}
+        for r in self.rows:
+            out[r.outcome] += 1
+        return out
+
+
+def read_rows(name: str, content: bytes) -> list[dict]:
+    """Rows of a CSV or XLSX file as dicts keyed by our column names."""
+    if len(content) > settings.LANDREG_MAX_UPLOAD_BYTES:
+        raise ListError(
+            _("The file is larger than the %(mb)d MB limit; split the list.")
+            % {"mb": settings.LANDREG_MAX_UPLOAD_BYTES // 1_000_000}
+        )
+    if name.lower().endswith(".xlsx"):
+        import openpyxl
+
+        try:
+            sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise ListError(
+                _("This is not a readable XLSX workbook (%(e)s). Save it again from Excel or LibreOffice.")
+                % {"e": exc.__class__.__name__}
+            ) from exc
+        table = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ListError(
+                _("The CSV file is not UTF-8 text (byte %(at)d). Save it as “CSV UTF-8”.") % {"at": exc.start}
+            ) from exc
+        try:
+            table = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise ListError(_("The CSV file is malformed: %(e)s.") % {"e": exc}) from exc
+    table = [row for row in table if any(str(c).strip() for c in row)]
+    if not table:
+        raise ListError(_("The file is empty."))
+    header = [str(h).strip().lower().replace(" ", "_") for h in table[0]]
+    positions = {}
+    for column, spellings in COLUMNS.items():
+        for i, h in enumerate(header):
+            if h in spellings:
+                positions[column] = i
+                break
+    missing = [c for c in REQUIRED if c not in positions]
+    if missing:
+        raise ListError(
+            _("The header row lacks the column(s) %(cols)s. Found: %(found)s.")
+            % {"cols": ", ".join(missing), "found": ", ".join(header)}
+        )
+    return [{c: (row[i] if i < len(row) else "") for c, i in positions.items()} for row in table[1:]]
+
+
+def _date(value, what: str):
+    """A Gregorian (2024-08-02) or Solar Hijri (1403/05/12) date, or a spreadsheet date."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value).strip().translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")).replace("/", "-")
+    if not text:
+        return None
+    try:
+        year, month, day = (int(p) for p in text.split("-"))
+        if year < 1700:  # Solar Hijri
+            return jdatetime.date(year, month, day).togregorian()
+        return datetime.date(year, month, day)
+    except (ValueError, TypeError):
+        raise ValueError(
+            _("%(what)s “%(v)s” is not a date; write 2024-08-02 or 1403/05/12.") % {"what": what, "v": value}
+        ) from None
+
+
+def _flag(value, what: str) -> bool:
+    text = str(value).strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise ValueError(_("%(what)s must be yes or no, not “%(v)s”.") % {"what": what, "v": value})
+
+
+def _parse(raw: dict, provinces: dict) -> dict:
+    """One row as arguments for household_register; raises ValueError listing every problem."""
+    problems, values = [], {}
+    pcode = str(raw.get("province", "")).strip().upper()
+    values["province"] = provinces.get(pcode)
+    if values["province"] is None:
+        problems.append(_("Province “%(p)s” is not a province p-code (AF01…AF34).") % {"p": pcode})
+    category = str(raw.get("category", "")).strip().lower()
+    if category not in Category.values:
+        problems.append(_("Category “%(c)s” is not one of %(ok)s.") % {"c": category, "ok": ", ".join(Category.values)})
+    values["category"] = category
+    try:
+        values["size"] = int(float(str(raw.get("size", "")).strip()))
+        if values["size"] < 1:
+            raise ValueError
+    except ValueError:
+        problems.append(
+            _("Household size “%(s)s” must be a whole number of people, 1 or more.") % {"s": raw.get("size", "")}
+        )
+    sex = str(raw.get("sex", "")).strip().lower()[:1]
+    if sex not in ("f", "m"):
+        problems.append(_("Sex must be f or m."))
+    name = str(raw.get("head_name", "")).strip()
+    if not name:
+        problems.append(_("The head of household's name is missing."))
+    head = {
+        "name": name,
+        "father_name": str(raw.get("father_name", "")).strip(),
+        "sex": sex,
+        "tazkira": str(raw.get("tazkira", "")).strip(),
+        "por": str(raw.get("por", "")).strip(),
+    }
+    for column, target, label in (
+        ("date_of_birth", head, _("Date of birth")),
+        ("return_date", values, _("Return date")),
+    ):
+        try:
+            target[column] = _date(raw.get(column, ""), label)
+        except ValueError as exc:
+            problems.append(str(exc))
+    for flag in FLAGS:
+        try:
+            values[flag] = _flag(raw.get(flag, ""), flag.replace("_", " "))
+        except ValueError as exc:
+            problems.append(str(exc))
+    for column, choices in (
+        ("return_type", Household.ReturnType.values),
+        ("crossing_point", Household.CrossingPoint.values),
+    ):
+        text = str(raw.get(column, "")).strip().lower().replace(" ", "_")
+        if text and text not in choices:
+            problems.append(
+                _("%(c)s “%(v)s” is not one of %(ok)s.")
+                % {"c": column.replace("_", " "), "v": text, "ok": ", ".join(choices)}
+            )
+        values[column] = text
+    values["country_returned_from"] = str(raw.get("country_returned_from", "")).strip().upper()[:2]
+    if problems:
+        raise ValueError(problems)
+    values["head"] = head
+    return values
+
+
+def households_import(
+    *, name: str, content: bytes, by, dry_run: bool = True, progress: Callable[[str, int, int], None] | None = None
+) -> ImportReport:
+    """Check (dry run) or register a list of households. See the module's docstring for the rules."""
+    require_role(by, [roles.LAND_OFFICER], _("register households"))
+    rows = read_rows(name, content)
+    in_scope = province_ids_in_scope(by)
+    provinces = {a.pcode: a for a in AdminArea.objects.filter(level="province") if in_scope is None or a.pk in in_scope}
+    reports, parsed, seen = [], [], {}
+    for number, raw in enumerate(rows, start=2):
+        try:
+            values = _parse(raw, provinces)
+        except ValueError as exc:
+            reports.append(RowReport(number, "invalid", list(exc.args[0])))
+            parsed.append(None)
+            continue
+        duplicate = None
+        for key in ("tazkira", "por"):
+            digest = id_number_hash(values["head"][key])
+            if not digest:
+                continue
+            if digest in seen:
+                duplicate = _("Same %(id)s number as row %(row)d of this list.") % {"id": key, "row": seen[digest]}
+            else:
+                match = Person.objects.filter(**{f"{key}_hash": digest}).select_related("household").first()
+                if match:
+                    duplicate = _("Same %(id)s number as registered household %(code)s.") % {
+                        "id": key,
+                        "code": match.household.code,
+                    }
+                seen[digest] = number
+        if duplicate:
+            reports.append(RowReport(number, "duplicate", [duplicate]))
+            parsed.append(None)
+        else:
+            reports.append(RowReport(number, "create"))
+            parsed.append(values)
+        if progress:
+            progress("checked", number - 1, len(rows))
+    report = ImportReport(reports)
+    if dry_run or report.counts["invalid"]:
+        return report
+    with transaction.atomic():
+        for done, (row, values) in enumerate(zip(reports, parsed, strict=True), start=1):
+            if progress:
+                progress("registered", done, len(rows))
+            if values is None:
+                continue
+            try:
+                household = household_register(registered_by=by, **values)
+            except (ValidationError, PermissionDenied) as exc:  # e.g. a race with another registration
+                row.outcome, row.messages = "invalid", list(getattr(exc, "messages", [str(exc)]))
+                transaction.set_rollback(True)
+                return report
+            row.code = household.code
+            if household.duplicate_flags.exists():
+                row.messages.append(
+                    _("Registered; possible duplicate of %(codes)s flagged for your decision.")
+                    % {"codes": ", ".join(household.duplicate_flags.values_list("candidate__code", flat=True))}
+                )
+    report.committed = True
+    return report
