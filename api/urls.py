@@ -5,11 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from api.allocations import AllocationViewSet
+from api.ballots import BallotViewSet
 from api.households import HouseholdViewSet
 
 router = DefaultRouter()
 router.register("households", HouseholdViewSet, basename="household")
 router.register("allocations", AllocationViewSet, basename="allocation")
+router.register("ballots", BallotViewSet, basename="ballot")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

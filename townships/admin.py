@@ -1,11 +1,17 @@
 from django.contrib import admin
 
 from landreg.admin import LandregAdmin
-from townships.models import Block, Facility, Plot, Township
+from townships.models import Block, Entitlement, Facility, Plot, Township
+
+
+class EntitlementInline(admin.TabularInline):
+    model = Entitlement
+    extra = 0
 
 
 @admin.register(Township)
 class TownshipAdmin(LandregAdmin):
+    inlines = [EntitlementInline]
     list_display = ["name", "code", "province", "status", "utm_srid", "is_demo"]
     list_filter = ["status", "province", "is_demo"]
     search_fields = ["name", "code", "name_prs", "name_ps"]
