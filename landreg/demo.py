@@ -13,14 +13,16 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.db import transaction
 from pyproj import Transformer
 
+from allocations.ballots import ballot_approve_list, ballot_create
 from allocations.models import Allocation, AllocationTransition
-from households.models import Category, Household, Person
+from households.eligibility import default_scheme, priority_score
+from households.models import Category, EligibilityAssessment, Household, Person
 from households.services import person_set_id_numbers
 from landreg import roles
 from landreg.services import roles_sync, user_create
 from parcels.models import AdminArea, LandParcel
 from parcels.services import provinces_load_reference
-from townships.models import Block, Facility, Plot, Township
+from townships.models import Block, Entitlement, Facility, Plot, Township
 
 SEED = 20261128
 DEMO_PASSWORD = "landreg-demo"
@@ -433,10 +435,50 @@ def demo_load(progress: Callable[[str], None] = print) -> dict:
         totals["allocations"] += _allocations(
             township, households, rng, officer, users[officer.username.replace("officer", "committee")], progress
         )
+        _eligibility(township, households, officer)
         totals["townships"] += 1
         totals["plots"] += township.plots.count()
         totals["households"] += len(households)
+    herat = Township.objects.get(code="HER-SHD")
+    ballot = ballot_create(
+        township=herat,
+        reference="DEMO-HER-SHD-2026-R1",
+        by=users["officer.herat"],
+        witnesses=["Haji Abdul Qadir, community elder (demo)", "Eng. Sima, DoRR Herat (demo)"],
+    )
+    ballot_approve_list(ballot=ballot, by=users["committee.herat"], decision_reference="DEMO-HER-CMT-BALLOT-1")
+    progress(
+        f"ballot {ballot.reference}: {ballot.entries.count()} households, {ballot.plots.count()} plots, "
+        "list approved and ready to draw"
+    )
     return totals
+
+
+def _eligibility(township: Township, households, officer) -> None:
+    """The default scheme, the township's entitlement table (10 biswa up to 10 members, 15 above), and an
+    assessment for each eligible household."""
+    scheme = default_scheme()
+    Entitlement.objects.bulk_create(
+        [
+            Entitlement(township=township, min_members=1, max_members=10, plot_biswa=10),
+            Entitlement(township=township, min_members=11, plot_biswa=15),
+        ]
+    )
+    results = [
+        {"criterion": c.kind, "passed": True, "explanation": "Demonstration assessment."} for c in scheme.criteria.all()
+    ]
+    EligibilityAssessment.objects.bulk_create(
+        EligibilityAssessment(
+            household=h,
+            scheme=scheme,
+            assessed_by=officer,
+            eligible=True,
+            results=results,
+            priority_score=priority_score(h, scheme.priority_weights),
+        )
+        for h in households
+        if h.status == Household.Status.ELIGIBLE
+    )
 
 
 DEMO_LOGINS = [
