@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from allocations.models import Allocation
+from allocations.models import Allocation, AllocationDocument
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from landreg.scope import filter_by_scope
 
@@ -15,4 +15,11 @@ def allocations_visible_to(user) -> QuerySet[Allocation]:
         user,
         province_field="plot__township__province",
         township_field="plot__township",
+    )
+
+
+def documents_visible_to(user) -> QuerySet[AllocationDocument]:
+    """Letters and deeds of the allocations the user may see."""
+    return AllocationDocument.objects.filter(allocation__in=allocations_visible_to(user)).select_related(
+        "allocation__plot__township", "allocation__plot__block"
     )

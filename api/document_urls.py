@@ -1,3 +1,11 @@
-"""REST v1 endpoints for letters and deeds (filled in by the documents work)."""
+"""REST v1 endpoints for letters and deeds."""
 
-urlpatterns = []
+from django.urls import path
+
+from api import documents
+
+urlpatterns = [
+    path("allocations/<int:pk>/documents/", documents.AllocationDocumentsView.as_view(), name="allocation-documents"),
+    path("documents/<str:number>/", documents.DocumentView.as_view(), name="document-detail"),
+    path("documents/<str:number>/pdf/", documents.DocumentPdfView.as_view(), name="document-pdf"),
+]

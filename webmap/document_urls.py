@@ -1,3 +1,9 @@
-"""Pages for issued letters and deeds: the public verification page (filled in by the documents work)."""
+"""Pages for issued letters and deeds: the public verification page the QR code points to."""
 
-urlpatterns = []
+from django.urls import path
+
+from webmap import document_views
+
+urlpatterns = [
+    path("verify/<str:token>/", document_views.document_verify, name="document-verify"),
+]
