@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django.conf.locale
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -129,7 +130,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# Dari uses Django's "fa" code (Persian script and right-to-left; Afghan words come from our own
+# translations); Django knows nothing of Pashto, so it is described here.
 LANGUAGES = [("en", "English"), ("fa", "دری"), ("ps", "پښتو")]
+LANGUAGES_BIDI = ["fa", "ps", "ar", "he", "ur"]
+django.conf.locale.LANG_INFO["ps"] = {"bidi": True, "code": "ps", "name": "Pashto", "name_local": "پښتو"}
+django.conf.locale.LANG_INFO["fa"] = {**django.conf.locale.LANG_INFO["fa"], "name": "Dari", "name_local": "دری"}
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Kabul"
 USE_I18N = True
@@ -153,6 +159,7 @@ LANDREG_MAX_UPLOAD_BYTES = env_int("LANDREG_MAX_UPLOAD_BYTES", 200 * 1024 * 1024
 LANDREG_MAX_DOCUMENT_BYTES = env_int("LANDREG_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)
 
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "/households/"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -6,4 +6,7 @@ from webmap import views
 
 urlpatterns = [
     path("ballots/<str:reference>/", views.ballot_sheet, name="ballot-sheet"),
+    path("households/", views.household_list, name="household-list"),
+    path("households/new/", views.household_new, name="household-new"),
+    path("households/<int:pk>/", views.household_detail, name="household-detail"),
 ]

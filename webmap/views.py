@@ -1,9 +1,20 @@
 """Web pages. Thin: they call selectors and services."""
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from allocations.ballots import ALGORITHM, ballot_verify
 from allocations.models import Ballot
+from households.eligibility import default_scheme, eligibility_assess
+from households.models import EligibilityScheme, Household
+from households.selectors import household_get, households_list
+from households.services import document_add, duplicate_decide, household_register
+from landreg.access_log import log_personal_data_access
+from webmap.forms import DuplicateDecisionForm, EvidenceForm, HouseholdForm, MemberFormSet, PersonForm
 
 
 def ballot_sheet(request, reference):
@@ -22,5 +33,109 @@ def ballot_sheet(request, reference):
             "algorithm": ALGORITHM,
             "entries": ballot.entries.count(),
             "plots": ballot.plots.count(),
+        },
+    )
+
+
+# --- Households: the officer's registration pages -------------------------------------------------------------
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, field by field where the field exists."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def household_list(request):
+    query = request.GET.get("q", "").strip()
+    households = households_list(request.user, where=request.path).select_related("province")
+    if query:
+        households = households.filter(code__icontains=query)
+    page = list(households.order_by("-created_at")[:100])
+    log_personal_data_access(
+        user=request.user, action="list", what="households.Household", ids=[h.pk for h in page], where=request.path
+    )
+    return render(request, "webmap/household_list.html", {"households": page, "query": query})
+
+
+@login_required
+def household_new(request):
+    form = HouseholdForm(request.POST or None, user=request.user)
+    members = MemberFormSet(request.POST or None, prefix="m")
+    head = PersonForm(request.POST or None, prefix="head", initial={"relationship": "head"})
+    head.fields["relationship"].disabled = True
+    if request.method == "POST" and form.is_valid() and head.is_valid() and members.is_valid():
+        head_data = {k: v for k, v in head.cleaned_data.items() if k != "relationship"}
+        member_data = [m for m in members.cleaned_data if m and m.get("name")]
+        try:
+            household = household_register(
+                registered_by=request.user, head=head_data, members=member_data, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Household %(code)s registered.") % {"code": household.code})
+            return redirect("household-detail", pk=household.pk)
+    return render(request, "webmap/household_new.html", {"form": form, "head": head, "members": members})
+
+
+@login_required
+def household_detail(request, pk):
+    try:
+        household = household_get(request.user, pk=pk, where=request.path)
+    except Household.DoesNotExist:
+        raise Http404(_("No household with this number in your provinces.")) from None
+    evidence = EvidenceForm(prefix="ev")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "evidence":
+                evidence = EvidenceForm(request.POST, request.FILES, prefix="ev")
+                if evidence.is_valid():
+                    data = evidence.cleaned_data
+                    document_add(
+                        household=household,
+                        kind=data["kind"],
+                        upload=data["file"],
+                        by=request.user,
+                        number=data["number"],
+                        issued_on=data["issued_on"],
+                    )
+                    messages.success(request, _("Evidence added."))
+                    return redirect("household-detail", pk=pk)
+            elif action == "decide":
+                flag = household.duplicate_flags.get(pk=request.POST.get("flag"))
+                decision = DuplicateDecisionForm(request.POST)
+                if decision.is_valid():
+                    duplicate_decide(
+                        flag=flag,
+                        decision=decision.cleaned_data["decision"],
+                        by=request.user,
+                        note=decision.cleaned_data["note"],
+                    )
+                    messages.success(request, _("Decision recorded."))
+                    return redirect("household-detail", pk=pk)
+            elif action == "assess":
+                scheme = EligibilityScheme.objects.filter(active=True).order_by("pk").first() or default_scheme()
+                assessment = eligibility_assess(household=household, scheme=scheme, by=request.user)
+                messages.success(request, _("Eligible.") if assessment.eligible else _("Not eligible."))
+                return redirect("household-detail", pk=pk)
+        except ValidationError as error:
+            _form_errors(evidence, error)
+    return render(
+        request,
+        "webmap/household_detail.html",
+        {
+            "household": household,
+            "evidence": evidence,
+            "decision_form": DuplicateDecisionForm(),
+            "flags": household.duplicate_flags.select_related("candidate"),
+            "documents": household.documents.all(),
+            "assessment": household.assessments.first(),
+            "allocations": household.allocations.select_related("plot__township"),
         },
     )

@@ -142,14 +142,18 @@ def test_the_preparer_cannot_approve_the_list_and_the_draw_needs_witnesses(round
 
 def test_the_ballot_api_prepares_approves_draws_and_verifies(round_, users, client):
     client.force_login(users["officer_nangarhar"])
-    created = client.post("/api/v1/ballots/", {"reference": "NAN-API-R1", "township": round_.code,
-                                               "witnesses": ["Haji Gul", "Eng. Sima"]}, content_type="application/json")
+    created = client.post(
+        "/api/v1/ballots/",
+        {"reference": "NAN-API-R1", "township": round_.code, "witnesses": ["Haji Gul", "Eng. Sima"]},
+        content_type="application/json",
+    )
     assert created.status_code == 201 and len(created.json()["seed"]) == 32
     early = client.post("/api/v1/ballots/NAN-API-R1/draw/")
     assert early.status_code == 409 and "approve its list" in early.json()["detail"]
     client.force_login(users["committee"])
-    approved = client.post("/api/v1/ballots/NAN-API-R1/approve-list/", {"decision_reference": "CMT-9"},
-                           content_type="application/json")
+    approved = client.post(
+        "/api/v1/ballots/NAN-API-R1/approve-list/", {"decision_reference": "CMT-9"}, content_type="application/json"
+    )
     assert approved.json()["status"] == "list_approved"
     drawn_ = client.post("/api/v1/ballots/NAN-API-R1/draw/").json()
     assert drawn_["status"] == "drawn" and len(drawn_["results"]) == 10

@@ -1,0 +1,77 @@
+"""An officer registers households in a real browser, sees a possible duplicate, adds evidence, and
+switches the page to Dari (right to left)."""
+
+import pytest
+
+from households.models import Document, Household
+from landreg import roles
+from landreg.services import roles_sync, user_create
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def register(page, live_server, name, tazkira):
+    page.goto(f"{live_server.url}/households/new/")
+    page.select_option("#id_province", label="Nangarhar (AF06)")
+    page.fill("#id_size", "6")
+    page.select_option("#id_category", "documented_returnee")
+    page.check("#id_landless_declared")
+    page.fill("#id_head-name", name)
+    page.fill("#id_head-father_name", "Noor Mohammad")
+    page.select_option("#id_head-sex", "m")
+    page.fill("#id_head-tazkira", tazkira)
+    page.fill("#id_m-0-name", "Bibi Gul")
+    page.select_option("#id_m-0-relationship", "spouse")
+    page.select_option("#id_m-0-sex", "f")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+    errors = page.locator(".errorlist").all_inner_texts()
+    assert not errors, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_officer_registers_and_resolves_a_duplicate(live_server, page, provinces, tmp_path):
+    roles_sync()
+    user_create(
+        username="officer.web", password="web-pass-12", roles=[roles.LAND_OFFICER], provinces=[provinces["nangarhar"]]
+    )
+    page.goto(f"{live_server.url}/households/")
+    page.fill("#id_username", "officer.web")
+    page.fill("#id_password", "web-pass-12")
+    page.click("input[type=submit]")
+    register(page, live_server, "Gul Agha", "1400-0101-23456")
+    assert "Household AF06-" in page.inner_text("h1") and "…3456" in page.content()
+    assert "1400-0101-23456" not in page.content()
+    register(page, live_server, "Gul Aga", "۱۴۰۰۰۱۰۱۲۳۴۵۶")  # same number typed in Dari digits
+    assert "Possible duplicates" in page.content() and "Same tazkira number" in page.content()
+    page.select_option("select[name=decision]", "same_household")
+    page.fill("input[name=note]", "Registered twice")
+    page.click("text=Decide")
+    page.wait_for_selector("text=Decision recorded.")
+    scan = tmp_path / "por.pdf"
+    scan.write_bytes(PDF)
+    page.select_option("#id_ev-kind", "por_card")
+    page.set_input_files("#id_ev-file", str(scan))
+    page.click("text=Add evidence")
+    page.wait_for_selector("text=Evidence added.")
+    assert Document.objects.count() == 1 and Household.objects.count() == 2
+    page.select_option("select[name=language]", "fa")
+    page.wait_for_load_state("load")
+    assert page.get_attribute("html", "dir") == "rtl"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registration_with_missing_fields_shows_what_to_fix(live_server, page, provinces):
+    roles_sync()
+    user_create(
+        username="officer.web2", password="web-pass-12", roles=[roles.LAND_OFFICER], provinces=[provinces["nangarhar"]]
+    )
+    page.goto(f"{live_server.url}/households/new/")
+    page.fill("#id_username", "officer.web2")
+    page.fill("#id_password", "web-pass-12")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#id_size")
+    page.evaluate("for (const f of document.forms) f.noValidate = true")
+    page.click("button[type=submit]")
+    assert page.locator(".errorlist").count() >= 3
+    assert not Household.objects.exists()
