@@ -18,6 +18,8 @@ CONFLICTS = {
     "allocation_parties_are_fixed",
     "plots_do_not_overlap",
     "plot_number_unique_in_township",
+    "document_not_allowed",
+    "drawn_ballot_is_immutable",
 }
 
 

@@ -61,7 +61,7 @@ def test_a_deed_before_title_is_a_400_with_a_sentence(api, allocation_at, users)
     response = api(
         users["officer_nangarhar"], "post", f"/api/v1/allocations/{allocation.pk}/documents/", {"kind": "deed"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 409  # the allocation is in the wrong state, not the request
     assert response.json()["detail"] == (
         "This allocation is handed over, so no deed can be issued for it; that is possible only when it is titled."
     )
