@@ -8,5 +8,6 @@ urlpatterns = [
     path("ballots/<str:reference>/", views.ballot_sheet, name="ballot-sheet"),
     path("households/", views.household_list, name="household-list"),
     path("households/new/", views.household_new, name="household-new"),
+    path("households/import/", views.household_import, name="household-import"),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),
 ]

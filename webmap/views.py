@@ -1,14 +1,20 @@
 """Web pages. Thin: they call selectors and services."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from allocations.ballots import ALGORITHM, ballot_verify
 from allocations.models import Ballot
+from households.bulk import ListError, households_import
 from households.eligibility import default_scheme, eligibility_assess
 from households.models import EligibilityScheme, Household
 from households.selectors import household_get, households_list
@@ -139,3 +145,108 @@ def household_detail(request, pk):
             "allocations": household.allocations.select_related("plot__township"),
         },
     )
+
+
+# --- Bulk registration from a list ------------------------------------------------------------------------------
+
+_IMPORT_KEY = "landreg.household_import"
+
+
+def _import_store(request, name: str, content: bytes) -> None:
+    """Keep the uploaded list between the dry run and the real run (server side, in MEDIA_ROOT)."""
+    import hashlib
+
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(content).hexdigest()
+    (folder / digest).write_bytes(content)
+    request.session[_IMPORT_KEY] = {"name": name, "sha256": digest}
+
+
+def _import_load(request) -> tuple[str, bytes] | None:
+    stored = request.session.get(_IMPORT_KEY)
+    if not stored:
+        return None
+    path = Path(settings.MEDIA_ROOT) / "imports" / stored["sha256"]
+    return (stored["name"], path.read_bytes()) if path.exists() else None
+
+
+@login_required
+def household_import(request):
+    """Upload a list → the dry-run report row by row → register everything (all or nothing), with progress."""
+    report, error = None, None
+    if request.method == "POST" and request.POST.get("action") == "commit":
+        stored = _import_load(request)
+        if stored is None:
+            error = _("Upload the list again: the checked file is no longer here.")
+        else:
+            return StreamingHttpResponse(_import_progress(request, *stored), content_type="text/html; charset=utf-8")
+    elif request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = _("Choose a CSV or XLSX file.")
+        elif upload.size > settings.LANDREG_MAX_UPLOAD_BYTES:
+            error = _("The file is larger than the %(mb)d MB limit; split the list.") % {
+                "mb": settings.LANDREG_MAX_UPLOAD_BYTES // 1_000_000
+            }
+        else:
+            content = upload.read()
+            try:
+                report = households_import(name=upload.name, content=content, by=request.user, dry_run=True)
+            except ListError as exc:
+                error = str(exc)
+            else:
+                _import_store(request, upload.name, content)
+    return render(request, "webmap/household_import.html", {"report": report, "error": error})
+
+
+def _import_progress(request, name: str, content: bytes):
+    """Stream the real run's progress as it happens: the import runs in its own thread and database
+    connection, and reports every few rows."""
+    import queue
+    import threading
+
+    from django.db import connections
+
+    events: queue.Queue = queue.Queue()
+    user = request.user
+
+    def work():
+        try:
+            report = households_import(
+                name=name,
+                content=content,
+                by=user,
+                dry_run=False,
+                progress=lambda stage, done, total: events.put(("progress", stage, done, total)),
+            )
+            events.put(("done", report))
+        except Exception as exc:  # reported to the officer below; nothing was written (one transaction)
+            events.put(("error", exc))
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=work, daemon=True).start()
+    yield render_to_string("webmap/household_import_progress_head.html", {}, request=request)
+    last = -1
+    while True:
+        event = events.get(timeout=600)
+        if event[0] == "progress":
+            _kind, stage, done, total = event
+            percent = 100 * done // max(total, 1)
+            if percent != last and (percent % 5 == 0 or done == total):
+                last = percent
+                yield f'<p class="progress">{_(stage)} {done}/{total} ({percent}%)</p>\n'
+            continue
+        if event[0] == "error":
+            yield (
+                '<p class="notice">'
+                + escape(_("The import failed and nothing was registered: %(e)s") % {"e": event[1]})
+                + "</p>"
+            )
+        else:
+            report = event[1]
+            request.session.pop(_IMPORT_KEY, None)
+            request.session.save()
+            yield render_to_string("webmap/household_import_done.html", {"report": report}, request=request)
+        break
