@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("api/v1/", include("api.document_urls")),
+    path("tiles/", include("api.tile_urls")),
     path("", include("webmap.document_urls")),
     path("", include("webmap.urls")),
 ]

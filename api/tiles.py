@@ -1,0 +1,283 @@
+"""Mapbox vector tiles and TileJSON for the published layers: one ST_AsMVT query per tile, cached by layer version.
+
+A tile is made by PostGIS in one query (`tile_sql`): the spatial index finds the features whose box meets
+the tile (plus a margin), ST_AsMVTGeom clips and snaps them to the tile grid, ST_AsMVT encodes the layer.
+Tiles carry no personal data (a plot shows its status, never who holds it), so any logged-in user may read
+every province's tiles. The ETag and the in-process cache key are built from the versions of the tables a
+layer reads (townships_layerversion, bumped by a statement trigger on every change, whoever makes it), so
+an edit from Django, QGIS or psql gives new keys at once and no stale tile is ever served.
+"""
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils.http import parse_etags
+from rest_framework.authentication import BasicAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
+MAX_ZOOM = 22  # deeper than any survey needs; clients overzoom beyond a layer's advertised maxzoom
+EXTENT = 4096  # tile grid units, the MVT default
+BUFFER = 64  # grid units drawn beyond the tile edge, so strokes and labels do not break at the seams
+MARGIN = BUFFER / EXTENT  # the same buffer as a fraction of the tile, for the index search box
+SIMPLIFY_BELOW_ZOOM = 12  # polygon layers are simplified to the tile grid below this zoom
+WEB_MERCATOR_WIDTH_M = 40075016.685578488
+METRES_PER_DEGREE = WEB_MERCATOR_WIDTH_M / 360  # in web mercator, along a parallel, at any latitude
+CACHE_SECONDS = 60  # how long browsers and QGIS may reuse a tile before asking again with If-None-Match
+CACHE_TIMEOUT = 3600  # in-process cache; an edit gives new keys, so old tiles only wait to be culled
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    name: str
+    description: str
+    table: str  # the table the geometry comes from, aliased f
+    columns: str  # the attributes, with f.id twice: as the MVT feature id (fid) and as a property
+    fields: dict  # TileJSON field types: the attributes a client may rely on
+    versions: tuple  # the layer versions (townships_layerversion) of every table the tile reads
+    minzoom: int
+    maxzoom: int  # advertised in TileJSON; the endpoint answers up to MAX_ZOOM
+    joins: str = ""
+    where: str = ""
+    simplify: bool = False  # polygons with many vertices (provinces, townships, blocks)
+
+
+LAYERS = {
+    layer.name: layer
+    for layer in (
+        TileLayer(
+            name="provinces",
+            description="The 34 provinces (OCHA COD-AB p-codes), names in English, Dari and Pashto.",
+            table="parcels_adminarea",
+            columns="f.id AS fid, f.pcode, f.name_en, f.name_prs, f.name_ps",
+            fields={"pcode": "String", "name_en": "String", "name_prs": "String", "name_ps": "String"},
+            versions=("admin_areas",),
+            where="AND f.level = 'province'",
+            minzoom=0,
+            maxzoom=12,
+            simplify=True,
+        ),
+        TileLayer(
+            name="townships",
+            description="Townships for returnees and IDPs: boundary, code, names and status.",
+            table="townships_township",
+            columns="f.id AS fid, f.id, f.code, f.name, f.name_prs, f.status",
+            fields={"id": "Number", "code": "String", "name": "String", "name_prs": "String", "status": "String"},
+            versions=("townships",),
+            minzoom=6,
+            maxzoom=16,
+            simplify=True,
+        ),
+        TileLayer(
+            name="blocks",
+            description="Blocks of plots inside townships.",
+            table="townships_block",
+            joins="JOIN townships_township t ON t.id = f.township_id",
+            columns="f.id AS fid, f.id, f.code, t.code AS township",
+            fields={"id": "Number", "code": "String", "township": "String"},
+            versions=("blocks", "townships"),
+            minzoom=12,
+            maxzoom=18,
+            simplify=True,
+        ),
+        TileLayer(
+            name="plots",
+            description="Plots with number, status, use and area; never who holds them.",
+            table="townships_plot",
+            joins="JOIN townships_township t ON t.id = f.township_id LEFT JOIN townships_block b ON b.id = f.block_id",
+            columns=(
+                "f.id AS fid, f.id, f.number, f.status, f.use, f.area_m2::float8 AS area_m2, "
+                "b.code AS block, t.code AS township"
+            ),
+            fields={
+                "id": "Number",
+                "number": "String",
+                "status": "String",
+                "use": "String",
+                "area_m2": "Number",
+                "block": "String",
+                "township": "String",
+            },
+            versions=("plots", "blocks", "townships"),
+            minzoom=13,
+            maxzoom=18,
+        ),
+        TileLayer(
+            name="facilities",
+            description="Water points, schools, clinics, mosques, markets and road access points.",
+            table="townships_facility",
+            columns="f.id AS fid, f.id, f.kind, f.name, f.functional",
+            fields={"id": "Number", "kind": "String", "name": "String", "functional": "Boolean"},
+            versions=("facilities",),
+            minzoom=13,
+            maxzoom=18,
+        ),
+    )
+}
+
+
+def tile_sql(layer: TileLayer, z: int) -> str:
+    """The one query that makes a tile of `layer` at zoom z, with parameters z, x, y.
+
+    The view, the benchmark and the index test all run this SQL. Storage is EPSG:4326 and tiles are
+    EPSG:3857: the search box is the tile envelope (with the buffer) transformed to 4326, a constant the
+    planner folds, so `f.geom && box` is answered by the GiST index. Below SIMPLIFY_BELOW_ZOOM polygons are
+    simplified to about one grid cell before they are transformed, which saves most of the work on
+    provinces; above it ST_AsMVTGeom's own snapping to the grid is enough. Features that ST_AsMVTGeom
+    clips away (NULL) are skipped by ST_AsMVT itself: a `WHERE geom IS NOT NULL` would be pushed into the
+    scan by the planner and clip every feature twice.
+    """
+    geometry = "f.geom"
+    if layer.simplify and z < SIMPLIFY_BELOW_ZOOM:
+        tolerance = WEB_MERCATOR_WIDTH_M / 2**z / EXTENT / METRES_PER_DEGREE
+        geometry = f"ST_SimplifyPreserveTopology({geometry}, {tolerance!r})"
+    return f"""
+        SELECT ST_AsMVT(mvt.*, '{layer.name}', {EXTENT}, 'geom', 'fid')
+          FROM (SELECT {layer.columns},
+                       ST_AsMVTGeom(ST_Transform({geometry}, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
+                                    {EXTENT}, {BUFFER}, true) AS geom
+                  FROM {layer.table} f {layer.joins}
+                 WHERE f.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {MARGIN!r}), 4326)
+                       {layer.where}) AS mvt
+    """
+
+
+def tile_bytes(layer: TileLayer, z: int, x: int, y: int) -> bytes:
+    """The encoded tile; empty when no feature of the layer reaches it."""
+    with connection.cursor() as cursor:
+        cursor.execute(tile_sql(layer, z), {"z": z, "x": x, "y": y})
+        row = cursor.fetchone()
+    return bytes(row[0]) if row and row[0] else b""
+
+
+def layer_version(layer: TileLayer) -> str:
+    """The version of what a tile of `layer` shows: the versions of every table it reads, and when the last
+    of them changed (so a restored or recreated database never reuses the keys of an older one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT layer, version, (extract(epoch FROM changed_at) * 1000000)::bigint "
+            "FROM townships_layerversion WHERE layer = ANY(%s)",
+            [list(layer.versions)],
+        )
+        found = {name: (version, changed) for name, version, changed in cursor.fetchall()}
+    versions = [str(found.get(name, (0, 0))[0]) for name in layer.versions]
+    changed = max((changed for _version, changed in found.values()), default=0)
+    return ".".join(versions) + f"-{changed:x}"
+
+
+def layer_bounds(layer: TileLayer) -> list[float]:
+    """West, south, east, north of the layer's data; the whole web-mercator world when it has none."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+            f"FROM (SELECT ST_Extent(f.geom) AS e FROM {layer.table} f WHERE true {layer.where}) AS extent"
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return [-180.0, -85.051129, 180.0, 85.051129]
+    return [round(value, 6) for value in row]
+
+
+def _refusal(request, layer_name: str) -> tuple[TileLayer | None, JsonResponse | None]:
+    """The layer asked for, or the response that refuses it: 403 for anonymous users, 404 for no such layer."""
+    if not _user_is_logged_in(request):
+        return None, JsonResponse(
+            {"detail": "Log in to see the map tiles (a session, or HTTP Basic authentication for QGIS)."},
+            status=403,
+        )
+    layer = LAYERS.get(layer_name)
+    if layer is None:
+        names = ", ".join(sorted(LAYERS))
+        return None, JsonResponse(
+            {"detail": f"There is no tile layer called {layer_name!r}; the layers are {names}."}, status=404
+        )
+    return layer, None
+
+
+def _user_is_logged_in(request) -> bool:
+    """A session user (the web map) or HTTP Basic credentials (QGIS and GDAL send them with each tile)."""
+    if request.user.is_authenticated:
+        return request.user.is_active
+    try:
+        found = BasicAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return False
+    return found is not None and found[0].is_active
+
+
+def _cache_headers(response: HttpResponse, etag: str | None) -> HttpResponse:
+    # private: tiles are for logged-in users only, so a shared proxy must not hand them to anyone else.
+    response["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
+    if etag:
+        response["ETag"] = etag
+    return response
+
+
+def tile(request, layer: str, z: int, x: int, y: int):
+    """GET /tiles/<layer>/<z>/<x>/<y>.mvt: 200 with the tile, 204 when it is empty, 304 when unchanged."""
+    layer, refusal = _refusal(request, layer)
+    if refusal:
+        return refusal
+    if not 0 <= z <= MAX_ZOOM:
+        return JsonResponse({"detail": f"The zoom level must be between 0 and {MAX_ZOOM}, not {z}."}, status=400)
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
+        return JsonResponse(
+            {"detail": f"At zoom {z}, x and y must be between 0 and {2**z - 1}; tile {x}/{y} does not exist."},
+            status=400,
+        )
+    if z < layer.minzoom:  # never drawn that far out; no need to ask the database
+        return _cache_headers(HttpResponse(status=204), None)
+
+    # The version is read before the tile, so a cached tile is never older than its key.
+    version = layer_version(layer)
+    etag = f'"{layer.name}-{version}-{z}-{x}-{y}"'
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        return _cache_headers(HttpResponse(status=304), etag)
+    key = f"tile:{layer.name}:{version}:{z}:{x}:{y}"
+    data = cache.get(key)
+    hit = data is not None
+    if not hit:
+        data = tile_bytes(layer, z, x, y)
+        cache.set(key, data, CACHE_TIMEOUT)
+    response = HttpResponse(data, content_type=MVT_CONTENT_TYPE) if data else HttpResponse(status=204)
+    if not data:
+        del response["Content-Type"]
+    response["X-Tile-Cache"] = "hit" if hit else "miss"
+    return _cache_headers(response, etag)
+
+
+def tilejson(request, layer: str):
+    """GET /tiles/<layer>.json: TileJSON 3.0.0 for MapLibre and QGIS."""
+    layer, refusal = _refusal(request, layer)
+    if refusal:
+        return refusal
+    version = layer_version(layer)
+    bounds = cache.get_or_set(f"tilebounds:{layer.name}:{version}", lambda: layer_bounds(layer), CACHE_TIMEOUT)
+    example = request.build_absolute_uri(reverse("tile", kwargs={"layer": layer.name, "z": 0, "x": 0, "y": 0}))
+    template = example.removesuffix("/0/0/0.mvt") + "/{z}/{x}/{y}.mvt"
+    center_zoom = max(layer.minzoom, 6)
+    document = {
+        "tilejson": "3.0.0",
+        "name": layer.name,
+        "description": layer.description,
+        "version": "1.0.0",
+        "scheme": "xyz",
+        "tiles": [template],
+        "minzoom": layer.minzoom,
+        "maxzoom": layer.maxzoom,
+        "bounds": bounds,
+        "center": [round((bounds[0] + bounds[2]) / 2, 6), round((bounds[1] + bounds[3]) / 2, 6), center_zoom],
+        "vector_layers": [
+            {
+                "id": layer.name,
+                "description": layer.description,
+                "minzoom": layer.minzoom,
+                "maxzoom": layer.maxzoom,
+                "fields": layer.fields,
+            }
+        ],
+    }
+    return _cache_headers(JsonResponse(document), None)

@@ -1,0 +1,285 @@
+"""Vector tiles and TileJSON: real PostGIS tiles decoded as a client would, cached by layer version."""
+
+import math
+import shutil
+import subprocess
+
+import mapbox_vector_tile
+import pytest
+from django.contrib.gis.geos import MultiPolygon
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from allocations.services import allocation_propose
+from api.tiles import LAYERS, MVT_CONTENT_TYPE, tile_sql
+from townships import services
+
+PLOT_KEYS = {"id", "number", "status", "use", "area_m2", "block", "township"}
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The x, y of the web-mercator (XYZ) tile at zoom z that contains a point."""
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def url(layer: str, z: int, x: int, y: int) -> str:
+    return f"/tiles/{layer}/{z}/{x}/{y}.mvt"
+
+
+def township_tile_url(frame, layer="plots", z=16, at=(30, 12)) -> str:
+    """The tile that contains a point of the township drawn by `frame` (metres from its origin)."""
+    lon, lat = frame.to_wgs.transform(frame.x0 + at[0], frame.y0 + at[1])
+    return url(layer, z, *tile_of(lon, lat, z))
+
+
+def decode(response) -> dict:
+    return mapbox_vector_tile.decode(response.content)
+
+
+@pytest.fixture(autouse=True)
+def empty_tile_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def partner(client, users):
+    """Tiles carry no personal data: the most restricted role may read them."""
+    client.force_login(users["partner"])
+    return client
+
+
+def test_a_tile_over_the_township_shows_its_plots_and_nothing_personal(partner, plots, frame, make_household, users):
+    head = {"name": "Gul Ahmad Sherzad", "father_name": "Mohammad Nabi", "sex": "m", "tazkira": "1400-0101-12345"}
+    household = make_household(head=head)
+    allocation_propose(household=household, plot=plots[0], proposed_by=users["officer_nangarhar"])
+
+    response = partner.get(township_tile_url(frame))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == MVT_CONTENT_TYPE
+    features = decode(response)["plots"]["features"]
+    by_number = {f["properties"]["number"]: f for f in features}
+    assert set(by_number) == {"0", "1", "2"}
+    assert by_number["1"]["properties"]["status"] == "available"
+    assert by_number["1"]["properties"]["area_m2"] == pytest.approx(500.0, abs=0.01)
+    assert by_number["1"]["properties"]["block"] == "A"
+    assert by_number["1"]["properties"]["township"] == "NAN-TEST"
+    assert by_number["1"]["id"] == plots[1].pk
+    assert all(set(f["properties"]) == PLOT_KEYS for f in features)
+    for personal in (household.code, "Gul Ahmad", "Sherzad", "Nabi", "12345"):
+        assert personal.encode() not in response.content
+
+
+def test_a_tile_far_from_any_data_is_empty(partner, plots):
+    x, y = tile_of(-40.0, 10.0, 16)  # the middle of the Atlantic
+
+    response = partner.get(url("plots", 16, x, y))
+
+    assert response.status_code == 204
+    assert response.content == b""
+
+
+def test_plots_are_not_drawn_below_their_minimum_zoom(partner, plots, frame):
+    response = partner.get(township_tile_url(frame, z=LAYERS["plots"].minzoom - 1))
+
+    assert response.status_code == 204
+
+
+def test_a_tile_has_an_etag_and_an_unchanged_tile_is_not_sent_again(partner, plots, frame):
+    first = partner.get(township_tile_url(frame))
+    etag = first["ETag"]
+
+    again = partner.get(township_tile_url(frame), headers={"if-none-match": etag})
+
+    assert etag.startswith('"plots-') and etag.endswith('"')
+    assert "max-age=60" in first["Cache-Control"]
+    assert again.status_code == 304
+    assert again["ETag"] == etag
+    assert again.content == b""
+
+
+def test_a_repeated_tile_is_served_from_the_cache_without_the_tile_query(partner, plots, frame):
+    first = partner.get(township_tile_url(frame))
+
+    with CaptureQueriesContext(connection) as queries:
+        second = partner.get(township_tile_url(frame))
+
+    assert (first["X-Tile-Cache"], second["X-Tile-Cache"]) == ("miss", "hit")
+    assert second.content == first.content
+    assert not [q for q in queries.captured_queries if "ST_AsMVT" in q["sql"]]
+    assert [q for q in queries.captured_queries if "townships_layerversion" in q["sql"]]
+
+
+def test_a_status_change_gives_a_new_etag_and_the_tile_shows_the_new_status(partner, plots, frame):
+    before = partner.get(township_tile_url(frame))
+    assert partner.get(township_tile_url(frame))["X-Tile-Cache"] == "hit"
+
+    services.plot_update(plot=plots[1], status="disputed")
+    after = partner.get(township_tile_url(frame), headers={"if-none-match": before["ETag"]})
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert after["X-Tile-Cache"] == "miss"
+    statuses = {f["properties"]["number"]: f["properties"]["status"] for f in decode(after)["plots"]["features"]}
+    assert statuses == {"0": "available", "1": "disputed", "2": "available"}
+
+
+def test_renaming_a_township_changes_the_plot_tiles_that_show_its_code(partner, plots, frame):
+    before = partner.get(township_tile_url(frame))
+
+    services.township_update(township=plots[0].township, code="NAN-NEW")
+    after = partner.get(township_tile_url(frame))
+
+    assert after["ETag"] != before["ETag"]
+    assert {f["properties"]["township"] for f in decode(after)["plots"]["features"]} == {"NAN-NEW"}
+
+
+def test_every_layer_draws_its_features(partner, plots, frame, provinces):
+    township = plots[0].township
+    services.facility_create(
+        township=township, kind="school", name="Girls' school", geom=frame.rect(5, 5, 1, 1).centroid
+    )
+    provinces["nangarhar"].geom = MultiPolygon(frame.rect(-5000, -5000, 10000, 10000))
+    provinces["nangarhar"].save()
+    expected = {
+        "townships": ({"id", "code", "name", "name_prs", "status"}, {"code": "NAN-TEST", "status": "identified"}),
+        "blocks": ({"id", "code", "township"}, {"code": "A", "township": "NAN-TEST"}),
+        "plots": (PLOT_KEYS, {"number": "0"}),
+        "facilities": ({"id", "kind", "name", "functional"}, {"kind": "school", "functional": True}),
+        "provinces": ({"pcode", "name_en", "name_prs", "name_ps"}, {"pcode": "AF06", "name_prs": "ننگرهار"}),
+    }
+    for layer, (keys, some_values) in expected.items():
+        z = max(LAYERS[layer].minzoom, 14)
+        response = partner.get(township_tile_url(frame, layer=layer, z=z, at=(5, 5)))
+        assert response.status_code == 200, layer
+        features = decode(response)[layer]["features"]
+        assert {k for f in features for k in f["properties"]} == keys, layer
+        assert any(some_values.items() <= f["properties"].items() for f in features), layer
+
+
+def test_provinces_are_drawn_simplified_at_the_national_zoom(partner, frame, provinces):
+    provinces["nangarhar"].geom = MultiPolygon(frame.rect(-50000, -50000, 100000, 100000))
+    provinces["nangarhar"].save()
+
+    response = partner.get(township_tile_url(frame, layer="provinces", z=5))
+
+    assert [f["properties"]["pcode"] for f in decode(response)["provinces"]["features"]] == ["AF06"]
+
+
+def test_tilejson_describes_the_layer_for_maplibre_and_qgis(partner, plots):
+    response = partner.get("/tiles/plots.json")
+
+    assert response.status_code == 200
+    document = response.json()
+    assert document["tilejson"] == "3.0.0"
+    assert document["tiles"] == ["http://testserver/tiles/plots/{z}/{x}/{y}.mvt"]
+    assert (document["minzoom"], document["maxzoom"]) == (13, 18)
+    west, south, east, north = document["bounds"]
+    assert 70.49 < west < east < 70.52 and 34.39 < south < north < 34.41
+    assert west <= document["center"][0] <= east and south <= document["center"][1] <= north
+    [layer] = document["vector_layers"]
+    assert layer["id"] == "plots"
+    assert set(layer["fields"]) == PLOT_KEYS
+    assert set(layer["fields"].values()) <= {"String", "Number", "Boolean"}
+
+
+def test_tilejson_of_an_empty_layer_covers_the_world(partner):
+    document = partner.get("/tiles/facilities.json").json()
+
+    assert document["bounds"] == [-180.0, -85.051129, 180.0, 85.051129]
+
+
+def test_an_anonymous_visitor_is_refused(client, plots, frame):
+    for path in (township_tile_url(frame), "/tiles/plots.json"):
+        response = client.get(path)
+        assert response.status_code == 403
+        assert "Log in" in response.json()["detail"]
+
+
+def test_qgis_may_send_basic_credentials_with_each_tile(client, users, plots, frame):
+    good = client.get(township_tile_url(frame), headers={"authorization": "Basic Z2lzOng="})  # gis:x
+    wrong = client.get(township_tile_url(frame), headers={"authorization": "Basic Z2lzOnk="})  # gis:y
+
+    assert good.status_code == 200
+    assert wrong.status_code == 403
+
+
+def test_an_unknown_layer_is_not_found(partner):
+    for path in ("/tiles/households/16/1/1.mvt", "/tiles/households.json"):
+        response = partner.get(path)
+        assert response.status_code == 404
+        assert "no tile layer called 'households'" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "z, x, y, sentence",
+    [
+        (23, 0, 0, "The zoom level must be between 0 and 22, not 23."),
+        (2, 4, 0, "At zoom 2, x and y must be between 0 and 3; tile 4/0 does not exist."),
+        (2, 0, 4, "At zoom 2, x and y must be between 0 and 3; tile 0/4 does not exist."),
+    ],
+)
+def test_a_tile_outside_the_grid_is_refused_with_a_sentence(partner, z, x, y, sentence):
+    response = partner.get(url("plots", z, x, y))
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": sentence}
+
+
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="gdal-bin is installed by scripts/devenv.sh")
+def test_gdal_opens_a_saved_tile_and_counts_its_features(partner, plots, frame, tmp_path):
+    """GDAL's MVT driver is what QGIS uses underneath; the z/x/y path lets it place the tile."""
+    path = township_tile_url(frame)
+    z, x, y = path.removesuffix(".mvt").split("/")[-3:]
+    saved = tmp_path / z / x / f"{y}.mvt"
+    saved.parent.mkdir(parents=True)
+    saved.write_bytes(partner.get(path).content)
+
+    result = subprocess.run(
+        ["ogrinfo", "-ro", "-al", "-so", str(saved)], capture_output=True, text=True, timeout=60, check=True
+    )
+
+    assert (
+        "MVT"
+        in subprocess.run(["ogrinfo", "-ro", str(saved)], capture_output=True, text=True, timeout=60, check=True).stdout
+    )
+    assert "Layer name: plots" in result.stdout
+    assert "Feature Count: 3" in result.stdout
+    assert "status: String" in result.stdout and "area_m2: Real" in result.stdout
+
+
+def test_the_plot_tile_query_uses_the_spatial_index(plots, township, frame):
+    """With thousands of plots and fresh statistics, a zoomed-in tile reads only its plots through GiST."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO townships_plot (township_id, number, geom, use, status, created_at, updated_at)
+            SELECT %(township)s, 'G' || i || '-' || j,
+                   ST_Transform(ST_MakeEnvelope(%(x0)s + 5 + i * 6, %(y0)s + 110 + j * 5,
+                                                %(x0)s + 11 + i * 6, %(y0)s + 115 + j * 5, 32642), 4326),
+                   'residential', 'planned', now(), now()
+              FROM generate_series(0, 79) AS i, generate_series(0, 35) AS j
+            """,
+            {"township": township.pk, "x0": frame.x0, "y0": frame.y0},
+        )
+        cursor.execute("ANALYZE townships_plot")
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes "
+            "WHERE tablename = 'townships_plot' AND indexdef LIKE '%%USING gist (geom)'"
+        )
+        [(gist,)] = cursor.fetchall()
+        path = township_tile_url(frame, z=18, at=(10, 10))
+        z, x, y = (int(part) for part in path.removesuffix(".mvt").split("/")[-3:])
+        cursor.execute("EXPLAIN " + tile_sql(LAYERS["plots"], z), {"z": z, "x": x, "y": y})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT count(*) FROM townships_plot WHERE township_id = %s", [township.pk])
+        assert cursor.fetchone()[0] == 3 + 80 * 36
+
+    assert "Seq Scan on townships_plot" not in plan, plan
+    assert f"Index Scan using {gist} on townships_plot" in plan or f"Bitmap Index Scan on {gist}" in plan, plan
