@@ -20,6 +20,7 @@ CONFLICTS = {
     "plot_number_unique_in_township",
     "document_not_allowed",
     "drawn_ballot_is_immutable",
+    "record_in_use",
 }
 
 
@@ -33,19 +34,24 @@ def _codes(error: DjangoValidationError) -> set[str]:
     return {e.code for e in error.error_list}
 
 
+def validation_error_body(exc: DjangoValidationError) -> tuple[dict, int]:
+    """The JSON body and HTTP status for a refusal: the same for the REST API and OGC API Features."""
+    codes = _codes(exc)
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+    body = {"detail": " ".join(exc.messages), "codes": sorted(c for c in codes if c), "errors": fields}
+    code = (
+        status.HTTP_403_FORBIDDEN
+        if codes & FORBIDDEN
+        else status.HTTP_409_CONFLICT
+        if codes & CONFLICTS
+        else status.HTTP_400_BAD_REQUEST
+    )
+    return body, code
+
+
 def landreg_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        codes = _codes(exc)
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
-        detail = " ".join(exc.messages)
-        body = {"detail": detail, "codes": sorted(c for c in codes if c), "errors": fields}
-        code = (
-            status.HTTP_403_FORBIDDEN
-            if codes & FORBIDDEN
-            else status.HTTP_409_CONFLICT
-            if codes & CONFLICTS
-            else status.HTTP_400_BAD_REQUEST
-        )
+        body, code = validation_error_body(exc)
         return Response(body, status=code)
     if isinstance(exc, ObjectDoesNotExist):
         return Response({"detail": "Not found in your scope."}, status=status.HTTP_404_NOT_FOUND)

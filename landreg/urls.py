@@ -15,6 +15,9 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("api/v1/", include("api.document_urls")),
     path("tiles/", include("api.tile_urls")),
+    path("ogc/", include("api.ogc_urls")),
+    path("wfs/", include("api.wfs_urls")),
+    path("api/v1/exports/", include("api.export_urls")),
     path("", include("webmap.document_urls")),
     path("", include("webmap.urls")),
 ]

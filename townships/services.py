@@ -1,5 +1,6 @@
 """Writes to townships, blocks, plots and facilities. Each checks the rules first, in one transaction."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from landreg.rules import database_rules_explained
@@ -57,3 +58,34 @@ def plot_update(*, plot: Plot, **fields) -> Plot:
 
 def facility_create(*, township: Township, kind: str, geom, name: str = "", footprint=None) -> Facility:
     return _save(Facility(township=township, kind=kind, geom=geom, name=name, footprint=footprint))
+
+
+def block_update(*, block: Block, **fields) -> Block:
+    for name, value in fields.items():
+        setattr(block, name, value)
+    return _save(block)
+
+
+def facility_update(*, facility: Facility, **fields) -> Facility:
+    for name, value in fields.items():
+        setattr(facility, name, value)
+    return _save(facility)
+
+
+@transaction.atomic
+def land_record_delete(*, instance) -> None:
+    """Delete a township, block, plot or facility, unless something still depends on it (a plot with an
+    allocation, a block with plots…): then say what."""
+    from django.db.models import ProtectedError
+    from django.utils.translation import gettext as _
+
+    try:
+        with database_rules_explained():
+            instance.delete()
+    except ProtectedError as exc:
+        blocking = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        raise ValidationError(
+            _("%(what)s cannot be deleted while it has %(blocking)s; cancel or move those first.")
+            % {"what": str(instance), "blocking": ", ".join(blocking)},
+            code="record_in_use",
+        ) from None
