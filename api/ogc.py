@@ -234,7 +234,14 @@ def _features(collection: Collection, qs: QuerySet, srid: int, lat_first: bool) 
         for name, value in props.items():
             if value is not None and not isinstance(value, (str, int, float, bool)):
                 props[name] = float(value) if collection.types.get(name) == "number" else str(value)
-        out.append({"type": "Feature", "id": row["pk"], "geometry": json.loads(row["_geometry"]), "properties": props})
+        out.append(
+            {
+                "type": "Feature",
+                "id": row["pk"],
+                "geometry": json.loads(row["_geometry"]) if row["_geometry"] else None,
+                "properties": props,
+            }
+        )
     return out
 
 
