@@ -46,3 +46,33 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.action} {self.what} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class GisLoginProvince(models.Model):
+    """A province whose townships (with their blocks, plots and facilities) a GIS editor's database login may
+    see and edit from QGIS. Read by the row-level security of sql/0006_gis_rows_by_province.sql; written by
+    `manage.py create_gis_login`. A login with no row sees no township; a row without a province is a
+    national login."""
+
+    # The PostgreSQL role (LOGIN, member of landreg_gis_editor) that QGIS connects as.
+    role_name = models.CharField("database login", max_length=63, db_index=True)
+    province = models.ForeignKey(
+        "parcels.AdminArea",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "province"},
+        help_text="Empty: every province (a national login).",
+    )
+
+    class Meta:
+        ordering = ["role_name", "province__pcode"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role_name", "province"], name="gis_login_province_once", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.role_name}: {self.province.pcode if self.province_id else 'every province'}"

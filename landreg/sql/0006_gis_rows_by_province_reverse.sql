@@ -1,0 +1,16 @@
+DROP POLICY gis_editor_works_in_its_provinces ON townships_facility;
+DROP POLICY access_as_granted ON townships_facility;
+ALTER TABLE townships_facility DISABLE ROW LEVEL SECURITY;
+DROP POLICY gis_editor_works_in_its_provinces ON townships_plot;
+DROP POLICY access_as_granted ON townships_plot;
+ALTER TABLE townships_plot DISABLE ROW LEVEL SECURITY;
+DROP POLICY gis_editor_works_in_its_provinces ON townships_block;
+DROP POLICY access_as_granted ON townships_block;
+ALTER TABLE townships_block DISABLE ROW LEVEL SECURITY;
+DROP POLICY gis_editor_works_in_its_provinces ON townships_township;
+DROP POLICY access_as_granted ON townships_township;
+ALTER TABLE townships_township DISABLE ROW LEVEL SECURITY;
+DROP FUNCTION landreg_gis_login_may_edit_township(name, bigint, text);
+DROP FUNCTION landreg_gis_login_may_edit(name, bigint, text);
+DROP FUNCTION landreg_gis_login_townships(name);
+DROP FUNCTION landreg_gis_login_provinces(name);
