@@ -1,3 +1,9 @@
-"""URLs of the wfs interface."""
+"""URLs of the WFS 2.0 interface, under /wfs/."""
 
-urlpatterns = []
+from django.urls import path
+
+from api.wfs import wfs_view
+
+urlpatterns = [
+    path("", wfs_view, name="wfs"),
+]

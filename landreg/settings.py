@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "gisserver",  # WFS 2.0 at /wfs/: its GetCapabilities and index pages are app templates
     "landreg",
     "parcels",
     "townships",

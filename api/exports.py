@@ -1,0 +1,54 @@
+"""REST v1 file exports of a township: GeoPackage (every layer), zipped Shapefile, GeoJSON, CSV or KML (one layer).
+
+The file is written by ogr2ogr from PostGIS while the request waits (townships/exports.py): a large township
+takes a few seconds, all of them in ogr2ogr. The layers hold no personal data; each export is logged.
+"""
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from townships import exports
+
+
+class TownshipExportView(APIView):
+    """GET /api/v1/exports/townships/<code>.<gpkg|shp.zip|geojson|csv|kml>: a township in your scope, as a file."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "layer",
+                enum=list(exports.LAYERS),
+                description="Only this layer. Default: every layer in a GeoPackage, plots in the other formats.",
+            ),
+            OpenApiParameter(
+                "csv_geometry",
+                enum=list(exports.CSV_GEOMETRIES),
+                description="CSV only: a WKT column (default), or lon and lat columns of each feature's centroid.",
+            ),
+        ],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file"),
+            503: OpenApiResponse(description="ogr2ogr could not write the file"),
+        },
+    )
+    def get(self, request, code: str, fmt: str):
+        csv_geometry = request.query_params.get("csv_geometry", "wkt")
+        layers = exports.export_request_check(
+            fmt=fmt, layer=request.query_params.get("layer"), csv_geometry=csv_geometry
+        )
+        township = exports.township_for_export(user=request.user, code=code)
+        try:
+            handle, name = exports.township_export_open(
+                township=township,
+                fmt=fmt,
+                layers=layers,
+                csv_geometry=csv_geometry,
+                by=request.user,
+                where=request.path,
+            )
+        except exports.ExportFailed as exc:
+            return Response({"detail": f"The file could not be written; try again later. {exc}"}, status=503)
+        return FileResponse(handle, as_attachment=True, filename=name, content_type=exports.FORMATS[fmt].content_type)
