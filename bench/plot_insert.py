@@ -74,7 +74,10 @@ def timed(cursor, table, township_id, blocks, n, side, batch):
     else:
         for row in rows(township_id, blocks, n, side):
             cursor.execute(f"INSERT INTO {table} ({COLUMNS}) VALUES {ROW}", row)
+    # The multi-row land rules run at commit; the benchmark rolls back, so it makes them run now, timed.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     elapsed = time.perf_counter() - start
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     cursor.execute(f"SELECT count(*) FROM {table} WHERE township_id = %s", (township_id,))
     assert cursor.fetchone()[0] == n
     cursor.execute("ROLLBACK TO SAVEPOINT run")

@@ -59,3 +59,20 @@ def check_block(block):
 def check_township(township):
     if problem := geometry_problem(township.geom):
         raise errors_from_violations([("township_geometry_valid", problem)])
+
+
+# The multi-row land rules run at commit (sql/0008_land_rules_at_commit.sql) so that QGIS topological
+# edits are judged as a whole; Django writes one record at a time, so it asks for them at once.
+LAND_RULE_CHECKS = (
+    "plots_keep_the_land_rules",
+    "plots_keep_the_land_rules_when_reshaped",
+    "blocks_keep_the_land_rules",
+    "blocks_keep_the_land_rules_when_reshaped",
+    "township_keeps_its_blocks_and_plots",
+)
+
+
+def check_land_rules_now() -> None:
+    """Run the deferred land-rule checks of this transaction now, so a refusal comes back to the caller."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET CONSTRAINTS {', '.join(LAND_RULE_CHECKS)} IMMEDIATE")

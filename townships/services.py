@@ -5,12 +5,14 @@ from django.db import transaction
 
 from landreg.rules import database_rules_explained
 from townships.models import Block, Facility, Plot, Township
+from townships.rules import check_land_rules_now
 
 
 def _save(instance, *, exclude=None):
     instance.full_clean(exclude=exclude)
-    with transaction.atomic(), database_rules_explained():
+    with database_rules_explained(), transaction.atomic():
         instance.save()
+        check_land_rules_now()
     return instance
 
 
@@ -82,6 +84,7 @@ def land_record_delete(*, instance) -> None:
     try:
         with database_rules_explained():
             instance.delete()
+            check_land_rules_now()
     except ProtectedError as exc:
         blocking = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
         raise ValidationError(
