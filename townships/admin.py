@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from landreg.admin import LandregAdmin
+from townships.admin_exports import export_as_geopackage
 from townships.models import Block, Entitlement, Facility, Plot, Township
 
 
@@ -12,6 +13,7 @@ class EntitlementInline(admin.TabularInline):
 @admin.register(Township)
 class TownshipAdmin(LandregAdmin):
     inlines = [EntitlementInline]
+    actions = [export_as_geopackage]
     list_display = ["name", "code", "province", "status", "utm_srid", "is_demo"]
     list_filter = ["status", "province", "is_demo"]
     search_fields = ["name", "code", "name_prs", "name_ps"]
