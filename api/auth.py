@@ -1,22 +1,50 @@
-"""Who is asking, for the plain-Django publishing endpoints: a session, or HTTP Basic (what GDAL and QGIS send)."""
+"""Who is asking, for the plain-Django publishing endpoints (OGC API, tiles, WFS): a session, or HTTP Basic,
+which is what GDAL and QGIS send — with every request, so a checked login is remembered for a few minutes
+instead of hashing the password again for each tile or page (about 0.6 s of CPU each)."""
 
 import base64
 import binascii
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
+from django.core.cache import cache
+from django.utils.crypto import salted_hmac
+
+BASIC_AUTH_CACHE_SECONDS = 300
+
+
+def basic_auth_user(request):
+    """The active user named by valid HTTP Basic credentials, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    # Keyed by an HMAC of the whole header, so the cache never holds a password; the entry is honoured only
+    # while the user is active and still has the same password hash.
+    key = "basic-auth:" + salted_hmac("api.auth.basic", header).hexdigest()
+    remembered = cache.get(key)
+    if remembered is not None:
+        pk, password_hash = remembered
+        user = get_user_model().objects.filter(pk=pk, is_active=True).first()
+        if user is not None and user.password == password_hash:
+            return user
+    try:
+        username, sep, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    if not sep:
+        return None
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        return None
+    cache.set(key, (user.pk, user.password), BASIC_AUTH_CACHE_SECONDS)
+    return user
 
 
 def request_user(request):
     """The logged-in user, or the user named by valid HTTP Basic credentials, or AnonymousUser."""
-    if request.user.is_authenticated:
+    if request.user.is_authenticated and request.user.is_active:
         return request.user
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    if header.lower().startswith("basic "):
-        try:
-            username, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return request.user
-        user = authenticate(request, username=username, password=password)
-        if user is not None and user.is_active:
-            request.user = user
+    user = basic_auth_user(request)
+    if user is not None:
+        request.user = user
     return request.user

@@ -7,20 +7,16 @@ request, which is what GDAL and QGIS send (`GDAL_HTTP_AUTH=BASIC GDAL_HTTP_USERP
 user sees the townships of their own scope, as in the exports; provinces are reference data, shown to all.
 """
 
-import base64
-import binascii
 from functools import wraps
 
-from django.contrib.auth import authenticate, get_user_model
-from django.core.cache import cache
 from django.db.models import F
-from django.utils.crypto import salted_hmac
 from gisserver.crs import CRS, CRS84, WEB_MERCATOR, WGS84
 from gisserver.exceptions import PermissionDenied as OwsPermissionDenied
 from gisserver.features import FeatureField, FeatureType, ServiceDescription, field
 from gisserver.types import XsdElement
 from gisserver.views import WFSView
 
+from api.auth import basic_auth_user
 from parcels.models import AdminArea
 from townships.exports import townships_exportable_by
 from townships.models import Block, Facility, Plot
@@ -31,7 +27,6 @@ BASIC_REALM = "landreg WFS"
 # GDAL sends the credentials with every page of features, and checking a password costs about half a second
 # (PBKDF2, on purpose). A verified Authorization header is remembered this long, under a keyed hash of it,
 # and only while the user stays active with the same password.
-BASIC_AUTH_CACHE_SECONDS = 300
 
 
 class BiswaElement(XsdElement):
@@ -134,38 +129,13 @@ def login_or_basic_auth_required(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not (request.user.is_authenticated and request.user.is_active):
-            user = _basic_auth_user(request)
+            user = basic_auth_user(request)
             if user is None:
                 return _login_required()
             request.user = user
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def _basic_auth_user(request):
-    header = request.headers.get("Authorization", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic" or not encoded:
-        return None
-    key = "wfs-basic-auth:" + salted_hmac("api.wfs.basic_auth", header).hexdigest()
-    remembered = cache.get(key)
-    if remembered is not None:
-        pk, password_hash = remembered
-        user = get_user_model().objects.filter(pk=pk, is_active=True).first()
-        if user is not None and user.password == password_hash:
-            return user
-    try:
-        username, sep, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    if not sep:
-        return None
-    user = authenticate(request, username=username, password=password)
-    if user is None or not user.is_active:
-        return None
-    cache.set(key, (user.pk, user.password), BASIC_AUTH_CACHE_SECONDS)
-    return user
 
 
 class LoginRequired(OwsPermissionDenied):
