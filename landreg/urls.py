@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from api import ogc
+
 admin.site.site_header = "landreg"
 admin.site.site_title = "landreg"
 admin.site.index_title = "Land allocation and townships"
@@ -15,6 +17,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("api/v1/", include("api.document_urls")),
     path("tiles/", include("api.tile_urls")),
+    path("ogc", ogc.landing),  # QGIS asks without the slash and does not follow a relative redirect
     path("ogc/", include("api.ogc_urls")),
     path("wfs/", include("api.wfs_urls")),
     path("api/v1/exports/", include("api.export_urls")),

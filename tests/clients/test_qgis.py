@@ -38,6 +38,10 @@ import json
 import sys
 
 from qgis.core import QgsApplication, QgsFeatureRequest, QgsPointXY, QgsProject, QgsVectorDataProvider, QgsVectorLayer
+from qgis.core import (QgsAuthMethodConfig, QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsMapSettings,
+                       QgsMapRendererSequentialJob, QgsRectangle, QgsVectorTileLayer)
+from qgis.PyQt.QtCore import QSize
+from qgis.PyQt.QtGui import QColor
 
 
 def describe(layer):
@@ -91,6 +95,38 @@ def move_vertex(layer, edit):
     return {"moved": moved, "committed": committed, "errors": errors, "area_m2": float(after["area_m2"])}
 
 
+def remote_layers(remote):
+    # Open the OGC API plots layer and the plots vector tiles over HTTP Basic, and draw the tiles.
+    manager = QgsApplication.authManager()
+    manager.setMasterPassword("qgis-test-master", True)
+    config = QgsAuthMethodConfig("Basic")
+    config.setName("landreg")
+    config.setConfig("username", remote["username"])
+    config.setConfig("password", remote["password"])
+    manager.storeAuthenticationConfig(config)
+    auth = config.id()
+    oapif = QgsVectorLayer(f"url='{remote['base']}/ogc' typename='plots' authcfg='{auth}'", "plots", "OAPIF")
+    numbers = sorted(f["number"] for f in oapif.getFeatures()) if oapif.isValid() else []
+    tiles = QgsVectorTileLayer(
+        f"type=xyz&url={remote['base']}/tiles/plots/{{z}}/{{x}}/{{y}}.mvt&zmin=13&zmax=16&authcfg={auth}", "tiles"
+    )
+    settings = QgsMapSettings()
+    settings.setLayers([tiles])
+    settings.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
+    extent = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"),
+                                    QgsCoordinateReferenceSystem("EPSG:3857"),
+                                    QgsProject.instance()).transformBoundingBox(QgsRectangle(*remote["bbox"]))
+    settings.setExtent(extent)
+    settings.setOutputSize(QSize(512, 512))
+    job = QgsMapRendererSequentialJob(settings)
+    job.start()
+    job.waitForFinished()
+    image = job.renderedImage()
+    drawn = sum(1 for x in range(0, 512, 4) for y in range(0, 512, 4) if QColor(image.pixel(x, y)).alpha() > 0)
+    return {"oapif_valid": oapif.isValid(), "oapif_numbers": numbers, "oapif_fields": oapif.fields().names(),
+            "tiles_valid": tiles.isValid(), "tile_pixels": drawn}
+
+
 def main(task):
     out = {}
     if "project" in task:
@@ -103,6 +139,8 @@ def main(task):
             name: same_style(layer, task["styles"][name]) for name, layer in layers.items() if name in task["styles"]
         }
         out["edits"] = [move_vertex(layers[edit["layer"]], edit) for edit in task.get("edits", [])]
+    if "remote" in task:  # the published services, as a GIS specialist without database access adds them
+        out["remote"] = remote_layers(task["remote"])
     if "fresh_layer" in task:  # a layer added from the browser: no project, only the database's default style
         layer = QgsVectorLayer(task["fresh_layer"], "fresh", "postgres")
         out["fresh_layer"] = dict(describe(layer), labels=labels(layer), styles=layer.styleManager().styles())
@@ -379,3 +417,21 @@ def test_create_gis_login_prints_a_generated_password_once_and_records_the_provi
 def test_create_gis_login_refuses_with_a_sentence(provinces, args, sentence):
     with pytest.raises(CommandError, match=re.escape(sentence)):
         call_command("create_gis_login", *args, stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_qgis_reads_the_ogc_api_plots_layer_and_draws_the_vector_tiles(live_server, tmp_path, layout, users):
+    users["gis"].set_password("qgis-remote-1")
+    users["gis"].save()
+    frame = layout["frame"]
+    (x0, y0), (x1, y1) = point(frame, -20, -20), point(frame, 120, 60)
+    result = run_qgis(
+        tmp_path,
+        "nobody",
+        {"remote": {"base": live_server.url, "username": "gis", "password": "qgis-remote-1", "bbox": [x0, y0, x1, y1]}},
+    )
+    remote = result["remote"]
+    assert remote["oapif_valid"], result["log"]
+    assert remote["oapif_numbers"] == sorted(p.number for p in Plot.objects.all()), result["log"]
+    assert {"number", "status", "area_m2"} <= set(remote["oapif_fields"])
+    assert remote["tiles_valid"] and remote["tile_pixels"] > 50, result["log"]
