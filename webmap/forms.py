@@ -43,6 +43,14 @@ class HouseholdForm(forms.Form):
             self.fields["province"].queryset = AdminArea.objects.filter(pk__in=provinces)
 
 
+class HouseholdEditForm(HouseholdForm):
+    """The household's own facts, editable after registration (its province and members stay)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["province"]
+
+
 class PersonForm(forms.Form):
     # An empty first choice, so that the blank extra rows of the members' form stay blank.
     relationship = forms.ChoiceField(choices=[("", "—"), *Person.Relationship.choices], label=_("Relationship"))

@@ -18,9 +18,16 @@ from households.bulk import ListError, households_import
 from households.eligibility import default_scheme, eligibility_assess
 from households.models import EligibilityScheme, Household
 from households.selectors import household_get, households_list
-from households.services import document_add, duplicate_decide, household_register
+from households.services import document_add, duplicate_decide, household_register, household_update
 from landreg.access_log import log_personal_data_access
-from webmap.forms import DuplicateDecisionForm, EvidenceForm, HouseholdForm, MemberFormSet, PersonForm
+from webmap.forms import (
+    DuplicateDecisionForm,
+    EvidenceForm,
+    HouseholdEditForm,
+    HouseholdForm,
+    MemberFormSet,
+    PersonForm,
+)
 
 
 def ballot_sheet(request, reference):
@@ -96,6 +103,7 @@ def household_detail(request, pk):
     except Household.DoesNotExist:
         raise Http404(_("No household with this number in your provinces.")) from None
     evidence = EvidenceForm(prefix="ev")
+    edit = HouseholdEditForm(prefix="hh", initial={f: getattr(household, f) for f in HouseholdEditForm.base_fields})
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -125,6 +133,12 @@ def household_detail(request, pk):
                     )
                     messages.success(request, _("Decision recorded."))
                     return redirect("household-detail", pk=pk)
+            elif action == "edit":
+                edit = HouseholdEditForm(request.POST, prefix="hh")
+                if edit.is_valid():
+                    household_update(household=household, by=request.user, **edit.cleaned_data)
+                    messages.success(request, _("Household updated."))
+                    return redirect("household-detail", pk=pk)
             elif action == "assess":
                 scheme = EligibilityScheme.objects.filter(active=True).order_by("pk").first() or default_scheme()
                 assessment = eligibility_assess(household=household, scheme=scheme, by=request.user)
@@ -138,6 +152,7 @@ def household_detail(request, pk):
         {
             "household": household,
             "evidence": evidence,
+            "edit": edit,
             "decision_form": DuplicateDecisionForm(),
             "flags": household.duplicate_flags.select_related("candidate"),
             "documents": household.documents.all(),

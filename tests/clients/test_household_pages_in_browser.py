@@ -75,3 +75,17 @@ def test_a_registration_with_missing_fields_shows_what_to_fix(live_server, page,
     page.click("button[type=submit]")
     assert page.locator(".errorlist").count() >= 3
     assert not Household.objects.exists()
+
+
+def test_the_household_page_edits_the_households_facts(client, users, make_household):
+    household = make_household(size=4)
+    client.force_login(users["officer_nangarhar"])
+    page = client.get(f"/households/{household.pk}/")
+    assert page.status_code == 200 and "Edit the household" in page.content.decode()
+    data = {"action": "edit", "hh-size": "9", "hh-category": "idp", "hh-disability": "on"}
+    response = client.post(f"/households/{household.pk}/", data)
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert (household.size, household.category, household.disability) == (9, "idp", True)
+    bad = client.post(f"/households/{household.pk}/", {**data, "hh-size": "0"})
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
