@@ -246,11 +246,10 @@ def _features(collection: Collection, qs: QuerySet, srid: int, lat_first: bool) 
     return out
 
 
-def _feature_page_json(
-    collection: Collection, qs: QuerySet, srid: int, lat_first: bool, limit: int
-) -> tuple[str, int, bool]:
-    """The features of a page as GeoJSON text built by PostgreSQL itself (json_build_object, ST_AsGeoJSON), so
-    Python never parses or re-encodes a geometry. Returns (features JSON array, how many, is there more)."""
+def feature_page_sql(collection: Collection, qs: QuerySet, srid: int, lat_first: bool, limit: int):
+    """SQL (and params) that returns a page of features as GeoJSON text built by PostgreSQL itself
+    (json_build_object, ST_AsGeoJSON), so Python never parses or re-encodes a geometry. The row holds the
+    features JSON array, how many, and whether there are more. bench/ogc_items.py runs the same SQL."""
     geom = Transform("geom", srid) if srid != 4326 else FlipCoordinates("geom") if lat_first else "geom"
     precision = 9 if srid == 4326 else 3
     aliases = {name: f"p_{i}" for i, name in enumerate(collection.properties)}
@@ -267,8 +266,12 @@ def _feature_page_json(
         "FILTER (WHERE page.n <= %s), '[]'::json)::text, count(*) FILTER (WHERE page.n <= %s), count(*) > %s "
         "FROM (SELECT numbered.*, row_number() OVER (ORDER BY numbered._fid) AS n FROM (" + inner + ") numbered) page"
     )
+    return wrapped, [limit, limit, limit, *params]  # the limits come first in the text
+
+
+def _feature_page_json(collection: Collection, qs: QuerySet, srid: int, lat_first: bool, limit: int):
     with connection.cursor() as cursor:
-        cursor.execute(wrapped, [limit, limit, limit, *params])  # the limits come first in the text
+        cursor.execute(*feature_page_sql(collection, qs, srid, lat_first, limit))
         return cursor.fetchone()
 
 
