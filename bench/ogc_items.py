@@ -4,8 +4,8 @@ Builds the synthetic country of bench/tiles.py in its scratch database (default:
 townships and about 350,000 plots; --per-province 9 gives the national 1,040,400), then asks, as QGIS does when
 it shows a township, for `/ogc/collections/plots/items?bbox=<a township>&limit=1000` with C concurrent clients
 (gunicorn, 127.0.0.1 only), and runs the very SQL the view runs (api.ogc.feature_page_sql: PostgreSQL builds
-the same GeoJSON text) straight in PostGIS with the same concurrency. p50/p95 latency and pages/s, and the ratio measured in the
-same run. The scratch database is dropped at the end.
+the same GeoJSON text) straight in PostGIS with the same concurrency. p50/p95 latency and pages/s, and the
+ratio measured in the same run. The scratch database is dropped at the end.
 
 Run: set -a; . .data/env; set +a; .venv/bin/python bench/ogc_items.py [--per-province 3] [--concurrency 4]
 """
