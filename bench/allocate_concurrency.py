@@ -1,7 +1,7 @@
 """Benchmark: allocations per second through the API, double allocations under contention, and the bare SQL insert.
 
 Never touches the real database. It creates a scratch database landreg_bench_<pid> next to it, migrates it, builds
-a township of N plots (default 30,000: blocks of 10 × 4 plots of 20 m × 25 m, UTM 42N, stored in EPSG:4326) and N
+a township of N plots (default 45,000: blocks of 10 × 4 plots of 20 m × 25 m, UTM 42N, stored in EPSG:4326) and N
 eligible landless households, and a land officer with scope on the province; starts gunicorn on 127.0.0.1 against
 it; and drops it at the end, whatever happens.
 
@@ -708,7 +708,7 @@ if __name__ == "__main__":
     parser.add_argument("--max-api", type=int, default=2000, help="allocations at most per API round")
     parser.add_argument("--max-sql", type=int, default=3000, help="rows at most per bare SQL round")
     parser.add_argument("--repeat", type=int, default=2, help="runs of every round; the best is reported")
-    parser.add_argument("--plots", type=int, default=30_000, help="plots (and households) in the scratch township")
+    parser.add_argument("--plots", type=int, default=45_000, help="plots (and households) in the scratch township")
     parser.add_argument("--clients", default="1,4,16", help="concurrency levels")
     parser.add_argument("--contention-reps", type=int, default=5, help="bursts per race and auth")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the scratch database is dropped
