@@ -5,7 +5,7 @@ instead of hashing the password again for each tile or page (about 0.6 s of CPU 
 import base64
 import binascii
 
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import SESSION_KEY, authenticate, get_user_model
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -41,6 +41,20 @@ def basic_auth_user(request):
         return None
     cache.set(key, (user.pk, user.password), BASIC_AUTH_CACHE_SECONDS)
     return user
+
+
+def logged_in(request) -> bool:
+    """Whether an active user asks, without loading the user on every request — for layers that carry no
+    personal data (tiles). The session names the user; whether that user is still active is remembered for a
+    minute. A changed password does not end this until the session does."""
+    user_id = request.session.get(SESSION_KEY)
+    if user_id is not None:
+        return cache.get_or_set(
+            f"user-active:{user_id}",
+            lambda: get_user_model().objects.filter(pk=user_id, is_active=True).exists(),
+            60,
+        )
+    return basic_auth_user(request) is not None
 
 
 def request_user(request):

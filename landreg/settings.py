@@ -159,6 +159,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 *
 LANDREG_MAX_UPLOAD_BYTES = env_int("LANDREG_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 LANDREG_MAX_DOCUMENT_BYTES = env_int("LANDREG_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)
 
+# Sessions are read from the cache first (each process's memory), saving a query on most requests.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "/households/"
 SESSION_COOKIE_HTTPONLY = True
