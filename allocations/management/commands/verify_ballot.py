@@ -17,8 +17,11 @@ class Command(BaseCommand):
             ballot = Ballot.objects.get(reference=reference)
         except Ballot.DoesNotExist:
             raise CommandError(f"No ballot with reference {reference}.") from None
-        ok, differences = ballot_verify(ballot)
         self.stdout.write(f"ballot {ballot.reference}, seed {ballot.seed}, {ALGORITHM}")
+        if ballot.status != Ballot.Status.DRAWN:
+            self.stdout.write(f"not drawn yet ({ballot.get_status_display().lower()}): nothing to verify")
+            return
+        ok, differences = ballot_verify(ballot)
         for line in differences:
             self.stdout.write(f"  {line}")
         if not ok:
