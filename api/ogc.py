@@ -167,6 +167,7 @@ def _problem(status: int, detail: str, **extra):
             404: "Not found",
             409: "Conflict",
             412: "Precondition failed",
+            415: "Unsupported media type",
             401: "Unauthorized",
         }.get(status, "Error"),
         "status": status,
@@ -525,7 +526,14 @@ def item(request, name, pk):
     raise Refused(400, _("Method %(m)s is not supported here.") % {"m": request.method})
 
 
+JSON_TYPES = {"application/json", "application/geo+json", "application/merge-patch+json"}
+
+
 def _read_feature(request) -> dict:
+    # The views are CSRF-exempt for HTTP Basic clients (QGIS, GDAL). A cross-site HTML form cannot send these
+    # content types without a CORS preflight, which this server never grants: that keeps sessions safe too.
+    if request.content_type not in JSON_TYPES:
+        raise Refused(415, _("Send the feature as GeoJSON (Content-Type: application/geo+json)."))
     limit = 5 * 1024 * 1024
     if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
         raise Refused(400, _("A feature larger than 5 MB is not accepted; simplify the geometry."))

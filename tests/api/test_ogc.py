@@ -171,3 +171,10 @@ def test_http_basic_works_and_anonymous_is_asked_to_log_in(client, users, layout
 def test_an_officer_sees_only_the_townships_of_their_provinces(client, users, layout):
     client.force_login(users["officer_herat"])
     assert client.get("/ogc/collections/plots/items").json()["numberReturned"] == 0
+
+
+def test_a_write_that_is_not_json_is_refused_so_no_cross_site_form_can_edit(gis, layout, frame):
+    body = json.dumps(feature(frame, 0, "20"))
+    form_like = gis.post("/ogc/collections/plots/items", body, content_type="text/plain")
+    assert form_like.status_code == 415 and "application/geo+json" in form_like.json()["detail"]
+    assert not Plot.objects.filter(number="20").exists()
