@@ -4,7 +4,7 @@ A tile is made by PostGIS in one query (`tile_sql`): the spatial index finds the
 the tile (plus a margin), ST_AsMVTGeom clips and snaps them to the tile grid, ST_AsMVT encodes the layer.
 Tiles carry no personal data (a plot shows its status, never who holds it), so any logged-in user may read
 every province's tiles. The ETag and the in-process cache key are built from the versions of the tables a
-layer reads (townships_layerversion, bumped by a statement trigger on every change, whoever makes it), so
+layer reads (sequences bumped by a statement trigger on every change, whoever makes it), so
 an edit from Django, QGIS or psql gives new keys at once and no stale tile is ever served.
 """
 
@@ -37,7 +37,7 @@ class TileLayer:
     table: str  # the table the geometry comes from, aliased f
     columns: str  # the attributes, with f.id twice: as the MVT feature id (fid) and as a property
     fields: dict  # TileJSON field types: the attributes a client may rely on
-    versions: tuple  # the layer versions (townships_layerversion) of every table the tile reads
+    versions: tuple  # the layer versions (landreg_layer_versions()) of every table the tile reads
     minzoom: int
     maxzoom: int  # advertised in TileJSON; the endpoint answers up to MAX_ZOOM
     joins: str = ""
@@ -160,18 +160,12 @@ def tile_bytes(layer: TileLayer, z: int, x: int, y: int) -> bytes:
 
 
 def layer_version(layer: TileLayer) -> str:
-    """The version of what a tile of `layer` shows: the versions of every table it reads, and when the last
-    of them changed (so a restored or recreated database never reuses the keys of an older one)."""
+    """The version of what a tile of `layer` shows: the versions of every table it reads (sequences bumped by a
+    statement trigger on every change, whoever makes it), prefixed by the database's identity, so a recreated
+    database never reuses the keys of an older one."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT layer, version, (extract(epoch FROM changed_at) * 1000000)::bigint "
-            "FROM townships_layerversion WHERE layer = ANY(%s)",
-            [list(layer.versions)],
-        )
-        found = {name: (version, changed) for name, version, changed in cursor.fetchall()}
-    versions = [str(found.get(name, (0, 0))[0]) for name in layer.versions]
-    changed = max((changed for _version, changed in found.values()), default=0)
-    return ".".join(versions) + f"-{changed:x}"
+        cursor.execute("SELECT landreg_layer_versions(%s)", [list(layer.versions)])
+        return cursor.fetchone()[0]
 
 
 def layer_bounds(layer: TileLayer) -> list[float]:

@@ -413,11 +413,9 @@ def bump_every_layer_version() -> None:
     """New keys for every tile: what an edit does, without editing."""
     conn = scratch_connection()
     with conn.cursor() as cursor:
-        cursor.execute("UPDATE townships_layerversion SET version = version + 1, changed_at = clock_timestamp()")
         cursor.execute(
-            "INSERT INTO townships_layerversion (layer, version, changed_at) "
-            "SELECT name, 1, clock_timestamp() FROM unnest(ARRAY['townships', 'blocks', 'plots', 'facilities', "
-            "'admin_areas']) AS name ON CONFLICT (layer) DO NOTHING"
+            "SELECT nextval(format('townships_layer_version_%s', name)::regclass) "
+            "FROM unnest(ARRAY['townships', 'blocks', 'plots', 'facilities', 'admin_areas']) AS name"
         )
     conn.close()
 

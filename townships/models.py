@@ -217,16 +217,3 @@ class Entitlement(models.Model):
     def __str__(self):
         upper = self.max_members or "…"
         return f"{self.township}: {self.min_members}–{upper} members → {self.plot_biswa} biswa"
-
-
-class LayerVersion(models.Model):
-    """A counter per published layer, bumped by a database trigger on every change to the layer's table,
-    whoever makes it (Django, QGIS, psql). Tile and feature ETags are built from it, so a cache is
-    invalidated the moment the data changes."""
-
-    layer = models.CharField(max_length=30, primary_key=True)
-    version = models.BigIntegerField(default=0, db_default=0)
-    changed_at = models.DateTimeField(db_default=Now())
-
-    def __str__(self):
-        return f"{self.layer} v{self.version}"

@@ -113,7 +113,7 @@ def test_a_repeated_tile_is_served_from_the_cache_without_the_tile_query(partner
     assert (first["X-Tile-Cache"], second["X-Tile-Cache"]) == ("miss", "hit")
     assert second.content == first.content
     assert not [q for q in queries.captured_queries if "ST_AsMVT" in q["sql"]]
-    assert [q for q in queries.captured_queries if "townships_layerversion" in q["sql"]]
+    assert [q for q in queries.captured_queries if "landreg_layer_versions" in q["sql"]]
 
 
 def test_a_status_change_gives_a_new_etag_and_the_tile_shows_the_new_status(partner, plots, frame):

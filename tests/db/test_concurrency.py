@@ -86,23 +86,66 @@ def race(first, second, observer):
         conn_b.close()
 
 
+def commit_together(statements):
+    """Each statement in its own connection and transaction; then all COMMIT at the same moment. The land rules
+    run at commit, so this is where two clients drawing overlapping plots meet. Returns each outcome."""
+    connections = [connect() for _ in statements]
+    for conn, (sql, params) in zip(connections, statements, strict=True):
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)  # neither sees the other's uncommitted plot
+    barrier = threading.Barrier(len(connections))
+    outcomes = [None] * len(connections)
+
+    def commit(i, conn):
+        barrier.wait()
+        try:
+            conn.commit()
+            outcomes[i] = "committed"
+        except psycopg2.Error as exc:
+            conn.rollback()
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=commit, args=(i, c)) for i, c in enumerate(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    for conn in connections:
+        conn.close()
+    return outcomes
+
+
 def test_two_clients_drawing_overlapping_plots_at_once_cannot_both_succeed(committed):
     cursor = committed["cursor"]
     sql = (
         "INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, updated_at) "
         "VALUES (%s, %s, %s, ST_GeomFromEWKT(%s), 'residential', 'available', now(), now())"
     )
-    first, second, waited = race(
-        (sql, (committed["township"], committed["block"], "1", as_ewkt(cursor, 0, 0, 20, 25))),
-        (sql, (committed["township"], committed["block"], "2", as_ewkt(cursor, 10, 0, 30, 25))),
-        cursor,
-    )
-    assert waited, "the second client should wait for the first, not check against a stale snapshot"
-    assert first == "committed"
-    assert isinstance(second, psycopg2.errors.CheckViolation)
-    assert second.diag.constraint_name == "plots_do_not_overlap"
+    for attempt in range(3):  # three races, each with both commits released together
+        base = attempt * 60
+        outcomes = commit_together(
+            [
+                (
+                    sql,
+                    (committed["township"], committed["block"], f"{attempt}a", as_ewkt(cursor, base, 0, base + 20, 25)),
+                ),
+                (
+                    sql,
+                    (
+                        committed["township"],
+                        committed["block"],
+                        f"{attempt}b",
+                        as_ewkt(cursor, base + 10, 0, base + 30, 25),
+                    ),
+                ),
+            ]
+        )
+        assert outcomes.count("committed") == 1, outcomes
+        loser = next(o for o in outcomes if o != "committed")
+        assert isinstance(loser, psycopg2.errors.CheckViolation)
+        assert loser.diag.constraint_name == "plots_do_not_overlap"
     cursor.execute("SELECT count(*) FROM townships_plot WHERE township_id = %s", (committed["township"],))
-    assert cursor.fetchone()[0] == 1
+    assert cursor.fetchone()[0] == 3
 
 
 def test_two_officers_allocating_one_plot_at_once_cannot_both_succeed(committed):

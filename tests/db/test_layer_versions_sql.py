@@ -4,8 +4,8 @@ from tests.db.conftest import as_ewkt, insert_township
 
 
 def version(raw, layer):
-    raw.execute("SELECT coalesce((SELECT version FROM townships_layerversion WHERE layer = %s), 0)", (layer,))
-    return raw.fetchone()[0]
+    raw.execute("SELECT landreg_layer_versions(ARRAY[%s])", (layer,))
+    return int(raw.fetchone()[0].split(":")[1])
 
 
 def test_an_edit_from_any_client_bumps_the_layer_version(raw):
