@@ -35,7 +35,6 @@ import platform
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,8 @@ from pathlib import Path
 
 import psycopg2
 from psycopg2 import sql
+from serve import free_port, stop_gunicorn
+from serve import start_gunicorn as _start
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -219,48 +220,10 @@ def build_data(n: int) -> dict:
 # --- gunicorn ----------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(workers: int, port: int, log) -> subprocess.Popen:
+def start_gunicorn(workers: int, port: int, log):
     # Connections kept for the whole run (the default is 60 s): a backend that exits mid-round would take its
     # CPU time with it, out of the accounting.
-    env = {**os.environ, "DATABASE_URL": scratch_url(), "DEBUG": "false", "DB_CONN_MAX_AGE": "3600"}
-    process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "landreg.wsgi", "--workers", str(workers)]
-        + ["--bind", f"127.0.0.1:{port}", "--timeout", "120"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,  # its own process group, so that we stop exactly it and its workers
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}; see {log.name}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/api/v1/")
-            conn.getresponse().read()
-            conn.close()
-            return process
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"gunicorn did not answer within 90 s; see {log.name}")
-
-
-def stop_gunicorn(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    return _start(scratch_url(), workers, port, log, probe="/api/v1/", env={"DB_CONN_MAX_AGE": "3600"})
 
 
 # --- clients -----------------------------------------------------------------------------------------------------

@@ -28,10 +28,7 @@ import http.client
 import math
 import os
 import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -42,6 +39,8 @@ from pathlib import Path
 
 import psycopg2
 from psycopg2 import sql
+from serve import free_port, stop_gunicorn
+from serve import start_gunicorn as _start
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -260,46 +259,8 @@ def tiles_with_data(z: int, limit: int) -> list[tuple[int, int, int]]:
 # --- gunicorn -----------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(workers: int, port: int, log) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": scratch_url(), "DEBUG": "false"}
-    process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "landreg.wsgi", "--workers", str(workers)]
-        + ["--bind", f"127.0.0.1:{port}", "--timeout", "120"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,  # its own process group, so that we stop exactly it and its workers
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}; see {log.name}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/tiles/provinces.json")
-            conn.getresponse().read()
-            conn.close()
-            return process
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"gunicorn did not answer within 90 s; see {log.name}")
-
-
-def stop_gunicorn(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+def start_gunicorn(workers: int, port: int, log):
+    return _start(scratch_url(), workers, port, log, probe="/tiles/provinces.json")
 
 
 # --- the runs -----------------------------------------------------------------------------------------------------

@@ -56,7 +56,10 @@ ensure_assets() {
   local vendor="$ROOT/webmap/static/vendor"
   mkdir -p "$vendor/ol"
   # The source map is not shipped, so drop the line that points at it.
-  sed '/^\/\/# sourceMappingURL=/d' "$ROOT/node_modules/ol/dist/ol.js" > "$vendor/ol/ol.js"
+  # OpenLayers' OSM source defaults to the internet tile server; we never use it (the map widget's background is
+  # our own province outlines), and the copy points it at a local path so that nothing could reach the internet.
+  sed -e '/^\/\/# sourceMappingURL=/d' -e 's#https://tile\.openstreetmap\.org/{z}/{x}/{y}\.png#/static/no-internet-basemap/{z}/{x}/{y}.png#' \
+    "$ROOT/node_modules/ol/dist/ol.js" > "$vendor/ol/ol.js"
   cp "$ROOT/node_modules/ol/ol.css" "$vendor/ol/ol.css"
 }
 
