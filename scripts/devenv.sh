@@ -56,9 +56,11 @@ ensure_assets() {
   local vendor="$ROOT/webmap/static/vendor"
   mkdir -p "$vendor/ol"
   # The source map is not shipped, so drop the line that points at it.
-  # OpenLayers' OSM source defaults to the internet tile server; we never use it (the map widget's background is
-  # our own province outlines), and the copy points it at a local path so that nothing could reach the internet.
-  sed -e '/^\/\/# sourceMappingURL=/d' -e 's#https://tile\.openstreetmap\.org/{z}/{x}/{y}\.png#/static/no-internet-basemap/{z}/{x}/{y}.png#' \
+  # OpenLayers' OSM and Google sources default to internet tile servers; we never use them (the map widget's
+  # background is our own province outlines), and the copy points them at local paths so nothing could reach out.
+  sed -e '/^\/\/# sourceMappingURL=/d' \
+    -e 's#https://tile\.openstreetmap\.org/{z}/{x}/{y}\.png#/static/no-internet-basemap/{z}/{x}/{y}.png#' \
+    -e 's#https://tile\.googleapis\.com/#/static/no-internet-basemap/#' \
     "$ROOT/node_modules/ol/dist/ol.js" > "$vendor/ol/ol.js"
   cp "$ROOT/node_modules/ol/ol.css" "$vendor/ol/ol.css"
 }
