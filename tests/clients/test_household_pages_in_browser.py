@@ -55,9 +55,10 @@ def test_an_officer_registers_and_resolves_a_duplicate(live_server, page, provin
     page.click("text=Add evidence")
     page.wait_for_selector("text=Evidence added.")
     assert Document.objects.count() == 1 and Household.objects.count() == 2
-    page.select_option("select[name=language]", "fa")
-    page.wait_for_load_state("load")
-    assert page.get_attribute("html", "dir") == "rtl"
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "fa")
+    page.wait_for_selector("html[dir=rtl]")
+    assert page.get_attribute("html", "lang") == "fa"
 
 
 @pytest.mark.django_db(transaction=True)
