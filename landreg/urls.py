@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 
 from api import ogc
 
@@ -11,8 +12,10 @@ admin.site.site_title = "landreg"
 admin.site.index_title = "Land allocation and townships"
 
 urlpatterns = [
+    path("", include("webmap.map_urls")),  # the land officers' map and dashboards (issue 5)
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("api/v1/", include("api.document_urls")),
@@ -21,6 +24,10 @@ urlpatterns = [
     path("ogc/", include("api.ogc_urls")),
     path("wfs/", include("api.wfs_urls")),
     path("api/v1/exports/", include("api.export_urls")),
+    path("api/v1/layout-imports/", include("api.layout_urls")),  # issue 7
+    path("api/v1/field/", include("api.field_urls")),  # issue 6
+    path("layouts/", include("webmap.layout_urls")),  # issue 7
+    path("field/", include("shelters.urls")),  # issue 6
     path("", include("webmap.document_urls")),
     path("", include("webmap.urls")),
 ]

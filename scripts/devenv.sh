@@ -11,7 +11,7 @@ PYTHON="${PYTHON:-python3}"
 # chromium is Debian's browser that the browser tests drive (Playwright never downloads one).
 # WeasyPrint renders letters and deeds with Pango/HarfBuzz and Noto fonts (Arabic script for Dari and Pashto);
 # the document tests read the PDFs back with poppler-utils (pdftotext, pdftoppm) and scan the QR code with zbarimg.
-APT_PACKAGES="postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev libpq-dev python3-venv chromium nodejs npm libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core poppler-utils zbar-tools python3-qgis qgis-providers"
+APT_PACKAGES="postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev libpq-dev python3-venv chromium nodejs npm libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core poppler-utils zbar-tools gettext python3-qgis qgis-providers"
 PG_BIN=/usr/lib/postgresql/15/bin
 
 say() { printf '\033[1m[landreg]\033[0m %s\n' "$*" >&2; }
@@ -63,6 +63,18 @@ ensure_assets() {
     -e 's#https://tile\.googleapis\.com/#/static/no-internet-basemap/#' \
     "$ROOT/node_modules/ol/dist/ol.js" > "$vendor/ol/ol.js"
   cp "$ROOT/node_modules/ol/ol.css" "$vendor/ol/ol.css"
+  # MapLibre GL JS for the land officers' map (the UMD build: one script, its worker inlined).
+  mkdir -p "$vendor/maplibre"
+  sed -e '/^\/\/# sourceMappingURL=/d' "$ROOT/node_modules/maplibre-gl/dist/maplibre-gl.js" > "$vendor/maplibre/maplibre-gl.js"
+  cp "$ROOT/node_modules/maplibre-gl/dist/maplibre-gl.css" "$vendor/maplibre/maplibre-gl.css"
+}
+
+# Translations: compile every .po that changed (msgfmt from Debian's gettext; the .mo files are not in git).
+ensure_messages() {
+  local po
+  while IFS= read -r po; do
+    if [ ! -f "${po%.po}.mo" ] || [ "$po" -nt "${po%.po}.mo" ]; then msgfmt --check -o "${po%.po}.mo" "$po"; fi
+  done < <(find "$ROOT" -path "$ROOT/node_modules" -prune -o -path "$ROOT/.venv" -prune -o -name '*.po' -path '*/LC_MESSAGES/*' -print)
 }
 
 # Where the cluster lives: .data/pg when the postgres user can enter the checkout,
@@ -149,6 +161,7 @@ case "${1:-setup}" in
     ensure_system_packages
     ensure_venv
     ensure_assets
+    ensure_messages
     # A DATABASE_URL we did not write ourselves means "use that PostgreSQL": no private cluster.
     if [ -n "${DATABASE_URL:-}" ] && [ -z "${LANDREG_PGHOST:-}" ]; then
       say "using DATABASE_URL from the environment; no private cluster started"
