@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("api/v1/", include("api.document_urls")),
+    path("tiles/imagery/", include("api.imagery_urls")),  # issue 5: uploaded imagery as raster tiles
     path("tiles/", include("api.tile_urls")),
     path("ogc", ogc.landing),  # QGIS asks without the slash and does not follow a relative redirect
     path("ogc/", include("api.ogc_urls")),
@@ -27,7 +28,7 @@ urlpatterns = [
     path("api/v1/layout-imports/", include("api.layout_urls")),  # issue 7
     path("api/v1/field/", include("api.field_urls")),  # issue 6
     path("layouts/", include("webmap.layout_urls")),  # issue 7
-    path("field/", include("shelters.urls")),  # issue 6
+    path("field/", include("webmap.field_urls")),  # issue 6
     path("", include("webmap.document_urls")),
     path("", include("webmap.urls")),
 ]
