@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
 
-from landreg.shamsi import RTL_LANGUAGES, gregorian_date, local_digits, number_text, shamsi_date
+from landreg.calendar import RTL_LANGUAGES, gregorian_date, local_digits, number_text, shamsi_date
 
 # The wording of the documents, one column per language. The Pashto is to be reviewed by a native speaker.
 WORDING = {

@@ -7,12 +7,10 @@ are registered and flagged for the officer to decide.
 """
 
 import csv
-import datetime
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import jdatetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,6 +20,7 @@ from households.identity import id_number_hash
 from households.models import Category, Household, Person
 from households.services import household_register
 from landreg import roles
+from landreg.calendar import parse_date
 from landreg.scope import province_ids_in_scope
 from landreg.services_common import require_role
 from parcels.models import AdminArea
@@ -136,19 +135,9 @@ def read_rows(name: str, content: bytes) -> list[dict]:
 
 def _date(value, what: str):
     """A Gregorian (2024-08-02) or Solar Hijri (1403/05/12) date, or a spreadsheet date."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = str(value).strip().translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")).replace("/", "-")
-    if not text:
-        return None
     try:
-        year, month, day = (int(p) for p in text.split("-"))
-        if year < 1700:  # Solar Hijri
-            return jdatetime.date(year, month, day).togregorian()
-        return datetime.date(year, month, day)
-    except (ValueError, TypeError):
+        return parse_date(value)
+    except ValueError:
         raise ValueError(
             _("%(what)s “%(v)s” is not a date; write 2024-08-02 or 1403/05/12.") % {"what": what, "v": value}
         ) from None

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_safe
 
 from allocations.documents import document_from_token, document_public_facts
 from allocations.models import AllocationDocument
-from landreg.shamsi import gregorian_date, number_text, shamsi_date
+from landreg.calendar import gregorian_date, number_text, shamsi_date
 
 STANDING_DARI = {"valid": "معتبر", "superseded": "جایگزین شده", "revoked": "لغو شده"}
 KIND_DARI = {"letter": "مکتوب توزیع نمره زمین", "deed": "سند ملکیت نمره زمین"}

@@ -205,7 +205,7 @@ def test_a_forged_token_finds_no_document_and_the_page_says_so(allocation_at, us
 def test_dates_are_written_in_shamsi_with_afghan_month_names():
     import datetime
 
-    from landreg.shamsi import gregorian_date, number_text, shamsi_date
+    from landreg.calendar import gregorian_date, number_text, shamsi_date
 
     nowruz, winter = datetime.date(2026, 3, 21), datetime.date(2026, 12, 28)
     assert [shamsi_date(nowruz, lang) for lang in ("en", "fa", "ps")] == ["1 Hamal 1405", "۱ حمل ۱۴۰۵", "۱ وری ۱۴۰۵"]
