@@ -31,7 +31,8 @@ def test_the_plot_map_draws_from_local_files_only(live_server, page, provinces, 
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "gis.browser")
     page.fill("#id_password", "browser-pass-1")
-    page.click("input[type=submit]")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
     page.goto(f"{live_server.url}/admin/townships/plot/{plot.pk}/change/")
     page.wait_for_selector(".ol-viewport canvas", timeout=15000)
     page.wait_for_load_state("networkidle")

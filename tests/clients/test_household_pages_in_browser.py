@@ -23,8 +23,8 @@ def register(page, live_server, name, tazkira):
     page.fill("#id_m-0-name", "Bibi Gul")
     page.select_option("#id_m-0-relationship", "spouse")
     page.select_option("#id_m-0-sex", "f")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     errors = page.locator(".errorlist").all_inner_texts()
     assert not errors, errors
 
@@ -38,7 +38,8 @@ def test_an_officer_registers_and_resolves_a_duplicate(live_server, page, provin
     page.goto(f"{live_server.url}/households/")
     page.fill("#id_username", "officer.web")
     page.fill("#id_password", "web-pass-12")
-    page.click("input[type=submit]")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
     register(page, live_server, "Gul Agha", "1400-0101-23456")
     assert "Household AF06-" in page.inner_text("h1") and "…3456" in page.content()
     assert "1400-0101-23456" not in page.content()
