@@ -88,6 +88,35 @@ RULES = {
         "decision_reference",
         _("An approved allocation needs the committee decision reference."),
     ),
+    # Shelters (DOMAIN.md rule 9; shelters/sql/0002_shelter_rules.sql)
+    "shelter_project_needs_active_allocation": (
+        "plot",
+        _(
+            "A shelter can be built only on a plot allocated to this household (approved or later); "
+            "complete or reinstate the allocation first."
+        ),
+    ),
+    "one_open_shelter_project_per_plot": ("plot", _("This plot already has a shelter project.")),
+    "shelter_stages_pass_in_order": (
+        "stage",
+        _("Construction stages pass in order: inspect and pass the earlier stages first."),
+    ),
+    "inspections_are_append_only": (
+        None,
+        _("An inspection and its photos are evidence and cannot be changed; record a new inspection instead."),
+    ),
+    "tranche_paid_after_passed_inspection": (
+        "stage",
+        _(
+            "A tranche is paid only after a passed inspection of its stage, with at least one photo and a GPS "
+            "point taken on the plot."
+        ),
+    ),
+    "paid_tranche_is_final": (None, _("This tranche was paid; a paid tranche cannot be changed or deleted.")),
+    "photo_hash_used_once": (
+        "photos",
+        _("This photo was already submitted; take a new photo of the work as it is today."),
+    ),
 }
 
 

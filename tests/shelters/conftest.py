@@ -1,0 +1,72 @@
+"""Shelter fixtures: a plot held by a household (allocation approved), a shelter project on it, site photos."""
+
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from allocations.services import allocation_propose, allocation_transition
+from shelters.services import shelter_project_create
+from tests.db.conftest import raw  # noqa: F401  (the raw-SQL fixture, for the database rule tests here)
+from tests.shelters.factories import site_jpeg
+
+
+@pytest.fixture
+def held(plots, make_household, users):
+    """Plot 0 allocated (approved) to a household."""
+    household = make_household(registered_by=users["officer_nangarhar"])
+    allocation = allocation_propose(household=household, plot=plots[0], proposed_by=users["officer_nangarhar"])
+    return allocation_transition(allocation=allocation, action="approve", by=users["committee"], reference="CMT-1")
+
+
+@pytest.fixture
+def project(held, users):
+    return shelter_project_create(
+        allocation=held,
+        implementing_partner="Shelter Partner NGO",
+        modality="conditional_cash",
+        by=users["officer_nangarhar"],
+        tranches=[("foundation", 40000), ("roof", 60000)],
+    )
+
+
+@pytest.fixture
+def on_plot(frame):
+    """A GPS point inside plot 0 (0..20 × 0..25 m)."""
+    return frame.rect(10, 12, 1, 1).centroid
+
+
+@pytest.fixture
+def photo(on_plot):
+    counter = {"n": 0}
+
+    def make(seed=None, **kwargs):
+        counter["n"] += 1
+        data = site_jpeg(lat=on_plot.y, lon=on_plot.x, seed=seed if seed is not None else counter["n"], **kwargs)
+        return SimpleUploadedFile(f"IMG_{counter['n']:04d}.jpg", data, content_type="image/jpeg")
+
+    return make
+
+
+@pytest.fixture
+def inspect(project, field_officer, on_plot, photo):
+    """Submit an inspection of plot 0 as the field officer; passes with one photo unless told otherwise."""
+
+    def submit(stage, result="pass", photos=None, point=None, **kwargs):
+        from shelters.services import inspection_submit
+
+        return inspection_submit(
+            client_uuid=kwargs.pop("client_uuid", uuid.uuid4()),
+            plot=project.plot,
+            stage=stage,
+            inspected_on=kwargs.pop("inspected_on", timezone.localdate()),
+            by=kwargs.pop("by", field_officer),
+            result=result,
+            point=point or on_plot,
+            accuracy_m=kwargs.pop("accuracy_m", 5),
+            photos=[photo()] if photos is None else photos,
+            **kwargs,
+        )[0]
+
+    return submit
