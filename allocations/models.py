@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from landreg.history import track_history
 from landreg.rules import rule_message
@@ -12,29 +13,29 @@ from landreg.rules import rule_message
 @track_history
 class Allocation(models.Model):
     class Method(models.TextChoices):
-        COMMITTEE = "committee", "Committee decision"
-        BALLOT = "ballot", "Public ballot"
+        COMMITTEE = "committee", _("Committee decision")
+        BALLOT = "ballot", _("Public ballot")
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        APPROVED = "approved", "Approved"
-        ASSIGNED = "assigned", "Assigned"
-        LETTER_ISSUED = "letter_issued", "Allocation letter issued"
-        HANDED_OVER = "handed_over", "Handed over"
-        OCCUPIED = "occupied", "Occupied"
-        TITLED = "titled", "Titled"
-        APPEALED = "appealed", "Under appeal"
-        SUSPENDED = "suspended", "Suspended"
-        REJECTED = "rejected", "Rejected by the committee"
-        REVOKED = "revoked", "Revoked"
-        TRANSFERRED = "transferred", "Transferred (inheritance)"
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+        ASSIGNED = "assigned", _("Assigned")
+        LETTER_ISSUED = "letter_issued", _("Allocation letter issued")
+        HANDED_OVER = "handed_over", _("Handed over")
+        OCCUPIED = "occupied", _("Occupied")
+        TITLED = "titled", _("Titled")
+        APPEALED = "appealed", _("Under appeal")
+        SUSPENDED = "suspended", _("Suspended")
+        REJECTED = "rejected", _("Rejected by the committee")
+        REVOKED = "revoked", _("Revoked")
+        TRANSFERRED = "transferred", _("Transferred (inheritance)")
 
     class RevocationReason(models.TextChoices):
-        NON_OCCUPANCY = "non_occupancy", "Non-occupancy"
-        USURPATION = "usurpation", "Usurpation"
-        FRAUD = "fraud", "Fraud"
-        VOLUNTARY_RETURN = "voluntary_return", "Voluntary return"
-        ERROR = "error", "Error"
+        NON_OCCUPANCY = "non_occupancy", _("Non-occupancy")
+        USURPATION = "usurpation", _("Usurpation")
+        FRAUD = "fraud", _("Fraud")
+        VOLUNTARY_RETURN = "voluntary_return", _("Voluntary return")
+        ERROR = "error", _("Error")
 
     # An allocation in one of these states no longer holds the plot.
     ENDED = (Status.REJECTED, Status.REVOKED, Status.TRANSFERRED)
@@ -142,13 +143,13 @@ class AllocationDocument(models.Model):
     """
 
     class Kind(models.TextChoices):
-        LETTER = "letter", "Allocation letter"
-        DEED = "deed", "Deed"
+        LETTER = "letter", _("Allocation letter")
+        DEED = "deed", _("Deed")
 
     class Language(models.TextChoices):
-        ENGLISH = "en", "English"
-        DARI = "fa", "Dari"
-        PASHTO = "ps", "Pashto"
+        ENGLISH = "en", _("English")
+        DARI = "fa", _("Dari")
+        PASHTO = "ps", _("Pashto")
 
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=6, choices=Kind.choices)
@@ -172,9 +173,9 @@ class Ballot(models.Model):
     anyone knows the result; once drawn, the database refuses any change to the ballot, its lists or result."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Being prepared"
-        LIST_APPROVED = "list_approved", "Beneficiary list approved"
-        DRAWN = "drawn", "Drawn"
+        DRAFT = "draft", _("Being prepared")
+        LIST_APPROVED = "list_approved", _("Beneficiary list approved")
+        DRAWN = "drawn", _("Drawn")
 
     township = models.ForeignKey("townships.Township", on_delete=models.PROTECT, related_name="ballots")
     reference = models.CharField(max_length=60, unique=True)

@@ -5,38 +5,39 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now, Upper
+from django.utils.translation import gettext_lazy as _
 
 from landreg.history import track_history
 
 
 class Category(models.TextChoices):
-    DOCUMENTED_RETURNEE = "documented_returnee", "Documented returnee"
-    UNDOCUMENTED_RETURNEE = "undocumented_returnee", "Undocumented returnee"
-    DEPORTEE = "deportee", "Deportee"
-    IDP = "idp", "Internally displaced person"
-    HOST_COMMUNITY = "host_community", "Host community"
+    DOCUMENTED_RETURNEE = "documented_returnee", _("Documented returnee")
+    UNDOCUMENTED_RETURNEE = "undocumented_returnee", _("Undocumented returnee")
+    DEPORTEE = "deportee", _("Deportee")
+    IDP = "idp", _("Internally displaced person")
+    HOST_COMMUNITY = "host_community", _("Host community")
 
 
 @track_history
 class Household(models.Model):
     class ReturnType(models.TextChoices):
-        SPONTANEOUS = "spontaneous", "Spontaneous"
-        DEPORTED = "deported", "Deported"
+        SPONTANEOUS = "spontaneous", _("Spontaneous")
+        DEPORTED = "deported", _("Deported")
 
     class CrossingPoint(models.TextChoices):
-        TORKHAM = "torkham", "Torkham"
-        SPIN_BOLDAK = "spin_boldak", "Spin Boldak"
-        ISLAM_QALA = "islam_qala", "Islam Qala"
-        MILAK = "milak", "Milak"
-        AIRPORT = "airport", "Airport"
-        OTHER = "other", "Other"
+        TORKHAM = "torkham", _("Torkham")
+        SPIN_BOLDAK = "spin_boldak", _("Spin Boldak")
+        ISLAM_QALA = "islam_qala", _("Islam Qala")
+        MILAK = "milak", _("Milak")
+        AIRPORT = "airport", _("Airport")
+        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        REGISTERED = "registered", "Registered"
-        VERIFIED = "verified", "Verified"
-        ELIGIBLE = "eligible", "Eligible"
-        INELIGIBLE = "ineligible", "Ineligible"
-        ALLOCATED = "allocated", "Allocated"
+        REGISTERED = "registered", _("Registered")
+        VERIFIED = "verified", _("Verified")
+        ELIGIBLE = "eligible", _("Eligible")
+        INELIGIBLE = "ineligible", _("Ineligible")
+        ALLOCATED = "allocated", _("Allocated")
 
     # Pseudonymous code: the only identifier that leaves the system (exports, partner data, layers).
     code = models.CharField(max_length=30, unique=True)
@@ -96,16 +97,16 @@ class Household(models.Model):
 
 class Person(models.Model):
     class Relationship(models.TextChoices):
-        HEAD = "head", "Head of household"
-        SPOUSE = "spouse", "Spouse"
-        CHILD = "child", "Child"
-        PARENT = "parent", "Parent"
-        SIBLING = "sibling", "Sibling"
-        OTHER = "other", "Other relative"
+        HEAD = "head", _("Head of household")
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        PARENT = "parent", _("Parent")
+        SIBLING = "sibling", _("Sibling")
+        OTHER = "other", _("Other relative")
 
     class Sex(models.TextChoices):
-        FEMALE = "f", "Female"
-        MALE = "m", "Male"
+        FEMALE = "f", _("Female")
+        MALE = "m", _("Male")
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
     relationship = models.CharField(max_length=8, choices=Relationship.choices)
@@ -142,14 +143,14 @@ class Document(models.Model):
     """Evidence for a household's claim: a scanned tazkira, PoR card, deportation slip, declaration…"""
 
     class Kind(models.TextChoices):
-        TAZKIRA = "tazkira", "Tazkira (national ID) scan"
-        POR_CARD = "por_card", "PoR card"
-        DEPORTATION_SLIP = "deportation_slip", "Deportation slip"
-        IDP_CERTIFICATE = "idp_certificate", "IDP registration certificate"
-        LANDLESSNESS = "landlessness", "Landlessness declaration"
-        COMMITTEE_DECISION = "committee_decision", "Committee decision"
-        PHOTO = "photo", "Photo"
-        OTHER = "other", "Other"
+        TAZKIRA = "tazkira", _("Tazkira (national ID) scan")
+        POR_CARD = "por_card", _("PoR card")
+        DEPORTATION_SLIP = "deportation_slip", _("Deportation slip")
+        IDP_CERTIFICATE = "idp_certificate", _("IDP registration certificate")
+        LANDLESSNESS = "landlessness", _("Landlessness declaration")
+        COMMITTEE_DECISION = "committee_decision", _("Committee decision")
+        PHOTO = "photo", _("Photo")
+        OTHER = "other", _("Other")
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="documents")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="documents")
@@ -178,14 +179,14 @@ class DuplicateFlag(models.Model):
     """A possible duplicate found at registration; an officer decides, and the decision is kept."""
 
     class Reason(models.TextChoices):
-        SAME_TAZKIRA = "same_tazkira", "Same tazkira number"
-        SAME_POR = "same_por", "Same PoR card number"
-        SIMILAR_HEAD = "similar_head", "Similar head name, father's name and date of birth"
+        SAME_TAZKIRA = "same_tazkira", _("Same tazkira number")
+        SAME_POR = "same_por", _("Same PoR card number")
+        SIMILAR_HEAD = "similar_head", _("Similar head name, father's name and date of birth")
 
     class Decision(models.TextChoices):
-        UNDECIDED = "undecided", "Not decided yet"
-        SAME_HOUSEHOLD = "same_household", "Same household: a duplicate"
-        DIFFERENT = "different", "Different households"
+        UNDECIDED = "undecided", _("Not decided yet")
+        SAME_HOUSEHOLD = "same_household", _("Same household: a duplicate")
+        DIFFERENT = "different", _("Different households")
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="duplicate_flags")
     candidate = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
@@ -224,10 +225,10 @@ class EligibilityScheme(models.Model):
 
 class EligibilityCriterion(models.Model):
     class Kind(models.TextChoices):
-        CATEGORY_WITH_EVIDENCE = "category_with_evidence", "Returnee or IDP category, with evidence"
-        TAZKIRA_PRESENT = "tazkira_present", "The head has a tazkira"
-        LANDLESS_DECLARED = "landless_declared", "Landlessness declared"
-        NOT_PRIOR_BENEFICIARY = "not_prior_beneficiary", "Not a beneficiary of an earlier scheme"
+        CATEGORY_WITH_EVIDENCE = "category_with_evidence", _("Returnee or IDP category, with evidence")
+        TAZKIRA_PRESENT = "tazkira_present", _("The head has a tazkira")
+        LANDLESS_DECLARED = "landless_declared", _("Landlessness declared")
+        NOT_PRIOR_BENEFICIARY = "not_prior_beneficiary", _("Not a beneficiary of an earlier scheme")
 
     scheme = models.ForeignKey(EligibilityScheme, on_delete=models.CASCADE, related_name="criteria")
     kind = models.CharField(max_length=24, choices=Kind.choices)

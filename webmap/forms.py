@@ -5,11 +5,18 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Category, Document, DuplicateFlag, Household, Person
+from landreg.calendar import ShamsiDateField
+from landreg.i18n import local_name
 from parcels.models import AdminArea
 
 
+class ProvinceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{local_name(obj)} ({obj.pcode})"
+
+
 class HouseholdForm(forms.Form):
-    province = forms.ModelChoiceField(AdminArea.objects.filter(level="province"), label=_("Province"))
+    province = ProvinceField(AdminArea.objects.filter(level="province"), label=_("Province"))
     size = forms.IntegerField(min_value=1, max_value=60, label=_("Household size"))
     category = forms.ChoiceField(choices=Category.choices, label=_("Category"))
     country_returned_from = forms.ChoiceField(
@@ -17,9 +24,7 @@ class HouseholdForm(forms.Form):
         required=False,
         label=_("Returned from"),
     )
-    return_date = forms.DateField(
-        required=False, label=_("Return date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    return_date = ShamsiDateField(required=False, label=_("Return date"))
     return_type = forms.ChoiceField(
         choices=[("", "—"), *Household.ReturnType.choices], required=False, label=_("Return type")
     )
@@ -57,9 +62,7 @@ class PersonForm(forms.Form):
     name = forms.CharField(max_length=150, label=_("Name"))
     father_name = forms.CharField(max_length=150, required=False, label=_("Father's name"))
     sex = forms.ChoiceField(choices=[("", "—"), *Person.Sex.choices], label=_("Sex"))
-    date_of_birth = forms.DateField(
-        required=False, label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_of_birth = ShamsiDateField(required=False, label=_("Date of birth"))
     tazkira = forms.CharField(
         max_length=40, required=False, label=_("Tazkira number"), widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
@@ -75,7 +78,7 @@ class EvidenceForm(forms.Form):
     kind = forms.ChoiceField(choices=Document.Kind.choices, label=_("Kind"))
     file = forms.FileField(label=_("Scan (PDF, JPEG or PNG)"))
     number = forms.CharField(max_length=40, required=False, label=_("Document number"))
-    issued_on = forms.DateField(required=False, label=_("Issued on"), widget=forms.DateInput(attrs={"type": "date"}))
+    issued_on = ShamsiDateField(required=False, label=_("Issued on"))
 
 
 class DuplicateDecisionForm(forms.Form):

@@ -3,6 +3,7 @@
 from django import template
 
 from landreg import calendar
+from landreg.i18n import local_name as _local_name
 
 register = template.Library()
 
@@ -23,3 +24,9 @@ def shamsi_datetime(value):
 def local_number(value, places=0):
     """A number with Dari digits in Dari and Pashto: {{ area|local_number:2 }}."""
     return "" if value is None or value == "" else calendar.number_text(value, places=int(places))
+
+
+@register.filter
+def local_name(value):
+    """A province's or township's name in the page's language: {{ household.province|local_name }}."""
+    return _local_name(value)

@@ -1,6 +1,8 @@
 """An officer registers households in a real browser, sees a possible duplicate, adds evidence, and
 switches the page to Dari (right to left)."""
 
+import datetime
+
 import pytest
 
 from households.models import Document, Household
@@ -16,6 +18,7 @@ def register(page, live_server, name, tazkira):
     page.fill("#id_size", "6")
     page.select_option("#id_category", "documented_returnee")
     page.check("#id_landless_declared")
+    page.fill("#id_return_date", "1403/05/12")  # Solar Hijri, as officers write it
     page.fill("#id_head-name", name)
     page.fill("#id_head-father_name", "Noor Mohammad")
     page.select_option("#id_head-sex", "m")
@@ -56,10 +59,13 @@ def test_an_officer_registers_and_resolves_a_duplicate(live_server, page, provin
     page.click("text=Add evidence")
     page.wait_for_selector("text=Evidence added.")
     assert Document.objects.count() == 1 and Household.objects.count() == 2
+    assert {h.return_date for h in Household.objects.all()} == {datetime.date(2024, 8, 2)}  # stored Gregorian
     with page.expect_navigation():
         page.select_option("select[name=language]", "fa")
     page.wait_for_selector("html[dir=rtl]")
     assert page.get_attribute("html", "lang") == "fa"
+    assert page.input_value("#id_hh-return_date") == "۱۴۰۳-۰۵-۱۲"  # shown in Shamsi with Dari digits
+    assert "خانواده" in page.inner_text("h1")
 
 
 @pytest.mark.django_db(transaction=True)
