@@ -18,3 +18,13 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# The land officers' web map (issue 5): plot panel, candidates, search, layer versions.
+from api import map as map_api  # noqa: E402
+
+urlpatterns += [
+    path("v1/map/plots/<int:pk>/", map_api.PlotPanelView.as_view(), name="map-plot"),
+    path("v1/map/plots/<int:pk>/candidates/", map_api.PlotCandidatesView.as_view(), name="map-plot-candidates"),
+    path("v1/map/search/", map_api.MapSearchView.as_view(), name="map-search"),
+    path("v1/map/versions/", map_api.LayerVersionsView.as_view(), name="map-versions"),
+]

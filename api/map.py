@@ -1,0 +1,356 @@
+"""JSON for the land officers' web map: the plot panel, the households a plot may go to, search, and the layer
+versions the map re-requests its tiles with after a change.
+
+Everything is read for the requesting user: plots and townships in their scope, household codes only for roles
+that work with personal data, and every list of households logged. Dates come already written in Shamsi in the
+request's language, so the browser never converts calendars."""
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from allocations.documents import ISSUABLE_IN
+from allocations.models import Allocation, AllocationDocument
+from allocations.selectors import allocations_visible_to
+from api.tiles import LAYERS, layer_version
+from households.models import EligibilityAssessment, Household
+from households.selectors import households_visible_to
+from landreg import calendar, roles
+from landreg.access_log import log_personal_data_access
+from landreg.roles import PERSONAL_DATA_ROLES, has_role
+from landreg.scope import filter_by_scope
+from townships.models import Plot, Township
+from townships.selectors import ENTITLEMENT_TOLERANCE, entitlement_biswa
+from webmap.map_labels import (
+    ALLOCATION_STATUSES,
+    FACILITY_KINDS,
+    HOUSEHOLD_CATEGORIES,
+    PLOT_STATUSES,
+    PLOT_USES,
+    REVOCATION_REASONS,
+    label,
+)
+from webmap.map_shelter import plot_shelter
+
+WALKING_DISTANCE_M = 500  # default of settings.LANDREG_WALKING_DISTANCE_M
+DEGREES_PER_METRE = 1 / 80_000  # a generous box for the index: a degree of longitude is ≥ 87 km in Afghanistan
+CANDIDATES_LIMIT = 50
+SEARCH_LIMIT = 10
+MAP_LAYERS = ("provinces", "townships", "blocks", "plots", "facilities")
+ACTIVE = [s for s in Allocation.Status.values if s not in Allocation.ENDED]
+
+
+def walking_distance_m() -> int:
+    return int(getattr(settings, "LANDREG_WALKING_DISTANCE_M", WALKING_DISTANCE_M))
+
+
+def townships_in_scope(user):
+    """The townships a user may work in (their provinces, narrowed to their townships if they have any)."""
+    return filter_by_scope(Township.objects.all(), user, province_field="province", township_field="pk")
+
+
+def plots_in_scope(user):
+    return filter_by_scope(
+        Plot.objects.select_related("township", "block"),
+        user,
+        province_field="township__province",
+        township_field="township",
+    )
+
+
+def layer_versions() -> dict[str, str]:
+    """The current version of each map layer: the map puts it in its tile URLs, so a change means new URLs."""
+    return {name: layer_version(LAYERS[name]) for name in MAP_LAYERS}
+
+
+def facilities_near(plot: Plot, metres: int) -> list[dict]:
+    """Facilities within `metres` of the plot's edge, nearest first, measured in the township's UTM zone."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT f.kind, f.name, f.functional,
+                   ST_Distance(ST_Transform(f.geom, z.srid), ST_Transform(p.geom, z.srid)) AS metres
+              FROM townships_plot p
+              JOIN townships_township t ON t.id = p.township_id
+             CROSS JOIN LATERAL (SELECT COALESCE(t.utm_srid, 32642) AS srid) z
+              JOIN townships_facility f ON f.geom && ST_Expand(p.geom, %(box)s)
+             WHERE p.id = %(plot)s
+               AND ST_DWithin(ST_Transform(f.geom, z.srid), ST_Transform(p.geom, z.srid), %(metres)s)
+             ORDER BY metres, f.id
+            """,
+            {"plot": plot.pk, "metres": metres, "box": metres * DEGREES_PER_METRE},
+        )
+        rows = cursor.fetchall()
+    return [
+        {
+            "kind": kind,
+            "kind_label": label(FACILITY_KINDS, kind),
+            "name": name,
+            "functional": functional,
+            "distance_m": round(metres_away),
+            "distance_text": _("%(metres)s m") % {"metres": calendar.number_text(round(metres_away), places=0)},
+        }
+        for kind, name, functional, metres_away in rows
+    ]
+
+
+def _when(moment) -> str:
+    return calendar.shamsi_datetime(moment) if moment else ""
+
+
+def _allocation_json(allocation: Allocation) -> dict:
+    return {
+        "id": allocation.pk,
+        "status": allocation.status,
+        "status_label": label(ALLOCATION_STATUSES, allocation.status),
+        "household_code": allocation.household.code,
+        "proposed_at": _when(allocation.proposed_at),
+        "decision_reference": allocation.decision_reference,
+        "revocation_reason": label(REVOCATION_REASONS, allocation.revocation_reason)
+        if allocation.revocation_reason
+        else "",
+        "transitions": [
+            {
+                "to_status": t.to_status,
+                "to_status_label": label(ALLOCATION_STATUSES, t.to_status),
+                "by": t.by.username if t.by else "",
+                "at": _when(t.at),
+                "reason": t.reason,
+                "reference": t.reference,
+            }
+            for t in allocation.transitions.all()
+        ],
+        "documents": [
+            {"number": d.number, "kind": d.kind, "pdf_url": reverse("document-pdf", kwargs={"number": d.number})}
+            for d in allocation.documents.all()
+        ],
+    }
+
+
+def plot_panel(plot: Plot, user) -> dict:
+    """Everything the panel shows for one plot, for this user."""
+    sees_people = has_role(user, *PERSONAL_DATA_ROLES)
+    allocations = list(
+        allocations_visible_to(user)
+        .filter(plot=plot)
+        .select_related("household")
+        .prefetch_related("transitions__by", "documents")
+        .order_by("-proposed_at", "-pk")
+    )
+    active = next((a for a in allocations if a.status not in Allocation.ENDED), None)
+    if sees_people and allocations:
+        log_personal_data_access(
+            user=user, action="view", what="allocations.Allocation", ids=[a.pk for a in allocations], where="map panel"
+        )
+    is_officer = has_role(user, roles.LAND_OFFICER)
+    is_committee = has_role(user, roles.COMMITTEE_MEMBER)
+    status_label, colour = PLOT_STATUSES.get(plot.status, (plot.status, "#999"))
+    area = plot.area_m2
+    return {
+        "id": plot.pk,
+        "number": plot.number,
+        "block": plot.block.code if plot.block else "",
+        "township": {"id": plot.township.pk, "code": plot.township.code, "name": plot.township.name},
+        "area_m2": float(area) if area is not None else None,
+        "area_biswa": float(area / 100) if area is not None else None,
+        "area_text": _("%(m2)s m² (%(biswa)s biswa)")
+        % {"m2": calendar.number_text(area, places=0), "biswa": calendar.number_text(area / 100, places=2)}
+        if area is not None
+        else "",
+        "status": plot.status,
+        "status_label": str(status_label),
+        "colour": colour,
+        "use": plot.use,
+        "use_label": label(PLOT_USES, plot.use),
+        "walking_distance_m": walking_distance_m(),
+        "facilities": facilities_near(plot, walking_distance_m()),
+        "allocations": [_allocation_json(a) for a in allocations] if sees_people else None,
+        "active": _allocation_json(active) if active is not None else None,
+        "shelter": plot_shelter(plot),
+        "actions": {
+            "propose": is_officer
+            and active is None
+            and plot.status == Plot.Status.AVAILABLE
+            and plot.use == Plot.Use.RESIDENTIAL,
+            "approve": bool(
+                is_committee
+                and active is not None
+                and active.status == Allocation.Status.PROPOSED
+                and user.pk not in (active.proposed_by_id, active.household.registered_by_id)
+            ),
+            "maker_checker": bool(
+                is_committee
+                and active is not None
+                and active.status == Allocation.Status.PROPOSED
+                and user.pk in (active.proposed_by_id, active.household.registered_by_id)
+            ),
+            "revoke": bool((is_officer or is_committee) and active is not None),
+            "letter": bool(
+                is_officer and active is not None and active.status in ISSUABLE_IN[AllocationDocument.Kind.LETTER]
+            ),
+            "deed": bool(
+                is_officer and active is not None and active.status in ISSUABLE_IN[AllocationDocument.Kind.DEED]
+            ),
+        },
+        "revocation_reasons": [{"code": c, "label": str(v)} for c, v in REVOCATION_REASONS.items()],
+    }
+
+
+def matching_sizes(township: Township, area_m2, sizes) -> list[int]:
+    """The household sizes whose entitlement in the township matches a plot of this area."""
+    matching = []
+    for size in sizes:
+        biswa = entitlement_biswa(township, size)
+        if biswa is None or area_m2 is None:
+            continue
+        target = biswa * 100
+        if target * (1 - ENTITLEMENT_TOLERANCE) <= area_m2 <= target * (1 + ENTITLEMENT_TOLERANCE):
+            matching.append(size)
+    return matching
+
+
+def candidates_for(plot: Plot, user) -> list[Household]:
+    """Eligible households of the plot's province, without an active allocation, entitled to a plot of this
+    size, in priority order (highest vulnerability score first, then the longest registered)."""
+    active = Allocation.objects.filter(household=OuterRef("pk"), status__in=ACTIVE)
+    latest_priority = (
+        EligibilityAssessment.objects.filter(household=OuterRef("pk")).order_by("-assessed_at").values("priority_score")
+    )
+    households = (
+        households_visible_to(user)
+        .filter(province_id=plot.township.province_id, status=Household.Status.ELIGIBLE, prior_beneficiary=False)
+        .exclude(Exists(active))
+    )
+    sizes = sorted(set(households.values_list("size", flat=True)))
+    households = households.filter(size__in=matching_sizes(plot.township, plot.area_m2, sizes))
+    ordered = households.annotate(priority=Subquery(latest_priority[:1])).order_by(
+        F("priority").desc(nulls_last=True), "created_at", "pk"
+    )
+    return list(ordered[:CANDIDATES_LIMIT])
+
+
+class PlotPanelView(APIView):
+    """The plot panel: number, block, area, status, facilities within walking distance, allocation history (for
+    roles that work with personal data), shelter stage, and the actions this user may take."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk: int):
+        plot = plots_in_scope(request.user).get(pk=pk)
+        return Response(plot_panel(plot, request.user))
+
+
+class PlotCandidatesView(APIView):
+    """Households a land officer may propose for this plot, in priority order."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk: int):
+        if not has_role(request.user, roles.LAND_OFFICER):
+            return Response({"detail": _("Only a land officer may propose an allocation.")}, status=403)
+        plot = plots_in_scope(request.user).get(pk=pk)
+        households = candidates_for(plot, request.user)
+        if households:
+            log_personal_data_access(
+                user=request.user,
+                action="list",
+                what="households.Household",
+                ids=[h.pk for h in households],
+                where="map candidates",
+            )
+        return Response(
+            {
+                "plot": plot.pk,
+                "entitlement_note": _("Households whose entitlement matches %(m2)s m², highest priority first.")
+                % {"m2": calendar.number_text(plot.area_m2 or 0, places=0)},
+                "households": [
+                    {
+                        "id": h.pk,
+                        "code": h.code,
+                        "size": h.size,
+                        "priority": h.priority or 0,
+                        "category": label(HOUSEHOLD_CATEGORIES, h.category),
+                        "registered": calendar.shamsi_date(h.created_at.date()),
+                    }
+                    for h in households
+                ],
+            }
+        )
+
+
+class SearchSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=60, trim_whitespace=True)
+    township = serializers.IntegerField(required=False)
+
+
+def _bbox(geom) -> list[float]:
+    west, south, east, north = geom.extent
+    return [round(west, 6), round(south, 6), round(east, 6), round(north, 6)]
+
+
+class MapSearchView(APIView):
+    """Search by township name, plot number or household code, within the user's scope.
+
+    POST, not GET: a household code then never lands in a server's access log, a proxy's log or the browser's
+    history. Only the households found are logged (by id), never the words typed."""
+
+    @extend_schema(request=SearchSerializer, responses={200: dict})
+    def post(self, request):
+        data = SearchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        q = data.validated_data["q"]
+        townships = townships_in_scope(request.user)
+        results = []
+        for t in townships.filter(
+            Q(name__icontains=q) | Q(name_prs__icontains=q) | Q(name_ps__icontains=q) | Q(code__icontains=q)
+        )[:SEARCH_LIMIT]:
+            results.append({"type": "township", "id": t.pk, "label": t.name, "code": t.code, "bbox": _bbox(t.geom)})
+        plots = plots_in_scope(request.user).filter(number__iexact=q)
+        if township := data.validated_data.get("township"):
+            plots = plots.filter(township_id=township)
+        for p in plots[:SEARCH_LIMIT]:
+            results.append(
+                {
+                    "type": "plot",
+                    "id": p.pk,
+                    "label": _("Plot %(number)s, %(township)s") % {"number": p.number, "township": p.township.name},
+                    "bbox": _bbox(p.geom),
+                }
+            )
+        if has_role(request.user, *PERSONAL_DATA_ROLES) and len(q) >= 3:
+            found = list(
+                households_visible_to(request.user).filter(code__iexact=q).prefetch_related("allocations__plot")[:1]
+            )
+            if found:
+                log_personal_data_access(
+                    user=request.user, action="view", what="households.Household", ids=[found[0].pk], where="map search"
+                )
+            for household in found:
+                allocation = next((a for a in household.allocations.all() if a.status in ACTIVE), None)
+                plot = allocation.plot if allocation is not None else None
+                in_scope = plot is not None and plots_in_scope(request.user).filter(pk=plot.pk).exists()
+                if in_scope:
+                    text = _("Household %(code)s: plot %(number)s") % {"code": household.code, "number": plot.number}
+                else:
+                    text = _("Household %(code)s has no plot in your scope yet") % {"code": household.code}
+                results.append(
+                    {
+                        "type": "household",
+                        "id": plot.pk if in_scope else None,
+                        "label": text,
+                        "bbox": _bbox(plot.geom) if in_scope else None,
+                    }
+                )
+        return Response({"results": results})
+
+
+class LayerVersionsView(APIView):
+    """The current version of each map layer."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(layer_versions())

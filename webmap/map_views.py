@@ -1,0 +1,225 @@
+"""The land officers' web map (the home page of land officers and committee members) and the township dashboard.
+
+Thin: the map page hands MapLibre a small JSON configuration (tile URLs carrying the layer versions, the user's
+townships and extent, translated legend entries); everything else comes from the tile and JSON endpoints."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.gis.db.models.aggregates import Extent
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.http import Http404
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from allocations.models import Allocation
+from api.map import ACTIVE, layer_versions, townships_in_scope
+from households.models import EligibilityAssessment, Household
+from landreg import calendar, roles
+from landreg.roles import PERSONAL_DATA_ROLES, has_role
+from townships.models import Plot
+from webmap.map_labels import PLOT_STATUSES, PLOT_USES
+from webmap.map_shelter import township_shelter_completion
+
+AFGHANISTAN = [60.5, 29.3, 75.2, 38.5]  # west, south, east, north: the extent for national users with no data
+SMALL_CELL = 5  # counts of households below this are shown as "fewer than 5" to roles without personal data
+PIPELINE = [
+    ("proposed", [Allocation.Status.PROPOSED]),
+    ("approved", [Allocation.Status.APPROVED, Allocation.Status.ASSIGNED, Allocation.Status.LETTER_ISSUED]),
+    ("handed_over", [Allocation.Status.HANDED_OVER]),
+    ("occupied", [Allocation.Status.OCCUPIED, Allocation.Status.TITLED]),
+]
+
+
+def _pipeline_labels():
+    return {
+        "proposed": _("Proposed"),
+        "approved": _("Approved"),
+        "handed_over": _("Handed over"),
+        "occupied": _("Occupied"),
+    }
+
+
+def township_name(township) -> str:
+    """The township's name in the request's language, when it has one."""
+    language = (get_language() or "en")[:2]
+    local = {"fa": township.name_prs, "ps": township.name_ps}.get(language)
+    return local or township.name
+
+
+def province_name(province) -> str:
+    language = (get_language() or "en")[:2]
+    local = {"fa": province.name_prs, "ps": getattr(province, "name_ps", "")}.get(language)
+    return local or province.name_en
+
+
+def _bbox(extent) -> list[float] | None:
+    if not extent or extent[0] is None:
+        return None
+    return [round(v, 6) for v in extent]
+
+
+def _is_map_user(user) -> bool:
+    """Land officers and committee members by their groups (a superuser has every role, so is asked apart)."""
+    names = set(user.groups.values_list("name", flat=True))
+    return bool(names & {roles.LAND_OFFICER, roles.COMMITTEE_MEMBER, roles.GIS_SPECIALIST, roles.FIELD_OFFICER})
+
+
+def map_config(request) -> dict:
+    user = request.user
+    versions = layer_versions()
+    townships = townships_in_scope(user).order_by("name")
+    tile_root = request.build_absolute_uri("/tiles/")
+    return {
+        "language": (get_language() or "en")[:2],
+        "tiles": {name: f"{tile_root}{name}/{{z}}/{{x}}/{{y}}.mvt?v={version}" for name, version in versions.items()},
+        "basemap": getattr(settings, "LANDREG_BASEMAP_URL", "") or "",
+        "imagery": _imagery(request, user),
+        "extent": _bbox(townships.aggregate(e=Extent("geom"))["e"]) or AFGHANISTAN,
+        "townships": [
+            {"id": t.pk, "code": t.code, "name": township_name(t), "bbox": _bbox(t.geom.extent)} for t in townships
+        ],
+        "statuses": [{"code": c, "label": str(lbl), "colour": colour} for c, (lbl, colour) in PLOT_STATUSES.items()],
+        "uses": [{"code": c, "label": str(lbl)} for c, lbl in PLOT_USES.items()],
+        "roles": {
+            "officer": has_role(user, roles.LAND_OFFICER),
+            "committee": has_role(user, roles.COMMITTEE_MEMBER),
+        },
+        "csrf": get_token(request),
+        "api": {
+            "plot": reverse("map-plot", kwargs={"pk": 0}),
+            "candidates": reverse("map-plot-candidates", kwargs={"pk": 0}),
+            "search": reverse("map-search"),
+            "versions": reverse("map-versions"),
+            "allocations": reverse("allocation-list"),
+            "dashboard": reverse("township-dashboard", kwargs={"code": "CODE"}),
+        },
+    }
+
+
+def _imagery(request, user) -> list[dict]:
+    """Uploaded imagery the user may see, as raster tile sources (none when the imagery app part is absent)."""
+    try:
+        from api.imagery import imagery_visible_to  # noqa: PLC0415 - imagery is optional
+    except ImportError:
+        return []
+    root = request.build_absolute_uri("/tiles/imagery/")
+    return [
+        {
+            "id": i.pk,
+            "name": i.name,
+            "bounds": _bbox(i.bounds.extent) if i.bounds else None,
+            "url": f"{root}{i.pk}/{{z}}/{{x}}/{{y}}.png?v={int(i.updated_at.timestamp())}",
+            "maxzoom": i.maxzoom,
+        }
+        for i in imagery_visible_to(user)
+    ]
+
+
+@login_required
+def map_home(request):
+    """The home page: the map for land officers and committee members; administrators go to the admin."""
+    user = request.user
+    if not _is_map_user(user) and (user.is_superuser or has_role(user, roles.ADMINISTRATOR)):
+        return redirect("admin:index")
+    return render(request, "webmap/map/map.html", {"config": map_config(request)})
+
+
+@login_required
+def dashboard_home(request):
+    """The dashboard of the first township in the user's scope."""
+    township = townships_in_scope(request.user).order_by("name").first()
+    if township is None:
+        raise Http404(_("There is no township in your scope yet."))
+    return redirect("township-dashboard", code=township.code)
+
+
+def _bars(rows: list[tuple[str, str, int, str]]) -> list[dict]:
+    """(code, label, count, colour) → rows with their share of the largest, for CSS bar widths."""
+    top = max((n for _c, _l, n, _col in rows), default=0) or 1
+    total = sum(n for _c, _l, n, _col in rows)
+    return [
+        {
+            "code": code,
+            "label": text,
+            "n": n,
+            "n_text": calendar.number_text(n, places=0),
+            "width": round(100 * n / top, 1),
+            "share": calendar.number_text(100 * n / total, places=0) if total else calendar.number_text(0, places=0),
+            "colour": colour,
+        }
+        for code, text, n, colour in rows
+    ]
+
+
+def dashboard_data(township, user) -> dict:
+    counts = dict(Plot.objects.filter(township=township).values_list("status").annotate(n=Count("pk")))
+    plots = _bars([(c, str(lbl), counts.get(c, 0), colour) for c, (lbl, colour) in PLOT_STATUSES.items()])
+    allocated = dict(Allocation.objects.filter(plot__township=township).values_list("status").annotate(n=Count("pk")))
+    labels = _pipeline_labels()
+    pipeline = _bars(
+        [
+            (code, str(labels[code]), sum(allocated.get(s, 0) for s in statuses), "#377eb8")
+            for code, statuses in PIPELINE
+        ]
+    )
+    active = Allocation.objects.filter(household=OuterRef("pk"), status__in=ACTIVE)
+    latest = EligibilityAssessment.objects.filter(household=OuterRef("pk")).order_by("-assessed_at")
+    waiting_rows = (
+        Household.objects.filter(
+            province_id=township.province_id, status=Household.Status.ELIGIBLE, prior_beneficiary=False
+        )
+        .exclude(Exists(active))
+        .annotate(priority=Subquery(latest.values("priority_score")[:1]))
+        .values_list("priority")
+        .annotate(n=Count("pk"))
+    )
+    by_priority: dict[int, int] = {}
+    for priority, n in waiting_rows:
+        by_priority[priority or 0] = by_priority.get(priority or 0, 0) + n
+    sees_people = has_role(user, *PERSONAL_DATA_ROLES)
+    waiting = _bars(
+        [
+            (str(p), _("Priority %(score)s") % {"score": calendar.number_text(p, places=0)}, n, "#ff7f00")
+            for p, n in sorted(by_priority.items(), reverse=True)
+        ]
+    )
+    if not sees_people:  # aggregates only, small cells suppressed (DOMAIN: data responsibility)
+        for row in waiting:
+            if 0 < row["n"] < SMALL_CELL:
+                row["n_text"] = _("fewer than %(n)s") % {"n": calendar.number_text(SMALL_CELL, places=0)}
+    shelter = township_shelter_completion(township)
+    if shelter is not None:
+        shelter["share"] = calendar.number_text(100 * shelter["completed"] / shelter["projects"], places=0)
+        shelter["bars"] = _bars([(lbl, lbl, n, "#4daf4a") for lbl, n in shelter["by_stage"]])
+    return {
+        "plots": plots,
+        "plots_total": calendar.number_text(sum(counts.values()), places=0),
+        "pipeline": pipeline,
+        "waiting": waiting,
+        "waiting_total": calendar.number_text(sum(by_priority.values()), places=0),
+        "shelter": shelter,
+    }
+
+
+@login_required
+def township_dashboard(request, code: str):
+    townships = townships_in_scope(request.user).select_related("province")
+    township = townships.filter(code=code).first()
+    if township is None:
+        raise Http404(_("No township with this code in your scope."))
+    return render(
+        request,
+        "webmap/dashboard/township.html",
+        {
+            "township": township,
+            "township_name": township_name(township),
+            "province_name": province_name(township.province),
+            "townships": [(t.code, township_name(t)) for t in townships.order_by("name")],
+            "today": calendar.shamsi_date(timezone.localdate()),
+            "data": dashboard_data(township, request.user),
+        },
+    )
