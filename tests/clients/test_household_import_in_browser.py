@@ -26,13 +26,16 @@ def test_a_list_is_checked_then_registered_with_progress(live_server, page, prov
     page.goto(f"{live_server.url}/households/import/")
     page.fill("#id_username", "officer.list")
     page.fill("#id_password", "list-pass-12")
-    page.click("input[type=submit]")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
     page.set_input_files("input[name=file]", str(bad))
-    page.click("text=Check the list")
+    with page.expect_navigation():
+        page.click("text=Check the list")
     assert "60 to register, 0 duplicates, 1 invalid." in page.content()
     assert "Category “tourist”" in page.content() and page.locator("text=Register these").count() == 0
     page.set_input_files("input[name=file]", str(good))
-    page.click("text=Check the list")
+    with page.expect_navigation():
+        page.click("text=Check the list")
     assert not Household.objects.exists()
     page.click("text=Register these 60 households")
     page.wait_for_selector("#import-done", timeout=60000)
