@@ -20,6 +20,8 @@ from landreg import roles
 from landreg.rules import database_rules_explained, rule_error
 from landreg.services_common import require_province, require_role
 from shelters.models import (
+    DEFAULT_CHECKLIST,
+    DEFAULT_STAGES,
     AllocationReview,
     FieldAssignment,
     Inspection,
@@ -64,7 +66,16 @@ def _scope(user, plot: Plot) -> None:
 
 
 def programme_default() -> Programme:
-    return Programme.objects.get(code="default")
+    """The default programme (installed by migration 0002; made again here if a test flush removed it)."""
+    programme, created = Programme.objects.get_or_create(code="default", defaults={"name": "Permanent shelter"})
+    if created or not programme.stages.exists():
+        for position, (code, name) in enumerate(DEFAULT_STAGES, start=1):
+            Stage.objects.get_or_create(
+                programme=programme,
+                code=code,
+                defaults={"position": position, "name": str(name), "checklist": DEFAULT_CHECKLIST[code]},
+            )
+    return programme
 
 
 @transaction.atomic

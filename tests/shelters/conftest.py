@@ -70,3 +70,9 @@ def inspect(project, field_officer, on_plot, photo):
         )[0]
 
     return submit
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Photos written by the tests go to a scratch folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
