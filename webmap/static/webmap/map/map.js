@@ -97,7 +97,8 @@
     }
   });
   window.landregMap = map;
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), rtl ? "top-left" : "top-right");
+  // Controls on the side away from the plot panel, which opens at the inline end.
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), rtl ? "top-right" : "top-left");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), rtl ? "bottom-right" : "bottom-left");
   map.on("load", function () { window.landregMapLoaded = true; });
 
