@@ -1,0 +1,181 @@
+"""Reads for shelters, always for a requesting user so scope is applied in one place: a field officer's plots
+for today, a plot's card, a township's report."""
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.gis.db.models.functions import AsGeoJSON, Centroid
+from django.contrib.gis.geos import Point
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+
+from allocations.models import Allocation
+from households.models import Person
+from landreg.scope import filter_by_scope
+from shelters.models import FieldAssignment, Inspection, OccupancyCheck, ShelterProject, Stage, Tranche
+from townships.models import Plot, Township
+
+
+def week_start(day: date) -> date:
+    """The Saturday that starts the Afghan working week containing `day`."""
+    return day - timedelta(days=(day.weekday() - 5) % 7)
+
+
+def _stage_dict(stage: Stage) -> dict:
+    return {"code": stage.code, "name": stage.name, "position": stage.position, "checklist": stage.checklist}
+
+
+def plot_cards(user, plot_ids, *, near: Point | None = None) -> dict[int, dict]:
+    """What a field officer needs on site about each plot: where it is, who holds it, the shelter's stage."""
+    plots = filter_by_scope(
+        Plot.objects.filter(pk__in=list(plot_ids)), user, province_field="township__province", township_field="township"
+    ).select_related("township", "block")
+    plots = plots.annotate(outline=AsGeoJSON("geom", precision=6), middle=Centroid("geom"))
+    cards = {}
+    for plot in plots:
+        allocation = (
+            Allocation.objects.filter(plot=plot)
+            .exclude(status__in=Allocation.ENDED)
+            .select_related("household")
+            .first()
+        )
+        head = (
+            Person.objects.filter(household=allocation.household, relationship="head")
+            .values_list("name", flat=True)
+            .first()
+            if allocation
+            else None
+        )
+        project = (
+            ShelterProject.objects.filter(plot=plot)
+            .exclude(status="cancelled")
+            .select_related("programme", "stage_reached")
+            .first()
+        )
+        stages = list(project.programme.stages.all()) if project else []
+        reached = project.stage_reached.position if project and project.stage_reached else 0
+        next_stage = next((s for s in stages if s.position == reached + 1), None)
+        cards[plot.pk] = {
+            "id": plot.pk,
+            "number": plot.number,
+            "township": {"id": plot.township_id, "code": plot.township.code, "name": plot.township.name},
+            "block": plot.block.code if plot.block else "",
+            "status": plot.status,
+            "area_m2": float(plot.area_m2) if plot.area_m2 is not None else None,
+            "lat": round(plot.middle.y, 6),
+            "lon": round(plot.middle.x, 6),
+            "outline": json.loads(plot.outline),
+            "household": {"code": allocation.household.code, "head": head or ""} if allocation else None,
+            "allocation_status": allocation.status if allocation else None,
+            "shelter": {
+                "id": project.id,
+                "partner": project.implementing_partner,
+                "modality": project.modality,
+                "status": project.status,
+                "stage_reached": project.stage_reached.code if project.stage_reached else None,
+                "next_stage": next_stage.code if next_stage else None,
+                "stages": [_stage_dict(s) for s in stages],
+            }
+            if project
+            else None,
+        }
+        if near is not None:
+            cards[plot.pk]["distance_m"] = None  # filled below, in one query
+    if near is not None and cards:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography) "
+                "FROM townships_plot WHERE id = ANY(%s)",
+                [near.x, near.y, list(cards)],
+            )
+            for pk, metres in cursor.fetchall():
+                cards[pk]["distance_m"] = round(metres, 1)
+    return cards
+
+
+def assignments_today(user, *, day: date | None = None, near: Point | None = None) -> list[dict]:
+    """The officer's visits for the day (and earlier ones not yet done), nearest first when a position is given."""
+    day = day or timezone.localdate()
+    assignments = list(
+        FieldAssignment.objects.filter(officer=user, due_on__lte=day)
+        .filter(Q(done_at__isnull=True) | Q(due_on=day))
+        .order_by("due_on", "plot_id")
+    )
+    cards = plot_cards(user, {a.plot_id for a in assignments}, near=near)
+    rows = [
+        {
+            "assignment": a.pk,
+            "purpose": a.purpose,
+            "due_on": a.due_on.isoformat(),
+            "done": a.done_at is not None,
+            "plot": cards[a.plot_id],
+        }
+        for a in assignments
+        if a.plot_id in cards
+    ]
+    if near is not None:
+        rows.sort(key=lambda r: (r["plot"]["distance_m"] is None, r["plot"]["distance_m"] or 0))
+    return rows
+
+
+def townships_in_scope(user):
+    return filter_by_scope(Township.objects.all(), user, province_field="province", township_field="pk")
+
+
+def township_report(user, township: Township, *, today: date | None = None) -> dict:
+    """Shelters by stage, inspections this week, tranches due and paid, for one township."""
+    today = today or timezone.localdate()
+    townships_in_scope(user).get(pk=township.pk)  # DoesNotExist outside the user's scope
+    projects = ShelterProject.objects.filter(plot__township=township).exclude(status="cancelled")
+    by_stage = {
+        (row["programme__code"], row["stage_reached__code"]): row["n"]
+        for row in projects.values("programme__code", "stage_reached__code").annotate(n=Count("id"))
+    }
+    stages = []
+    programmes = {p.programme_id for p in projects.only("programme_id")}
+    for stage in Stage.objects.filter(programme_id__in=programmes).select_related("programme"):
+        stages.append(
+            {
+                "programme": stage.programme.code,
+                "code": stage.code,
+                "name": stage.name,
+                "shelters": by_stage.get((stage.programme.code, stage.code), 0),
+            }
+        )
+    not_started = sum(n for (_programme, code), n in by_stage.items() if code is None)
+    start = week_start(today)
+    week = Inspection.objects.filter(project__plot__township=township, inspected_on__gte=start, inspected_on__lte=today)
+    inspections = week.aggregate(
+        total=Count("id"), passed=Count("id", filter=Q(result="pass")), failed=Count("id", filter=Q(result="fail"))
+    )
+    checks = OccupancyCheck.objects.filter(plot__township=township, checked_on__gte=start, checked_on__lte=today)
+    tranches = Tranche.objects.filter(project__plot__township=township).exclude(project__status="cancelled")
+    passed_stage = Inspection.objects.filter(project=OuterRef("project"), stage=OuterRef("stage"), result="pass")
+    unpaid = tranches.filter(paid_on__isnull=True).annotate(passed=Subquery(passed_stage.values("id")[:1]))
+
+    def money(qs) -> dict:
+        rows = qs.values("currency").annotate(n=Count("id"), amount=Sum("amount")).order_by("currency")
+        return {
+            "count": sum(r["n"] for r in rows),
+            "amounts": {r["currency"]: str(r["amount"] or Decimal(0)) for r in rows},
+        }
+
+    return {
+        "township": {"id": township.pk, "code": township.code, "name": township.name},
+        "date": today.isoformat(),
+        "week_starts": start.isoformat(),
+        "shelters": {"total": projects.count(), "not_started": not_started, "by_stage": stages},
+        "inspections_this_week": inspections,
+        "occupancy_checks_this_week": checks.aggregate(
+            total=Count("id"), not_present=Count("id", filter=~Q(finding="present"))
+        ),
+        "tranches": {
+            "due": money(unpaid.filter(passed__isnull=False)),
+            "paid": money(tranches.filter(paid_on__isnull=False)),
+            "paid_this_week": money(tranches.filter(paid_on__gte=start, paid_on__lte=today)),
+            "not_yet_due": money(unpaid.filter(passed__isnull=True)),
+        },
+    }

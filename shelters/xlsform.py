@@ -1,0 +1,212 @@
+"""XLSForms for KoboToolbox and ODK Collect (shelter inspection, occupancy check), written with openpyxl.
+
+Field names are the ones shelters/kobo.py reads back; labels come in English, Dari and Pashto from our own
+translation catalogue, so a team already using Kobo or ODK records exactly what the field pages record.
+"""
+
+import io
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from shelters.models import DEFAULT_CHECKLIST, OccupancyCheck
+from shelters.services import programme_default
+
+FORMS = ("inspection", "occupancy")
+LANGUAGES = [("en", "English (en)"), ("fa", "Dari (prs)"), ("ps", "Pashto (ps)")]
+
+# Checklist item labels (codes are stored; DEFAULT_CHECKLIST names them per stage).
+CHECKLIST_LABELS = {
+    "footing_depth_ok": "Footing dug to the required depth",
+    "plinth_level": "Plinth level and above flood line",
+    "damp_proof_course": "Damp-proof course laid",
+    "walls_plumb": "Walls plumb and bonded",
+    "lintel_height_ok": "Walls reach lintel height",
+    "corner_bonding": "Corners bonded or reinforced",
+    "roof_beams_fixed": "Roof beams fixed to the ring beam",
+    "roof_watertight": "Roof covered and watertight",
+    "ring_beam": "Ring beam in place",
+    "doors_fitted": "Doors fitted",
+    "windows_fitted": "Windows fitted",
+    "locks_work": "Doors lock",
+    "latrine_built": "Latrine built",
+    "pit_lined": "Pit lined",
+    "distance_from_water_ok": "Latrine far enough from the water source",
+    "household_moved_in": "Household lives in the shelter",
+    "site_cleared": "Site cleared of rubble",
+}
+
+
+def _labels(text: str) -> list[str]:
+    """The same text in each form language (translated by our catalogue where it has a translation)."""
+    labels = []
+    for code, _name in LANGUAGES:
+        with translation.override(code):
+            labels.append(_(text))
+    return labels
+
+
+def _sheet(workbook, title, header, rows):
+    sheet = workbook.create_sheet(title)
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    return sheet
+
+
+def _label_header(prefix="label"):
+    return [f"{prefix}::{name}" for _code, name in LANGUAGES]
+
+
+def _survey_header():
+    return [
+        "type",
+        "name",
+        *_label_header(),
+        *_label_header("hint"),
+        "required",
+        "relevant",
+        "constraint",
+        *_label_header("constraint_message"),
+        "choice_filter",
+        "appearance",
+        "parameters",
+    ]
+
+
+def _q(
+    qtype,
+    name,
+    label,
+    hint="",
+    required="",
+    relevant="",
+    constraint="",
+    constraint_message="",
+    choice_filter="",
+    appearance="",
+    parameters="",
+):
+    return [
+        qtype,
+        name,
+        *(_labels(label) if label else ["", "", ""]),
+        *(_labels(hint) if hint else ["", "", ""]),
+        required,
+        relevant,
+        constraint,
+        *(_labels(constraint_message) if constraint_message else ["", "", ""]),
+        choice_filter,
+        appearance,
+        parameters,
+    ]
+
+
+PLOT_REF_CONSTRAINT = "regex(., '^[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$')"
+
+
+def _common_head():
+    return [
+        _q("start", "start", ""),
+        _q("end", "end", ""),
+        _q("today", "today", ""),
+        _q("username", "username", ""),
+        _q(
+            "text",
+            "plot_ref",
+            "Plot",
+            hint="Township code / plot number, as painted on the plot, e.g. NAN-SM/112",
+            required="yes",
+            constraint=PLOT_REF_CONSTRAINT,
+            constraint_message="Write the township code, a slash, and the plot number.",
+        ),
+    ]
+
+
+def _gps_question():
+    return _q(
+        "geopoint",
+        "gps",
+        "Stand on the plot and record the GPS position",
+        required="yes",
+        constraint=". != ''",
+        constraint_message="The visit needs the GPS point where you stand.",
+    )
+
+
+def inspection_rows():
+    programme = programme_default()
+    survey = _common_head() + [
+        _q("select_one stage", "stage", "Construction stage inspected", required="yes"),
+        _q(
+            "select_multiple checklist",
+            "checklist",
+            "What is done (tick what you see)",
+            choice_filter="stage=${stage}",
+        ),
+        _q("select_one result", "result", "Does the stage pass?", required="yes"),
+        _gps_question(),
+        _q(
+            "image",
+            "photo1",
+            "Photo of the work",
+            hint="Take it with the camera on the plot: a passed stage needs at least one photo.",
+            required="${result} = 'pass'",
+        ),
+        _q("image", "photo2", "Second photo (optional)"),
+        _q("image", "photo3", "Third photo (optional)"),
+        _q("text", "remarks", "Remarks", appearance="multiline"),
+    ]
+    choices = []
+    for stage in programme.stages.all():
+        choices.append(["stage", stage.code, *_labels(stage.name), ""])
+    for stage in programme.stages.all():
+        for item in stage.checklist or DEFAULT_CHECKLIST.get(stage.code, []):
+            choices.append(
+                ["checklist", item, *_labels(CHECKLIST_LABELS.get(item, item.replace("_", " "))), stage.code]
+            )
+    choices += [["result", "pass", *_labels("Passed"), ""], ["result", "fail", *_labels("Failed"), ""]]
+    return survey, choices
+
+
+def occupancy_rows():
+    survey = _common_head() + [
+        _q("select_one finding", "finding", "Who did you find on the plot?", required="yes"),
+        _gps_question(),
+        _q("image", "photo1", "Photo of the plot (optional)"),
+        _q("text", "remarks", "Remarks", hint="Who lives there, what neighbours say", appearance="multiline"),
+    ]
+    choices = [["finding", value, *_labels(str(label)), ""] for value, label in OccupancyCheck.Finding.choices]
+    return survey, choices
+
+
+TITLES = {"inspection": "landreg shelter inspection", "occupancy": "landreg occupancy check"}
+
+
+def xlsform_bytes(form: str, *, version: str = "") -> bytes:
+    """The XLSForm (xlsx) for 'inspection' or 'occupancy'."""
+    from django.utils import timezone
+
+    survey, choices = {"inspection": inspection_rows, "occupancy": occupancy_rows}[form]()
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _sheet(workbook, "survey", _survey_header(), survey)
+    _sheet(workbook, "choices", ["list_name", "name", *_label_header(), "stage"], choices)
+    _sheet(
+        workbook,
+        "settings",
+        ["form_title", "form_id", "version", "default_language", "instance_name"],
+        [
+            [
+                TITLES[form],
+                f"landreg_{form}",
+                version or timezone.now().strftime("%Y%m%d%H"),
+                "English (en)",
+                "concat(${plot_ref}, ' ', ${today})",
+            ]
+        ],
+    )
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
