@@ -4,6 +4,7 @@ Every rule that protects these records is enforced by PostGIS (see sql/), becaus
 edit them from QGIS; the models only describe the data and ask the database for readable errors.
 """
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
@@ -217,3 +218,78 @@ class Entitlement(models.Model):
     def __str__(self):
         upper = self.max_members or "…"
         return f"{self.township}: {self.min_members}–{upper} members → {self.plot_biswa} biswa"
+
+
+class LayoutSource(models.Model):
+    """Where layout files come from (a surveyor, a GIS unit, a partner) and how their attributes map to
+    plots, remembered so that the next file from the same source imports in one step."""
+
+    township = models.ForeignKey(Township, on_delete=models.CASCADE, related_name="layout_sources")
+    # The surveyor, office or partner, as the GIS specialist names them, e.g. "Ariana Survey Co.".
+    name = models.CharField(max_length=150)
+    # Attribute (column) names in the source's files; "" when the files do not carry it.
+    number_field = models.CharField(max_length=100)
+    block_field = models.CharField(max_length=100, blank=True, db_default="")
+    use_field = models.CharField(max_length=100, blank=True, db_default="")
+    # The source's own spellings of plot uses, e.g. {"RES": "residential", "مسکونی": "residential"}.
+    use_values = models.JSONField(default=dict, blank=True)
+    # The CRS (EPSG) the user stated for this source's files when they declare none (a DXF, a bare .shp).
+    stated_srid = models.IntegerField("stated CRS (EPSG)", null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+
+    class Meta:
+        ordering = ["township", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["township", "name"], name="layout_source_name_unique_in_township"),
+        ]
+
+    def __str__(self):
+        return f"{self.township} / {self.name}"
+
+
+class LayoutImport(models.Model):
+    """One layout file checked (dry run) and perhaps committed: the file's hash, the report, who and when.
+    Plot history events written by the commit carry this record's id and the hash in their context."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", "Checked, can be imported"
+        REJECTED = "rejected", "Rejected: features to fix"
+        NEEDS_CONFIRMATION = "needs_confirmation", "Moves allocated plots: needs confirmation"
+        COMMITTED = "committed", "Imported"
+        FAILED = "failed", "Failed: nothing was written"
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="layout_imports")
+    source = models.ForeignKey(
+        LayoutSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+    )
+    file_name = models.CharField(max_length=255)
+    # SHA-256 of the file as uploaded: the evidence of exactly which file produced the plots.
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size_bytes = models.BigIntegerField()
+    file_format = models.CharField(max_length=30)
+    # The CRS the coordinates were read in (EPSG), and whether the user stated it (the file declared none).
+    source_srid = models.IntegerField(null=True, blank=True)
+    crs_name = models.CharField(max_length=200, blank=True, db_default="")
+    srid_stated = models.BooleanField(default=False, db_default=False)
+    mapping = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    counts = models.JSONField(default=dict)
+    # Features that were repaired or rejected, and the differences with the plots already there.
+    report = models.JSONField(default=dict)
+    confirmed_allocated_moves = models.BooleanField(default=False, db_default=False)
+    error = models.TextField(blank=True, db_default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} → {self.township} ({self.get_status_display()})"
