@@ -1,3 +1,18 @@
-"""URL slot; filled by its issue."""
+"""Field API (issue 6): today's plots, inspections and occupancy checks from the field, tranches, imports."""
 
-urlpatterns = []
+from django.urls import path
+
+from api import field
+
+urlpatterns = [
+    path("assignments/", field.Assignments.as_view(), name="field-api-assignments"),
+    path("plots/<int:pk>/", field.PlotCard.as_view(), name="field-api-plot"),
+    path("inspections/", field.Inspections.as_view(), name="field-api-inspections"),
+    path("inspections/<uuid:client_uuid>/", field.InspectionByUuid.as_view(), name="field-api-inspection"),
+    path("occupancy-checks/", field.OccupancyChecks.as_view(), name="field-api-occupancy-checks"),
+    path("projects/", field.Projects.as_view(), name="field-api-projects"),
+    path("tranches/<int:pk>/pay/", field.TranchePay.as_view(), name="field-api-tranche-pay"),
+    path("townships/<int:pk>/report/", field.TownshipReport.as_view(), name="field-api-township-report"),
+    path("imports/", field.Imports.as_view(), name="field-api-imports"),
+    path("forms/<str:form>.xlsx", field.xlsform_download, name="field-api-xlsform"),
+]

@@ -1,0 +1,286 @@
+"""Field API at /api/v1/field/: what the field pages (and scripts) use, with a session or HTTP Basic.
+
+Submissions are multipart (the photos travel with the visit) and idempotent on the client UUID: 201 when the
+visit is new, 200 with the same body when the UUID was seen before, so a device may retry without fear.
+"""
+
+import json
+from datetime import date
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from allocations.models import Allocation
+from landreg import roles
+from landreg.access_log import log_personal_data_access
+from shelters import kobo, selectors, services, xlsform
+from shelters.models import Inspection, OccupancyCheck, Tranche
+from townships.models import Plot
+
+
+def _invalid(field: str, message: str, code: str = "invalid") -> ValidationError:
+    return ValidationError({field: [ValidationError(message, code=code)]})
+
+
+def _point(data) -> tuple[Point | None, float | None]:
+    lat, lon = data.get("lat"), data.get("lon")
+    if lat in (None, "") or lon in (None, ""):
+        return None, None
+    try:
+        point = Point(float(lon), float(lat), srid=4326)
+        accuracy = data.get("accuracy_m")
+        return point, float(accuracy) if accuracy not in (None, "") else None
+    except (TypeError, ValueError):
+        raise _invalid("point", _("lat and lon must be decimal degrees."), "gps_invalid") from None
+
+
+def _day(value, field: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise _invalid(field, _("Give the date as YYYY-MM-DD."), "date_invalid") from None
+
+
+def _plot(user, value) -> Plot:
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise _invalid("plot", _("Give the plot's id."), "plot_required") from None
+    plot = selectors.plot_cards(user, [pk])
+    if not plot:
+        raise Plot.DoesNotExist
+    return Plot.objects.select_related("township").get(pk=pk)
+
+
+def _checklist(value) -> dict:
+    if isinstance(value, dict):
+        return value
+    if not value:
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise _invalid("checklist", _("The checklist must be JSON."), "checklist_invalid") from None
+    return parsed if isinstance(parsed, dict) else {str(item): True for item in parsed}
+
+
+def inspection_body(inspection: Inspection, created: bool) -> dict:
+    return {
+        "id": inspection.pk,
+        "client_uuid": str(inspection.client_uuid),
+        "created": created,
+        "plot": inspection.project.plot_id,
+        "stage": inspection.stage.code,
+        "result": inspection.result,
+        "inspected_on": inspection.inspected_on.isoformat(),
+        "distance_m": inspection.distance_m,
+        "photos": [{"id": p.pk, "sha256": p.sha256, "warnings": p.warnings} for p in inspection.photos.all()],
+    }
+
+
+class Assignments(APIView):
+    """GET: the officer's plots for today (nearest first with ?lat=&lon=), each with its card."""
+
+    def get(self, request):
+        near, _accuracy = _point(request.query_params)
+        day = _day(request.query_params["day"], "day") if request.query_params.get("day") else None
+        rows = selectors.assignments_today(request.user, day=day, near=near)
+        households = [r["plot"]["household"]["code"] for r in rows if r["plot"]["household"]]
+        if households:
+            from households.models import Household
+
+            log_personal_data_access(
+                user=request.user,
+                action="list",
+                what="households.Household",
+                ids=Household.objects.filter(code__in=households).values_list("pk", flat=True),
+                where=request.path,
+            )
+        return Response(
+            {
+                "date": (day or timezone.localdate()).isoformat(),
+                "officer": request.user.get_username(),
+                "tolerance_m": services.inspection_tolerance_m(),
+                "assignments": rows,
+            }
+        )
+
+    def post(self, request):
+        from django.contrib.auth import get_user_model
+
+        data = request.data
+        officer = get_object_or_404(get_user_model(), username=data.get("officer", ""))
+        assignment = services.assignment_create(
+            officer=officer,
+            plot=_plot(request.user, data.get("plot")),
+            due_on=_day(data.get("due_on", ""), "due_on"),
+            purpose=data.get("purpose", "inspection"),
+            by=request.user,
+        )
+        return Response({"id": assignment.pk}, status=status.HTTP_201_CREATED)
+
+
+class PlotCard(APIView):
+    def get(self, request, pk):
+        cards = selectors.plot_cards(request.user, [pk])
+        if pk not in cards:
+            raise Plot.DoesNotExist
+        return Response(cards[pk])
+
+
+class Inspections(APIView):
+    """POST (multipart): one inspection with its photos. 201 new, 200 when the client UUID was seen before."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def post(self, request):
+        data = request.data
+        point, accuracy = _point(data)
+        inspection, created = services.inspection_submit(
+            client_uuid=data.get("client_uuid", ""),
+            plot=_plot(request.user, data.get("plot")),
+            stage=data.get("stage", ""),
+            inspected_on=_day(data.get("inspected_on", ""), "inspected_on"),
+            by=request.user,
+            result=data.get("result", ""),
+            point=point,
+            accuracy_m=accuracy,
+            checklist=_checklist(data.get("checklist")),
+            remarks=data.get("remarks", ""),
+            photos=request.FILES.getlist("photos"),
+        )
+        return Response(
+            inspection_body(inspection, created), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class InspectionByUuid(APIView):
+    def get(self, request, client_uuid):
+        inspection = get_object_or_404(
+            Inspection.objects.select_related("project__plot__township"), client_uuid=client_uuid
+        )
+        selectors.plot_cards(request.user, [inspection.project.plot_id])[inspection.project.plot_id]
+        return Response(inspection_body(inspection, False))
+
+
+class OccupancyChecks(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def post(self, request):
+        data = request.data
+        point, accuracy = _point(data)
+        check, created = services.occupancy_check_submit(
+            client_uuid=data.get("client_uuid", ""),
+            plot=_plot(request.user, data.get("plot")),
+            finding=data.get("finding", ""),
+            checked_on=_day(data.get("checked_on", ""), "checked_on"),
+            by=request.user,
+            point=point,
+            accuracy_m=accuracy,
+            remarks=data.get("remarks", ""),
+            photos=request.FILES.getlist("photos"),
+        )
+        body = {
+            "id": check.pk,
+            "client_uuid": str(check.client_uuid),
+            "created": created,
+            "finding": check.finding,
+            "review_raised": check.finding != OccupancyCheck.Finding.PRESENT,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class Projects(APIView):
+    """POST: start a shelter project on an allocation (land officers)."""
+
+    def post(self, request):
+        data = request.data
+        allocation = get_object_or_404(Allocation, pk=data.get("allocation"))
+        project = services.shelter_project_create(
+            allocation=allocation,
+            implementing_partner=data.get("implementing_partner", ""),
+            modality=data.get("modality", ""),
+            by=request.user,
+            tranches=[(t["stage"], t["amount"]) for t in data.get("tranches") or []],
+        )
+        return Response({"id": project.pk, "plot": project.plot_id}, status=status.HTTP_201_CREATED)
+
+
+class TranchePay(APIView):
+    def post(self, request, pk):
+        tranche = get_object_or_404(Tranche, pk=pk)
+        paid_on = _day(request.data["paid_on"], "paid_on") if request.data.get("paid_on") else None
+        tranche = services.tranche_pay(
+            tranche=tranche, by=request.user, paid_on=paid_on, reference=request.data.get("reference", "")
+        )
+        return Response(
+            {
+                "id": tranche.pk,
+                "paid_on": tranche.paid_on.isoformat(),
+                "released_by_inspection": tranche.released_by_inspection_id,
+            }
+        )
+
+
+class TownshipReport(APIView):
+    def get(self, request, pk):
+        township = get_object_or_404(selectors.townships_in_scope(request.user), pk=pk)
+        return Response(selectors.township_report(request.user, township))
+
+
+class Imports(APIView):
+    """POST (multipart): file = the Kobo / ODK Central export (JSON or CSV), attachments = a zip of the photos,
+    form = inspection | occupancy. Answers the import report."""
+
+    parser_classes = [MultiPartParser]
+
+    def post(self, request):
+        if not roles.has_role(request.user, roles.LAND_OFFICER, roles.FIELD_OFFICER, roles.ADMINISTRATOR):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied(_("Only field or land officers may import field submissions."))
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise _invalid("file", _("Attach the JSON or CSV export."), "file_required")
+        form = request.data.get("form", "inspection")
+        if form not in xlsform.FORMS:
+            raise _invalid("form", _("form is inspection or occupancy."), "form_invalid")
+        attachments = request.FILES.get("attachments")
+        inspector = None
+        if request.data.get("inspector"):
+            from django.contrib.auth import get_user_model
+
+            inspector = get_object_or_404(get_user_model(), username=request.data["inspector"])
+        report = kobo.submissions_import(
+            form=form,
+            data=upload.read(),
+            filename=upload.name,
+            attachments=kobo.Attachments(attachments) if attachments else None,
+            by=request.user,
+            inspector=inspector,
+        )
+        return Response(report)
+
+
+def xlsform_download(request, form):
+    """GET /api/v1/field/forms/<form>.xlsx: the XLSForm to upload to KoboToolbox or ODK Central."""
+    from api.auth import request_user
+
+    user = request_user(request)
+    if not user.is_authenticated:
+        return HttpResponse(status=401, headers={"WWW-Authenticate": 'Basic realm="landreg"'})
+    if form not in xlsform.FORMS:
+        return HttpResponse(status=404)
+    response = HttpResponse(
+        xlsform.xlsform_bytes(form), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="landreg_{form}.xlsx"'
+    return response
