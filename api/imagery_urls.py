@@ -1,3 +1,14 @@
-"""URL slot; filled by its issue."""
+"""Uploaded imagery as raster tiles (issue 5), under /tiles/imagery/."""
 
-urlpatterns = []
+from django.urls import path, re_path
+
+from api import imagery
+
+urlpatterns = [
+    re_path(
+        r"^(?P<pk>[0-9]+)/(?P<z>[0-9]+)/(?P<x>[0-9]+)/(?P<y>[0-9]+)\.(?P<fmt>png|webp)$",
+        imagery.imagery_tile,
+        name="imagery-tile",
+    ),
+    path("<int:pk>.json", imagery.imagery_tilejson, name="imagery-tilejson"),
+]

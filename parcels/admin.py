@@ -16,3 +16,102 @@ class LandParcelAdmin(LandregAdmin):
     list_display = ["reference", "name", "province", "legal_status"]
     list_filter = ["legal_status", "province"]
     search_fields = ["reference", "name"]
+
+
+# --- Imagery: an administrator uploads a GeoTIFF; it is stored as a cloud-optimised GeoTIFF (parcels.services) ---
+
+from django import forms  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.exceptions import ValidationError  # noqa: E402
+
+from parcels.models import Imagery  # noqa: E402
+from parcels.services import ImageryError, imagery_import  # noqa: E402
+
+
+class ImageryUploadForm(forms.ModelForm):
+    geotiff = forms.FileField(
+        label="GeoTIFF",
+        help_text="A drone orthophoto or satellite scene with its coordinate reference system. It is converted to a "
+        "cloud-optimised GeoTIFF and served as map tiles by this server.",
+    )
+    crs = forms.CharField(
+        required=False, label="CRS, if the file declares none", help_text="For example EPSG:32642 (UTM zone 42N)."
+    )
+
+    class Meta:
+        model = Imagery
+        fields = ["name", "province", "source", "captured_on"]
+
+    def clean_geotiff(self):
+        upload = self.cleaned_data["geotiff"]
+        limit = getattr(settings, "LANDREG_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+        if upload.size > limit:
+            raise ValidationError(f"The file is {upload.size // 2**20} MB; the limit is {limit // 2**20} MB.")
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("geotiff")
+        if upload is None or self.errors:
+            return data
+        path = upload.temporary_file_path() if hasattr(upload, "temporary_file_path") else None
+        if path is None:  # small uploads stay in memory; rasterio needs a path
+            import tempfile  # noqa: PLC0415
+
+            handle = tempfile.NamedTemporaryFile(suffix=".tif")  # noqa: SIM115 - closed in save_model
+            for chunk in upload.chunks():
+                handle.write(chunk)
+            handle.flush()
+            self._spool, path = handle, handle.name
+        try:
+            self.imported = imagery_import(
+                source_path=path,
+                name=data.get("name", ""),
+                province=data.get("province"),
+                source=data.get("source", ""),
+                captured_on=data.get("captured_on"),
+                by=getattr(self, "uploaded_by", None),
+                crs=data.get("crs", ""),
+            )
+        except ImageryError as error:
+            raise ValidationError({"geotiff": str(error)}) from None
+        finally:
+            if hasattr(self, "_spool"):
+                self._spool.close()
+        return data
+
+
+class ImageryEditForm(forms.ModelForm):
+    class Meta:
+        model = Imagery
+        fields = ["name", "province", "source", "captured_on"]
+
+
+@admin.register(Imagery)
+class ImageryAdmin(admin.ModelAdmin):
+    list_display = ["name", "province", "source", "captured_on", "resolution_m", "maxzoom", "size_bytes"]
+    list_filter = ["province"]
+    search_fields = ["name", "source"]
+    readonly_fields = ["source_crs", "resolution_m", "maxzoom", "size_bytes", "uploaded_by", "uploaded_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = ImageryEditForm if obj is not None else ImageryUploadForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.uploaded_by = request.user
+        return form
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "province", "source", "captured_on", "geotiff", "crs"]
+        return ["name", "province", "source", "captured_on", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        # The upload form's clean() already converted and saved the scene; adopt it so the admin redirects to it.
+        obj.pk = form.imported.pk
+        obj.__dict__.update({k: v for k, v in form.imported.__dict__.items() if not k.startswith("_")})

@@ -1,5 +1,6 @@
 """Administrative areas (provinces, districts, by OCHA p-code) and the state land bank."""
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 
@@ -76,3 +77,43 @@ class LandParcel(models.Model):
 
     def __str__(self):
         return self.name or self.reference
+
+
+class Imagery(models.Model):
+    """An orthophoto or satellite scene of a township, uploaded as a GeoTIFF and kept as a cloud-optimised GeoTIFF
+    (tiled, with overviews) that our own server cuts into raster tiles, so an office without internet still sees
+    the ground under its plots. Never edited in place: a new scene is a new upload."""
+
+    name = models.CharField(max_length=150)
+    # Who sees it: users whose scope includes this province; empty means every logged-in user.
+    province = models.ForeignKey(
+        AdminArea,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="imagery",
+        limit_choices_to={"level": "province"},
+    )
+    source = models.CharField(max_length=100, blank=True, db_default="", help_text="Drone survey, Sentinel-2, …")
+    captured_on = models.DateField(null=True, blank=True, help_text="When the scene was taken.")
+    file = models.FileField(upload_to="imagery/", editable=False, help_text="The cloud-optimised GeoTIFF.")
+    bounds = models.PolygonField(srid=4326, editable=False, help_text="The scene's footprint, as a box in EPSG:4326.")
+    source_crs = models.CharField(max_length=200, editable=False, help_text="The CRS the uploaded file declared.")
+    resolution_m = models.FloatField(editable=False, help_text="Ground size of a pixel, in metres.")
+    maxzoom = models.PositiveSmallIntegerField(editable=False, help_text="The zoom level of full resolution.")
+    # Pixel values mapped to 0–255 for display when the scene is not already 8-bit (e.g. 16-bit satellite bands).
+    display_min = models.FloatField(null=True, blank=True, editable=False)
+    display_max = models.FloatField(null=True, blank=True, editable=False)
+    size_bytes = models.BigIntegerField(editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-captured_on", "name"]
+        verbose_name_plural = "imagery"
+
+    def __str__(self):
+        return self.name

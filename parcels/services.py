@@ -177,3 +177,118 @@ def admin_areas_import_cod_ab(path: Path) -> LoadReport:
             report.created += created
             report.updated += not created
     return report
+
+
+# --- Imagery: a GeoTIFF in, a cloud-optimised GeoTIFF stored, raster tiles served by api/imagery.py -------------
+
+IMAGERY_MIN_ZOOM, IMAGERY_MAX_ZOOM = 10, 22
+WEB_MERCATOR_METRES_AT_ZOOM_0 = 156543.03392804097  # metres per pixel of a 256-pixel tile at the equator, zoom 0
+
+
+class ImageryError(ValueError):
+    """A file that cannot become imagery, with a sentence that says why."""
+
+
+def _display_range(src) -> tuple[float | None, float | None]:
+    """For scenes that are not 8-bit: the 2nd and 98th percentiles of a decimated read, mapped to 0–255 later."""
+    import numpy  # noqa: PLC0415 - rasterio's dependency, only needed here
+
+    if src.dtypes[0] == "uint8":
+        return None, None
+    scale = max(1, max(src.width, src.height) // 512)
+    sample = src.read(
+        indexes=list(range(1, min(src.count, 3) + 1)),
+        out_shape=(min(src.count, 3), max(1, src.height // scale), max(1, src.width // scale)),
+        masked=True,
+    )
+    values = sample.compressed() if hasattr(sample, "compressed") else sample.ravel()
+    if values.size == 0:
+        return None, None
+    low, high = numpy.percentile(values, [2, 98])
+    return float(low), float(high) if high > low else float(low) + 1
+
+
+def imagery_import(
+    *,
+    source_path,
+    name: str,
+    province: AdminArea | None = None,
+    source: str = "",
+    captured_on=None,
+    by=None,
+    crs: str = "",
+):
+    """Convert a GeoTIFF to a cloud-optimised GeoTIFF under MEDIA_ROOT/imagery/ and record it. A file that declares
+    no coordinate system is refused unless `crs` states one (as for vector imports)."""
+    import math  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+    import uuid  # noqa: PLC0415
+
+    import rasterio  # noqa: PLC0415 - heavy; only the imagery import needs it
+    import rasterio.shutil  # noqa: PLC0415
+    from django.contrib.gis.geos import Polygon  # noqa: PLC0415
+    from django.core.files import File  # noqa: PLC0415
+    from rasterio.crs import CRS  # noqa: PLC0415
+    from rasterio.errors import RasterioIOError  # noqa: PLC0415
+    from rasterio.vrt import WarpedVRT  # noqa: PLC0415
+    from rasterio.warp import calculate_default_transform, transform_bounds  # noqa: PLC0415
+
+    from parcels.models import Imagery  # noqa: PLC0415
+
+    if not name.strip():
+        raise ImageryError("Give the imagery a name.")
+    try:
+        src = rasterio.open(source_path)
+    except RasterioIOError as error:
+        raise ImageryError(f"This file is not a raster that GDAL can read (a GeoTIFF is expected): {error}") from None
+    with src:
+        source_crs = src.crs or (CRS.from_user_input(crs) if crs else None)
+        if source_crs is None:
+            raise ImageryError(
+                "The file declares no coordinate reference system; state it (for example EPSG:32642) or export the "
+                "GeoTIFF again with its CRS."
+            )
+        if src.count not in (1, 3, 4):
+            raise ImageryError(f"The file has {src.count} bands; imagery needs 1 (grey), 3 (RGB) or 4 (RGBA).")
+        west, south, east, north = transform_bounds(source_crs, "EPSG:4326", *src.bounds, densify_pts=21)
+        if not (-180 <= west < east <= 180 and -85 <= south < north <= 85):
+            raise ImageryError("The file's extent is not on the map; check its coordinate reference system.")
+        transform, _w, _h = calculate_default_transform(source_crs, "EPSG:3857", src.width, src.height, *src.bounds)
+        resolution = abs(transform.a) * math.cos(math.radians((south + north) / 2))
+        maxzoom = math.ceil(math.log2(WEB_MERCATOR_METRES_AT_ZOOM_0 / abs(transform.a)))
+        maxzoom = min(IMAGERY_MAX_ZOOM, max(IMAGERY_MIN_ZOOM, maxzoom))
+        display_min, display_max = _display_range(src)
+        rgb8 = src.dtypes[0] == "uint8" and src.count == 3 and src.nodata is None
+        options = {"COMPRESS": "JPEG", "QUALITY": 85} if rgb8 else {"COMPRESS": "DEFLATE", "PREDICTOR": "YES"}
+        with tempfile.TemporaryDirectory() as work:
+            cog = f"{work}/{uuid.uuid4().hex}.tif"
+            profile = {"driver": "COG", "BLOCKSIZE": 256, "OVERVIEWS": "AUTO", "BIGTIFF": "IF_SAFER", **options}
+            # A stated CRS is given to the file through an identity warp, so the COG is written with it.
+            dataset = WarpedVRT(src, src_crs=source_crs) if src.crs is None else src
+            try:
+                rasterio.shutil.copy(dataset, cog, **profile)
+            except Exception as error:  # GDAL reports any conversion failure as a generic error
+                raise ImageryError(f"The file could not be converted to a cloud-optimised GeoTIFF: {error}") from None
+            finally:
+                if dataset is not src:
+                    dataset.close()
+            with open(cog, "rb") as handle:
+                imagery = Imagery(
+                    name=name.strip(),
+                    province=province,
+                    source=source,
+                    captured_on=captured_on,
+                    bounds=Polygon.from_bbox((west, south, east, north)),
+                    source_crs=source_crs.to_string(),
+                    resolution_m=round(resolution, 3),
+                    maxzoom=maxzoom,
+                    display_min=display_min,
+                    display_max=display_max,
+                    size_bytes=0,
+                    uploaded_by=by,
+                )
+                imagery.bounds.srid = 4326
+                imagery.file.save(f"{uuid.uuid4().hex}.tif", File(handle), save=False)
+                imagery.size_bytes = imagery.file.size
+                imagery.save()
+    return imagery

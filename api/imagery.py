@@ -1,0 +1,121 @@
+"""Uploaded imagery as raster tiles from our own server: /tiles/imagery/<id>/<z>/<x>/<y>.png (or .webp).
+
+Each tile is cut from the cloud-optimised GeoTIFF through a rasterio WarpedVRT whose grid is exactly the tile in
+web mercator, so GDAL reads only the blocks (and the overview level) the tile needs. Pixels outside the scene
+are transparent. A scene never changes after upload, so tiles may be kept a day; its URL carries its version."""
+
+import io
+import math
+
+from django.http import HttpResponse, JsonResponse
+from django.utils.http import parse_etags
+
+from api.auth import request_user
+from landreg.scope import province_ids_in_scope
+from parcels.models import Imagery
+
+TILE_SIZE = 256
+HALF_WORLD = 20037508.342789244  # web mercator, metres from the origin to the edge
+CACHE_SECONDS = 86400
+CONTENT_TYPES = {"png": "image/png", "webp": "image/webp"}
+
+
+def imagery_visible_to(user):
+    """Imagery of the provinces in the user's scope, and imagery given no province (everyone's)."""
+    if not user.is_authenticated or not user.is_active:
+        return Imagery.objects.none()
+    provinces = province_ids_in_scope(user)
+    queryset = Imagery.objects.all()
+    if provinces is not None:
+        queryset = queryset.filter(province__isnull=True) | queryset.filter(province__in=provinces)
+    return queryset.order_by("-captured_on", "name")
+
+
+def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """West, south, east, north of an XYZ tile in EPSG:3857 metres."""
+    size = 2 * HALF_WORLD / 2**z
+    west = -HALF_WORLD + x * size
+    north = HALF_WORLD - y * size
+    return west, north - size, west + size, north
+
+
+def tile_image(imagery: Imagery, z: int, x: int, y: int, fmt: str) -> bytes:
+    """The tile as PNG or WebP (RGBA): the scene's pixels warped to the tile's grid, transparent outside it."""
+    import numpy  # noqa: PLC0415 - only the imagery tiles need these
+    import rasterio  # noqa: PLC0415
+    from PIL import Image  # noqa: PLC0415
+    from rasterio.enums import ColorInterp, Resampling  # noqa: PLC0415
+    from rasterio.transform import from_bounds  # noqa: PLC0415
+    from rasterio.vrt import WarpedVRT  # noqa: PLC0415
+
+    west, south, east, north = tile_bounds(z, x, y)
+    transform = from_bounds(west, south, east, north, TILE_SIZE, TILE_SIZE)
+    with rasterio.open(imagery.file.path) as src:
+        has_alpha = ColorInterp.alpha in src.colorinterp
+        options = {"add_alpha": True} if not has_alpha and src.nodata is None else {}
+        with WarpedVRT(
+            src,
+            crs="EPSG:3857",
+            transform=transform,
+            width=TILE_SIZE,
+            height=TILE_SIZE,
+            resampling=Resampling.bilinear,
+            **options,
+        ) as vrt:
+            colour = [1, 2, 3] if src.count >= 3 else [1, 1, 1]
+            data = vrt.read(indexes=colour)
+            alpha = vrt.read(vrt.count) if options else vrt.dataset_mask()
+    if imagery.display_min is not None and imagery.display_max is not None:
+        span = imagery.display_max - imagery.display_min or 1
+        data = numpy.clip((data.astype("float32") - imagery.display_min) * (255 / span), 0, 255)
+    rgba = numpy.dstack([data[0], data[1], data[2], alpha]).astype("uint8")
+    out = io.BytesIO()
+    image = Image.fromarray(rgba, "RGBA")
+    if fmt == "webp":
+        image.save(out, "WEBP", quality=80)
+    else:
+        image.save(out, "PNG", optimize=False, compress_level=6)
+    return out.getvalue()
+
+
+def imagery_tile(request, pk: str, z: str, x: str, y: str, fmt: str):
+    """GET /tiles/imagery/<id>/<z>/<x>/<y>.png|.webp for logged-in users whose scope includes the scene."""
+    pk, z, x, y = int(pk), int(z), int(x), int(y)
+    user = request_user(request)
+    if not user.is_authenticated:
+        return JsonResponse({"detail": "Log in to see the imagery tiles."}, status=403)
+    imagery = imagery_visible_to(user).filter(pk=pk).first()
+    if imagery is None:
+        return JsonResponse({"detail": "No imagery with this number in your scope."}, status=404)
+    if not (0 <= z <= 24 and 0 <= x < 2**z and 0 <= y < 2**z):
+        return JsonResponse({"detail": f"Tile {z}/{x}/{y} does not exist."}, status=400)
+    etag = f'"imagery-{imagery.pk}-{int(imagery.updated_at.timestamp())}-{z}-{x}-{y}-{fmt}"'
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(tile_image(imagery, z, x, y, fmt), content_type=CONTENT_TYPES[fmt])
+    response["ETag"] = etag
+    response["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
+    return response
+
+
+def imagery_tilejson(request, pk: int):
+    """GET /tiles/imagery/<id>.json: TileJSON for QGIS and other clients."""
+    user = request_user(request)
+    imagery = imagery_visible_to(user).filter(pk=pk).first() if user.is_authenticated else None
+    if imagery is None:
+        return JsonResponse({"detail": "No imagery with this number in your scope."}, status=404)
+    west, south, east, north = imagery.bounds.extent
+    root = request.build_absolute_uri(f"/tiles/imagery/{imagery.pk}/")
+    zoom = max(0, min(imagery.maxzoom, math.floor(math.log2(360 / max(east - west, 1e-9)))))
+    return JsonResponse(
+        {
+            "tilejson": "3.0.0",
+            "name": imagery.name,
+            "tiles": [root + "{z}/{x}/{y}.png?v=" + str(int(imagery.updated_at.timestamp()))],
+            "minzoom": 0,
+            "maxzoom": imagery.maxzoom,
+            "bounds": [round(v, 6) for v in (west, south, east, north)],
+            "center": [round((west + east) / 2, 6), round((south + north) / 2, 6), zoom],
+        }
+    )
