@@ -1,3 +1,10 @@
-"""URL slot; filled by its issue."""
+"""URLs of the layout import API, under /api/v1/layout-imports/."""
 
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from api.layout_imports import LayoutImportViewSet
+
+router = SimpleRouter()
+router.register("", LayoutImportViewSet, basename="layout-import")
+
+urlpatterns = router.urls

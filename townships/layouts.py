@@ -61,11 +61,11 @@ ACCEPT = ",".join(FORMATS)
 
 # CRSs offered when a file declares none; any EPSG code is accepted.
 COMMON_SRIDS = [
-    (32641, "WGS 84 / UTM 41N"),
-    (32642, "WGS 84 / UTM 42N"),
-    (32643, "WGS 84 / UTM 43N"),
-    (4255, "Herat North (legacy surveys)"),
-    (4326, "WGS 84 (longitude, latitude)"),
+    (32641, gettext_lazy("WGS 84 / UTM 41N (west of 66°E)")),
+    (32642, gettext_lazy("WGS 84 / UTM 42N (66°E to 72°E)")),
+    (32643, gettext_lazy("WGS 84 / UTM 43N (east of 72°E)")),
+    (4255, gettext_lazy("Herat North (legacy surveys)")),
+    (4326, gettext_lazy("WGS 84 (longitude, latitude)")),
 ]
 
 CHUNK = 5000  # rows per COPY into the temporary table
@@ -117,13 +117,10 @@ PROBLEMS = {
         "The outline crosses itself near %(place)s. Redraw it so that no edge crosses another."
     ),
     "invalid_geometry": gettext_lazy("The outline is not a valid polygon (%(reason)s). Redraw it."),
-    "outside_township": gettext_lazy(
-        "%(area)s m² of the plot lies outside the township boundary. Move or reshape it."
-    ),
+    "outside_township": gettext_lazy("%(area)s m² of the plot lies outside the township boundary. Move or reshape it."),
     "overlap": gettext_lazy("The plot overlaps %(other)s by %(area)s m². Reshape one of them."),
     "duplicate_number": gettext_lazy(
-        "Plot number %(number)s is used by %(count)s features of this file (features %(fids)s). Number each "
-        "plot once."
+        "Plot number %(number)s is used by %(count)s features of this file (features %(fids)s). Number each plot once."
     ),
     "sliver": gettext_lazy(
         "The plot is only %(area)s m², smaller than the %(min)s m² minimum: a sliver left by digitising. "
@@ -138,9 +135,7 @@ PROBLEMS = {
     "unknown_use": gettext_lazy("Use “%(use)s” is not one of %(allowed)s. Correct it or map it on the import page."),
     "not_a_polygon": gettext_lazy("A %(type)s is not a plot outline: a plot must be a polygon or a closed polyline."),
     "multipart": gettext_lazy("The feature has %(parts)s separate parts; a plot is one polygon. Split it."),
-    "open_outline": gettext_lazy(
-        "The polyline is not closed: its ends are %(gap)s m apart. Close it in the drawing."
-    ),
+    "open_outline": gettext_lazy("The polyline is not closed: its ends are %(gap)s m apart. Close it in the drawing."),
     "too_few_points": gettext_lazy("The outline has fewer than three corners."),
 }
 REPAIRS = {
@@ -150,8 +145,24 @@ REPAIRS = {
     "single_part": gettext_lazy("Multi-polygon with one part read as a polygon."),
     "heights_dropped": gettext_lazy("Heights (Z) dropped."),
 }
-# The reasons the issue names; the dry run's summary counts them.
-MAIN_REASONS = ["self_intersection", "outside_township", "overlap", "duplicate_number", "sliver"]
+# Short names of the reasons, for the report's summary.
+REASON_LABELS = {
+    "self_intersection": gettext_lazy("self-intersection"),
+    "invalid_geometry": gettext_lazy("invalid outline"),
+    "outside_township": gettext_lazy("outside the township"),
+    "overlap": gettext_lazy("overlap"),
+    "duplicate_number": gettext_lazy("duplicate number"),
+    "sliver": gettext_lazy("sliver"),
+    "no_number": gettext_lazy("no number"),
+    "several_labels": gettext_lazy("several number labels"),
+    "unknown_block": gettext_lazy("unknown block"),
+    "outside_block": gettext_lazy("outside its block"),
+    "unknown_use": gettext_lazy("unknown use"),
+    "not_a_polygon": gettext_lazy("not a polygon"),
+    "multipart": gettext_lazy("several parts"),
+    "open_outline": gettext_lazy("open polyline"),
+    "too_few_points": gettext_lazy("too few corners"),
+}
 
 
 def describe(kind: dict, entry: dict) -> str:
@@ -202,8 +213,11 @@ def _format(name: str) -> tuple[str, list[str], str]:
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
         raise LayoutError(
-            _("“%(name)s” is not a layout file this import reads. Send a GeoPackage (.gpkg), a zipped Shapefile "
-              "(.zip), GeoJSON (.geojson), KML (.kml) or DXF (.dxf).") % {"name": name}
+            _(
+                "“%(name)s” is not a layout file this import reads. Send a GeoPackage (.gpkg), a zipped Shapefile "
+                "(.zip), GeoJSON (.geojson), KML (.kml) or DXF (.dxf)."
+            )
+            % {"name": name}
         )
     label, drivers = FORMATS[suffix]
     return label, drivers, suffix
@@ -215,16 +229,24 @@ def _shapefile_in_zip(path: Path) -> str:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise LayoutError(_("The zip archive is damaged or incomplete (%(e)s). Zip the Shapefile again.") % {
-            "e": exc}) from exc
+        raise LayoutError(
+            _("The zip archive is damaged or incomplete (%(e)s). Zip the Shapefile again.") % {"e": exc}
+        ) from exc
     if len(members) > ZIP_MAX_MEMBERS:
-        raise LayoutError(_("The zip holds %(n)d files; a zipped Shapefile holds a handful. Zip only the "
-                            "layout's .shp, .shx, .dbf and .prj.") % {"n": len(members)})
+        raise LayoutError(
+            _(
+                "The zip holds %(n)d files; a zipped Shapefile holds a handful. Zip only the "
+                "layout's .shp, .shx, .dbf and .prj."
+            )
+            % {"n": len(members)}
+        )
     unzipped = sum(m.file_size for m in members)
     packed = max(1, sum(m.compress_size for m in members))
     if unzipped > max_unzipped_bytes() or unzipped / packed > ZIP_MAX_RATIO:
-        raise LayoutError(_("The zip unpacks to %(mb)d MB, which is not a plausible layout; it is refused "
-                            "unread.") % {"mb": _mb(unzipped)})
+        raise LayoutError(
+            _("The zip unpacks to %(mb)d MB, which is not a plausible layout; it is refused unread.")
+            % {"mb": _mb(unzipped)}
+        )
     shapes = [m.filename for m in members if m.filename.lower().endswith(".shp") and ".." not in m.filename]
     if len(shapes) != 1:
         raise LayoutError(
@@ -244,8 +266,11 @@ def _open(path: Path, name: str) -> tuple[DataSource, str]:
         return DataSource(pointer, ds_driver=gdal_ds.get_dataset_driver(pointer)), label
     except GDALException as exc:
         raise LayoutError(
-            _("The file could not be read as %(format)s: it is damaged, truncated, or not that format. Export it "
-              "again from QGIS or the survey software.") % {"format": label}
+            _(
+                "The file could not be read as %(format)s: it is damaged, truncated, or not that format. Export it "
+                "again from QGIS or the survey software."
+            )
+            % {"format": label}
         ) from exc
 
 
@@ -287,8 +312,10 @@ def layout_inspect(*, path: Path, name: str) -> LayoutFile:
             pass
         srid = srs.srid
     if count > max_features():
-        raise LayoutError(_("The file holds %(n)d features; the limit is %(max)d. Split the layout.") % {
-            "n": count, "max": max_features()})
+        raise LayoutError(
+            _("The file holds %(n)d features; the limit is %(max)d. Split the layout.")
+            % {"n": count, "max": max_features()}
+        )
     return LayoutFile(path, name, label, layer.name, fields, srid, crs_name, count, _sha256(path), size)
 
 
@@ -341,8 +368,10 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, progres
     fields = set(layer.fields)
     for wanted in (mapping.number, mapping.block, mapping.use):
         if wanted and wanted not in fields:
-            raise LayoutError(_("The file has no attribute “%(f)s”. Its attributes are: %(all)s.") % {
-                "f": wanted, "all": ", ".join(sorted(fields))})
+            raise LayoutError(
+                _("The file has no attribute “%(f)s”. Its attributes are: %(all)s.")
+                % {"f": wanted, "all": ", ".join(sorted(fields))}
+            )
     wgs84 = SpatialReference(4326)
     transform = None if srs.srid == 4326 else CoordTransform(srs, wgs84)
     try:
@@ -353,8 +382,9 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, progres
             use_raw = _text(feature.get(mapping.use)) if mapping.use else ""
             use = _use(use_raw, mapping)
             if use is None:
-                problems.append({"code": "unknown_use", "params": {
-                    "use": use_raw, "allowed": ", ".join(Plot.Use.values)}})
+                problems.append(
+                    {"code": "unknown_use", "params": {"use": use_raw, "allowed": ", ".join(Plot.Use.values)}}
+                )
             geom = feature.geom
             kind, wkb = "other", None
             if geom is not None:
@@ -377,9 +407,12 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, progres
                 elif name == "POINT":
                     kind = "label"
                 else:
-                    problems.append({"code": "multipart" if name.startswith("MULTI") else "not_a_polygon",
-                                     "params": {"type": geom.geom_name, "parts": len(geom) if name.startswith(
-                                         "MULTI") else 1}})
+                    problems.append(
+                        {
+                            "code": "multipart" if name.startswith("MULTI") else "not_a_polygon",
+                            "params": {"type": geom.geom_name, "parts": len(geom) if name.startswith("MULTI") else 1},
+                        }
+                    )
                 if transform is not None:
                     geom.transform(transform)
                 wkb = bytes(geom.wkb).hex()
@@ -389,8 +422,9 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, progres
             if progress and n % 1000 == 0:
                 progress("read", n, info.feature_count)
     except GDALException as exc:
-        raise LayoutError(_("The file broke off while being read (it is truncated or damaged). Export it "
-                            "again.")) from exc
+        raise LayoutError(
+            _("The file broke off while being read (it is truncated or damaged). Export it again.")
+        ) from exc
 
 
 # --- the checks, as set-based SQL on a temporary table ------------------------------------------------------
@@ -598,8 +632,19 @@ def _copy(cursor, rows) -> int:
 
     writer = csv.writer(buffer)
     for fid, kind, number, block, use_raw, use, wkb, problems, repairs in rows:
-        writer.writerow([fid, kind, number, block, use_raw, use, "" if wkb is None else f"SRID=4326;{wkb}",
-                         json.dumps(problems), json.dumps(repairs)])
+        writer.writerow(
+            [
+                fid,
+                kind,
+                number,
+                block,
+                use_raw,
+                use,
+                "" if wkb is None else f"SRID=4326;{wkb}",
+                json.dumps(problems),
+                json.dumps(repairs),
+            ]
+        )
         n += 1
         if n % CHUNK == 0:
             flush()
@@ -752,7 +797,6 @@ def _check(cursor, *, township: Township, info: LayoutFile, mapping: Mapping, sr
     )
 
 
-
 def _write_problem_geopackage(cursor, township: Township, target: Path) -> None:
     """The features with problems or repairs (layer layout_problems) and where each problem is (layer
     problem_places: the overlap areas, the points where an outline crosses itself), in EPSG:4326, for QGIS."""
@@ -799,8 +843,19 @@ def _write_problem_geopackage(cursor, township: Township, target: Path) -> None:
         for i, (layer, rows) in enumerate((("layout_problems", features), ("problem_places", places))):
             source = Path(folder) / f"{layer}.geojson"
             source.write_text(json.dumps({"type": "FeatureCollection", "features": rows}), encoding="utf-8")
-            command = [OGR2OGR, "-f", "GPKG", str(target), str(source), "-nln", layer, "-nlt", "GEOMETRY",
-                       "-a_srs", "EPSG:4326"]
+            command = [
+                OGR2OGR,
+                "-f",
+                "GPKG",
+                str(target),
+                str(source),
+                "-nln",
+                layer,
+                "-nlt",
+                "GEOMETRY",
+                "-a_srs",
+                "EPSG:4326",
+            ]
             if i:
                 command.insert(1, "-update")
             done = subprocess.run(command, capture_output=True, text=True, timeout=600)
@@ -875,8 +930,8 @@ def _source_crs(info: LayoutFile, stated_srid: int | None):
         return SpatialReference(int(stated_srid)), int(stated_srid), True
     except (GDALException, ValueError, TypeError) as exc:
         raise LayoutError(
-            _("EPSG:%(srid)s is not a coordinate reference system GDAL knows. Check the code (UTM 42N is "
-              "32642).") % {"srid": stated_srid}
+            _("EPSG:%(srid)s is not a coordinate reference system GDAL knows. Check the code (UTM 42N is 32642).")
+            % {"srid": stated_srid}
         ) from exc
 
 
@@ -885,8 +940,9 @@ def _mapping_for(township: Township, source_name: str, mapping: Mapping | None) 
         return mapping
     source = LayoutSource.objects.filter(township=township, name=source_name).first() if source_name else None
     if source is None:
-        raise LayoutError(_("Say which attribute holds the plot number (and, if the file has them, the block code "
-                            "and the use)."))
+        raise LayoutError(
+            _("Say which attribute holds the plot number (and, if the file has them, the block code and the use).")
+        )
     return Mapping(source.number_field, source.block_field, source.use_field, dict(source.use_values or {}))
 
 
@@ -1037,9 +1093,7 @@ def layout_commit(
 
 
 def layout_import_report(layout_import: LayoutImport) -> LayoutReport:
-    return LayoutReport.from_dict(
-        layout_import.report, committed=layout_import.status == LayoutImport.Status.COMMITTED
-    )
+    return LayoutReport.from_dict(layout_import.report, committed=layout_import.status == LayoutImport.Status.COMMITTED)
 
 
 def layout_imports_visible_to(user):
@@ -1058,3 +1112,49 @@ def townships_for_import(user):
     from landreg.scope import filter_by_scope
 
     return filter_by_scope(Township.objects.all(), user, province_field="province", township_field="id")
+
+
+def report_for_people(layout_import: LayoutImport) -> dict:
+    """The stored report with every problem and repair as a sentence in the current language."""
+    report = dict(layout_import.report)
+    report["features"] = [
+        {
+            **feature,
+            "problems": [{**p, "message": problem_text(p)} for p in feature["problems"]],
+            "repairs": [{**r, "message": repair_text(r)} for r in feature["repairs"]],
+        }
+        for feature in report.get("features", [])
+    ]
+    return report
+
+
+class UploadLimit:
+    """A Django upload handler that stops reading an upload once it passes LANDREG_MAX_UPLOAD_BYTES, whatever
+    Content-Length said; request.layout_upload_too_large then tells the view."""
+
+    def __new__(cls, request):
+        from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+
+        class _Limit(FileUploadHandler):
+            def __init__(self, request):
+                super().__init__(request)
+                self.seen = 0
+
+            def receive_data_chunk(self, raw_data, start):
+                self.seen += len(raw_data)
+                if self.seen > max_upload_bytes():
+                    self.request.layout_upload_too_large = True
+                    raise StopUpload(connection_reset=True)
+                return raw_data
+
+            def file_complete(self, file_size):
+                return None
+
+        return _Limit(request)
+
+
+def content_length_too_large(request) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > max_upload_bytes()
+    except ValueError:
+        return False

@@ -1,3 +1,13 @@
-"""URL slot; filled by its issue."""
+"""Layout import pages, under /layouts/."""
 
-urlpatterns = []
+from django.urls import path
+
+from webmap import layout_views
+
+urlpatterns = [
+    path("", layout_views.layout_upload, name="layout-upload"),
+    path("mapping/", layout_views.layout_mapping, name="layout-mapping"),
+    path("<int:pk>/", layout_views.layout_report, name="layout-report"),
+    path("<int:pk>/commit/", layout_views.layout_commit, name="layout-commit"),
+    path("<int:pk>/problems.gpkg", layout_views.layout_problems, name="layout-problems"),
+]

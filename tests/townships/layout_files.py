@@ -48,18 +48,35 @@ def _geojson(frame, srid, plots, *, lines=False):
     for number, block, use, ring in plots:
         coords = _coords(frame, srid, ring)
         if lines:  # DXF: an outline is a polyline on the block's layer, its number a text label inside it
-            features.append({"type": "Feature", "properties": {"Layer": block or "0"},
-                             "geometry": {"type": "LineString", "coordinates": coords}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"Layer": block or "0"},
+                    "geometry": {"type": "LineString", "coordinates": coords},
+                }
+            )
             xs, ys = zip(*ring[:-1], strict=True)
-            inside = (ring[0][0] + 1, (ring[0][1] + ring[3][1]) / 2) if _is_bowtie(ring) else (
-                sum(xs) / len(xs), sum(ys) / len(ys))
+            inside = (
+                (ring[0][0] + 1, (ring[0][1] + ring[3][1]) / 2)
+                if _is_bowtie(ring)
+                else (sum(xs) / len(xs), sum(ys) / len(ys))
+            )
             label = _coords(frame, srid, [inside])[0]
-            features.append({"type": "Feature",
-                             "properties": {"Layer": "LABELS", "OGR_STYLE": f'LABEL(t:"{number}")'},
-                             "geometry": {"type": "Point", "coordinates": label}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"Layer": "LABELS", "OGR_STYLE": f'LABEL(t:"{number}")'},
+                    "geometry": {"type": "Point", "coordinates": label},
+                }
+            )
         else:
-            features.append({"type": "Feature", "properties": {"PLOT_NO": number, "BLOCK": block, "USE": use},
-                             "geometry": {"type": "Polygon", "coordinates": [coords]}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"PLOT_NO": number, "BLOCK": block, "USE": use},
+                    "geometry": {"type": "Polygon", "coordinates": [coords]},
+                }
+            )
     collection = {"type": "FeatureCollection", "features": features}
     if srid != 4326:
         collection["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{srid}"}}

@@ -71,8 +71,9 @@ def test_a_clean_layout_imports_exactly(fmt, srid, township, frame, users, tmp_p
     assert abs(corner[0] - x) < 2e-7 and abs(corner[1] - y) < 2e-7
 
 
-@pytest.mark.parametrize("fmt,srid", [("gpkg", 32642), ("shp", 4326), ("geojson", 32642), ("kml", 4326),
-                                      ("dxf", 32642)])
+@pytest.mark.parametrize(
+    "fmt,srid", [("gpkg", 32642), ("shp", 4326), ("geojson", 32642), ("kml", 4326), ("dxf", 32642)]
+)
 def test_a_faulty_layout_is_rejected_with_four_reasons_and_writes_nothing(fmt, srid, township, frame, users, tmp_path):
     events = plot_events()
     path = write_layout(tmp_path, fmt, frame, faulty_layout(), srid=srid)
