@@ -13,8 +13,17 @@ from django.utils import timezone
 from allocations.models import Allocation
 from households.models import Person
 from landreg.scope import filter_by_scope
-from shelters.models import FieldAssignment, Inspection, OccupancyCheck, ShelterProject, Stage, Tranche
+from shelters.models import DEFAULT_STAGES, FieldAssignment, Inspection, OccupancyCheck, ShelterProject, Stage, Tranche
 from townships.models import Plot, Township
+
+_ENGLISH_STAGES = {
+    "foundation": "Foundation",
+    "walls_to_lintel": "Walls to lintel",
+    "roof": "Roof",
+    "doors_windows": "Doors and windows",
+    "latrine": "Latrine",
+    "completed": "Completed",
+}
 
 
 def week_start(day: date) -> date:
@@ -22,8 +31,14 @@ def week_start(day: date) -> date:
     return day - timedelta(days=(day.weekday() - 5) % 7)
 
 
+def stage_name(stage: Stage) -> str:
+    """The stage's name in the reader's language (the default stages are translated; others as configured)."""
+    label = dict(DEFAULT_STAGES).get(stage.code)
+    return str(label) if label is not None and stage.name == _ENGLISH_STAGES.get(stage.code) else stage.name
+
+
 def _stage_dict(stage: Stage) -> dict:
-    return {"code": stage.code, "name": stage.name, "position": stage.position, "checklist": stage.checklist}
+    return {"code": stage.code, "name": stage_name(stage), "position": stage.position, "checklist": stage.checklist}
 
 
 def plot_cards(user, plot_ids, *, near: Point | None = None) -> dict[int, dict]:
@@ -141,7 +156,7 @@ def township_report(user, township: Township, *, today: date | None = None) -> d
             {
                 "programme": stage.programme.code,
                 "code": stage.code,
-                "name": stage.name,
+                "name": stage_name(stage),
                 "shelters": by_stage.get((stage.programme.code, stage.code), 0),
             }
         )

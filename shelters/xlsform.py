@@ -8,6 +8,7 @@ import io
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from openpyxl import Workbook
 
 from shelters.models import DEFAULT_CHECKLIST, OccupancyCheck
@@ -18,23 +19,23 @@ LANGUAGES = [("en", "English (en)"), ("fa", "Dari (prs)"), ("ps", "Pashto (ps)")
 
 # Checklist item labels (codes are stored; DEFAULT_CHECKLIST names them per stage).
 CHECKLIST_LABELS = {
-    "footing_depth_ok": "Footing dug to the required depth",
-    "plinth_level": "Plinth level and above flood line",
-    "damp_proof_course": "Damp-proof course laid",
-    "walls_plumb": "Walls plumb and bonded",
-    "lintel_height_ok": "Walls reach lintel height",
-    "corner_bonding": "Corners bonded or reinforced",
-    "roof_beams_fixed": "Roof beams fixed to the ring beam",
-    "roof_watertight": "Roof covered and watertight",
-    "ring_beam": "Ring beam in place",
-    "doors_fitted": "Doors fitted",
-    "windows_fitted": "Windows fitted",
-    "locks_work": "Doors lock",
-    "latrine_built": "Latrine built",
-    "pit_lined": "Pit lined",
-    "distance_from_water_ok": "Latrine far enough from the water source",
-    "household_moved_in": "Household lives in the shelter",
-    "site_cleared": "Site cleared of rubble",
+    "footing_depth_ok": N_("Footing dug to the required depth"),
+    "plinth_level": N_("Plinth level and above flood line"),
+    "damp_proof_course": N_("Damp-proof course laid"),
+    "walls_plumb": N_("Walls plumb and bonded"),
+    "lintel_height_ok": N_("Walls reach lintel height"),
+    "corner_bonding": N_("Corners bonded or reinforced"),
+    "roof_beams_fixed": N_("Roof beams fixed to the ring beam"),
+    "roof_watertight": N_("Roof covered and watertight"),
+    "ring_beam": N_("Ring beam in place"),
+    "doors_fitted": N_("Doors fitted"),
+    "windows_fitted": N_("Windows fitted"),
+    "locks_work": N_("Doors lock"),
+    "latrine_built": N_("Latrine built"),
+    "pit_lined": N_("Pit lined"),
+    "distance_from_water_ok": N_("Latrine far enough from the water source"),
+    "household_moved_in": N_("Household lives in the shelter"),
+    "site_cleared": N_("Site cleared of rubble"),
 }
 
 
@@ -115,11 +116,11 @@ def _common_head():
         _q(
             "text",
             "plot_ref",
-            "Plot",
-            hint="Township code / plot number, as painted on the plot, e.g. NAN-SM/112",
+            N_("Plot"),
+            hint=N_("Township code / plot number, as painted on the plot, e.g. NAN-SM/112"),
             required="yes",
             constraint=PLOT_REF_CONSTRAINT,
-            constraint_message="Write the township code, a slash, and the plot number.",
+            constraint_message=N_("Write the township code, a slash, and the plot number."),
         ),
     ]
 
@@ -128,35 +129,35 @@ def _gps_question():
     return _q(
         "geopoint",
         "gps",
-        "Stand on the plot and record the GPS position",
+        N_("Stand on the plot and record the GPS position"),
         required="yes",
         constraint=". != ''",
-        constraint_message="The visit needs the GPS point where you stand.",
+        constraint_message=N_("The visit needs the GPS point where you stand."),
     )
 
 
 def inspection_rows():
     programme = programme_default()
     survey = _common_head() + [
-        _q("select_one stage", "stage", "Construction stage inspected", required="yes"),
+        _q("select_one stage", "stage", N_("Construction stage inspected"), required="yes"),
         _q(
             "select_multiple checklist",
             "checklist",
-            "What is done (tick what you see)",
+            N_("What is done (tick what you see)"),
             choice_filter="stage=${stage}",
         ),
-        _q("select_one result", "result", "Does the stage pass?", required="yes"),
+        _q("select_one result", "result", N_("Does the stage pass?"), required="yes"),
         _gps_question(),
         _q(
             "image",
             "photo1",
-            "Photo of the work",
-            hint="Take it with the camera on the plot: a passed stage needs at least one photo.",
+            N_("Photo of the work"),
+            hint=N_("Take it with the camera on the plot: a passed stage needs at least one photo."),
             required="${result} = 'pass'",
         ),
-        _q("image", "photo2", "Second photo (optional)"),
-        _q("image", "photo3", "Third photo (optional)"),
-        _q("text", "remarks", "Remarks", appearance="multiline"),
+        _q("image", "photo2", N_("Second photo (optional)")),
+        _q("image", "photo3", N_("Third photo (optional)")),
+        _q("text", "remarks", N_("Remarks"), appearance="multiline"),
     ]
     choices = []
     for stage in programme.stages.all():
@@ -166,16 +167,16 @@ def inspection_rows():
             choices.append(
                 ["checklist", item, *_labels(CHECKLIST_LABELS.get(item, item.replace("_", " "))), stage.code]
             )
-    choices += [["result", "pass", *_labels("Passed"), ""], ["result", "fail", *_labels("Failed"), ""]]
+    choices += [["result", "pass", *_labels(N_("Passed")), ""], ["result", "fail", *_labels(N_("Failed")), ""]]
     return survey, choices
 
 
 def occupancy_rows():
     survey = _common_head() + [
-        _q("select_one finding", "finding", "Who did you find on the plot?", required="yes"),
+        _q("select_one finding", "finding", N_("Who did you find on the plot?"), required="yes"),
         _gps_question(),
-        _q("image", "photo1", "Photo of the plot (optional)"),
-        _q("text", "remarks", "Remarks", hint="Who lives there, what neighbours say", appearance="multiline"),
+        _q("image", "photo1", N_("Photo of the plot (optional)")),
+        _q("text", "remarks", N_("Remarks"), hint=N_("Who lives there, what neighbours say"), appearance="multiline"),
     ]
     choices = [["finding", value, *_labels(str(label)), ""] for value, label in OccupancyCheck.Finding.choices]
     return survey, choices

@@ -1,3 +1,14 @@
-"""URL slot; filled by its issue."""
+"""Field pages (issue 6): the offline-first app shell, its service worker, the township shelter reports."""
 
-urlpatterns = []
+from django.urls import path
+
+from webmap import field_views
+
+urlpatterns = [
+    path("", field_views.shell, name="field-shell"),
+    path("login/", field_views.FieldLogin.as_view(), name="field-login"),
+    path("sw.js", field_views.service_worker, name="field-sw"),
+    path("manifest.webmanifest", field_views.manifest, name="field-manifest"),
+    path("reports/", field_views.township_reports, name="field-reports"),
+    path("reports/<int:pk>/", field_views.township_report, name="field-report"),
+]
