@@ -13,7 +13,8 @@ from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import F, Func, QuerySet
+from django.db.models import F, Func, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -25,6 +26,7 @@ from api.errors import validation_error_body
 from landreg import roles
 from landreg.scope import filter_by_scope, province_ids_in_scope
 from parcels.models import AdminArea
+from shelters.models import ShelterProject
 from townships import services
 from townships.models import Block, Facility, Plot, Township
 
@@ -72,13 +74,26 @@ class Collection:
     township_field: str | None = None
     editable: bool = False
     types: dict = field(default_factory=dict)  # property name -> JSON schema type for queryables
+    annotations: dict = field(default_factory=dict)  # computed properties (read-only), by name
+    sparse: frozenset = frozenset()  # properties left out of a feature when empty (shelter_stage: no shelter)
 
     def queryset(self, user) -> QuerySet:
         qs = self.model.objects.all()
+        if self.annotations:
+            qs = qs.annotate(**self.annotations)
         if self.model is AdminArea:
             qs = qs.filter(level=AdminArea.Level.PROVINCE)
         return filter_by_scope(qs, user, province_field=self.province_field, township_field=self.township_field)
 
+
+# The construction stage a plot's shelter has passed ('not_started' before the first), from the shelter project on
+# the plot; absent when no shelter is being built. Never who builds it.
+SHELTER_STAGE = Subquery(
+    ShelterProject.objects.filter(plot=OuterRef("pk"))
+    .exclude(status=ShelterProject.Status.CANCELLED)
+    .annotate(code=Coalesce("stage_reached__code", Value("not_started")))
+    .values("code")[:1]
+)
 
 COLLECTIONS = {
     c.id: c
@@ -121,11 +136,14 @@ COLLECTIONS = {
                 "use": "use",
                 "status": "status",
                 "area_m2": "area_m2",
+                "shelter_stage": "shelter_stage",
             },
             "township__province",
             "township",
             editable=True,
             types={"area_m2": "number"},
+            annotations={"shelter_stage": SHELTER_STAGE},
+            sparse=frozenset({"shelter_stage"}),
         ),
         Collection(
             "facilities",
@@ -227,12 +245,19 @@ def _etag(feature: dict) -> str:
 def _features(collection: Collection, qs: QuerySet, srid: int, lat_first: bool) -> list[dict]:
     geom = Transform("geom", srid) if srid != 4326 else FlipCoordinates("geom") if lat_first else "geom"
     precision = 9 if srid == 4326 else 3  # 9 decimals of a degree: under a millimetre
-    rows = qs.annotate(_geometry=AsGeoJSON(geom, precision=precision)).values(
-        "pk", "_geometry", *collection.properties.values()
+    missing = {k: v for k, v in collection.annotations.items() if k not in qs.query.annotations}
+    rows = (
+        qs.annotate(**missing)
+        .annotate(_geometry=AsGeoJSON(geom, precision=precision))
+        .values("pk", "_geometry", *collection.properties.values())
     )
     out = []
     for row in rows:
-        props = {name: row[lookup] for name, lookup in collection.properties.items()}
+        props = {
+            name: row[lookup]
+            for name, lookup in collection.properties.items()
+            if name not in collection.sparse or row[lookup] is not None
+        }
         for name, value in props.items():
             if value is not None and not isinstance(value, (str, int, float, bool)):
                 props[name] = float(value) if collection.types.get(name) == "number" else str(value)
@@ -260,10 +285,17 @@ def feature_page_sql(collection: Collection, qs: QuerySet, srid: int, lat_first:
         **{alias: F(collection.properties[name]) for name, alias in aliases.items()},
     ).values("_fid", "_geometry", *aliases.values())
     inner, params = rows.query.sql_with_params()
-    properties = ", ".join(f"'{name}', page.{alias}" for name, alias in aliases.items())
+    properties = ", ".join(
+        f"'{name}', page.{alias}" for name, alias in aliases.items() if name not in collection.sparse
+    )
+    if collection.sparse:  # the sparse ones only when they have a value
+        sparse = ", ".join(f"'{name}', page.{alias}" for name, alias in aliases.items() if name in collection.sparse)
+        properties = f"json_build_object({properties})::jsonb || jsonb_strip_nulls(jsonb_build_object({sparse}))"
+    else:
+        properties = f"json_build_object({properties})"
     wrapped = (
         "SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', page._fid, "
-        "'geometry', page._geometry::json, 'properties', json_build_object(" + properties + ")) ORDER BY page._fid) "
+        "'geometry', page._geometry::json, 'properties', " + properties + ") ORDER BY page._fid) "
         "FILTER (WHERE page.n <= %s), '[]'::json)::text, count(*) FILTER (WHERE page.n <= %s), count(*) > %s "
         "FROM (SELECT numbered.*, row_number() OVER (ORDER BY numbered._fid) AS n FROM (" + inner + ") numbered) page"
     )
@@ -575,7 +607,7 @@ WRITABLE = {
 
 def _values(c: Collection, feature: dict, *, partial: bool, user) -> dict:
     props = dict(feature.get("properties") or {})
-    unknown = set(props) - WRITABLE[c.id] - {"area_m2", "utm_srid"}  # derived ones are ignored, not refused
+    unknown = set(props) - WRITABLE[c.id] - {"area_m2", "utm_srid", "shelter_stage"}  # derived: ignored, not refused
     if unknown:
         raise Refused(
             400,

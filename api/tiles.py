@@ -90,12 +90,21 @@ LAYERS = {
         ),
         TileLayer(
             name="plots",
-            description="Plots with number, status, use and area; never who holds them.",
+            description=(
+                "Plots with number, status, use and area, and shelter_stage (the construction stage a shelter on the "
+                "plot has passed, 'not_started' before the first; absent when no shelter is built); never who holds "
+                "them."
+            ),
             table="townships_plot",
-            joins="JOIN townships_township t ON t.id = f.township_id LEFT JOIN townships_block b ON b.id = f.block_id",
+            joins=(
+                "JOIN townships_township t ON t.id = f.township_id LEFT JOIN townships_block b ON b.id = f.block_id "
+                "LEFT JOIN LATERAL (SELECT coalesce(st.code, 'not_started') AS shelter_stage "
+                "FROM shelters_shelterproject sp LEFT JOIN shelters_stage st ON st.id = sp.stage_reached_id "
+                "WHERE sp.plot_id = f.id AND sp.status <> 'cancelled' LIMIT 1) sh ON true"
+            ),
             columns=(
                 "f.id AS fid, f.id, f.number, f.status, f.use, f.area_m2::float8 AS area_m2, "
-                "b.code AS block, t.code AS township"
+                "b.code AS block, t.code AS township, sh.shelter_stage"
             ),
             fields={
                 "id": "Number",
@@ -106,7 +115,7 @@ LAYERS = {
                 "block": "String",
                 "township": "String",
             },
-            versions=("plots", "blocks", "townships"),
+            versions=("plots", "blocks", "townships", "shelters"),
             minzoom=13,
             maxzoom=18,
             bounds_table="townships_township",

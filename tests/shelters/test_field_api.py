@@ -210,3 +210,26 @@ def test_an_export_is_imported_through_the_api(client, project, users, field_off
         )
         assert response.status_code == 200, response.content
         assert {k: response.json()[k] for k in expected} == expected
+
+
+def test_the_shelter_stage_is_published_in_tiles_and_ogc_without_personal_data(client, project, users, inspect, frame):
+    from django.core.cache import cache
+
+    from tests.api.test_tiles import decode, township_tile_url
+
+    cache.clear()
+    client.force_login(users["gis"])
+    ogc = client.get("/ogc/collections/plots/items?limit=100").json()
+    by_number = {f["properties"]["number"]: f["properties"] for f in ogc["features"]}
+    assert by_number["0"]["shelter_stage"] == "not_started" and "shelter_stage" not in by_number["1"]
+    before = client.get(township_tile_url(frame, layer="plots", z=16))
+    inspect("foundation")
+    after = client.get(township_tile_url(frame, layer="plots", z=16))
+    assert before["ETag"] != after["ETag"]  # a passed stage gives the plots layer a new version
+    features = {f["properties"]["number"]: f["properties"] for f in decode(after)["plots"]["features"]}
+    assert features["0"]["shelter_stage"] == "foundation" and "shelter_stage" not in features["1"]
+    one = client.get(f"/ogc/collections/plots/items/{project.plot_id}").json()
+    assert one["properties"]["shelter_stage"] == "foundation"
+    assert client.get("/ogc/collections/plots/items?shelter_stage=foundation").json()["numberReturned"] == 1
+    for text in (json.dumps(ogc), json.dumps(one), json.dumps(decode(after), default=str)):
+        assert project.household.code not in text and "Shelter Partner NGO" not in text
