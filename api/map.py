@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -18,6 +19,7 @@ from rest_framework.views import APIView
 from allocations.documents import ISSUABLE_IN
 from allocations.models import Allocation, AllocationDocument
 from allocations.selectors import allocations_visible_to
+from allocations.services import TRANSITIONS
 from api.tiles import LAYERS, layer_version
 from households.models import EligibilityAssessment, Household
 from households.selectors import households_visible_to
@@ -44,6 +46,11 @@ CANDIDATES_LIMIT = 50
 SEARCH_LIMIT = 10
 MAP_LAYERS = ("provinces", "townships", "blocks", "plots", "facilities")
 ACTIVE = [s for s in Allocation.Status.values if s not in Allocation.ENDED]
+# Workflow steps that need nothing but a click, offered in the panel on the way to printing the letter.
+SIMPLE_STEPS = {
+    "assign": gettext_lazy("Assign the plot to the household"),
+    "issue_letter": gettext_lazy("Record the allocation letter as issued"),
+}
 
 
 def walking_distance_m() -> int:
@@ -198,6 +205,11 @@ def plot_panel(plot: Plot, user) -> dict:
                 is_officer and active is not None and active.status in ISSUABLE_IN[AllocationDocument.Kind.DEED]
             ),
         },
+        "steps": [
+            {"action": name.replace("_", "-"), "label": str(text)}
+            for name, text in SIMPLE_STEPS.items()
+            if active is not None and active.status in TRANSITIONS[name][0] and has_role(user, *TRANSITIONS[name][2])
+        ],
         "revocation_reasons": [{"code": c, "label": str(v)} for c, v in REVOCATION_REASONS.items()],
     }
 

@@ -155,3 +155,23 @@ def test_plot_tiles_carry_status_but_no_household(client, users, entitled_plots,
     x, y = tile_of(centre.x, centre.y, 16)
     tile = client.get(f"/tiles/plots/16/{x}/{y}.mvt").content
     assert b"reserved" in tile and household.code.encode() not in tile and b"Head" not in tile
+
+
+def test_the_panel_leads_an_officer_from_approval_to_the_printed_letter(client, users, entitled_plots, make_household):
+    allocation = allocation_propose(
+        household=make_household(), plot=entitled_plots[0], proposed_by=users["officer_nangarhar"]
+    )
+    allocation_transition(allocation=allocation, action="approve", by=users["committee"], reference="C-9")
+    client.force_login(users["officer_nangarhar"])
+    url = f"/api/v1/map/plots/{entitled_plots[0].pk}/"
+    assert [s["action"] for s in client.get(url).json()["steps"]] == ["assign"]
+    assert (
+        client.post(f"/api/v1/allocations/{allocation.pk}/assign/", {}, content_type="application/json").status_code
+        == 200
+    )
+    assert [s["action"] for s in client.get(url).json()["steps"]] == ["issue-letter"]
+    client.post(f"/api/v1/allocations/{allocation.pk}/issue-letter/", {}, content_type="application/json")
+    data = client.get(url).json()
+    assert data["steps"] == [] and data["actions"]["letter"] and not data["actions"]["deed"]
+    client.force_login(users["committee"])
+    assert client.get(url).json()["steps"] == []

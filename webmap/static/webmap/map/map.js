@@ -317,6 +317,11 @@
       } }, [el("label", { text: _("Reason for revocation") }), reason, el("label", { text: _("Notes") }), notes,
             el("button", { type: "submit", text: _("Revoke") })]));
     }
+    plot.steps.forEach(function (step) {
+      box.appendChild(el("button", { type: "button", "class": "step", "data-action": step.action, text: step.label, onclick: function () {
+        act(plot, config.api.allocations + active.id + "/" + step.action + "/", {}, _("Done."));
+      } }));
+    });
     [["letter", _("Print the allocation letter")], ["deed", _("Print the deed")]].forEach(function (kind) {
       if (!acts[kind[0]]) return;
       box.appendChild(el("button", { type: "button", text: kind[1], onclick: function () { printDocument(active.id, kind[0]); } }));
