@@ -299,6 +299,13 @@
         if (item.error) continue;  // refused: the officer reads why and discards or redoes it
         let response;
         try {
+          if (item.attempted && item.kind === "inspection") {
+            // Sent before but no answer came back: ask first, so the photos are not uploaded twice.
+            const known = await fetch(API + "inspections/" + item.client_uuid + "/", { credentials: "same-origin", headers: { Accept: "application/json" } });
+            if (known.status === 200) { await queueDelete(item.client_uuid); sent += 1; continue; }
+          }
+          item.attempted = true;
+          await queuePut(item);
           response = await send(item);
         } catch (e) {
           break;  // no connection after all: try again later
