@@ -93,7 +93,7 @@ def build_data(n: int) -> dict:
         name="Bench township",
         province=province,
         legal_basis="decree_305_2018",
-        geom=MultiPolygon(frame.rect(0, 0, width, ROWS * PLOT_D + STREET)),
+        geom=MultiPolygon(frame.rect(-STREET, -STREET, width + STREET, ROWS * PLOT_D + 2 * STREET)),
     )
     officer = user_create(username="bench.officer", password=PASSWORD, roles=[roles.LAND_OFFICER], provinces=[province])
     committee = user_create(
@@ -105,7 +105,10 @@ def build_data(n: int) -> dict:
     for b in range(blocks):
         x0 = b * (COLS * PLOT_W + STREET)
         block = township_services.block_create(
-            township=township, code=f"B{b + 1}", geom=frame.rect(x0, 0, COLS * PLOT_W, ROWS * PLOT_D)
+            # half a metre of margin: a plot on the block's edge must not poke out by a rounding error
+            township=township,
+            code=f"B{b + 1}",
+            geom=frame.rect(x0 - 0.5, -0.5, COLS * PLOT_W + 1, ROWS * PLOT_D + 1),
         )
         for i in range(COLS * ROWS):
             if len(plots) == n:
