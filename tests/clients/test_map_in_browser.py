@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from parcels.services import imagery_import
 from tests.clients.conftest import CHROMIUM
 from townships.models import Entitlement, Plot
 
@@ -101,6 +102,22 @@ class Watched:
         self.context.close()
 
 
+def drone_image(path, plot):
+    """A 200 m × 200 m orthophoto (0.5 m pixels, UTM 42N) around a plot: grey ground."""
+    import numpy
+    import rasterio
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+
+    x, y = Transformer.from_crs(4326, 32642, always_xy=True).transform(plot.geom.centroid.x, plot.geom.centroid.y)
+    with rasterio.open(
+        path, "w", driver="GTiff", width=400, height=400, count=3, dtype="uint8",
+        crs="EPSG:32642", transform=from_origin(x - 100, y + 100, 0.5, 0.5),
+    ) as out:  # fmt: skip
+        out.write(numpy.full((3, 400, 400), 150, dtype="uint8"))
+    return path
+
+
 @pytest.fixture
 def map_plots(plots, township):
     Entitlement.objects.create(township=township, min_members=1, max_members=10, plot_biswa=5)
@@ -182,9 +199,16 @@ def test_a_plot_taken_a_moment_ago_gives_a_clear_message_and_refreshes(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_search_by_plot_number_and_the_dashboard(live_server, webgl_browser, users, map_plots):
+def test_imagery_search_and_the_dashboard(live_server, webgl_browser, users, map_plots, provinces, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    imagery = imagery_import(
+        source_path=drone_image(tmp_path / "drone.tif", map_plots[0]), name="Drone", province=provinces["nangarhar"]
+    )
     officer = Watched(webgl_browser, live_server)
     officer.login("officer.n")
+    officer.page.wait_for_function(f"() => landregMap.getLayer('imagery-{imagery.pk}') && landregMap.areTilesLoaded()")
+    tiles = [u for u in officer.requests if f"/tiles/imagery/{imagery.pk}/" in u]
+    assert tiles, "the map asked for no imagery tile"
     officer.page.fill("#map-search-q", "2")
     officer.page.click("#map-search button[type=submit]")
     officer.page.click("#map-search-results button")
