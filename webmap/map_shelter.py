@@ -4,10 +4,12 @@ a placeholder instead of failing."""
 
 from django.apps import apps
 from django.core.exceptions import FieldError
+from django.utils.translation import gettext as _
 
 # The attribute names a shelter project's current stage may have, in the order they are tried.
-_STAGE_FIELDS = ("stage", "current_stage", "status")
+_STAGE_FIELDS = ("stage_reached", "stage", "current_stage")
 _COMPLETED = "completed"
+_CANCELLED = "cancelled"
 
 
 def _project_model():
@@ -17,13 +19,26 @@ def _project_model():
         return None
 
 
+def _stage_name(stage) -> str:
+    try:
+        from shelters.selectors import stage_name  # noqa: PLC0415 - translated names, when the app has them
+    except ImportError:
+        return str(stage)
+    return str(stage_name(stage))
+
+
 def _stage_of(project) -> tuple[str, str] | None:
+    """(code, label) of the last stage the project passed; ('not_started', …) before the first."""
+    if str(getattr(project, "status", "")) == _COMPLETED:
+        return _COMPLETED, str(_("Completed"))
     for name in _STAGE_FIELDS:
-        value = getattr(project, name, None)
-        if value is None:
+        if not hasattr(project, name):
             continue
+        value = getattr(project, name)
+        if value is None:
+            return "not_started", str(_("Not started"))
         if hasattr(value, "pk") and not isinstance(value, str):  # a stage row rather than a choice
-            return str(getattr(value, "code", value.pk)), str(value)
+            return str(getattr(value, "code", value.pk)), _stage_name(value)
         display = getattr(project, f"get_{name}_display", None)
         return str(value), str(display() if callable(display) else value)
     return None
@@ -48,7 +63,7 @@ def plot_shelter(plot) -> dict | None:
         model = _project_model()
         if model is None:
             return None
-        project = model.objects.filter(plot_id=plot.pk).order_by("-pk").first()
+        project = model.objects.filter(plot_id=plot.pk).exclude(status=_CANCELLED).order_by("-pk").first()
     except (FieldError, AttributeError, TypeError, ValueError):
         return None
     if project is None:
@@ -65,7 +80,7 @@ def township_shelter_completion(township) -> dict | None:
     if model is None:
         return None
     try:
-        projects = list(model.objects.filter(plot__township_id=township.pk))
+        projects = list(model.objects.filter(plot__township_id=township.pk).exclude(status=_CANCELLED))
     except (FieldError, AttributeError, TypeError, ValueError):
         return None
     if not projects:
