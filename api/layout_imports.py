@@ -10,6 +10,7 @@ import json
 
 from django.http import FileResponse, Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -89,9 +90,11 @@ class LayoutUploadSerializer(serializers.Serializer):
         try:
             parsed = json.loads(value)
         except ValueError as exc:
-            raise serializers.ValidationError("use_values must be a JSON object.") from exc
+            raise serializers.ValidationError(_("use_values must be a JSON object.")) from exc
         if not isinstance(parsed, dict) or not set(parsed.values()) <= set(Plot.Use.values):
-            raise serializers.ValidationError(f"use_values maps the file's spellings to {', '.join(Plot.Use.values)}.")
+            raise serializers.ValidationError(
+                _("use_values maps the file's spellings to %(uses)s.") % {"uses": ", ".join(Plot.Use.values)}
+            )
         return parsed
 
 
@@ -167,10 +170,13 @@ class LayoutImportViewSet(viewsets.ReadOnlyModelViewSet):
         body = LayoutImportSerializer(done, context={"request": request}).data
         if done.status != LayoutImport.Status.COMMITTED:
             body["detail"] = (
-                "Nothing was imported: it would move plots that hold an active allocation "
-                f"({', '.join(done.report.get('allocated_moves', []))}); send confirm_allocated_moves=true."
+                _(
+                    "Nothing was imported: it would move plots that hold an active allocation (%(plots)s); "
+                    "send confirm_allocated_moves=true."
+                )
+                % {"plots": ", ".join(done.report.get("allocated_moves", []))}
                 if done.status == LayoutImport.Status.NEEDS_CONFIRMATION
-                else "Nothing was imported: some features are rejected; see report.features."
+                else _("Nothing was imported: some features are rejected; see report.features.")
             )
             return Response(body, status=409)
         return Response(body)

@@ -191,6 +191,11 @@ def child(step: str, gpkg: Path, layout_import: int | None) -> None:
 
     user = get_user_model().objects.get(username="bench.admin")
     start = time.perf_counter()
+    marks = {}  # stage -> seconds since start when its last progress report came
+
+    def progress(stage, done, total):
+        marks[f"{stage} {done}/{total}" if stage == "written" else stage] = time.perf_counter() - start
+
     if step == "check":
         checked = layouts.layout_check(
             township=Township.objects.get(code=CODE),
@@ -198,9 +203,12 @@ def child(step: str, gpkg: Path, layout_import: int | None) -> None:
             name=gpkg.name,
             by=user,
             mapping=layouts.Mapping("plot_no", "block", "use"),
+            progress=progress,
         )
     else:
-        checked = layouts.layout_commit(layout_import=LayoutImport.objects.get(pk=layout_import), by=user)
+        checked = layouts.layout_commit(
+            layout_import=LayoutImport.objects.get(pk=layout_import), by=user, progress=progress
+        )
     print(
         json.dumps(
             {
@@ -209,6 +217,7 @@ def child(step: str, gpkg: Path, layout_import: int | None) -> None:
                 "counts": checked.counts,
                 "seconds_inside": time.perf_counter() - start,
                 "peak_mib": _high_water_mib(os.getpid()),
+                "marks": marks,
             }
         )
     )
@@ -326,6 +335,11 @@ def main():
             f"Process start-up and Django set-up are inside each child's time "
             f"(inside: check {checked['seconds_inside']:.1f} s, import {committed['seconds_inside']:.1f} s)."
         )
+        for name, result in (("dry run", checked), ("import", committed)):
+            print(
+                f"{name}, seconds from the start of the call to the end of each stage: "
+                + ", ".join(f"{stage} {t:.1f}" for stage, t in result["marks"].items())
+            )
     finally:
         os.environ["DATABASE_URL"] = original_url
         if not args.keep:
