@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("map-config").textContent);
-  var _ = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
   var fmt = window.interpolate || function (s, o) { return s.replace(/%\((\w+)\)s/g, function (m, k) { return o[k]; }); };
   var rtl = document.documentElement.dir === "rtl";
   var LOCAL_DIGITS = "۰۱۲۳۴۵۶۷۸۹";
@@ -89,11 +89,11 @@
     maxZoom: 20,
     attributionControl: false,
     locale: {
-      "NavigationControl.ZoomIn": _("Zoom in"),
-      "NavigationControl.ZoomOut": _("Zoom out"),
-      "NavigationControl.ResetBearing": _("Reset bearing to north"),
-      "ScaleControl.Meters": _("m"),
-      "ScaleControl.Kilometers": _("km")
+      "NavigationControl.ZoomIn": gettext("Zoom in"),
+      "NavigationControl.ZoomOut": gettext("Zoom out"),
+      "NavigationControl.ResetBearing": gettext("Reset bearing to north"),
+      "ScaleControl.Meters": gettext("m"),
+      "ScaleControl.Kilometers": gettext("km")
     }
   });
   window.landregMap = map;
@@ -181,9 +181,9 @@
     var body = { q: q };
     if (township) body.township = +township;
     post(config.api.search, body).then(function (answer) {
-      if (!answer.ok) { message(answer.data.detail || _("The search failed; try again."), true); return; }
+      if (!answer.ok) { message(answer.data.detail || gettext("The search failed; try again."), true); return; }
       if (!answer.data.results.length) {
-        results.appendChild(el("li", { text: _("Nothing found in your townships.") }));
+        results.appendChild(el("li", { text: gettext("Nothing found in your townships.") }));
         return;
       }
       answer.data.results.forEach(function (hit) {
@@ -232,12 +232,12 @@
     currentPlot = id;
     map.setFilter("plots-selected", ["==", ["get", "id"], id]);
     panel.hidden = false;
-    panelBody.textContent = _("Loading…");
+    panelBody.textContent = gettext("Loading…");
     return fetch(config.api.plot.replace("/0/", "/" + id + "/"), { credentials: "same-origin" })
       .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
       .then(function (answer) {
         if (currentPlot !== id) return;
-        if (!answer.ok) { panelBody.textContent = answer.data.detail || _("This plot is not in your scope."); return; }
+        if (!answer.ok) { panelBody.textContent = answer.data.detail || gettext("This plot is not in your scope."); return; }
         renderPanel(answer.data);
       });
   }
@@ -249,35 +249,35 @@
     panelBody.textContent = "";
     panel.dataset.plot = plot.id;
     panel.dataset.status = plot.status;
-    panelBody.appendChild(el("h2", { text: fmt(_("Plot %(number)s"), { number: plot.number }, true) }));
+    panelBody.appendChild(el("h2", { text: fmt(gettext("Plot %(number)s"), { number: plot.number }, true) }));
     var dl = el("dl");
     var swatch = el("span", { "class": "swatch", style: "background:" + plot.colour });
     [].concat(
-      row(_("Township"), plot.township.name),
-      row(_("Block"), plot.block || "—"),
-      row(_("Area"), plot.area_text || "—"),
-      row(_("Use"), plot.use_label)
+      row(gettext("Township"), plot.township.name),
+      row(gettext("Block"), plot.block || "—"),
+      row(gettext("Area"), plot.area_text || "—"),
+      row(gettext("Use"), plot.use_label)
     ).forEach(function (n) { dl.appendChild(n); });
-    dl.appendChild(el("dt", { text: _("Status") }));
+    dl.appendChild(el("dt", { text: gettext("Status") }));
     dl.appendChild(el("dd", { "class": "plot-status" }, [swatch, " " + plot.status_label]));
-    dl.appendChild(el("dt", { text: _("Shelter") }));
-    dl.appendChild(el("dd", { "class": "plot-shelter", text: plot.shelter ? plot.shelter.label : _("No shelter project yet") }));
+    dl.appendChild(el("dt", { text: gettext("Shelter") }));
+    dl.appendChild(el("dd", { "class": "plot-shelter", text: plot.shelter ? plot.shelter.label : gettext("No shelter project yet") }));
     panelBody.appendChild(dl);
 
-    panelBody.appendChild(el("h3", { text: fmt(_("Facilities within %(metres)s m"), { metres: digits(plot.walking_distance_m) }, true) }));
+    panelBody.appendChild(el("h3", { text: fmt(gettext("Facilities within %(metres)s m"), { metres: digits(plot.walking_distance_m) }, true) }));
     if (plot.facilities.length) {
       panelBody.appendChild(el("ul", {}, plot.facilities.map(function (f) {
         var text = f.kind_label + (f.name ? " " + f.name : "") + " — " + f.distance_text;
-        if (!f.functional) text += " (" + _("not working") + ")";
+        if (!f.functional) text += " (" + gettext("not working") + ")";
         return el("li", { text: text });
       })));
     } else {
-      panelBody.appendChild(el("p", { "class": "muted", text: _("None within walking distance.") }));
+      panelBody.appendChild(el("p", { "class": "muted", text: gettext("None within walking distance.") }));
     }
 
     if (plot.allocations !== null) {
-      panelBody.appendChild(el("h3", { text: _("Allocation history") }));
-      if (!plot.allocations.length) panelBody.appendChild(el("p", { "class": "muted", text: _("Never allocated.") }));
+      panelBody.appendChild(el("h3", { text: gettext("Allocation history") }));
+      if (!plot.allocations.length) panelBody.appendChild(el("p", { "class": "muted", text: gettext("Never allocated.") }));
       plot.allocations.forEach(function (a) {
         var items = a.transitions.map(function (t) {
           var text = t.at + ": " + t.to_status_label + (t.by ? " (" + t.by + ")" : "");
@@ -285,7 +285,7 @@
           if (t.reason) text += " · " + t.reason;
           return el("li", { text: text });
         });
-        var head = fmt(_("Household %(code)s: %(status)s"), { code: a.household_code, status: a.status_label }, true);
+        var head = fmt(gettext("Household %(code)s: %(status)s"), { code: a.household_code, status: a.status_label }, true);
         if (a.revocation_reason) head += " (" + a.revocation_reason + ")";
         panelBody.appendChild(el("div", { "class": "allocation" }, [el("strong", { text: head }), el("ul", { "class": "history" }, items)]));
       });
@@ -297,43 +297,43 @@
     var box = el("div", { "class": "actions" });
     var acts = plot.actions;
     var active = plot.active;
-    if (acts.propose) box.appendChild(el("button", { type: "button", id: "propose-start", text: _("Propose an allocation…"), onclick: function () { proposeForm(plot, box); } }));
+    if (acts.propose) box.appendChild(el("button", { type: "button", id: "propose-start", text: gettext("Propose an allocation…"), onclick: function () { proposeForm(plot, box); } }));
     if (acts.approve) {
       var ref = el("input", { name: "reference", required: "required", maxlength: "60" });
       box.appendChild(el("form", { id: "approve-form", onsubmit: function (e) {
         e.preventDefault();
-        act(plot, config.api.allocations + active.id + "/approve/", { reference: ref.value }, _("Approved."));
-      } }, [el("label", { text: _("Committee decision reference") }), ref, el("button", { type: "submit", text: _("Approve") })]));
+        act(plot, config.api.allocations + active.id + "/approve/", { reference: ref.value }, gettext("Approved."));
+      } }, [el("label", { text: gettext("Committee decision reference") }), ref, el("button", { type: "submit", text: gettext("Approve") })]));
     }
-    if (acts.maker_checker) box.appendChild(el("p", { "class": "muted", text: _("You proposed this allocation or registered the household, so another committee member must approve it.") }));
+    if (acts.maker_checker) box.appendChild(el("p", { "class": "muted", text: gettext("You proposed this allocation or registered the household, so another committee member must approve it.") }));
     if (acts.revoke) {
-      var reason = el("select", { name: "reason_code", required: "required" }, [el("option", { value: "", text: _("Choose the reason") })].concat(
+      var reason = el("select", { name: "reason_code", required: "required" }, [el("option", { value: "", text: gettext("Choose the reason") })].concat(
         plot.revocation_reasons.map(function (r) { return el("option", { value: r.code, text: r.label }); })));
       var notes = el("input", { name: "notes", maxlength: "200" });
       box.appendChild(el("form", { id: "revoke-form", onsubmit: function (e) {
         e.preventDefault();
-        if (!window.confirm(_("Revoke this allocation? The plot becomes free again; the record stays."))) return;
-        act(plot, config.api.allocations + active.id + "/revoke/", { reason_code: reason.value, reason: notes.value }, _("Revoked."));
-      } }, [el("label", { text: _("Reason for revocation") }), reason, el("label", { text: _("Notes") }), notes,
-            el("button", { type: "submit", text: _("Revoke") })]));
+        if (!window.confirm(gettext("Revoke this allocation? The plot becomes free again; the record stays."))) return;
+        act(plot, config.api.allocations + active.id + "/revoke/", { reason_code: reason.value, reason: notes.value }, gettext("Revoked."));
+      } }, [el("label", { text: gettext("Reason for revocation") }), reason, el("label", { text: gettext("Notes") }), notes,
+            el("button", { type: "submit", text: gettext("Revoke") })]));
     }
     plot.steps.forEach(function (step) {
       box.appendChild(el("button", { type: "button", "class": "step", "data-action": step.action, text: step.label, onclick: function () {
-        act(plot, config.api.allocations + active.id + "/" + step.action + "/", {}, _("Done."));
+        act(plot, config.api.allocations + active.id + "/" + step.action + "/", {}, gettext("Done."));
       } }));
     });
-    [["letter", _("Print the allocation letter")], ["deed", _("Print the deed")]].forEach(function (kind) {
+    [["letter", gettext("Print the allocation letter")], ["deed", gettext("Print the deed")]].forEach(function (kind) {
       if (!acts[kind[0]]) return;
       box.appendChild(el("button", { type: "button", text: kind[1], onclick: function () { printDocument(active.id, kind[0]); } }));
     });
     if (box.childNodes.length) {
-      panelBody.appendChild(el("h3", { text: _("Actions") }));
+      panelBody.appendChild(el("h3", { text: gettext("Actions") }));
       panelBody.appendChild(box);
     }
   }
 
   function proposeForm(plot, box) {
-    box.textContent = _("Loading the eligible households…");
+    box.textContent = gettext("Loading the eligible households…");
     fetch(config.api.candidates.replace("/0/", "/" + plot.id + "/"), { credentials: "same-origin" })
       .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
       .then(function (answer) {
@@ -341,11 +341,11 @@
         if (!answer.ok) { box.appendChild(el("p", { text: answer.data.detail })); return; }
         var households = answer.data.households;
         if (!households.length) {
-          box.appendChild(el("p", { "class": "muted", text: _("No eligible household is waiting for a plot of this size.") }));
+          box.appendChild(el("p", { "class": "muted", text: gettext("No eligible household is waiting for a plot of this size.") }));
           return;
         }
         var list = el("div", { "class": "candidates", role: "radiogroup" }, households.map(function (h, i) {
-          var text = fmt(_("%(code)s · %(size)s people · priority %(priority)s · %(category)s · registered %(registered)s"),
+          var text = fmt(gettext("%(code)s · %(size)s people · priority %(priority)s · %(category)s · registered %(registered)s"),
             { code: h.code, size: digits(h.size), priority: digits(h.priority), category: h.category, registered: h.registered }, true);
           var input = el("input", { type: "radio", name: "household", value: h.id });
           if (i === 0) input.checked = true;
@@ -356,9 +356,9 @@
           e.preventDefault();
           var chosen = list.querySelector("input:checked");
           if (!chosen) return;
-          act(plot, config.api.allocations, { household: +chosen.value, plot: plot.id, reason: reason.value }, _("Proposed."));
-        } }, [el("p", { text: answer.data.entitlement_note }), list, el("label", { text: _("Reason or note") }), reason,
-              el("button", { type: "submit", text: _("Propose") })]));
+          act(plot, config.api.allocations, { household: +chosen.value, plot: plot.id, reason: reason.value }, gettext("Proposed."));
+        } }, [el("p", { text: answer.data.entitlement_note }), list, el("label", { text: gettext("Reason or note") }), reason,
+              el("button", { type: "submit", text: gettext("Propose") })]));
       });
   }
 
@@ -367,9 +367,9 @@
       if (answer.ok) {
         message(done, false);
       } else if (answer.status === 409) {
-        message(fmt(_("Someone else changed this plot a moment ago: %(detail)s The map has been refreshed."), { detail: answer.data.detail || "" }, true), true);
+        message(fmt(gettext("Someone else changed this plot a moment ago: %(detail)s The map has been refreshed."), { detail: answer.data.detail || "" }, true), true);
       } else {
-        message(answer.data.detail || _("That did not work; try again."), true);
+        message(answer.data.detail || gettext("That did not work; try again."), true);
       }
       if (answer.ok || answer.status === 409) {
         return refreshTiles().then(function () { return openPanel(plot.id); });
@@ -380,8 +380,8 @@
   function printDocument(allocation, kind) {
     var language = ["en", "fa", "ps"].indexOf(config.language) >= 0 ? config.language : "fa";
     post(config.api.allocations + allocation + "/documents/", { kind: kind, language: language }).then(function (answer) {
-      if (!answer.ok) { message(answer.data.detail || _("The document could not be issued."), true); return; }
-      message(fmt(_("Document %(number)s issued."), { number: answer.data.number }, true), false);
+      if (!answer.ok) { message(answer.data.detail || gettext("The document could not be issued."), true); return; }
+      message(fmt(gettext("Document %(number)s issued."), { number: answer.data.number }, true), false);
       window.open(answer.data.pdf_url, "_blank", "noopener");
       openPanel(currentPlot);
     });
