@@ -90,3 +90,40 @@ def test_an_inspection_made_offline_is_synced_exactly_once(
         assert queue_count(page) == "0"
     finally:
         context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_visit_the_server_refuses_shows_why_and_can_be_discarded(
+    live_server, browser, plots, make_household, users, field_officer, frame, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    officer = users["officer_nangarhar"]
+    household = make_household(registered_by=officer)
+    allocation = allocation_propose(household=household, plot=plots[0], proposed_by=officer)
+    allocation = allocation_transition(allocation=allocation, action="approve", by=users["committee"], reference="C-9")
+    shelter_project_create(allocation=allocation, implementing_partner="NGO", modality="in_kind", by=officer)
+    assignment_create(officer=field_officer, plot=plots[0], due_on=date.today(), by=officer)
+    here = frame.rect(10, 12, 1, 1).centroid
+    context = browser.new_context(
+        geolocation={"latitude": here.y, "longitude": here.x, "accuracy": 5}, permissions=["geolocation"]
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/field/")
+        page.fill("#id_username", "field.n")
+        page.fill("#id_password", "x")
+        page.click("button[type=submit]")
+        page.click(f"button.plot[data-plot='{plots[0].pk}']")
+        page.click("#start-inspection")
+        page.wait_for_function("document.querySelector('#inspection-view .gps-text').textContent.includes('±')")
+        page.check("#result-pass")
+        screenshot = site_jpeg(seed=7, exif=False)  # a screenshot or a messaging-app copy: no EXIF
+        page.set_input_files("#photos", files=[{"name": "shot.jpg", "mimeType": "image/jpeg", "buffer": screenshot}])
+        page.click("#save-inspection")
+        page.wait_for_selector("#queue li.refused")
+        assert "no EXIF" in page.inner_text("#queue li.refused")
+        assert Inspection.objects.count() == 0
+        page.click("#queue li.refused >> text=Discard")
+        page.wait_for_function("document.querySelector('#queue-count').textContent === '0'")
+    finally:
+        context.close()
