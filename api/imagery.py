@@ -9,6 +9,7 @@ import math
 
 from django.http import HttpResponse, JsonResponse
 from django.utils.http import parse_etags
+from django.utils.translation import gettext
 
 from api.auth import request_user
 from landreg.scope import province_ids_in_scope
@@ -83,12 +84,12 @@ def imagery_tile(request, pk: str, z: str, x: str, y: str, fmt: str):
     pk, z, x, y = int(pk), int(z), int(x), int(y)
     user = request_user(request)
     if not user.is_authenticated:
-        return JsonResponse({"detail": "Log in to see the imagery tiles."}, status=403)
+        return JsonResponse({"detail": gettext("Log in to see the imagery tiles.")}, status=403)
     imagery = imagery_visible_to(user).filter(pk=pk).first()
     if imagery is None:
-        return JsonResponse({"detail": "No imagery with this number in your scope."}, status=404)
+        return JsonResponse({"detail": gettext("No imagery with this number in your scope.")}, status=404)
     if not (0 <= z <= 24 and 0 <= x < 2**z and 0 <= y < 2**z):
-        return JsonResponse({"detail": f"Tile {z}/{x}/{y} does not exist."}, status=400)
+        return JsonResponse({"detail": gettext("Tile %(tile)s does not exist.") % {"tile": f"{z}/{x}/{y}"}}, status=400)
     etag = f'"imagery-{imagery.pk}-{int(imagery.updated_at.timestamp())}-{z}-{x}-{y}-{fmt}"'
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponse(status=304)
@@ -104,7 +105,7 @@ def imagery_tilejson(request, pk: int):
     user = request_user(request)
     imagery = imagery_visible_to(user).filter(pk=pk).first() if user.is_authenticated else None
     if imagery is None:
-        return JsonResponse({"detail": "No imagery with this number in your scope."}, status=404)
+        return JsonResponse({"detail": gettext("No imagery with this number in your scope.")}, status=404)
     west, south, east, north = imagery.bounds.extent
     root = request.build_absolute_uri(f"/tiles/imagery/{imagery.pk}/")
     zoom = max(0, min(imagery.maxzoom, math.floor(math.log2(360 / max(east - west, 1e-9)))))

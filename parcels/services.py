@@ -228,6 +228,7 @@ def imagery_import(
     import rasterio.shutil  # noqa: PLC0415
     from django.contrib.gis.geos import Polygon  # noqa: PLC0415
     from django.core.files import File  # noqa: PLC0415
+    from django.utils.translation import gettext  # noqa: PLC0415
     from rasterio.crs import CRS  # noqa: PLC0415
     from rasterio.errors import RasterioIOError  # noqa: PLC0415
     from rasterio.vrt import WarpedVRT  # noqa: PLC0415
@@ -236,23 +237,30 @@ def imagery_import(
     from parcels.models import Imagery  # noqa: PLC0415
 
     if not name.strip():
-        raise ImageryError("Give the imagery a name.")
+        raise ImageryError(gettext("Give the imagery a name."))
     try:
         src = rasterio.open(source_path)
     except RasterioIOError as error:
-        raise ImageryError(f"This file is not a raster that GDAL can read (a GeoTIFF is expected): {error}") from None
+        raise ImageryError(
+            gettext("This file is not a raster that GDAL can read (a GeoTIFF is expected): %(error)s")
+            % {"error": error}
+        ) from None
     with src:
         source_crs = src.crs or (CRS.from_user_input(crs) if crs else None)
         if source_crs is None:
             raise ImageryError(
-                "The file declares no coordinate reference system; state it (for example EPSG:32642) or export the "
-                "GeoTIFF again with its CRS."
+                gettext(
+                    "The file declares no coordinate reference system; state it (for example EPSG:32642) or export "
+                    "the GeoTIFF again with its CRS."
+                )
             )
         if src.count not in (1, 3, 4):
-            raise ImageryError(f"The file has {src.count} bands; imagery needs 1 (grey), 3 (RGB) or 4 (RGBA).")
+            raise ImageryError(
+                gettext("The file has %(n)s bands; imagery needs 1 (grey), 3 (RGB) or 4 (RGBA).") % {"n": src.count}
+            )
         west, south, east, north = transform_bounds(source_crs, "EPSG:4326", *src.bounds, densify_pts=21)
         if not (-180 <= west < east <= 180 and -85 <= south < north <= 85):
-            raise ImageryError("The file's extent is not on the map; check its coordinate reference system.")
+            raise ImageryError(gettext("The file's extent is not on the map; check its coordinate reference system."))
         transform, _w, _h = calculate_default_transform(source_crs, "EPSG:3857", src.width, src.height, *src.bounds)
         resolution = abs(transform.a) * math.cos(math.radians((south + north) / 2))
         maxzoom = math.ceil(math.log2(WEB_MERCATOR_METRES_AT_ZOOM_0 / abs(transform.a)))
@@ -268,7 +276,10 @@ def imagery_import(
             try:
                 rasterio.shutil.copy(dataset, cog, **profile)
             except Exception as error:  # GDAL reports any conversion failure as a generic error
-                raise ImageryError(f"The file could not be converted to a cloud-optimised GeoTIFF: {error}") from None
+                raise ImageryError(
+                    gettext("The file could not be converted to a cloud-optimised GeoTIFF: %(error)s")
+                    % {"error": error}
+                ) from None
             finally:
                 if dataset is not src:
                     dataset.close()
