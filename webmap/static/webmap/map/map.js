@@ -223,8 +223,22 @@
   });
 
   map.on("click", "plots-fill", function (e) {
-    if (e.features.length) openPanel(e.features[0].properties.id);
+    if (!e.features.length) return;
+    openPanel(e.features[0].properties.id);
+    keepInView(e.lngLat);
   });
+
+  // The panel covers the map's inline end: move a clicked plot that would sit under it to the open side.
+  function keepInView(lngLat) {
+    if (panel.hidden || window.innerWidth <= 700) return;
+    var point = map.project(lngLat);
+    var canvas = map.getCanvas().getBoundingClientRect();
+    var covered = panel.getBoundingClientRect();
+    var x = canvas.left + point.x;
+    if (x < covered.left - 20 || x > covered.right + 20) return;
+    var dx = rtl ? x - (covered.right + 80) : x - (covered.left - 80);
+    map.panBy([dx, 0], { duration: 250 });
+  }
   map.on("mouseenter", "plots-fill", function () { map.getCanvas().style.cursor = "pointer"; });
   map.on("mouseleave", "plots-fill", function () { map.getCanvas().style.cursor = ""; });
 
