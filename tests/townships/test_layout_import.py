@@ -267,3 +267,29 @@ def test_an_already_imported_file_is_not_imported_twice(township, frame, users, 
     layout_commit(layout_import=checked, by=users["gis"])
     with pytest.raises(ValidationError):
         layout_commit(layout_import=checked, by=users["gis"])
+
+
+def test_a_hand_written_geojson_ring_left_open_is_closed(township, frame, users, tmp_path):
+    """Partners' GeoJSON is sometimes written by hand or by a script that forgets to repeat the first corner."""
+    import json
+
+    features = []
+    for number, block, use, ring in clean_layout():
+        coords = [list(frame.to_wgs.transform(frame.x0 + x, frame.y0 + y)) for x, y in ring]
+        if number == "1":
+            coords = coords[:-1]  # not closed
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"PLOT_NO": number, "BLOCK": block, "USE": use},
+                "geometry": {"type": "Polygon", "coordinates": [coords]},
+            }
+        )
+    path = tmp_path / "partner.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    checked = check(township, path, users["gis"])
+    assert checked.status == LayoutImport.Status.CHECKED, checked.report
+    (feature,) = checked.report["features"]
+    assert feature["number"] == "1" and feature["repairs"] == [{"code": "ring_closed"}]
+    layout_commit(layout_import=checked, by=users["gis"])
+    assert Plot.objects.get(number="1").area_m2 == Decimal("500.00")
