@@ -13,7 +13,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +26,61 @@ from landreg.access_log import log_personal_data_access
 from shelters import kobo, selectors, services, xlsform
 from shelters.models import Inspection, OccupancyCheck, Tranche
 from townships.models import Plot
+
+
+class InspectionUploadSerializer(serializers.Serializer):
+    """What a phone sends for one inspection (multipart, with the photos)."""
+
+    client_uuid = serializers.UUIDField(help_text="Made on the device; the same UUID again returns the first visit.")
+    plot = serializers.IntegerField()
+    stage = serializers.CharField(help_text="Stage code of the project's programme, e.g. foundation.")
+    inspected_on = serializers.DateField()
+    result = serializers.ChoiceField(choices=Inspection.Result.choices)
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    accuracy_m = serializers.FloatField(required=False)
+    checklist = serializers.CharField(required=False, help_text='JSON object, e.g. {"footing_depth_ok": true}.')
+    remarks = serializers.CharField(required=False)
+    photos = serializers.ListField(child=serializers.ImageField(), required=False)
+
+
+class InspectionAnswerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    client_uuid = serializers.UUIDField()
+    created = serializers.BooleanField(help_text="False when the UUID was seen before (nothing new was made).")
+    plot = serializers.IntegerField()
+    stage = serializers.CharField()
+    result = serializers.CharField()
+    inspected_on = serializers.DateField()
+    distance_m = serializers.FloatField(allow_null=True)
+    photos = serializers.ListField(child=serializers.DictField())
+
+
+class OccupancyUploadSerializer(serializers.Serializer):
+    client_uuid = serializers.UUIDField()
+    plot = serializers.IntegerField()
+    finding = serializers.ChoiceField(choices=OccupancyCheck.Finding.choices)
+    checked_on = serializers.DateField()
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    accuracy_m = serializers.FloatField(required=False)
+    remarks = serializers.CharField(required=False)
+    photos = serializers.ListField(child=serializers.ImageField(), required=False)
+
+
+class OccupancyAnswerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    client_uuid = serializers.UUIDField()
+    created = serializers.BooleanField()
+    finding = serializers.CharField()
+    review_raised = serializers.BooleanField()
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="KoboToolbox or ODK Central export, JSON or CSV.")
+    attachments = serializers.FileField(required=False, help_text="Zip of the photo attachments.")
+    form = serializers.CharField(help_text="inspection or occupancy (the XLSForm the export comes from).")
+    inspector = serializers.CharField(required=False, help_text="Field officer recorded for unknown usernames.")
 
 
 def _invalid(field: str, message: str, code: str = "invalid") -> ValidationError:
@@ -89,6 +146,14 @@ def inspection_body(inspection: Inspection, created: bool) -> dict:
 class Assignments(APIView):
     """GET: the officer's plots for today (nearest first with ?lat=&lon=), each with its card."""
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("lat", float, description="Device latitude: nearest plots first."),
+            OpenApiParameter("lon", float),
+            OpenApiParameter("day", OpenApiTypes.DATE),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request):
         near, _accuracy = _point(request.query_params)
         day = _day(request.query_params["day"], "day") if request.query_params.get("day") else None
@@ -113,6 +178,18 @@ class Assignments(APIView):
             }
         )
 
+    @extend_schema(
+        request=inline_serializer(
+            "AssignmentRequest",
+            {
+                "officer": serializers.CharField(),
+                "plot": serializers.IntegerField(),
+                "due_on": serializers.DateField(),
+                "purpose": serializers.ChoiceField(choices=["inspection", "occupancy"]),
+            },
+        ),
+        responses={201: OpenApiTypes.OBJECT},
+    )
     def post(self, request):
         from django.contrib.auth import get_user_model
 
@@ -129,6 +206,7 @@ class Assignments(APIView):
 
 
 class PlotCard(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         cards = selectors.plot_cards(request.user, [pk])
         if pk not in cards:
@@ -141,6 +219,10 @@ class Inspections(APIView):
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
+    @extend_schema(
+        request={"multipart/form-data": InspectionUploadSerializer},
+        responses={201: InspectionAnswerSerializer, 200: InspectionAnswerSerializer},
+    )
     def post(self, request):
         data = request.data
         point, accuracy = _point(data)
@@ -163,6 +245,7 @@ class Inspections(APIView):
 
 
 class InspectionByUuid(APIView):
+    @extend_schema(responses=InspectionAnswerSerializer)
     def get(self, request, client_uuid):
         inspection = get_object_or_404(
             Inspection.objects.select_related("project__plot__township"), client_uuid=client_uuid
@@ -174,6 +257,10 @@ class InspectionByUuid(APIView):
 class OccupancyChecks(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
+    @extend_schema(
+        request={"multipart/form-data": OccupancyUploadSerializer},
+        responses={201: OccupancyAnswerSerializer, 200: OccupancyAnswerSerializer},
+    )
     def post(self, request):
         data = request.data
         point, accuracy = _point(data)
@@ -201,6 +288,18 @@ class OccupancyChecks(APIView):
 class Projects(APIView):
     """POST: start a shelter project on an allocation (land officers)."""
 
+    @extend_schema(
+        request=inline_serializer(
+            "ShelterProjectRequest",
+            {
+                "allocation": serializers.IntegerField(),
+                "implementing_partner": serializers.CharField(),
+                "modality": serializers.ChoiceField(choices=["in_kind", "conditional_cash", "contractor"]),
+                "tranches": serializers.ListField(child=serializers.DictField(), required=False),
+            },
+        ),
+        responses={201: OpenApiTypes.OBJECT},
+    )
     def post(self, request):
         data = request.data
         allocation = get_object_or_404(Allocation, pk=data.get("allocation"))
@@ -215,6 +314,13 @@ class Projects(APIView):
 
 
 class TranchePay(APIView):
+    @extend_schema(
+        request=inline_serializer(
+            "TranchePayRequest",
+            {"paid_on": serializers.DateField(required=False), "reference": serializers.CharField(required=False)},
+        ),
+        responses=OpenApiTypes.OBJECT,
+    )
     def post(self, request, pk):
         tranche = get_object_or_404(Tranche, pk=pk)
         paid_on = _day(request.data["paid_on"], "paid_on") if request.data.get("paid_on") else None
@@ -231,6 +337,7 @@ class TranchePay(APIView):
 
 
 class TownshipReport(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         township = get_object_or_404(selectors.townships_in_scope(request.user), pk=pk)
         return Response(selectors.township_report(request.user, township))
@@ -242,6 +349,7 @@ class Imports(APIView):
 
     parser_classes = [MultiPartParser]
 
+    @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         if not roles.has_role(request.user, roles.LAND_OFFICER, roles.FIELD_OFFICER, roles.ADMINISTRATOR):
             from django.core.exceptions import PermissionDenied
