@@ -233,3 +233,13 @@ def test_the_shelter_stage_is_published_in_tiles_and_ogc_without_personal_data(c
     assert client.get("/ogc/collections/plots/items?shelter_stage=foundation").json()["numberReturned"] == 1
     for text in (json.dumps(ogc), json.dumps(one), json.dumps(decode(after), default=str)):
         assert project.household.code not in text and "Shelter Partner NGO" not in text
+
+
+def test_the_openapi_schema_documents_the_field_api(db, capsys):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn")
+    schema = capsys.readouterr().out
+    for path in ("/api/v1/field/inspections/", "/api/v1/field/occupancy-checks/", "/api/v1/field/imports/"):
+        assert path in schema
+    assert "multipart/form-data" in schema
