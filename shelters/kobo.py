@@ -15,6 +15,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from landreg import roles
 from shelters.models import ImportRun, Inspection
@@ -23,22 +24,22 @@ from townships.models import Plot
 
 # Why a row was rejected, by the refusal's code: the short reasons the report groups rows by.
 REASONS = {
-    "unknown_plot": "unknown plot",
-    "gps_outside_plot": "GPS outside tolerance",
-    "gps_inaccurate": "GPS outside tolerance",
-    "gps_required": "no GPS point",
-    "shelter_stages_pass_in_order": "stage out of order",
-    "unknown_stage": "unknown stage",
-    "no_shelter_project": "no shelter project on the plot",
-    "photo_missing": "photo missing from the attachments",
-    "photo_required": "no photo",
-    "photo_without_exif": "bad photo",
-    "photo_not_an_image": "bad photo",
-    "photo_too_large": "bad photo",
-    "photo_hash_used_once": "duplicate photo",
-    "photo_used_for_another_plot": "duplicate photo (possible fraud)",
-    "client_uuid_required": "no submission UUID",
-    "permission": "not allowed",
+    "unknown_plot": N_("unknown plot"),
+    "gps_outside_plot": N_("GPS outside tolerance"),
+    "gps_inaccurate": N_("GPS outside tolerance"),
+    "gps_required": N_("no GPS point"),
+    "shelter_stages_pass_in_order": N_("stage out of order"),
+    "unknown_stage": N_("unknown stage"),
+    "no_shelter_project": N_("no shelter project on the plot"),
+    "photo_missing": N_("photo missing from the attachments"),
+    "photo_required": N_("no photo"),
+    "photo_without_exif": N_("bad photo"),
+    "photo_not_an_image": N_("bad photo"),
+    "photo_too_large": N_("bad photo"),
+    "photo_hash_used_once": N_("duplicate photo"),
+    "photo_used_for_another_plot": N_("duplicate photo (possible fraud)"),
+    "client_uuid_required": N_("no submission UUID"),
+    "permission": N_("not allowed"),
 }
 
 
@@ -240,7 +241,7 @@ def submissions_import(*, form: str, data: bytes, filename: str = "", attachment
                     "row": number,
                     "uuid": key,
                     "plot": row.get("plot_ref", ""),
-                    "reason": REASONS.get(code, code.replace("_", " ")),
+                    "reason": _(REASONS[code]) if code in REASONS else code.replace("_", " "),
                     "code": code,
                     "message": " ".join(error.messages),
                 }
@@ -252,7 +253,7 @@ def submissions_import(*, form: str, data: bytes, filename: str = "", attachment
                     "row": number,
                     "uuid": key,
                     "plot": row.get("plot_ref", ""),
-                    "reason": REASONS["permission"],
+                    "reason": _(REASONS["permission"]),
                     "code": "permission",
                     "message": str(error),
                 }
