@@ -250,7 +250,8 @@ class InspectionByUuid(APIView):
         inspection = get_object_or_404(
             Inspection.objects.select_related("project__plot__township"), client_uuid=client_uuid
         )
-        selectors.plot_cards(request.user, [inspection.project.plot_id])[inspection.project.plot_id]
+        if inspection.project.plot_id not in selectors.plot_cards(request.user, [inspection.project.plot_id]):
+            raise Plot.DoesNotExist
         return Response(inspection_body(inspection, False))
 
 

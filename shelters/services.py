@@ -339,10 +339,11 @@ def inspection_submit(
     """Record a shelter inspection made on the plot; (inspection, created). A UUID seen before returns the
     inspection it made, unchanged: retries never duplicate."""
     key = _client_uuid(client_uuid)
-    existing = Inspection.objects.filter(client_uuid=key).first()
-    if existing is not None:
-        return existing, False
     require_role(by, FIELD_ROLES, _("record an inspection"))
+    existing = Inspection.objects.filter(client_uuid=key).select_related("project__plot__township").first()
+    if existing is not None:
+        _scope(by, existing.project.plot)
+        return existing, False
     plot = Plot.objects.select_related("township").get(pk=plot.pk)
     _scope(by, plot)
     project = open_project_on(plot)
@@ -418,10 +419,11 @@ def occupancy_check_submit(
     from allocations.services import allocation_transition
 
     key = _client_uuid(client_uuid)
-    existing = OccupancyCheck.objects.filter(client_uuid=key).first()
-    if existing is not None:
-        return existing, False
     require_role(by, FIELD_ROLES, _("record an occupancy check"))
+    existing = OccupancyCheck.objects.filter(client_uuid=key).select_related("plot__township").first()
+    if existing is not None:
+        _scope(by, existing.plot)
+        return existing, False
     plot = Plot.objects.select_related("township").get(pk=plot.pk)
     _scope(by, plot)
     if finding not in OccupancyCheck.Finding.values:

@@ -243,3 +243,15 @@ def test_the_openapi_schema_documents_the_field_api(db, capsys):
     for path in ("/api/v1/field/inspections/", "/api/v1/field/occupancy-checks/", "/api/v1/field/imports/"):
         assert path in schema
     assert "multipart/form-data" in schema
+
+
+def test_an_inspection_uuid_is_not_readable_outside_the_scope(client, project, field_officer, on_plot, provinces):
+    from landreg import roles
+    from landreg.services import user_create
+
+    key = uuid.uuid4()
+    client.post(f"{API}/inspections/", visit(project.plot, "foundation", on_plot, key), **basic("field.n"))
+    user_create(username="field.h2", password="x", roles=[roles.FIELD_OFFICER], provinces=[provinces["herat"]])
+    assert client.get(f"{API}/inspections/{key}/", **basic("field.h2")).status_code == 404
+    resent = client.post(f"{API}/inspections/", visit(project.plot, "foundation", on_plot, key), **basic("field.h2"))
+    assert resent.status_code in (403, 404)
