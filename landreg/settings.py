@@ -162,7 +162,7 @@ LANDREG_MAX_DOCUMENT_BYTES = env_int("LANDREG_MAX_DOCUMENT_BYTES", 10 * 1024 * 1
 # Sessions are read from the cache first (each process's memory), saving a query on most requests.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "admin:login"
-LOGIN_REDIRECT_URL = "/households/"
+LOGIN_REDIRECT_URL = "/"  # the map for officers; administrators are sent on to the admin
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -192,11 +192,14 @@ SPECTACULAR_SETTINGS = {
         "HouseholdStatusEnum": "households.models.Household.Status",
         "EvidenceKindEnum": "households.models.Document.Kind",
         "IssuedDocumentKindEnum": "allocations.models.AllocationDocument.Kind",
+        "FieldFormEnum": [("inspection", "inspection"), ("occupancy", "occupancy")],
     },
 }
 
 # Handover: the field officer's GPS point must lie inside the plot, or within this many metres of it.
 LANDREG_HANDOVER_TOLERANCE_M = env_int("LANDREG_HANDOVER_TOLERANCE_M", 30)
+# Facilities within this distance of a plot (metres, in the township's UTM zone) are listed in the map's plot panel.
+LANDREG_WALKING_DISTANCE_M = env_int("LANDREG_WALKING_DISTANCE_M", 500)
 
 # Optional XYZ basemap for offices with internet (e.g. an OpenStreetMap tile URL). Empty: nothing
 # is loaded from the internet and maps show our own layers only.

@@ -1,6 +1,7 @@
 """Top-level URLs: the admin, the API, and the web pages."""
 
 from django.contrib import admin
+from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
@@ -12,6 +13,8 @@ admin.site.site_title = "landreg"
 admin.site.index_title = "Land allocation and townships"
 
 urlpatterns = [
+    # Browsers ask for an icon on every page (the admin's too); answering "no content" keeps the console clean.
+    path("favicon.ico", lambda request: HttpResponse(status=204)),
     path("", include("webmap.map_urls")),  # the land officers' map and dashboards (issue 5)
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -19,7 +19,10 @@ def browser():
             executable_path=CHROMIUM,
             args=[
                 "--no-sandbox",
-                "--disable-gpu",
+                # WebGL in software (SwiftShader), which MapLibre needs; no GPU is used.
+                "--use-angle=swiftshader",
+                "--enable-unsafe-swiftshader",
+                "--ignore-gpu-blocklist",
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",

@@ -3,13 +3,11 @@ vector tiles, a click opens the plot panel, an officer proposes and a committee 
 changes colour, the Dari page is right to left with Shamsi dates, no console errors, no request leaves the test
 server. Screenshots in English and Dari go to tests/artifacts/ for a person to look at."""
 
-import os
 from pathlib import Path
 
 import pytest
 
 from parcels.services import imagery_import
-from tests.clients.conftest import CHROMIUM
 from townships.models import Entitlement, Plot
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -25,29 +23,11 @@ RENDERED_STATUS = """(id) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def webgl_browser():
-    """Chromium with WebGL in software (SwiftShader): the shared fixture disables the GPU, which MapLibre needs."""
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--use-angle=swiftshader",
-                "--enable-unsafe-swiftshader",
-                "--ignore-gpu-blocklist",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield browser
-        browser.close()
+@pytest.fixture
+def webgl_browser(browser):
+    """The shared Chromium (tests/clients/conftest.py) draws WebGL in software, as MapLibre needs.
+    One Playwright per test session: a second sync Playwright inside the first's event loop is refused."""
+    return browser
 
 
 class Watched:
@@ -63,8 +43,7 @@ class Watched:
         self.server = live_server.url
 
     def _console(self, message):
-        # The admin's login page (not ours) has no icon, so Chromium asks for /favicon.ico there and gets a 404.
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        if message.type == "error":
             self.errors.append(f"{message.text} ({message.location.get('url')})")
 
     def login(self, username, password="x"):
