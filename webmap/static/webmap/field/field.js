@@ -4,7 +4,8 @@
    retry never duplicates. No map library: distances are computed here. */
 (function () {
   "use strict";
-  const t = window.gettext || ((s) => s);
+  // Called by name, so `makemessages -d djangojs` finds every string.
+  const gettext = window.gettext || ((s) => s);
   const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (_, k) => obj[k]));
   const app = document.getElementById("app");
   if (!app) return;
@@ -86,8 +87,8 @@
   function showPosition() {
     const p = state.position;
     const text = p
-      ? interpolate(t("Your position: %(lat)s, %(lon)s (± %(acc)s m)"), { lat: p.lat.toFixed(6), lon: p.lon.toFixed(6), acc: Math.round(p.accuracy) }, true)
-      : t("No GPS position yet: go outside and allow the location.");
+      ? interpolate(gettext("Your position: %(lat)s, %(lon)s (± %(acc)s m)"), { lat: p.lat.toFixed(6), lon: p.lon.toFixed(6), acc: Math.round(p.accuracy) }, true)
+      : gettext("No GPS position yet: go outside and allow the location.");
     $("#position").textContent = text;
     $$(".gps-text").forEach((el) => { el.textContent = text; });
   }
@@ -123,7 +124,7 @@
   }
   function stageName(plot, code) {
     const stage = plot.shelter && plot.shelter.stages.find((s) => s.code === code);
-    return stage ? stage.name : (code || t("not started"));
+    return stage ? stage.name : (code || gettext("not started"));
   }
   function renderList() {
     const list = $("#plots");
@@ -139,13 +140,13 @@
       button.dataset.plot = plot.id;
       const d = distanceTo(plot);
       const title = document.createElement("strong");
-      title.textContent = interpolate(t("Plot %(number)s"), { number: plot.number }, true) + " · " + plot.township.code + (plot.block ? " / " + plot.block : "");
+      title.textContent = interpolate(gettext("Plot %(number)s"), { number: plot.number }, true) + " · " + plot.township.code + (plot.block ? " / " + plot.block : "");
       const detail = document.createElement("span");
       detail.className = "muted";
-      const parts = [row.purpose === "occupancy" ? t("Occupancy check") : t("Shelter inspection")];
-      if (plot.shelter) parts.push(interpolate(t("stage: %(stage)s"), { stage: stageName(plot, plot.shelter.stage_reached) }, true));
+      const parts = [row.purpose === "occupancy" ? gettext("Occupancy check") : gettext("Shelter inspection")];
+      if (plot.shelter) parts.push(interpolate(gettext("stage: %(stage)s"), { stage: stageName(plot, plot.shelter.stage_reached) }, true));
       if (d !== null) parts.push(d < 1000 ? `${Math.round(d)} m` : `${(d / 1000).toFixed(1)} km`);
-      if (row.done) parts.push(t("done"));
+      if (row.done) parts.push(gettext("done"));
       detail.textContent = parts.join(" · ");
       button.append(title, document.createElement("br"), detail);
       button.addEventListener("click", () => openCard(plot));
@@ -164,24 +165,24 @@
     const card = $("#card");
     card.replaceChildren();
     const h = document.createElement("h1");
-    h.textContent = interpolate(t("Plot %(number)s"), { number: plot.number }, true);
+    h.textContent = interpolate(gettext("Plot %(number)s"), { number: plot.number }, true);
     const facts = document.createElement("dl");
     const add = (label, value) => {
       const dt = document.createElement("dt"); dt.textContent = label;
       const dd = document.createElement("dd"); dd.textContent = value;
       facts.append(dt, dd);
     };
-    add(t("Township"), `${plot.township.name} (${plot.township.code})`);
-    if (plot.block) add(t("Block"), plot.block);
-    if (plot.area_m2) add(t("Area"), `${Math.round(plot.area_m2)} m²`);
-    if (plot.household) add(t("Household"), `${plot.household.code}${plot.household.head ? " · " + plot.household.head : ""}`);
+    add(gettext("Township"), `${plot.township.name} (${plot.township.code})`);
+    if (plot.block) add(gettext("Block"), plot.block);
+    if (plot.area_m2) add(gettext("Area"), `${Math.round(plot.area_m2)} m²`);
+    if (plot.household) add(gettext("Household"), `${plot.household.code}${plot.household.head ? " · " + plot.household.head : ""}`);
     if (plot.shelter) {
-      add(t("Implementing partner"), plot.shelter.partner);
-      add(t("Stage reached"), stageName(plot, plot.shelter.stage_reached));
-      add(t("Next stage"), plot.shelter.next_stage ? stageName(plot, plot.shelter.next_stage) : t("completed"));
+      add(gettext("Implementing partner"), plot.shelter.partner);
+      add(gettext("Stage reached"), stageName(plot, plot.shelter.stage_reached));
+      add(gettext("Next stage"), plot.shelter.next_stage ? stageName(plot, plot.shelter.next_stage) : gettext("completed"));
     }
     const d = distanceTo(plot);
-    if (d !== null) add(t("Distance"), `${Math.round(d)} m`);
+    if (d !== null) add(gettext("Distance"), `${Math.round(d)} m`);
     card.append(h, facts);
     $("#start-inspection").hidden = !plot.shelter;
     show("card-view");
@@ -238,8 +239,8 @@
     const plot = state.plot;
     const data = new FormData(form);
     const photos = Array.from(form.querySelector("input[type=file]").files);
-    if (!state.position) return problem(form, t("Wait for the GPS position before saving."));
-    if (state.position.accuracy > 2 * TOLERANCE) return problem(form, t("The GPS fix is not accurate enough yet; wait a moment and update the position."));
+    if (!state.position) return problem(form, gettext("Wait for the GPS position before saving."));
+    if (state.position.accuracy > 2 * TOLERANCE) return problem(form, gettext("The GPS fix is not accurate enough yet; wait a moment and update the position."));
     const item = {
       client_uuid: uuid4(),
       kind: kind,
@@ -254,14 +255,14 @@
       error: "",
     };
     if (kind === "inspection") {
-      if (!data.get("result")) return problem(form, t("Say whether the stage passed or failed."));
-      if (data.get("result") === "pass" && photos.length === 0) return problem(form, t("A passed stage needs at least one photo of the work."));
+      if (!data.get("result")) return problem(form, gettext("Say whether the stage passed or failed."));
+      if (data.get("result") === "pass" && photos.length === 0) return problem(form, gettext("A passed stage needs at least one photo of the work."));
       item.stage = data.get("stage");
       item.result = data.get("result");
       item.inspected_on = localDate();
       item.checklist = Object.fromEntries(data.getAll("checklist").map((c) => [c, true]));
     } else {
-      if (!data.get("finding")) return problem(form, t("Say what you found on the plot."));
+      if (!data.get("finding")) return problem(form, gettext("Say what you found on the plot."));
       item.finding = data.get("finding");
       item.checked_on = localDate();
     }
@@ -316,7 +317,7 @@
         } else if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
           let detail = response.statusText;
           try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON */ }
-          if (response.status === 401 || response.status === 403) detail = t("Log in again to send this visit.") + " " + detail;
+          if (response.status === 401 || response.status === 403) detail = gettext("Log in again to send this visit.") + " " + detail;
           item.error = detail;
           await queuePut(item);
         } else {
@@ -327,7 +328,7 @@
       state.syncing = false;
     }
     if (sent) {
-      $("#last-sync").textContent = interpolate(t("%(n)s visit(s) sent at %(time)s."), { n: sent, time: new Date().toLocaleTimeString() }, true);
+      $("#last-sync").textContent = interpolate(gettext("%(n)s visit(s) sent at %(time)s."), { n: sent, time: new Date().toLocaleTimeString() }, true);
       loadAssignments();
     }
     await renderQueue();
@@ -344,26 +345,26 @@
       const li = document.createElement("li");
       li.dataset.uuid = item.client_uuid;
       const what = item.kind === "inspection"
-        ? interpolate(t("Plot %(number)s: inspection of %(stage)s (%(result)s)"), { number: item.plot_number, stage: item.stage, result: item.result === "pass" ? t("passed") : t("failed") }, true)
-        : interpolate(t("Plot %(number)s: occupancy check"), { number: item.plot_number }, true);
-      li.textContent = `${what} · ${shamsi(item.inspected_on || item.checked_on)} · ${interpolate(t("%(n)s photo(s)"), { n: (item.photos || []).length }, true)}`;
+        ? interpolate(gettext("Plot %(number)s: inspection of %(stage)s (%(result)s)"), { number: item.plot_number, stage: item.stage, result: item.result === "pass" ? gettext("passed") : gettext("failed") }, true)
+        : interpolate(gettext("Plot %(number)s: occupancy check"), { number: item.plot_number }, true);
+      li.textContent = `${what} · ${shamsi(item.inspected_on || item.checked_on)} · ${interpolate(gettext("%(n)s photo(s)"), { n: (item.photos || []).length }, true)}`;
       if (item.error) {
         li.className = "refused";
         const why = document.createElement("p");
         why.className = "error";
-        why.textContent = t("Refused by the server:") + " " + item.error;
+        why.textContent = gettext("Refused by the server:") + " " + item.error;
         const discard = document.createElement("button");
         discard.type = "button";
-        discard.textContent = t("Discard");
+        discard.textContent = gettext("Discard");
         discard.addEventListener("click", async () => { await queueDelete(item.client_uuid); renderQueue(); });
         const retry = document.createElement("button");
         retry.type = "button";
-        retry.textContent = t("Try again");
+        retry.textContent = gettext("Try again");
         retry.addEventListener("click", async () => { item.error = ""; await queuePut(item); sync(); });
         li.append(why, retry, " ", discard);
       } else {
         li.className = "waiting";
-        li.append(" · " + t("waiting to sync"));
+        li.append(" · " + gettext("waiting to sync"));
       }
       list.append(li);
     }
@@ -372,7 +373,7 @@
 
   function showNetwork() {
     const net = $("#net");
-    net.textContent = navigator.onLine ? t("Online") : t("Offline: visits are kept on this phone");
+    net.textContent = navigator.onLine ? gettext("Online") : gettext("Offline: visits are kept on this phone");
     net.className = "net " + (navigator.onLine ? "online" : "offline");
   }
 
