@@ -42,7 +42,7 @@ from landreg import roles
 from landreg.rules import database_rules_explained
 from landreg.scope import township_ids_in_scope
 from landreg.services_common import require_province, require_role
-from townships.models import LayoutImport, LayoutSource, Plot, Township
+from townships.models import Block, LayoutImport, LayoutSource, Plot, Township
 from townships.rules import check_land_rules_now
 
 OGR2OGR = shutil.which("ogr2ogr") or "/usr/bin/ogr2ogr"
@@ -360,9 +360,10 @@ def _use(raw: str, mapping: Mapping) -> str | None:
     return None
 
 
-def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, progress):
-    """Rows for the temporary table, in EPSG:4326: (fid, kind, number, block, use_raw, use, ewkb hex, problems,
-    repairs). Points that carry a number are labels (a DXF's TEXT), matched to the outline they lie in."""
+def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks: dict, progress):
+    """Rows for the temporary table, in EPSG:4326: (fid, kind, number, block code, block id, use_raw, use, ewkb
+    hex, problems, repairs). Points that carry a number are labels (a DXF's TEXT), matched to the outline they
+    lie in. blocks: the township's block codes and ids."""
     source, _label = _open(info.path, info.name)
     layer = _layer(source)
     fields = set(layer.fields)
@@ -418,7 +419,7 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, progres
                 wkb = bytes(geom.wkb).hex()
             else:
                 problems.append({"code": "not_a_polygon", "params": {"type": _("feature without geometry")}})
-            yield (feature.fid, kind, number, block, use_raw, use or "", wkb, problems, repairs)
+            yield (feature.fid, kind, number, block, blocks.get(block), use_raw, use or "", wkb, problems, repairs)
             if progress and n % 1000 == 0:
                 progress("read", n, info.feature_count)
     except GDALException as exc:
@@ -474,8 +475,9 @@ CHECKS = [
             'lon', ST_X(d.location), 'lat', ST_Y(d.location))))
         ELSE jsonb_build_array(jsonb_build_object('code', 'invalid_geometry',
           'params', jsonb_build_object('reason', d.reason))) END
-    FROM (SELECT fid AS vfid, (ST_IsValidDetail(geom)).* FROM layout_feature WHERE kind = 'polygon') d
-    WHERE kind = 'polygon' AND fid = vfid AND NOT d.valid
+    FROM (SELECT v.fid AS vfid, detail.* FROM layout_feature v CROSS JOIN LATERAL ST_IsValidDetail(v.geom) detail
+           WHERE v.kind = 'polygon' AND NOT ST_IsValid(v.geom)) d
+    WHERE kind = 'polygon' AND fid = vfid
     """,
     # From here on only valid polygons are measured (GEOS refuses to intersect invalid ones).
     """
@@ -526,10 +528,6 @@ CHECKS = [
             FROM layout_feature f2, townships_township t
            WHERE t.id = %(t)s AND f2.kind = 'polygon' AND NOT ST_CoveredBy(f2.geom, t.geom)) o
     WHERE f.fid = o.ofid AND o.outside > landreg_tolerance_m2()
-    """,
-    """
-    UPDATE layout_feature f SET block_id = b.id
-    FROM townships_block b WHERE b.township_id = %(t)s AND b.code = f.block_code AND f.block_code <> ''
     """,
     """
     UPDATE layout_feature SET problems = problems || jsonb_build_array(jsonb_build_object('code', 'unknown_block',
@@ -584,22 +582,21 @@ CHECKS = [
 # Differences with the plots already in the township, matched by number.
 DIFF = [
     """
-    UPDATE layout_feature f SET plot_id = p.id,
-      changes = array_remove(ARRAY[
-        CASE WHEN NOT ST_OrderingEquals(p.geom, f.geom)
-              AND ST_HausdorffDistance(ST_Transform(p.geom, %(srid)s), ST_Transform(f.geom, %(srid)s)) > 0.01
-             THEN 'outline' END,
-        CASE WHEN p.block_id IS DISTINCT FROM f.block_id THEN 'block' END,
-        CASE WHEN p.use <> f.use THEN 'use' END], NULL),
-      allocated = EXISTS (SELECT 1 FROM allocations_allocation a WHERE a.plot_id = p.id
-                           AND NOT (a.status = ANY(%(ended)s)))
-    FROM townships_plot p
-    WHERE p.township_id = %(t)s AND p.number = f.number AND f.kind = 'polygon'
-    """,
-    """
-    UPDATE layout_feature SET action = CASE WHEN plot_id IS NULL THEN 'add'
-                                            WHEN changes = '{}' THEN 'unchanged' ELSE 'change' END
-    WHERE kind = 'polygon'
+    UPDATE layout_feature f SET plot_id = m.id, changes = m.changes, allocated = m.allocated,
+      action = CASE WHEN m.changes = '{}' THEN 'unchanged' ELSE 'change' END
+    FROM (
+      SELECT f2.fid AS mfid, p.id,
+             array_remove(ARRAY[
+               CASE WHEN NOT ST_OrderingEquals(p.geom, f2.geom)
+                     AND ST_HausdorffDistance(ST_Transform(p.geom, %(srid)s), ST_Transform(f2.geom, %(srid)s)) > 0.01
+                    THEN 'outline' END,
+               CASE WHEN p.block_id IS DISTINCT FROM f2.block_id THEN 'block' END,
+               CASE WHEN p.use <> f2.use THEN 'use' END], NULL) AS changes,
+             EXISTS (SELECT 1 FROM allocations_allocation a WHERE a.plot_id = p.id
+                      AND NOT (a.status = ANY(%(ended)s))) AS allocated
+        FROM layout_feature f2 JOIN townships_plot p ON p.township_id = %(t)s AND p.number = f2.number
+       WHERE f2.kind = 'polygon') m
+    WHERE f.fid = m.mfid
     """,
 ]
 
@@ -623,7 +620,8 @@ def _copy(cursor, rows) -> int:
     def flush():
         buffer.seek(0)
         cursor.copy_expert(
-            "COPY layout_feature (fid, kind, number, block_code, use_raw, use, geom, problems, repairs) "
+            "COPY layout_feature (fid, kind, number, block_code, block_id, use_raw, use, geom, problems, repairs, "
+            "action) "
             "FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (number, block_code, use_raw, use))",
             buffer,
         )
@@ -631,18 +629,20 @@ def _copy(cursor, rows) -> int:
         buffer.truncate()
 
     writer = csv.writer(buffer)
-    for fid, kind, number, block, use_raw, use, wkb, problems, repairs in rows:
+    for fid, kind, number, block, block_id, use_raw, use, wkb, problems, repairs in rows:
         writer.writerow(
             [
                 fid,
                 kind,
                 number,
                 block,
+                block_id,
                 use_raw,
                 use,
                 "" if wkb is None else f"SRID=4326;{wkb}",
                 json.dumps(problems),
                 json.dumps(repairs),
+                "" if kind == "label" else "add",  # until matched with an existing plot by number
             ]
         )
         n += 1
@@ -700,7 +700,8 @@ def _check(cursor, *, township: Township, info: LayoutFile, mapping: Mapping, sr
     """Stage the file in a temporary table and run every check; must run inside a transaction."""
     cursor.execute("DROP TABLE IF EXISTS pg_temp.layout_feature")
     cursor.execute(CREATE_STAGE)
-    total = _copy(cursor, _features(info, mapping, srs, progress))
+    blocks = dict(Block.objects.filter(township=township).values_list("code", "id"))
+    total = _copy(cursor, _features(info, mapping, srs, blocks, progress))
     if progress:
         progress("read", total, total)
     cursor.execute("CREATE INDEX ON layout_feature USING gist (geom)")
