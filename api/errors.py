@@ -17,6 +17,8 @@ CONFLICTS = {
     "ended_allocation_is_final",
     "allocation_parties_are_fixed",
     "plots_do_not_overlap",
+    "one_open_shelter_project_per_plot",
+    "paid_tranche_is_final",
     "plot_number_unique_in_township",
     "document_not_allowed",
     "drawn_ballot_is_immutable",

@@ -75,7 +75,6 @@ class Collection:
     editable: bool = False
     types: dict = field(default_factory=dict)  # property name -> JSON schema type for queryables
     annotations: dict = field(default_factory=dict)  # computed properties (read-only), by name
-    sparse: frozenset = frozenset()  # properties left out of a feature when empty (shelter_stage: no shelter)
 
     def queryset(self, user) -> QuerySet:
         qs = self.model.objects.all()
@@ -143,7 +142,6 @@ COLLECTIONS = {
             editable=True,
             types={"area_m2": "number"},
             annotations={"shelter_stage": SHELTER_STAGE},
-            sparse=frozenset({"shelter_stage"}),
         ),
         Collection(
             "facilities",
@@ -253,11 +251,7 @@ def _features(collection: Collection, qs: QuerySet, srid: int, lat_first: bool) 
     )
     out = []
     for row in rows:
-        props = {
-            name: row[lookup]
-            for name, lookup in collection.properties.items()
-            if name not in collection.sparse or row[lookup] is not None
-        }
+        props = {name: row[lookup] for name, lookup in collection.properties.items()}
         for name, value in props.items():
             if value is not None and not isinstance(value, (str, int, float, bool)):
                 props[name] = float(value) if collection.types.get(name) == "number" else str(value)
@@ -285,14 +279,7 @@ def feature_page_sql(collection: Collection, qs: QuerySet, srid: int, lat_first:
         **{alias: F(collection.properties[name]) for name, alias in aliases.items()},
     ).values("_fid", "_geometry", *aliases.values())
     inner, params = rows.query.sql_with_params()
-    properties = ", ".join(
-        f"'{name}', page.{alias}" for name, alias in aliases.items() if name not in collection.sparse
-    )
-    if collection.sparse:  # the sparse ones only when they have a value
-        sparse = ", ".join(f"'{name}', page.{alias}" for name, alias in aliases.items() if name in collection.sparse)
-        properties = f"json_build_object({properties})::jsonb || jsonb_strip_nulls(jsonb_build_object({sparse}))"
-    else:
-        properties = f"json_build_object({properties})"
+    properties = "json_build_object(" + ", ".join(f"'{name}', page.{alias}" for name, alias in aliases.items()) + ")"
     wrapped = (
         "SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', page._fid, "
         "'geometry', page._geometry::json, 'properties', " + properties + ") ORDER BY page._fid) "

@@ -114,6 +114,7 @@ LAYERS = {
                 "area_m2": "Number",
                 "block": "String",
                 "township": "String",
+                "shelter_stage": "String",
             },
             versions=("plots", "blocks", "townships", "shelters"),
             minzoom=13,

@@ -39,12 +39,16 @@ def _perms(templates, *actions):
     return [t % a for t in templates for a in actions]
 
 
+_SHELTER_PLANNING = ["shelters.%s_shelterproject", "shelters.%s_fieldassignment", "shelters.%s_tranche"]
 ROLE_PERMISSIONS = {
     ADMINISTRATOR: ["*"],
     LAND_OFFICER: _perms(_PEOPLE, "view", "add", "change")
     + _perms(["allocations.%s_allocation"], "view", "add", "change")
     + _perms(_LAND, "view")
-    + ["parcels.view_adminarea"],
+    + ["parcels.view_adminarea"]
+    + _perms(_SHELTER_PLANNING, "view", "add", "change")
+    + ["shelters.view_inspection", "shelters.view_occupancycheck", "shelters.view_allocationreview"]
+    + ["shelters.change_allocationreview"],
     COMMITTEE_MEMBER: _perms(_PEOPLE, "view")
     + _perms(["allocations.%s_allocation"], "view", "change")
     + _perms(_LAND, "view"),

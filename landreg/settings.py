@@ -192,7 +192,6 @@ SPECTACULAR_SETTINGS = {
         "HouseholdStatusEnum": "households.models.Household.Status",
         "EvidenceKindEnum": "households.models.Document.Kind",
         "IssuedDocumentKindEnum": "allocations.models.AllocationDocument.Kind",
-        "FieldFormEnum": [("inspection", "inspection"), ("occupancy", "occupancy")],
     },
 }
 
@@ -200,6 +199,9 @@ SPECTACULAR_SETTINGS = {
 LANDREG_HANDOVER_TOLERANCE_M = env_int("LANDREG_HANDOVER_TOLERANCE_M", 30)
 # Facilities within this distance of a plot (metres, in the township's UTM zone) are listed in the map's plot panel.
 LANDREG_WALKING_DISTANCE_M = env_int("LANDREG_WALKING_DISTANCE_M", 500)
+# Field inspections: GPS tolerance around a plot (metres, in the UTM zone) and the photo upload limit.
+LANDREG_INSPECTION_TOLERANCE_M = env_int("LANDREG_INSPECTION_TOLERANCE_M", 30)
+LANDREG_MAX_PHOTO_BYTES = env_int("LANDREG_MAX_PHOTO_BYTES", 12 * 1024 * 1024)
 
 # Optional XYZ basemap for offices with internet (e.g. an OpenStreetMap tile URL). Empty: nothing
 # is loaded from the internet and maps show our own layers only.
