@@ -6,6 +6,7 @@ records of real people. The same seed always gives the same data.
 
 import datetime
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -385,6 +386,86 @@ def _allocations(township: Township, households, rng: random.Random, officer, co
     return len(allocations)
 
 
+SHELTER_TRANCHES = [("foundation", 40000), ("walls_to_lintel", 60000), ("roof", 50000), ("completed", 30000)]
+
+
+def _shelters(township: Township, rng: random.Random, officer, field, progress) -> int:
+    """Shelters on handed-over plots, inspected stage by stage through the real services (photos with EXIF time
+    and GPS on the plot, so the database lets the tranches be paid), and today's visits for the field officer."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from shelters.models import ShelterProject, Stage
+    from shelters.sample_photos import site_jpeg
+    from shelters.services import (
+        assignment_create,
+        inspection_submit,
+        occupancy_check_submit,
+        shelter_project_create,
+        tranche_pay,
+    )
+
+    today = timezone.localdate()
+    held = list(
+        Allocation.objects.filter(plot__township=township, status__in=["handed_over", "occupied", "titled"])
+        .select_related("plot")
+        .order_by("id")
+    )[:24]
+    stages = None
+    for n, allocation in enumerate(held, start=1):
+        project = shelter_project_create(
+            allocation=allocation,
+            implementing_partner=rng.choice(["NRC (demo)", "IOM (demo)", "DACAAR (demo)"]),
+            modality=rng.choice(["conditional_cash", "conditional_cash", "in_kind", "contractor"]),
+            by=officer,
+            tranches=SHELTER_TRANCHES,
+        )
+        stages = stages or list(Stage.objects.filter(programme=project.programme).order_by("position"))
+        where = allocation.plot.geom.point_on_surface
+        reached = rng.choice([0, 1, 1, 2, 2, 3, 3, 4, 5, 6])
+        day = today - datetime.timedelta(days=7 * reached + rng.randrange(1, 6))
+        for stage in stages[:reached]:
+            seed = SEED + allocation.plot_id * 10 + stage.position
+            taken = datetime.datetime.combine(day, datetime.time(9, rng.randrange(60)))
+            jpeg = site_jpeg(lat=where.y, lon=where.x, taken=taken, seed=seed, size=(640, 480))
+            photo = SimpleUploadedFile("site.jpg", jpeg)
+            inspection_submit(
+                client_uuid=uuid.UUID(int=seed),
+                plot=allocation.plot,
+                stage=stage.code,
+                inspected_on=day,
+                by=field,
+                result="pass",
+                point=where,
+                accuracy_m=rng.choice([4.0, 6.0, 8.0]),
+                checklist={},
+                remarks="Demonstration inspection.",
+                photos=[photo],
+            )
+            day += datetime.timedelta(days=7)
+        for tranche in project.tranches.filter(stage__position__lte=reached).order_by("stage__position"):
+            if rng.random() < 0.8:  # some are due and not yet paid
+                tranche_pay(tranche=tranche, by=officer, paid_on=today, reference=f"DEMO-PAY-{township.code}-{n:03d}")
+        if reached < len(stages) and n % 3 == 0:
+            assignment_create(officer=field, plot=allocation.plot, due_on=today, by=officer)
+    for allocation in held[-3:]:
+        assignment_create(officer=field, plot=allocation.plot, due_on=today, by=officer, purpose="occupancy")
+    if held:  # one occupancy visit found the plot empty: it raised a review for the office
+        occupancy_check_submit(
+            client_uuid=uuid.UUID(int=SEED + township.pk),
+            plot=held[0].plot,
+            finding="empty",
+            checked_on=today - datetime.timedelta(days=2),
+            by=field,
+            point=held[0].plot.geom.point_on_surface,
+            accuracy_m=7.0,
+            remarks="Demonstration check: nobody found, door locked.",
+        )
+    count = ShelterProject.objects.filter(plot__township=township).count()
+    progress(f"{township.name}: {count} shelter projects with their inspections and tranches")
+    return count
+
+
 def _users(progress):
     nangarhar, herat = AdminArea.objects.get(pcode="AF06"), AdminArea.objects.get(pcode="AF32")
     specs = [
@@ -395,6 +476,7 @@ def _users(progress):
         ("committee.herat", [roles.COMMITTEE_MEMBER], [herat], False, False, "Committee member, Herat"),
         ("gis.specialist", [roles.GIS_SPECIALIST], [], True, False, "GIS specialist (national)"),
         ("field.nangarhar", [roles.FIELD_OFFICER], [nangarhar], False, False, "Field officer, Nangarhar"),
+        ("field.herat", [roles.FIELD_OFFICER], [herat], False, False, "Field officer, Herat"),
         ("partner.unhcr", [roles.PARTNER], [], True, False, "Partner (aggregates only)"),
     ]
     users = {}
@@ -427,7 +509,7 @@ def demo_load(progress: Callable[[str], None] = print) -> dict:
         progress("34 provinces loaded")
     roles_sync()
     users = _users(progress)
-    totals = {"townships": 0, "plots": 0, "households": 0, "allocations": 0}
+    totals = {"townships": 0, "plots": 0, "households": 0, "allocations": 0, "shelters": 0}
     for plan in PLANS:
         township = _layout(plan, progress)
         officer = users["officer.herat" if plan.province_pcode == "AF32" else "officer.nangarhar"]
@@ -436,6 +518,8 @@ def demo_load(progress: Callable[[str], None] = print) -> dict:
             township, households, rng, officer, users[officer.username.replace("officer", "committee")], progress
         )
         _eligibility(township, households, officer)
+        field = users["field.herat" if plan.province_pcode == "AF32" else "field.nangarhar"]
+        totals["shelters"] += _shelters(township, rng, officer, field, progress)
         totals["townships"] += 1
         totals["plots"] += township.plots.count()
         totals["households"] += len(households)

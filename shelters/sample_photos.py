@@ -1,4 +1,5 @@
-"""Test photos as a phone camera makes them: JPEG with EXIF time and GPS position (Pillow)."""
+"""Site photos as a phone camera makes them: JPEG with EXIF time and GPS position (Pillow).
+For the tests, the demo and the benchmarks; never for real inspections."""
 
 import io
 import random
@@ -42,7 +43,7 @@ def site_jpeg(
     tags = Image.Exif()
     # Today at 08:00 in Kabul unless told: the same seed must give the same bytes (and hash) whenever it runs.
     stamp = (taken or datetime.combine(timezone.localdate(), time(8, 0))).strftime("%Y:%m:%d %H:%M:%S")
-    tags[ExifTags.Base.Make] = "TestCam"
+    tags[ExifTags.Base.Make] = "landreg sample"
     tags[ExifTags.Base.DateTime] = stamp
     tags[ExifTags.IFD.Exif] = {ExifTags.Base.DateTimeOriginal: stamp}
     if lat is not None and lon is not None:

@@ -7,8 +7,8 @@ import pytest
 
 from allocations.services import allocation_propose, allocation_transition
 from shelters.models import Inspection, Photo
+from shelters.sample_photos import site_jpeg
 from shelters.services import assignment_create, shelter_project_create
-from tests.shelters.factories import site_jpeg
 
 
 def queue_count(page) -> str:

@@ -1,9 +1,11 @@
 """The seeded demo: two townships on state land, a few hundred plots each, ~500 households, allocations."""
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from allocations.models import Allocation
 from households.models import Household
+from shelters.models import FieldAssignment, Inspection, ShelterProject, Tranche
 from townships.models import Facility, Plot, Township
 
 
@@ -24,6 +26,15 @@ def test_the_demo_loads_once_and_is_clearly_marked(db, capsys):
     assert not Household.objects.exclude(code__startswith="DEMO-").exists()
     statuses = set(Allocation.objects.values_list("status", flat=True))
     assert {"proposed", "approved", "handed_over", "occupied", "revoked"} <= statuses
+    # Shelters went through the real services: every paid tranche was released by a passed, photographed,
+    # on-plot inspection, and the field officers have visits due today.
+    projects = ShelterProject.objects.all()
+    assert projects.count() >= 20 and projects.filter(stage_reached__isnull=False).exists()
+    paid = Tranche.objects.filter(paid_on__isnull=False)
+    assert paid.exists() and not paid.filter(released_by_inspection__isnull=True).exists()
+    assert Inspection.objects.filter(photos__isnull=False).count() == Inspection.objects.count() > 0
+    assert FieldAssignment.objects.filter(officer__username="field.nangarhar", due_on=timezone.localdate()).exists()
+    assert "shelter projects" in out
     call_command("load_demo", "--once")
     assert "already loaded" in capsys.readouterr().out
     assert Township.objects.count() == 2

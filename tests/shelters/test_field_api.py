@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from allocations.services import allocation_propose
 from shelters.models import Inspection, OccupancyCheck
+from shelters.sample_photos import site_jpeg
 from shelters.services import assignment_create
-from tests.shelters.factories import site_jpeg
 
 API = "/api/v1/field"
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from shelters.kobo import submissions_import
 from shelters.models import ImportRun, Inspection
-from tests.shelters.factories import site_jpeg
+from shelters.sample_photos import site_jpeg
 
 
 def kobo_row(n, plot_ref, stage, lat, lon, result="pass", photo=True, username="field.n"):

@@ -10,8 +10,8 @@ from PIL import Image
 
 from allocations.services import allocation_propose, allocation_transition
 from shelters.models import AllocationReview, Photo, PhotoFraudFlag
+from shelters.sample_photos import site_jpeg
 from shelters.services import inspection_submit, shelter_project_create
-from tests.shelters.factories import site_jpeg
 
 
 def message(refusal) -> str:
