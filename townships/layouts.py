@@ -33,6 +33,7 @@ from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException, O
 from django.contrib.gis.gdal.driver import Driver
 from django.contrib.gis.gdal.prototypes import ds as gdal_ds
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -1135,29 +1136,23 @@ def report_for_people(layout_import: LayoutImport) -> dict:
     return report
 
 
-class UploadLimit:
+class UploadLimit(FileUploadHandler):
     """A Django upload handler that stops reading an upload once it passes LANDREG_MAX_UPLOAD_BYTES, whatever
     Content-Length said; request.layout_upload_too_large then tells the view."""
 
-    def __new__(cls, request):
-        from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.seen = 0
 
-        class _Limit(FileUploadHandler):
-            def __init__(self, request):
-                super().__init__(request)
-                self.seen = 0
+    def receive_data_chunk(self, raw_data, start):
+        self.seen += len(raw_data)
+        if self.seen > max_upload_bytes():
+            self.request.layout_upload_too_large = True
+            raise StopUpload(connection_reset=True)
+        return raw_data
 
-            def receive_data_chunk(self, raw_data, start):
-                self.seen += len(raw_data)
-                if self.seen > max_upload_bytes():
-                    self.request.layout_upload_too_large = True
-                    raise StopUpload(connection_reset=True)
-                return raw_data
-
-            def file_complete(self, file_size):
-                return None
-
-        return _Limit(request)
+    def file_complete(self, file_size):
+        return None
 
 
 def content_length_too_large(request) -> bool:

@@ -216,3 +216,18 @@ def test_the_command_says_how_to_state_a_crs(township, frame, users, tmp_path):
     path = write_layout(tmp_path, "dxf", frame, clean_layout(), declare_crs=False)
     with pytest.raises(CommandError, match="--srid"):
         call_command("import_layout", str(path), "--township", township.code, "--user", "gis", "--number-field", "Text")
+
+
+def test_an_upload_growing_past_the_limit_is_stopped_while_streaming(settings, rf):
+    """A client whose Content-Length is missing or wrong is stopped by the upload handler as the bytes arrive."""
+    from django.core.files.uploadhandler import StopUpload
+
+    from townships.layouts import UploadLimit
+
+    settings.LANDREG_MAX_UPLOAD_BYTES = 100_000
+    request = rf.post("/layouts/")
+    handler = UploadLimit(request)
+    assert handler.receive_data_chunk(b"x" * 60_000, 0) == b"x" * 60_000
+    with pytest.raises(StopUpload):
+        handler.receive_data_chunk(b"x" * 60_000, 60_000)
+    assert request.layout_upload_too_large
