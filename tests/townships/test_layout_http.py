@@ -231,3 +231,25 @@ def test_an_upload_growing_past_the_limit_is_stopped_while_streaming(settings, r
     with pytest.raises(StopUpload):
         handler.receive_data_chunk(b"x" * 60_000, 60_000)
     assert request.layout_upload_too_large
+
+
+@pytest.mark.django_db(transaction=True)  # the import streams from its own thread and database connection
+def test_the_web_page_lists_allocated_plots_and_moves_them_only_when_confirmed(
+    gis_client, township, frame, tmp_path, make_household
+):
+    from allocations.models import Allocation
+
+    first = upload(gis_client, write_layout(tmp_path / "1", "gpkg", frame, clean_layout()), township).json()
+    gis_client.post(f"{API}{first['id']}/commit/", {}, content_type="application/json")
+    Allocation.objects.create(household=make_household(), plot=Plot.objects.get(number="2"), status="proposed")
+    edited = clean_layout()
+    edited[1] = ("2", "A", "residential", [(20, 0), (40, 0), (40, 24), (20, 24), (20, 0)])
+    second = upload(gis_client, write_layout(tmp_path / "2", "gpkg", frame, edited), township).json()
+    report = gis_client.get(f"/layouts/{second['id']}/").content.decode()
+    assert 'id="allocated-moves"' in report and 'name="confirm_allocated_moves"' in report
+    refused = b"".join(gis_client.post(f"/layouts/{second['id']}/commit/").streaming_content).decode()
+    assert "Nothing was written" in refused and "allocation" in refused
+    assert Plot.objects.get(number="2").area_m2 == 500
+    done = gis_client.post(f"/layouts/{second['id']}/commit/", {"confirm_allocated_moves": "yes"})
+    assert "0 plots added, 1 changed" in b"".join(done.streaming_content).decode()
+    assert Plot.objects.get(number="2").area_m2 == 480
