@@ -130,6 +130,7 @@ class LayoutImportViewSet(viewsets.ReadOnlyModelViewSet):
         township = layouts.townships_for_import(request.user).filter(code=values["township"]).first()
         if township is None:
             raise Http404
+        layouts.authorize_import(by=request.user, township=township)  # before the file is kept
         upload = values["file"]
         mapping = None
         if values["number_field"]:

@@ -915,7 +915,9 @@ def _file_chunks(path: Path):
 # --- the services -------------------------------------------------------------------------------------------------
 
 
-def _authorize(by, township: Township) -> None:
+def authorize_import(*, by, township: Township) -> None:
+    """Refuse (PermissionDenied) unless the user may import layouts into this township: a GIS specialist or an
+    administrator, with the township in their scope. Views call it before keeping an uploaded file."""
     require_role(by, IMPORT_ROLES, _("import township layouts"))
     require_province(by, township.province_id, _("Township %(name)s") % {"name": township.name})
     townships = township_ids_in_scope(by)
@@ -970,7 +972,7 @@ def layout_check(
 
     The mapping (and a CRS stated for a file that declares none) is remembered under source_name, so the next
     file from that source needs neither. Raises LayoutError when the file as a whole cannot be used."""
-    _authorize(by, township)
+    authorize_import(by=by, township=township)
     path = Path(path)
     info = layout_inspect(path=path, name=name)
     mapping = _mapping_for(township, source_name, mapping)
@@ -1037,7 +1039,7 @@ def layout_commit(
     kept as they are (listed as missing). A plot with an active allocation is moved only when
     confirm_allocated_moves is given; otherwise nothing is written and those plots are listed."""
     township = layout_import.township
-    _authorize(by, township)
+    authorize_import(by=by, township=township)
     if layout_import.status == LayoutImport.Status.COMMITTED:
         raise ValidationError(_("This file has already been imported."), code="already_imported")
     path = stored_path(layout_import)

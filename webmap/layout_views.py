@@ -57,6 +57,7 @@ def _layout_upload(request):
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         township = form.cleaned_data["township"]
+        layouts.authorize_import(by=request.user, township=township)  # before the file is kept
         try:
             path, sha, _size = layouts.layout_file_store(name=upload.name, chunks=upload.chunks())
             info = layouts.layout_inspect(path=path, name=upload.name)
