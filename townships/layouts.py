@@ -144,7 +144,6 @@ REPAIRS = {
     "polyline_closed": gettext_lazy("Polyline closed (its ends were %(gap)s m apart)."),
     "duplicate_vertex_removed": gettext_lazy("%(count)s repeated corner(s) removed."),
     "single_part": gettext_lazy("Multi-polygon with one part read as a polygon."),
-    "heights_dropped": gettext_lazy("Heights (Z) dropped."),
 }
 # Short names of the reasons, for the report's summary.
 REASON_LABELS = {
@@ -290,6 +289,18 @@ def _layer(source: DataSource):
     return layers[0]
 
 
+def _layers(source: DataSource, label: str) -> list:
+    """The layers read: the outline layer, or for KML every folder that holds placemarks (a Google Earth
+    layout often keeps each block in a folder of its own)."""
+    if label != "KML":
+        return [_layer(source)]
+    try:
+        layers = [layer for layer in source if len(layer)]
+    except GDALException as exc:
+        raise LayoutError(_("The file's layers could not be read; it is damaged or truncated.")) from exc
+    return layers or [_layer(source)]
+
+
 def layout_inspect(*, path: Path, name: str) -> LayoutFile:
     """What the file holds: its format, attributes and declared CRS; refuses an oversized or unreadable file."""
     path = Path(path)
@@ -297,11 +308,12 @@ def layout_inspect(*, path: Path, name: str) -> LayoutFile:
     if size > max_upload_bytes():
         raise LayoutError(too_large_message(size))
     source, label = _open(path, name)
-    layer = _layer(source)
+    layers = _layers(source, label)
+    layer = layers[0]
     try:
         srs = layer.srs
-        count = len(layer)
-        fields = [f for f in layer.fields if f not in {"OGR_STYLE"}]
+        count = sum(len(each) for each in layers)
+        fields = list(dict.fromkeys(f for each in layers for f in each.fields if f != "OGR_STYLE"))
     except GDALException as exc:
         raise LayoutError(_("The file's layer could not be read; it is damaged or truncated.")) from exc
     srid, crs_name = None, ""
@@ -317,7 +329,8 @@ def layout_inspect(*, path: Path, name: str) -> LayoutFile:
             _("The file holds %(n)d features; the limit is %(max)d. Split the layout.")
             % {"n": count, "max": max_features()}
         )
-    return LayoutFile(path, name, label, layer.name, fields, srid, crs_name, count, _sha256(path), size)
+    layer_names = ", ".join(each.name for each in layers)
+    return LayoutFile(path, name, label, layer_names, fields, srid, crs_name, count, _sha256(path), size)
 
 
 def _no_crs_message(info: LayoutFile) -> str:
@@ -365,9 +378,9 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
     """Rows for the temporary table, in EPSG:4326: (fid, kind, number, block code, block id, use_raw, use, ewkb
     hex, problems, repairs). Points that carry a number are labels (a DXF's TEXT), matched to the outline they
     lie in. blocks: the township's block codes and ids."""
-    source, _label = _open(info.path, info.name)
-    layer = _layer(source)
-    fields = set(layer.fields)
+    source, label = _open(info.path, info.name)
+    layers = _layers(source, label)
+    fields = {f for layer in layers for f in layer.fields}
     for wanted in (mapping.number, mapping.block, mapping.use):
         if wanted and wanted not in fields:
             raise LayoutError(
@@ -376,12 +389,17 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
             )
     wgs84 = SpatialReference(4326)
     transform = None if srs.srid == 4326 else CoordTransform(srs, wgs84)
+    def get(feature, own_fields, field):
+        return _text(feature.get(field)) if field and field in own_fields else ""
+
     try:
-        for n, feature in enumerate(layer, start=1):
+        n = 0
+        for own, feature in ((each.fields, feature) for each in layers for feature in each):
+            n += 1
             problems, repairs = [], []
-            number = _text(feature.get(mapping.number)) if mapping.number else ""
-            block = _text(feature.get(mapping.block)) if mapping.block else ""
-            use_raw = _text(feature.get(mapping.use)) if mapping.use else ""
+            number = get(feature, own, mapping.number)
+            block = get(feature, own, mapping.block)
+            use_raw = get(feature, own, mapping.use)
             use = _use(use_raw, mapping)
             if use is None:
                 problems.append(
@@ -390,9 +408,8 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
             geom = feature.geom
             kind, wkb = "other", None
             if geom is not None:
-                if geom.coord_dim == 3:
-                    geom.coord_dim = 2
-                    repairs.append({"code": "heights_dropped"})
+                if geom.is_3d:  # KML and many survey files carry heights; a plot is flat
+                    geom.set_3d(False)
                 name = geom.geom_name.upper()
                 if name == "MULTIPOLYGON" and len(geom) == 1:
                     geom = OGRGeometry(geom[0].wkb)
@@ -420,7 +437,8 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
                 wkb = bytes(geom.wkb).hex()
             else:
                 problems.append({"code": "not_a_polygon", "params": {"type": _("feature without geometry")}})
-            yield (feature.fid, kind, number, block, blocks.get(block), use_raw, use or "", wkb, problems, repairs)
+            fid = feature.fid if len(layers) == 1 else n  # across KML folders, the placemark's place in the file
+            yield (fid, kind, number, block, blocks.get(block), use_raw, use or "", wkb, problems, repairs)
             if progress and n % 1000 == 0:
                 progress("read", n, info.feature_count)
     except GDALException as exc:

@@ -293,3 +293,27 @@ def test_a_hand_written_geojson_ring_left_open_is_closed(township, frame, users,
     assert feature["number"] == "1" and feature["repairs"] == [{"code": "ring_closed"}]
     layout_commit(layout_import=checked, by=users["gis"])
     assert Plot.objects.get(number="1").area_m2 == Decimal("500.00")
+
+
+def test_a_kml_with_a_folder_per_block_is_read_whole(township, frame, users, tmp_path):
+    """Google Earth layouts keep each block in a folder; every folder's placemarks are plots."""
+    import subprocess
+
+    from tests.townships.layout_files import OGR2OGR
+
+    plots = clean_layout()
+    both = tmp_path / "blocks.gpkg"
+    for block in ("A", "B"):
+        part = write_layout(tmp_path / block, "gpkg", frame, [p for p in plots if p[1] == block], srid=4326)
+        subprocess.run(
+            [OGR2OGR, *(["-update"] if block == "B" else []), "-f", "GPKG", both, part, "-nln", f"block {block}"],
+            check=True,
+            capture_output=True,
+        )
+    path = tmp_path / "google-earth.kml"
+    subprocess.run([OGR2OGR, "-f", "LIBKML", path, both], check=True, capture_output=True)
+    checked = check(township, path, users["gis"])
+    assert checked.status == LayoutImport.Status.CHECKED, checked.report
+    assert checked.counts["added"] == 14
+    layout_commit(layout_import=checked, by=users["gis"])
+    assert Plot.objects.filter(block__code="B").count() == 4
