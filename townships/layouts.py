@@ -34,7 +34,7 @@ from django.contrib.gis.gdal.driver import Driver
 from django.contrib.gis.gdal.prototypes import ds as gdal_ds
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -129,6 +129,7 @@ PROBLEMS = {
     ),
     "no_number": gettext_lazy("The feature has no plot number (attribute “%(field)s” is empty)."),
     "several_labels": gettext_lazy("Several number labels (%(labels)s) lie inside this outline; keep one."),
+    "number_too_long": gettext_lazy("Plot number “%(number)s” is longer than %(max)s characters."),
     "unknown_block": gettext_lazy(
         "Block “%(block)s” does not exist in this township. Create the block first, or correct the code."
     ),
@@ -155,6 +156,7 @@ REASON_LABELS = {
     "sliver": gettext_lazy("sliver"),
     "no_number": gettext_lazy("no number"),
     "several_labels": gettext_lazy("several number labels"),
+    "number_too_long": gettext_lazy("number too long"),
     "unknown_block": gettext_lazy("unknown block"),
     "outside_block": gettext_lazy("outside its block"),
     "unknown_use": gettext_lazy("unknown use"),
@@ -528,6 +530,11 @@ CHECKS = [
     WHERE kind IN ('polygon', 'invalid') AND number = '' AND NOT problems @> '[{"code": "several_labels"}]'
     """,
     """
+    UPDATE layout_feature SET problems = problems || jsonb_build_array(jsonb_build_object('code', 'number_too_long',
+      'params', jsonb_build_object('number', left(number, 40), 'max', %(number_max)s)))
+    WHERE kind IN ('polygon', 'invalid', 'line') AND length(number) > %(number_max)s
+    """,
+    """
     WITH d AS (SELECT number, count(*) AS n, string_agg(fid::text, ', ' ORDER BY fid) AS fids
                  FROM layout_feature WHERE kind IN ('polygon', 'invalid') AND number <> ''
                 GROUP BY number HAVING count(*) > 1)
@@ -735,6 +742,7 @@ def _check(cursor, *, township: Township, info: LayoutFile, mapping: Mapping, sr
         "gap": close_gap_m(),
         "min_area": min_plot_m2(),
         "number_field": mapping.number,
+        "number_max": Plot._meta.get_field("number").max_length,
         "ended": list(apps.get_model("allocations", "Allocation").ENDED),
     }
     steps = CHECKS + DIFF
@@ -1003,6 +1011,11 @@ def layout_check(
         layout_file_store(name=name, chunks=_file_chunks(path))
     with transaction.atomic(), connection.cursor() as cursor:
         report = _check(cursor, township=township, info=info, mapping=mapping, srs=srs, progress=progress)
+        if not report.counts["features"]:
+            raise LayoutError(
+                _("%(name)s holds no plot outlines (polygons or closed polylines) in layer %(layer)s.")
+                % {"name": info.name, "layer": info.layer_name}
+            )
         layout_import = LayoutImport(
             township=township,
             file_name=Path(name).name[:255],
@@ -1112,6 +1125,14 @@ def layout_commit(
         layout_import.status = refused.status
         layout_import.counts, layout_import.report = refused.report.counts, refused.report.as_dict()
         layout_import.save(update_fields=["status", "counts", "report"])
+    except DatabaseError as exc:  # not a land rule (those come as ValidationError): say so, never a 500
+        layout_import.status = LayoutImport.Status.FAILED
+        layout_import.error = str(exc).strip().splitlines()[0][:500]
+        layout_import.save(update_fields=["status", "error"])
+        raise ValidationError(
+            _("The database refused the import, and nothing was written: %(e)s") % {"e": layout_import.error},
+            code="import_failed",
+        ) from exc
     except ValidationError as exc:
         layout_import.status = LayoutImport.Status.FAILED
         layout_import.error = " ".join(exc.messages)

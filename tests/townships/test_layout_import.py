@@ -317,3 +317,21 @@ def test_a_kml_with_a_folder_per_block_is_read_whole(township, frame, users, tmp
     assert checked.counts["added"] == 14
     layout_commit(layout_import=checked, by=users["gis"])
     assert Plot.objects.filter(block__code="B").count() == 4
+
+
+def test_a_number_too_long_for_the_register_is_rejected(township, frame, users, tmp_path):
+    plots = clean_layout()
+    plots[0] = ("BLOCK-A-PLOT-0001-NORTH-EAST", "A", "residential", plots[0][3])
+    checked = check(township, write_layout(tmp_path, "gpkg", frame, plots), users["gis"])
+    assert checked.counts["reasons"] == {"number_too_long": 1}
+
+
+def test_a_file_without_outlines_is_refused(township, frame, users, tmp_path):
+    import json
+
+    path = tmp_path / "points.geojson"
+    point = {"type": "Point", "coordinates": list(frame.to_wgs.transform(frame.x0 + 5, frame.y0 + 5))}
+    feature = {"type": "Feature", "properties": {"PLOT_NO": "1"}, "geometry": point}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
+    with pytest.raises(LayoutError, match="holds no plot outlines"):
+        check(township, path, users["gis"], mapping=Mapping(number="PLOT_NO"))
