@@ -137,6 +137,9 @@ ensure_database() {
     say "creating the database 'landreg'"
     psql_admin "$dir" -d postgres -c "CREATE DATABASE landreg OWNER landreg"
   fi
+  # Lets the landreg role give its databases a default for pgtrigger.ignore (landreg migration 0007): unset,
+  # every history trigger opens a subtransaction per row and bulk writes turn quadratic.
+  psql_admin "$dir" -d postgres -c "GRANT SET ON PARAMETER pgtrigger.ignore TO landreg"
 }
 
 write_env() {  # write_env [cluster dir]; without one, DATABASE_URL is left to the environment
