@@ -120,6 +120,10 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://landreg@/landreg?host=" + str(BASE_DIR / ".data" / "pg"))
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# Django's own connections set pgtrigger.ignore even on a database without its default (landreg migration 0007),
+# so the history triggers never raise once per row on bulk writes.
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = (_options.get("options", "") + " -c pgtrigger.ignore={}").strip()
 if os.environ.get("TEST_DATABASE_NAME"):  # lets two test runs share one cluster
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
