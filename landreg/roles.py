@@ -52,7 +52,13 @@ ROLE_PERMISSIONS = {
     COMMITTEE_MEMBER: _perms(_PEOPLE, "view")
     + _perms(["allocations.%s_allocation"], "view", "change")
     + _perms(_LAND, "view"),
-    GIS_SPECIALIST: _perms(_LAND, "view", "add", "change", "delete") + ["parcels.view_adminarea"],
-    FIELD_OFFICER: _perms(_PEOPLE, "view") + ["allocations.view_allocation"] + _perms(_LAND, "view"),
+    GIS_SPECIALIST: _perms(_LAND, "view", "add", "change", "delete")
+    + ["parcels.view_adminarea"]
+    + ["townships.view_layoutimport", "townships.view_layoutsource", "townships.change_layoutsource"],
+    FIELD_OFFICER: _perms(_PEOPLE, "view")
+    + ["allocations.view_allocation"]
+    + _perms(_LAND, "view")
+    + ["shelters.view_shelterproject", "shelters.view_fieldassignment", "shelters.view_inspection"]
+    + ["shelters.add_inspection", "shelters.add_occupancycheck", "shelters.view_occupancycheck"],
     PARTNER: [],
 }

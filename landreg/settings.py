@@ -206,6 +206,11 @@ LANDREG_WALKING_DISTANCE_M = env_int("LANDREG_WALKING_DISTANCE_M", 500)
 # Field inspections: GPS tolerance around a plot (metres, in the UTM zone) and the photo upload limit.
 LANDREG_INSPECTION_TOLERANCE_M = env_int("LANDREG_INSPECTION_TOLERANCE_M", 30)
 LANDREG_MAX_PHOTO_BYTES = env_int("LANDREG_MAX_PHOTO_BYTES", 12 * 1024 * 1024)
+# Layout imports: plots smaller than this are slivers; a file may hold at most this many features; a surveyor's
+# polyline whose ends are closer than this (metres) is closed.
+LANDREG_LAYOUT_MIN_PLOT_M2 = env_int("LANDREG_LAYOUT_MIN_PLOT_M2", 20)
+LANDREG_LAYOUT_MAX_FEATURES = env_int("LANDREG_LAYOUT_MAX_FEATURES", 500_000)
+LANDREG_LAYOUT_CLOSE_GAP_M = float(os.environ.get("LANDREG_LAYOUT_CLOSE_GAP_M", "0.5"))
 
 # Optional XYZ basemap for offices with internet (e.g. an OpenStreetMap tile URL). Empty: nothing
 # is loaded from the internet and maps show our own layers only.
