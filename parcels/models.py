@@ -3,12 +3,13 @@
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class AdminArea(models.Model):
     class Level(models.TextChoices):
-        PROVINCE = "province", "Province"
-        DISTRICT = "district", "District"
+        PROVINCE = "province", _("Province")
+        DISTRICT = "district", _("District")
 
     level = models.CharField(max_length=10, choices=Level.choices)
     # OCHA COD-AB p-code: AF06 for a province, AF0617 for a district (post-2018 AGCHO numbering).
@@ -47,10 +48,10 @@ class LandParcel(models.Model):
     """A parcel of state land designated (or being designated) for a township."""
 
     class LegalStatus(models.TextChoices):
-        IDENTIFIED = "identified", "Identified"
-        VERIFIED = "verified", "Verified by the land authority"
-        DESIGNATED = "designated", "Designated for a township"
-        DISPUTED = "disputed", "Disputed"
+        IDENTIFIED = "identified", _("Identified")
+        VERIFIED = "verified", _("Verified by the land authority")
+        DESIGNATED = "designated", _("Designated for a township")
+        DISPUTED = "disputed", _("Disputed")
 
     # The land authority's reference for the parcel (ARAZI / MUDL file number).
     reference = models.CharField(max_length=60, unique=True)

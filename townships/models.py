@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from landreg.history import track_history
 from landreg.rules import rule_message
@@ -23,17 +24,17 @@ class UtmZone(models.IntegerChoices):
 @track_history
 class Township(models.Model):
     class LegalBasis(models.TextChoices):
-        DECREE_104_2005 = "decree_104_2005", "Presidential Decree 104 (2005)"
-        DECREE_305_2018 = "decree_305_2018", "Presidential Decree 305 (2018)"
-        LATER_SCHEME = "later_scheme", "Later scheme"
+        DECREE_104_2005 = "decree_104_2005", _("Presidential Decree 104 (2005)")
+        DECREE_305_2018 = "decree_305_2018", _("Presidential Decree 305 (2018)")
+        LATER_SCHEME = "later_scheme", _("Later scheme")
 
     class Status(models.TextChoices):
-        IDENTIFIED = "identified", "Identified"
-        SURVEYED = "surveyed", "Surveyed"
-        PLANNED = "planned", "Planned"
-        DEMARCATED = "demarcated", "Demarcated"
-        OPEN = "open", "Open for allocation"
-        CLOSED = "closed", "Closed"
+        IDENTIFIED = "identified", _("Identified")
+        SURVEYED = "surveyed", _("Surveyed")
+        PLANNED = "planned", _("Planned")
+        DEMARCATED = "demarcated", _("Demarcated")
+        OPEN = "open", _("Open for allocation")
+        CLOSED = "closed", _("Closed")
 
     # Short code used in references and file names, e.g. NGR-SM.
     code = models.SlugField(max_length=30, unique=True)
@@ -114,21 +115,21 @@ class Block(models.Model):
 @track_history
 class Plot(models.Model):
     class Use(models.TextChoices):
-        RESIDENTIAL = "residential", "Residential"
-        COMMERCIAL = "commercial", "Commercial"
-        PUBLIC = "public", "Public"
-        GREEN = "green", "Green space"
+        RESIDENTIAL = "residential", _("Residential")
+        COMMERCIAL = "commercial", _("Commercial")
+        PUBLIC = "public", _("Public")
+        GREEN = "green", _("Green space")
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        AVAILABLE = "available", "Available"
-        RESERVED = "reserved", "Reserved"
-        ALLOCATED = "allocated", "Allocated"
-        HANDED_OVER = "handed_over", "Handed over"
-        OCCUPIED = "occupied", "Occupied"
-        DISPUTED = "disputed", "Disputed"
-        USURPED = "usurped", "Usurped"
-        CANCELLED = "cancelled", "Cancelled"
+        PLANNED = "planned", _("Planned")
+        AVAILABLE = "available", _("Available")
+        RESERVED = "reserved", _("Reserved")
+        ALLOCATED = "allocated", _("Allocated")
+        HANDED_OVER = "handed_over", _("Handed over")
+        OCCUPIED = "occupied", _("Occupied")
+        DISPUTED = "disputed", _("Disputed")
+        USURPED = "usurped", _("Usurped")
+        CANCELLED = "cancelled", _("Cancelled")
 
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="plots")
     block = models.ForeignKey(Block, null=True, blank=True, on_delete=models.PROTECT, related_name="plots")
@@ -168,12 +169,12 @@ class Plot(models.Model):
 
 class Facility(models.Model):
     class Kind(models.TextChoices):
-        WATER_POINT = "water_point", "Water point"
-        SCHOOL = "school", "School"
-        CLINIC = "clinic", "Clinic"
-        MOSQUE = "mosque", "Mosque"
-        MARKET = "market", "Market"
-        ROAD_ACCESS = "road_access", "Road access point"
+        WATER_POINT = "water_point", _("Water point")
+        SCHOOL = "school", _("School")
+        CLINIC = "clinic", _("Clinic")
+        MOSQUE = "mosque", _("Mosque")
+        MARKET = "market", _("Market")
+        ROAD_ACCESS = "road_access", _("Road access point")
 
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="facilities")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -255,11 +256,11 @@ class LayoutImport(models.Model):
     Plot history events written by the commit carry this record's id and the hash in their context."""
 
     class Status(models.TextChoices):
-        CHECKED = "checked", "Checked, can be imported"
-        REJECTED = "rejected", "Rejected: features to fix"
-        NEEDS_CONFIRMATION = "needs_confirmation", "Moves allocated plots: needs confirmation"
-        COMMITTED = "committed", "Imported"
-        FAILED = "failed", "Failed: nothing was written"
+        CHECKED = "checked", _("Checked, can be imported")
+        REJECTED = "rejected", _("Rejected: features to fix")
+        NEEDS_CONFIRMATION = "needs_confirmation", _("Moves allocated plots: needs confirmation")
+        COMMITTED = "committed", _("Imported")
+        FAILED = "failed", _("Failed: nothing was written")
 
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="layout_imports")
     source = models.ForeignKey(
