@@ -573,5 +573,6 @@ DEMO_LOGINS = [
     ("committee.herat", "committee member, Herat"),
     ("gis.specialist", "GIS specialist"),
     ("field.nangarhar", "field officer, Nangarhar"),
+    ("field.herat", "field officer, Herat"),
     ("partner.unhcr", "partner (no personal data)"),
 ]

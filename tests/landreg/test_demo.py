@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from allocations.models import Allocation
 from households.models import Household
-from shelters.models import FieldAssignment, Inspection, ShelterProject, Tranche
+from shelters.models import FieldAssignment, Inspection, ShelterProject, Stage, Tranche
 from townships.models import Facility, Plot, Township
+from webmap.map_shelter import township_shelter_completion
 
 
 def test_the_demo_loads_once_and_is_clearly_marked(db, capsys):
@@ -35,6 +36,12 @@ def test_the_demo_loads_once_and_is_clearly_marked(db, capsys):
     assert Inspection.objects.filter(photos__isnull=False).count() == Inspection.objects.count() > 0
     assert FieldAssignment.objects.filter(officer__username="field.nangarhar", due_on=timezone.localdate()).exists()
     assert "shelter projects" in out
+    # The dashboard lists shelters by stage in the programme's order, not by count.
+    completion = township_shelter_completion(townships["NAN-SMD"])
+    labels = [str(label) for label, _n in completion["by_stage"]]
+    stages = Stage.objects.filter(programme=projects[0].programme).order_by("position")
+    order = ["Not started", *(stage.name for stage in stages)]
+    assert len(labels) >= 3 and labels == [label for label in order if label in labels]
     call_command("load_demo", "--once")
     assert "already loaded" in capsys.readouterr().out
     assert Township.objects.count() == 2

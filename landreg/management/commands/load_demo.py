@@ -21,6 +21,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "demo loaded: {townships} townships, {plots} plots, {households} households, "
-                "{allocations} allocations".format(**totals)
+                "{allocations} allocations, {shelters} shelter projects".format(**totals)
             )
         )
