@@ -211,6 +211,16 @@ class PlotCard(APIView):
         cards = selectors.plot_cards(request.user, [pk])
         if pk not in cards:
             raise Plot.DoesNotExist
+        if household := cards[pk]["household"]:  # the card names the head of household: a logged view
+            from households.models import Household
+
+            log_personal_data_access(
+                user=request.user,
+                action="view",
+                what="households.Household",
+                ids=Household.objects.filter(code=household["code"]).values_list("pk", flat=True),
+                where=request.path,
+            )
         return Response(cards[pk])
 
 

@@ -145,6 +145,16 @@ def test_today_s_plots_come_nearest_first(client, project, plots, users, field_o
     assert body["assignments"][0]["plot"]["distance_m"] == 0
 
 
+def test_a_plot_card_naming_its_household_is_a_logged_view(client, project, field_officer):
+    from landreg.models import PersonalDataAccess
+
+    client.force_login(field_officer)
+    card = client.get(f"{API}/plots/{project.plot_id}/").json()
+    assert card["household"]["code"] == project.household.code
+    logged = PersonalDataAccess.objects.get(user=field_officer, action="view")
+    assert logged.object_ids == [project.household_id]
+
+
 def test_a_field_officer_of_another_province_sees_nothing(client, project, provinces, on_plot):
     from landreg import roles
     from landreg.services import user_create
