@@ -11,10 +11,12 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from landreg.calendar import SHAMSI_MONTHS
 from shelters import selectors
 from shelters.services import inspection_tolerance_m
 from shelters.xlsform import CHECKLIST_LABELS
@@ -47,6 +49,8 @@ def shell(request):
             "today": timezone.localdate(),
             "shell_version": SHELL_VERSION,
             "checklist_labels": {code: _(label) for code, label in CHECKLIST_LABELS.items()},
+            # The Afghan month names (Hamal … Hut) in the page's language, for dates the phone writes itself.
+            "shamsi_months": SHAMSI_MONTHS.get(get_language(), SHAMSI_MONTHS["en"]),
         },
     )
 

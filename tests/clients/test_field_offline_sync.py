@@ -4,8 +4,10 @@ back online: exactly one inspection reaches the server, and sending the same vis
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from allocations.services import allocation_propose, allocation_transition
+from landreg.calendar import shamsi_date
 from shelters.models import Inspection, Photo
 from shelters.sample_photos import site_jpeg
 from shelters.services import assignment_create, shelter_project_create
@@ -65,6 +67,8 @@ def test_an_inspection_made_offline_is_synced_exactly_once(
         page.click("#save-inspection")
         page.wait_for_function("document.querySelector('#queue-count').textContent === '1'")
         assert "waiting to sync" in page.inner_text("#queue")
+        # The visit's date is written in Shamsi with the Afghan month names, not the Iranian ones.
+        assert shamsi_date(timezone.localdate(), "en") in page.inner_text("#queue")
         assert Inspection.objects.count() == 0
 
         # Still offline, the page opens again from the service worker, with today's plots and the queue.

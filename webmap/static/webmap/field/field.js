@@ -67,11 +67,16 @@
     return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
   }
   function shamsi(isoDate) {
-    // Dates are shown in the Solar Hijri calendar (Afghan month names in Dari and Pashto).
+    // A date in the Solar Hijri calendar with the Afghan month names (Hamal … Hut) the server sends in the page;
+    // the browser's own Persian calendar gives the year, month and day, its Iranian month names are not used.
     try {
+      const months = JSON.parse(document.getElementById("shamsi-months").textContent);
+      const parts = new Intl.DateTimeFormat("en-u-ca-persian-nu-latn", { day: "numeric", month: "numeric", year: "numeric" })
+        .formatToParts(new Date(isoDate + "T12:00:00"));
+      const part = (type) => parseInt(parts.find((p) => p.type === type).value, 10);
+      const text = `${part("day")} ${months[part("month") - 1]} ${part("year")}`;
       const lang = document.documentElement.lang || "en";
-      const locale = lang === "en" ? "en-u-ca-persian" : `${lang === "fa" ? "fa-AF" : lang}-u-ca-persian`;
-      return new Intl.DateTimeFormat(locale, { day: "numeric", month: "long", year: "numeric" }).format(new Date(isoDate + "T12:00:00"));
+      return lang === "en" ? text : text.replace(/[0-9]/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]);
     } catch (e) {
       return isoDate;
     }
