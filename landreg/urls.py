@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/v1/exports/", include("api.export_urls")),
     path("api/v1/layout-imports/", include("api.layout_urls")),  # issue 7
     path("api/v1/field/", include("api.field_urls")),  # issue 6
+    path("api/v1/partner/", include("api.partner_urls")),  # partner exports under a data-sharing agreement
     path("layouts/", include("webmap.layout_urls")),  # issue 7
     path("field/", include("webmap.field_urls")),  # issue 6
     path("", include("webmap.document_urls")),

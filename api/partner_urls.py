@@ -1,0 +1,3 @@
+"""URL slot; filled by its issue."""
+
+urlpatterns = []
