@@ -1,5 +1,6 @@
 """Vector tiles and TileJSON: real PostGIS tiles decoded as a client would, cached by layer version."""
 
+import gzip
 import math
 import shutil
 import subprocess
@@ -102,6 +103,19 @@ def test_a_tile_has_an_etag_and_an_unchanged_tile_is_not_sent_again(partner, plo
     assert again.status_code == 304
     assert again["ETag"] == etag
     assert again.content == b""
+
+
+def test_a_client_that_accepts_gzip_gets_the_tile_gzipped_with_its_own_etag(partner, plots, frame):
+    plain = partner.get(township_tile_url(frame))
+    zipped = partner.get(township_tile_url(frame), headers={"accept-encoding": "gzip, deflate, br"})
+
+    assert zipped["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert gzip.decompress(zipped.content) == plain.content and len(zipped.content) < len(plain.content)
+    assert zipped["ETag"] != plain["ETag"] and "Accept-Encoding" in zipped["Vary"]
+    again = partner.get(
+        township_tile_url(frame), headers={"accept-encoding": "gzip", "if-none-match": zipped["ETag"]}
+    )
+    assert again.status_code == 304
 
 
 def test_a_repeated_tile_is_served_from_the_cache_without_the_tile_query(partner, plots, frame):
