@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from landreg import sharing
 from townships import exports
 
 
@@ -31,6 +32,7 @@ class TownshipExportView(APIView):
         ],
         responses={
             (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file"),
+            403: OpenApiResponse(description="A partner without a data-sharing agreement covering layouts"),
             503: OpenApiResponse(description="ogr2ogr could not write the file"),
         },
     )
@@ -40,6 +42,10 @@ class TownshipExportView(APIView):
             fmt=fmt, layer=request.query_params.get("layer"), csv_geometry=csv_geometry
         )
         township = exports.township_for_export(user=request.user, code=code)
+        where = request.path
+        if sharing.needs_agreement(request.user):  # a partner takes layouts only under an agreement
+            agreement = sharing.agreement_for(request.user, "township_layout", township.province)
+            where = f"{where} agreement {agreement.reference} (#{agreement.pk})"
         try:
             handle, name = exports.township_export_open(
                 township=township,
@@ -47,7 +53,7 @@ class TownshipExportView(APIView):
                 layers=layers,
                 csv_geometry=csv_geometry,
                 by=request.user,
-                where=request.path,
+                where=where,
             )
         except exports.ExportFailed as exc:
             return Response({"detail": f"The file could not be written; try again later. {exc}"}, status=503)

@@ -20,12 +20,12 @@ from api.map import ACTIVE, layer_versions, townships_in_scope
 from households.models import EligibilityAssessment, Household
 from landreg import calendar, roles
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
+from landreg.sharing import SMALL_CELL, is_small_cell
 from townships.models import Plot
 from webmap.map_labels import PLOT_STATUSES, PLOT_USES
 from webmap.map_shelter import township_shelter_completion
 
 AFGHANISTAN = [60.5, 29.3, 75.2, 38.5]  # west, south, east, north: the extent for national users with no data
-SMALL_CELL = 5  # counts of households below this are shown as "fewer than 5" to roles without personal data
 PIPELINE = [
     ("proposed", [Allocation.Status.PROPOSED]),
     ("approved", [Allocation.Status.APPROVED, Allocation.Status.ASSIGNED, Allocation.Status.LETTER_ISSUED]),
@@ -189,7 +189,7 @@ def dashboard_data(township, user) -> dict:
     )
     if not sees_people:  # aggregates only, small cells suppressed (DOMAIN: data responsibility)
         for row in waiting:
-            if 0 < row["n"] < SMALL_CELL:
+            if is_small_cell(row["n"]):
                 row["n_text"] = _("fewer than %(n)s") % {"n": calendar.number_text(SMALL_CELL, places=0)}
     shelter = township_shelter_completion(township)
     if shelter is not None:
