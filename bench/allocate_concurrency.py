@@ -40,12 +40,12 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from math import ceil
 from pathlib import Path
 
 import psycopg2
 from psycopg2 import sql
+from scratch import connection_params, create_database, database_url, drop_database
 from serve import free_port, stop_gunicorn
 from serve import start_gunicorn as _start
 
@@ -70,43 +70,16 @@ LON, LAT, UTM = 70.5, 34.4, 32642  # near Jalalabad
 # --- the scratch database -------------------------------------------------------------------------------------
 
 
-def connection_params(dbname: str) -> dict:
-    """psycopg2 parameters from DATABASE_URL (the socket directory may be in ?host=), for another database."""
-    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
-    query = urllib.parse.parse_qs(url.query)
-    params = {
-        "dbname": dbname,
-        "user": urllib.parse.unquote(url.username or "") or None,
-        "password": urllib.parse.unquote(url.password or "") or None,
-        "host": query.get("host", [url.hostname or os.environ.get("LANDREG_PGHOST", "")])[0] or None,
-        "port": url.port,
-    }
-    return {k: v for k, v in params.items() if v is not None}
-
-
 def scratch_url() -> str:
-    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
-    return urllib.parse.urlunparse(url._replace(path=f"/{SCRATCH}"))
-
-
-def admin(statement: sql.Composable) -> None:
-    conn = psycopg2.connect(**connection_params("postgres"))
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        conn.close()
+    return database_url(SCRATCH)
 
 
 def create_scratch() -> None:
-    assert SCRATCH.startswith("landreg_bench_")
-    admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH)))
+    create_database(SCRATCH)
 
 
 def drop_scratch() -> None:
-    assert SCRATCH.startswith("landreg_bench_")
-    admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH)))
+    drop_database(SCRATCH)
 
 
 # --- data, with the domain's own models and services -----------------------------------------------------------

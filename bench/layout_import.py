@@ -24,11 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
 import psycopg2
-from psycopg2 import sql
+from scratch import connection_params, create_database, database_url, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,29 +36,6 @@ PLOT = 20.0
 BLOCK = 10  # plots per block side
 X0, Y0 = 500000.0, 3806000.0  # UTM 42N, near 69°E 34.4°N
 CODE = "BENCH-LAYOUT"
-
-
-def connection_params(dbname: str) -> dict:
-    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
-    query = urllib.parse.parse_qs(url.query)
-    params = {
-        "dbname": dbname,
-        "user": urllib.parse.unquote(url.username or "") or None,
-        "password": urllib.parse.unquote(url.password or "") or None,
-        "host": query.get("host", [url.hostname or os.environ.get("LANDREG_PGHOST", "")])[0] or None,
-        "port": url.port,
-    }
-    return {k: v for k, v in params.items() if v is not None}
-
-
-def admin(statement) -> None:
-    conn = psycopg2.connect(**connection_params("postgres"))
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        conn.close()
 
 
 def pg_dsn(dbname: str) -> str:
@@ -253,12 +229,11 @@ def main():
 
     load_before = " ".join(f"{v:.1f}" for v in os.getloadavg())
     original_url = os.environ["DATABASE_URL"]
-    admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH)))
-    admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH)))
+    drop_database(SCRATCH)
+    create_database(SCRATCH)
     work = Path(tempfile.mkdtemp(prefix="bench_layout_"))
     try:
-        url = urllib.parse.urlparse(original_url)
-        os.environ["DATABASE_URL"] = urllib.parse.urlunparse(url._replace(path=f"/{SCRATCH}"))
+        os.environ["DATABASE_URL"] = database_url(SCRATCH)
         os.environ["MEDIA_ROOT"] = str(work / "media")
         import django
 
@@ -346,7 +321,7 @@ def main():
             from django.db import connections
 
             connections.close_all()
-            admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH)))
+            drop_database(SCRATCH)
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)

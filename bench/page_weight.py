@@ -32,9 +32,8 @@ import tempfile
 import urllib.parse
 from pathlib import Path
 
-from psycopg2 import sql
+from scratch import create_database, database_url, drop_database
 from serve import free_port, start_gunicorn, stop_gunicorn
-from tiles import admin
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = f"landreg_bench_page_{os.getpid()}"
@@ -57,8 +56,7 @@ IDLE = (
 
 
 def scratch_url() -> str:
-    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
-    return urllib.parse.urlunparse(url._replace(path=f"/{SCRATCH}"))
+    return database_url(SCRATCH)
 
 
 def manage(env: dict, *args: str) -> None:
@@ -173,7 +171,7 @@ def main() -> None:
         "STATIC_ROOT": str(static_root),
         "MEDIA_ROOT": str(media_root),
     }
-    admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH)))
+    create_database(SCRATCH)
     gunicorn = None
     try:
         print(f"scratch database {SCRATCH}: migrate, load the demo, collect static files", file=sys.stderr)
@@ -211,7 +209,7 @@ def main() -> None:
     finally:
         if gunicorn is not None:
             stop_gunicorn(gunicorn)
-        admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH)))
+        drop_database(SCRATCH)
         shutil.rmtree(static_root, ignore_errors=True)
         shutil.rmtree(media_root, ignore_errors=True)
 

@@ -32,13 +32,12 @@ import statistics
 import sys
 import threading
 import time
-import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 from pathlib import Path
 
 import psycopg2
-from psycopg2 import sql
+from scratch import connection_params, create_database, database_url, drop_database
 from serve import free_port, stop_gunicorn
 from serve import start_gunicorn as _start
 
@@ -58,36 +57,12 @@ CACHED_TILES = 100  # fewer than the 300 entries of Django's default LocMemCache
 # --- the scratch database ---------------------------------------------------------------------------------------
 
 
-def connection_params(dbname: str) -> dict:
-    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
-    query = urllib.parse.parse_qs(url.query)
-    params = {
-        "dbname": dbname,
-        "user": urllib.parse.unquote(url.username or "") or None,
-        "password": urllib.parse.unquote(url.password or "") or None,
-        "host": query.get("host", [url.hostname or os.environ.get("LANDREG_PGHOST", "")])[0] or None,
-        "port": url.port,
-    }
-    return {k: v for k, v in params.items() if v is not None}
-
-
 def scratch_url() -> str:
-    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
-    return urllib.parse.urlunparse(url._replace(path=f"/{SCRATCH}"))
-
-
-def admin(statement: sql.Composable) -> None:
-    conn = psycopg2.connect(**connection_params("postgres"))
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        conn.close()
+    return database_url(SCRATCH)
 
 
 def drop_scratch() -> None:
-    admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH)))
+    drop_database(SCRATCH)
 
 
 def scratch_connection(autocommit=True):
@@ -416,7 +391,7 @@ def main():
 
     load_before = " ".join(f"{v:.1f}" for v in os.getloadavg())
     drop_scratch()
-    admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH)))
+    create_database(SCRATCH)
     gunicorn = None
     log = open(ROOT / ".data" / "bench_tiles_gunicorn.log", "w")  # noqa: SIM115
     try:
