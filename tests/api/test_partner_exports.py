@@ -8,8 +8,9 @@ import re
 import pytest
 from django.core.management import call_command
 
-from allocations.services import allocation_propose
+from allocations.services import allocation_propose, allocation_transition
 from landreg.models import PersonalDataAccess
+from shelters.services import shelter_project_create
 from tests.landreg.test_data_sharing import END, agreement_create
 
 TAZKIRA = "1400-9999-48213"
@@ -204,3 +205,21 @@ def test_township_files_are_unchanged_for_land_officers(client, users, plots):
     client.force_login(users["officer_nangarhar"])
     response = client.get("/api/v1/exports/townships/NAN-TEST.geojson")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_household_records_stream_outside_a_transaction_as_in_production(client, users, registered, signed):
+    response = export(client, users["partner"], "household_records")
+    assert response.status_code == 200 and response.streaming
+    assert len(table(response)) == 2 + 7
+
+
+def test_the_township_summary_counts_shelters_by_stage_suppressed(client, users, registered, signed, plots):
+    allocation = allocation_propose(household=registered[1], plot=plots[1], proposed_by=users["officer_nangarhar"])
+    allocation = allocation_transition(allocation=allocation, action="approve", by=users["committee"], reference="C-1")
+    shelter_project_create(
+        allocation=allocation, implementing_partner="NGO", modality="in_kind", by=users["officer_nangarhar"]
+    )
+    names, _hashtags, row = table(export(client, users["partner"], "township_summary"))
+    row = dict(zip(names, row, strict=True))
+    assert (row["shelters_not_started"], row["shelters_roof"], row["allocations_approved"]) == ("<5", "0", "<5")
