@@ -147,7 +147,7 @@ def test_a_zipped_shapefile_holds_one_layer_readable_through_vsizip(client, laid
 
 
 def test_geojson_holds_the_chosen_layer(client, laid_out, users, tmp_path):
-    response, path = download(client, users["partner"], "/api/v1/exports/townships/NAN-TEST.geojson", tmp_path)
+    response, path = download(client, users["gis"], "/api/v1/exports/townships/NAN-TEST.geojson", tmp_path)
     assert response["Content-Type"] == "application/geo+json" and path.name == "NAN-TEST-plots.geojson"
     collection = json.loads(path.read_text())
     assert len(collection["features"]) == 3
@@ -155,7 +155,7 @@ def test_geojson_holds_the_chosen_layer(client, laid_out, users, tmp_path):
     assert layers_of(ogrinfo("-so", "-al", str(path)))["plots"]["count"] == 3
 
     _response, path = download(
-        client, users["partner"], "/api/v1/exports/townships/NAN-TEST.geojson?layer=facilities", tmp_path
+        client, users["gis"], "/api/v1/exports/townships/NAN-TEST.geojson?layer=facilities", tmp_path
     )
     facilities = json.loads(path.read_text())["features"]
     assert sorted(f["properties"]["kind"] for f in facilities) == ["school", "water_point"]
@@ -241,9 +241,9 @@ def test_anonymous_users_and_users_without_a_role_are_refused(client, laid_out, 
 
 
 def test_every_export_is_logged(client, laid_out, users, tmp_path):
-    download(client, users["partner"], "/api/v1/exports/townships/NAN-TEST.gpkg", tmp_path)
+    download(client, users["gis"], "/api/v1/exports/townships/NAN-TEST.gpkg", tmp_path)
     entry = PersonalDataAccess.objects.get(action="export")
-    assert entry.user == users["partner"] and entry.what == "townships.Township"
+    assert entry.user == users["gis"] and entry.what == "townships.Township"
     assert entry.object_ids == [laid_out.pk] and entry.where == "/api/v1/exports/townships/NAN-TEST.gpkg"
 
 
