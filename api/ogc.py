@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import F, Func, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -25,6 +25,7 @@ from api.auth import request_user
 from api.errors import validation_error_body
 from landreg import roles
 from landreg.scope import filter_by_scope, province_ids_in_scope
+from landreg.sharing import provinces_shared_with
 from parcels.models import AdminArea
 from shelters.models import ShelterProject
 from townships import services
@@ -82,6 +83,8 @@ class Collection:
             qs = qs.annotate(**self.annotations)
         if self.model is AdminArea:
             qs = qs.filter(level=AdminArea.Level.PROVINCE)
+        elif (shared := provinces_shared_with(user, "township_layout")) is not None:  # a partner: under an agreement
+            qs = qs.filter(**{f"{self.province_field}__in": shared})
         return filter_by_scope(qs, user, province_field=self.province_field, township_field=self.township_field)
 
 
@@ -290,8 +293,12 @@ def feature_page_sql(collection: Collection, qs: QuerySet, srid: int, lat_first:
 
 
 def _feature_page_json(collection: Collection, qs: QuerySet, srid: int, lat_first: bool, limit: int):
+    try:
+        query = feature_page_sql(collection, qs, srid, lat_first, limit)
+    except EmptyResultSet:  # an empty scope (a partner without an agreement, an account with no provinces)
+        return "[]", 0, False
     with connection.cursor() as cursor:
-        cursor.execute(*feature_page_sql(collection, qs, srid, lat_first, limit))
+        cursor.execute(*query)
         return cursor.fetchone()
 
 

@@ -17,6 +17,7 @@ from gisserver.types import XsdElement
 from gisserver.views import WFSView
 
 from api.auth import basic_auth_user
+from landreg.sharing import provinces_shared_with
 from parcels.models import AdminArea
 from townships.exports import townships_exportable_by
 from townships.models import Block, Facility, Plot
@@ -46,6 +47,8 @@ class BiswaElement(XsdElement):
 def feature_types_for(user) -> list[FeatureType]:
     """The five layers, restricted to the townships in the user's scope."""
     townships = townships_exportable_by(user)
+    if (shared := provinces_shared_with(user, "township_layout")) is not None:  # a partner: under an agreement
+        townships = townships.filter(province_id__in=shared)
     common = {"crs": WGS84, "other_crs": OTHER_CRS}
     return [
         FeatureType(

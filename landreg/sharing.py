@@ -152,6 +152,18 @@ def needs_agreement(user) -> bool:
     return roles.has_role(user, roles.PARTNER) and not roles.has_role(user, *other)
 
 
+def provinces_shared_with(user, dataset: str, on: datetime.date | None = None) -> set[int] | None:
+    """The provinces whose `dataset` a partner may take today under a current agreement (the published layers
+    through OGC API and WFS follow this for partners); None for every other role, which its own scope governs."""
+    if not needs_agreement(user):
+        return None
+    on = on or timezone.localdate()
+    current = DataSharingAgreement.objects.filter(
+        users=user, valid_from__lte=on, valid_until__gte=on, datasets__contains=[dataset]
+    )
+    return set(current.values_list("provinces", flat=True)) - {None}
+
+
 def partner_export_agreement(user, dataset: str, province, on=None) -> DataSharingAgreement | None:
     """The agreement a partner export is made under; None for an administrator (ministry staff checking what a
     partner receives). Every other role is refused: they have their own screens and exports."""

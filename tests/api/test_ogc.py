@@ -140,8 +140,11 @@ def test_a_plot_with_an_allocation_cannot_be_deleted(gis, layout, make_household
     assert response.status_code == 409 and "cannot be deleted" in response.json()["detail"]
 
 
-def test_options_answers_allow_for_the_users_role(client, users, layout):
+def test_options_answers_allow_for_the_users_role(client, users, layout, provinces):
+    from tests.landreg.test_data_sharing import agreement_create
+
     plot = Plot.objects.first()
+    agreement_create(users=[users["partner"]], provinces=[provinces["nangarhar"]])  # partners read under one
     expected = {
         "gis": ("GET, HEAD, OPTIONS, POST", "GET, HEAD, OPTIONS, PUT, PATCH, DELETE"),
         "officer_nangarhar": ("GET, HEAD, OPTIONS", "GET, HEAD, OPTIONS"),

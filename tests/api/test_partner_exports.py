@@ -3,6 +3,7 @@ export logged; and township files refused to a partner without an agreement cove
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -223,3 +224,22 @@ def test_the_township_summary_counts_shelters_by_stage_suppressed(client, users,
     names, _hashtags, row = table(export(client, users["partner"], "township_summary"))
     row = dict(zip(names, row, strict=True))
     assert (row["shelters_not_started"], row["shelters_roof"], row["allocations_approved"]) == ("<5", "0", "<5")
+
+
+def test_a_partner_reads_published_layers_only_where_an_agreement_shares_them(client, users, provinces, plots):
+    """OGC API and WFS hand out whole layers: for a partner they follow the agreement like the file exports."""
+    client.force_login(users["partner"])
+    assert client.get("/ogc/collections/plots/items").json()["numberReturned"] == 0
+    wfs = "/wfs/?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=plots&OUTPUTFORMAT=geojson"
+
+    def wfs_features():
+        return json.loads(b"".join(client.get(wfs).streaming_content))["features"]
+
+    assert wfs_features() == []
+    agreement_create(users=[users["partner"]], provinces=[provinces["herat"]])  # not where the plots are
+    assert client.get("/ogc/collections/plots/items").json()["numberReturned"] == 0
+    agreement_create(users=[users["partner"]], provinces=[provinces["nangarhar"]], reference="DSA-2026-002")
+    assert client.get("/ogc/collections/plots/items").json()["numberReturned"] == len(plots)
+    assert len(wfs_features()) == len(plots)
+    client.force_login(users["gis"])  # other roles follow their own scope, as before
+    assert client.get("/ogc/collections/plots/items").json()["numberReturned"] == len(plots)
