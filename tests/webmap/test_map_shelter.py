@@ -1,11 +1,9 @@
 """The plot panel and the dashboard show the shelter on a plot, stage by stage."""
 
-import pytest
 
 from allocations.services import allocation_propose, allocation_transition
-from webmap.map_shelter import plot_shelter, township_shelter_completion
-
 from shelters import services as shelter_services
+from webmap.map_shelter import plot_shelter, township_shelter_completion
 
 
 def test_no_shelter_project_means_none(plots, township):
