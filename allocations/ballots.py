@@ -21,7 +21,7 @@ from landreg import roles
 from landreg.rules import database_rules_explained
 from landreg.services_common import require_province, require_role
 from townships.models import Plot
-from townships.selectors import ENTITLEMENT_TOLERANCE, entitlement_biswa
+from townships.selectors import ENTITLEMENT_TOLERANCE, area_fits_entitlement, entitlement_biswa
 
 ALGORITHM = "landreg-ballot-v1"
 
@@ -104,7 +104,7 @@ def _fill_lists(ballot: Ballot) -> None:
     BallotPlot.objects.bulk_create(
         BallotPlot(ballot=ballot, plot=plot, area_biswa=plot.area_m2 / 100)
         for plot in plots
-        if any(b * (1 - ENTITLEMENT_TOLERANCE) <= plot.area_m2 / 100 <= b * (1 + ENTITLEMENT_TOLERANCE) for b in sizes)
+        if any(area_fits_entitlement(plot.area_m2, b) for b in sizes)
     )
 
 

@@ -1,10 +1,16 @@
 """Reads of allocations, for a requesting user: role and geographic scope applied in one place."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 
 from allocations.models import Allocation, AllocationDocument
+from households.models import EligibilityAssessment, Household
+from households.selectors import households_visible_to
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from landreg.scope import filter_by_scope
+from townships.models import Plot
+from townships.selectors import household_sizes_fitting
+
+CANDIDATES_LIMIT = 50
 
 
 def allocations_visible_to(user) -> QuerySet[Allocation]:
@@ -23,3 +29,24 @@ def documents_visible_to(user) -> QuerySet[AllocationDocument]:
     return AllocationDocument.objects.filter(allocation__in=allocations_visible_to(user)).select_related(
         "allocation__plot__township", "allocation__plot__block"
     )
+
+
+def allocation_candidates(plot: Plot, user, limit: int = CANDIDATES_LIMIT) -> list[Household]:
+    """The households a plot may be proposed to: eligible households of the plot's province the user may see,
+    with no active allocation, entitled to a plot of this size, in priority order (highest vulnerability score
+    first, then the longest registered)."""
+    active = Allocation.objects.filter(household=OuterRef("pk")).exclude(status__in=Allocation.ENDED)
+    latest_priority = (
+        EligibilityAssessment.objects.filter(household=OuterRef("pk")).order_by("-assessed_at").values("priority_score")
+    )
+    households = (
+        households_visible_to(user)
+        .filter(province_id=plot.township.province_id, status=Household.Status.ELIGIBLE, prior_beneficiary=False)
+        .exclude(Exists(active))
+    )
+    sizes = sorted(set(households.values_list("size", flat=True)))
+    households = households.filter(size__in=household_sizes_fitting(plot, sizes))
+    ordered = households.annotate(priority=Subquery(latest_priority[:1])).order_by(
+        F("priority").desc(nulls_last=True), "created_at", "pk"
+    )
+    return list(ordered[:limit])

@@ -6,8 +6,7 @@ that work with personal data, and every list of households logged. Dates come al
 request's language, so the browser never converts calendars."""
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,17 +17,16 @@ from rest_framework.views import APIView
 
 from allocations.documents import ISSUABLE_IN
 from allocations.models import Allocation, AllocationDocument
-from allocations.selectors import allocations_visible_to
+from allocations.selectors import allocation_candidates, allocations_visible_to
 from allocations.services import TRANSITIONS
 from api.tiles import LAYERS, layer_version
-from households.models import EligibilityAssessment, Household
 from households.selectors import households_visible_to
 from landreg import calendar, roles
 from landreg.access_log import log_personal_data_access
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from landreg.scope import filter_by_scope
+from townships import selectors as townships_selectors
 from townships.models import Plot, Township
-from townships.selectors import ENTITLEMENT_TOLERANCE, entitlement_biswa
 from webmap.map_labels import (
     ALLOCATION_STATUSES,
     FACILITY_KINDS,
@@ -41,8 +39,6 @@ from webmap.map_labels import (
 from webmap.map_shelter import plot_shelter
 
 WALKING_DISTANCE_M = 500  # default of settings.LANDREG_WALKING_DISTANCE_M
-DEGREES_PER_METRE = 1 / 80_000  # a generous box for the index: a degree of longitude is ≥ 87 km in Afghanistan
-CANDIDATES_LIMIT = 50
 SEARCH_LIMIT = 10
 MAP_LAYERS = ("provinces", "townships", "blocks", "plots", "facilities")
 ACTIVE = [s for s in Allocation.Status.values if s not in Allocation.ENDED]
@@ -77,23 +73,8 @@ def layer_versions() -> dict[str, str]:
 
 
 def facilities_near(plot: Plot, metres: int) -> list[dict]:
-    """Facilities within `metres` of the plot's edge, nearest first, measured in the township's UTM zone."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT f.kind, f.name, f.functional,
-                   ST_Distance(ST_Transform(f.geom, z.srid), ST_Transform(p.geom, z.srid)) AS metres
-              FROM townships_plot p
-              JOIN townships_township t ON t.id = p.township_id
-             CROSS JOIN LATERAL (SELECT COALESCE(t.utm_srid, 32642) AS srid) z
-              JOIN townships_facility f ON f.geom && ST_Expand(p.geom, %(box)s)
-             WHERE p.id = %(plot)s
-               AND ST_DWithin(ST_Transform(f.geom, z.srid), ST_Transform(p.geom, z.srid), %(metres)s)
-             ORDER BY metres, f.id
-            """,
-            {"plot": plot.pk, "metres": metres, "box": metres * DEGREES_PER_METRE},
-        )
-        rows = cursor.fetchall()
+    """Facilities within `metres` of the plot's edge, nearest first (townships.selectors), for the panel."""
+    rows = townships_selectors.facilities_near(plot, metres)
     return [
         {
             "kind": kind,
@@ -214,39 +195,6 @@ def plot_panel(plot: Plot, user) -> dict:
     }
 
 
-def matching_sizes(township: Township, area_m2, sizes) -> list[int]:
-    """The household sizes whose entitlement in the township matches a plot of this area."""
-    matching = []
-    for size in sizes:
-        biswa = entitlement_biswa(township, size)
-        if biswa is None or area_m2 is None:
-            continue
-        target = biswa * 100
-        if target * (1 - ENTITLEMENT_TOLERANCE) <= area_m2 <= target * (1 + ENTITLEMENT_TOLERANCE):
-            matching.append(size)
-    return matching
-
-
-def candidates_for(plot: Plot, user) -> list[Household]:
-    """Eligible households of the plot's province, without an active allocation, entitled to a plot of this
-    size, in priority order (highest vulnerability score first, then the longest registered)."""
-    active = Allocation.objects.filter(household=OuterRef("pk"), status__in=ACTIVE)
-    latest_priority = (
-        EligibilityAssessment.objects.filter(household=OuterRef("pk")).order_by("-assessed_at").values("priority_score")
-    )
-    households = (
-        households_visible_to(user)
-        .filter(province_id=plot.township.province_id, status=Household.Status.ELIGIBLE, prior_beneficiary=False)
-        .exclude(Exists(active))
-    )
-    sizes = sorted(set(households.values_list("size", flat=True)))
-    households = households.filter(size__in=matching_sizes(plot.township, plot.area_m2, sizes))
-    ordered = households.annotate(priority=Subquery(latest_priority[:1])).order_by(
-        F("priority").desc(nulls_last=True), "created_at", "pk"
-    )
-    return list(ordered[:CANDIDATES_LIMIT])
-
-
 class PlotPanelView(APIView):
     """The plot panel: number, block, area, status, facilities within walking distance, allocation history (for
     roles that work with personal data), shelter stage, and the actions this user may take."""
@@ -265,7 +213,7 @@ class PlotCandidatesView(APIView):
         if not has_role(request.user, roles.LAND_OFFICER):
             return Response({"detail": _("Only a land officer may propose an allocation.")}, status=403)
         plot = plots_in_scope(request.user).get(pk=pk)
-        households = candidates_for(plot, request.user)
+        households = allocation_candidates(plot, request.user)
         if households:
             log_personal_data_access(
                 user=request.user,

@@ -2,12 +2,15 @@
 
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from townships.models import Entitlement, Plot, Township
 
 # A plot matches an entitlement when its area is within this share of the entitled area.
 ENTITLEMENT_TOLERANCE = Decimal("0.05")
+# A generous bound of degrees per metre at Afghan latitudes, for an index box before the exact UTM distance.
+DEGREES_PER_METRE = 1 / 80_000
 
 
 def entitlement_biswa(township: Township, household_size: int) -> Decimal | None:
@@ -21,13 +24,47 @@ def entitlement_biswa(township: Township, household_size: int) -> Decimal | None
     return row.plot_biswa if row else None
 
 
+def area_fits_entitlement(area_m2, biswa) -> bool:
+    """A plot of this area (m²) fits an entitlement of this many biswa (100 m² each), within the tolerance."""
+    if area_m2 is None or biswa is None:
+        return False
+    target = Decimal(biswa) * 100
+    return target * (1 - ENTITLEMENT_TOLERANCE) <= Decimal(area_m2) <= target * (1 + ENTITLEMENT_TOLERANCE)
+
+
+def household_sizes_fitting(plot: Plot, sizes) -> list[int]:
+    """The household sizes whose entitlement in the plot's township this plot fits."""
+    return [size for size in sizes if area_fits_entitlement(plot.area_m2, entitlement_biswa(plot.township, size))]
+
+
+def facilities_near(plot: Plot, metres: float) -> list[tuple]:
+    """(kind, name, functional, metres) of the facilities within `metres` of the plot's edge, nearest first,
+    measured in the township's UTM zone; the index finds candidates in a box around the plot first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT f.kind, f.name, f.functional,
+                   ST_Distance(ST_Transform(f.geom, z.srid), ST_Transform(p.geom, z.srid)) AS metres
+              FROM townships_plot p
+              JOIN townships_township t ON t.id = p.township_id
+             CROSS JOIN LATERAL (SELECT COALESCE(t.utm_srid, 32642) AS srid) z
+              JOIN townships_facility f ON f.geom && ST_Expand(p.geom, %(box)s)
+             WHERE p.id = %(plot)s
+               AND ST_DWithin(ST_Transform(f.geom, z.srid), ST_Transform(p.geom, z.srid), %(metres)s)
+             ORDER BY metres, f.id
+            """,
+            {"plot": plot.pk, "metres": metres, "box": metres * DEGREES_PER_METRE},
+        )
+        return cursor.fetchall()
+
+
 def plots_matching_entitlement(township: Township, household_size: int) -> QuerySet[Plot]:
     """Available residential plots whose area matches the household's entitlement."""
     biswa = entitlement_biswa(township, household_size)
     plots = Plot.objects.filter(township=township, status=Plot.Status.AVAILABLE, use=Plot.Use.RESIDENTIAL)
     if biswa is None:
         return plots.none()
-    target = biswa * 100
+    target = biswa * 100  # the same bounds as area_fits_entitlement, as a query
     return plots.filter(
         area_m2__gte=target * (1 - ENTITLEMENT_TOLERANCE), area_m2__lte=target * (1 + ENTITLEMENT_TOLERANCE)
     )

@@ -2,7 +2,7 @@
 
 from townships import services
 from townships.models import Entitlement
-from townships.selectors import entitlement_biswa, plots_matching_entitlement
+from townships.selectors import area_fits_entitlement, entitlement_biswa, plots_matching_entitlement
 
 
 def test_plots_are_matched_to_the_household_size(township, frame):
@@ -25,3 +25,10 @@ def test_plots_are_matched_to_the_household_size(township, frame):
 def test_no_entitlement_set_means_no_plots(township):
     assert entitlement_biswa(township, 5) is None
     assert not plots_matching_entitlement(township, 5).exists()
+
+
+def test_a_plot_fits_an_entitlement_within_five_percent():
+    # 10 biswa = 1,000 m²; the map's candidates, the ballot and the plot query share this bound.
+    assert area_fits_entitlement(950, 10) and area_fits_entitlement(1050, 10)
+    assert not area_fits_entitlement(949, 10) and not area_fits_entitlement(1051, 10)
+    assert not area_fits_entitlement(None, 10) and not area_fits_entitlement(1000, None)
