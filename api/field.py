@@ -26,6 +26,7 @@ from landreg.access_log import log_personal_data_access
 from shelters import kobo, selectors, services, xlsform
 from shelters.models import Inspection, OccupancyCheck, Tranche
 from townships.models import Plot
+from townships.selectors import townships_visible_to
 
 
 class InspectionUploadSerializer(serializers.Serializer):
@@ -350,7 +351,7 @@ class TranchePay(APIView):
 class TownshipReport(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
-        township = get_object_or_404(selectors.townships_in_scope(request.user), pk=pk)
+        township = get_object_or_404(townships_visible_to(request.user), pk=pk)
         return Response(selectors.township_report(request.user, township))
 
 

@@ -24,9 +24,8 @@ from households.selectors import households_visible_to
 from landreg import calendar, roles
 from landreg.access_log import log_personal_data_access
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
-from landreg.scope import filter_by_scope
 from townships import selectors as townships_selectors
-from townships.models import Plot, Township
+from townships.models import Plot
 from webmap.map_labels import (
     ALLOCATION_STATUSES,
     FACILITY_KINDS,
@@ -51,20 +50,6 @@ SIMPLE_STEPS = {
 
 def walking_distance_m() -> int:
     return int(getattr(settings, "LANDREG_WALKING_DISTANCE_M", WALKING_DISTANCE_M))
-
-
-def townships_in_scope(user):
-    """The townships a user may work in (their provinces, narrowed to their townships if they have any)."""
-    return filter_by_scope(Township.objects.all(), user, province_field="province", township_field="pk")
-
-
-def plots_in_scope(user):
-    return filter_by_scope(
-        Plot.objects.select_related("township", "block"),
-        user,
-        province_field="township__province",
-        township_field="township",
-    )
 
 
 def layer_versions() -> dict[str, str]:
@@ -201,7 +186,7 @@ class PlotPanelView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request, pk: int):
-        plot = plots_in_scope(request.user).get(pk=pk)
+        plot = townships_selectors.plots_visible_to(request.user).get(pk=pk)
         return Response(plot_panel(plot, request.user))
 
 
@@ -212,7 +197,7 @@ class PlotCandidatesView(APIView):
     def get(self, request, pk: int):
         if not has_role(request.user, roles.LAND_OFFICER):
             return Response({"detail": _("Only a land officer may propose an allocation.")}, status=403)
-        plot = plots_in_scope(request.user).get(pk=pk)
+        plot = townships_selectors.plots_visible_to(request.user).get(pk=pk)
         households = allocation_candidates(plot, request.user)
         if households:
             log_personal_data_access(
@@ -263,13 +248,13 @@ class MapSearchView(APIView):
         data = SearchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         q = data.validated_data["q"]
-        townships = townships_in_scope(request.user)
+        townships = townships_selectors.townships_visible_to(request.user)
         results = []
         for t in townships.filter(
             Q(name__icontains=q) | Q(name_prs__icontains=q) | Q(name_ps__icontains=q) | Q(code__icontains=q)
         )[:SEARCH_LIMIT]:
             results.append({"type": "township", "id": t.pk, "label": t.name, "code": t.code, "bbox": _bbox(t.geom)})
-        plots = plots_in_scope(request.user).filter(number__iexact=q)
+        plots = townships_selectors.plots_visible_to(request.user).filter(number__iexact=q)
         if township := data.validated_data.get("township"):
             plots = plots.filter(township_id=township)
         for p in plots[:SEARCH_LIMIT]:
@@ -292,7 +277,8 @@ class MapSearchView(APIView):
             for household in found:
                 allocation = next((a for a in household.allocations.all() if a.status in ACTIVE), None)
                 plot = allocation.plot if allocation is not None else None
-                in_scope = plot is not None and plots_in_scope(request.user).filter(pk=plot.pk).exists()
+                visible = townships_selectors.plots_visible_to(request.user)
+                in_scope = plot is not None and visible.filter(pk=plot.pk).exists()
                 if in_scope:
                     text = _("Household %(code)s: plot %(number)s") % {"code": household.code, "number": plot.number}
                 else:

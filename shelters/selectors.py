@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from allocations.models import Allocation
 from households.models import Person
-from landreg.scope import filter_by_scope
 from shelters.models import DEFAULT_STAGES, FieldAssignment, Inspection, OccupancyCheck, ShelterProject, Stage, Tranche
-from townships.models import Plot, Township
+from townships.models import Township
+from townships.selectors import plots_visible_to, townships_visible_to
 
 _ENGLISH_STAGES = {
     "foundation": "Foundation",
@@ -43,9 +43,7 @@ def _stage_dict(stage: Stage) -> dict:
 
 def plot_cards(user, plot_ids, *, near: Point | None = None) -> dict[int, dict]:
     """What a field officer needs on site about each plot: where it is, who holds it, the shelter's stage."""
-    plots = filter_by_scope(
-        Plot.objects.filter(pk__in=list(plot_ids)), user, province_field="township__province", township_field="township"
-    ).select_related("township", "block")
+    plots = plots_visible_to(user).filter(pk__in=list(plot_ids))
     plots = plots.annotate(outline=AsGeoJSON("geom", precision=6), middle=Centroid("geom"))
     cards = {}
     for plot in plots:
@@ -136,14 +134,10 @@ def assignments_today(user, *, day: date | None = None, near: Point | None = Non
     return rows
 
 
-def townships_in_scope(user):
-    return filter_by_scope(Township.objects.all(), user, province_field="province", township_field="pk")
-
-
 def township_report(user, township: Township, *, today: date | None = None) -> dict:
     """Shelters by stage, inspections this week, tranches due and paid, for one township."""
     today = today or timezone.localdate()
-    townships_in_scope(user).get(pk=township.pk)  # DoesNotExist outside the user's scope
+    townships_visible_to(user).get(pk=township.pk)  # DoesNotExist outside the user's scope
     projects = ShelterProject.objects.filter(plot__township=township).exclude(status="cancelled")
     by_stage = {
         (row["programme__code"], row["stage_reached__code"]): row["n"]

@@ -21,8 +21,8 @@ from django.db import connection
 
 from landreg import roles
 from landreg.access_log import log_personal_data_access
-from landreg.scope import filter_by_scope
 from townships.models import Township
+from townships.selectors import townships_visible_to
 
 OGR2OGR = shutil.which("ogr2ogr") or "/usr/bin/ogr2ogr"
 OGR2OGR_TIMEOUT_S = 30 * 60  # a national-size township takes seconds; this only stops a hung process
@@ -163,7 +163,7 @@ def townships_exportable_by(user):
     """The townships a user may export: those of their provinces (and townships, if narrowed), for any role."""
     if not roles.has_role(user, *EXPORT_ROLES):
         return Township.objects.none()
-    return filter_by_scope(Township.objects.all(), user, province_field="province", township_field="pk")
+    return townships_visible_to(user)
 
 
 def township_for_export(*, user, code: str) -> Township:

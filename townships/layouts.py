@@ -45,6 +45,7 @@ from landreg.scope import township_ids_in_scope
 from landreg.services_common import require_province, require_role
 from townships.models import Block, LayoutImport, LayoutSource, Plot, Township
 from townships.rules import check_land_rules_now
+from townships.selectors import townships_visible_to
 
 OGR2OGR = shutil.which("ogr2ogr") or "/usr/bin/ogr2ogr"
 IMPORT_ROLES = [roles.GIS_SPECIALIST, roles.ADMINISTRATOR]
@@ -1158,9 +1159,7 @@ def layout_imports_visible_to(user):
 
 
 def townships_for_import(user):
-    from landreg.scope import filter_by_scope
-
-    return filter_by_scope(Township.objects.all(), user, province_field="province", township_field="id")
+    return townships_visible_to(user)
 
 
 def report_for_people(layout_import: LayoutImport) -> dict:

@@ -5,12 +5,28 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import QuerySet
 
+from landreg.scope import filter_by_scope
 from townships.models import Entitlement, Plot, Township
 
 # A plot matches an entitlement when its area is within this share of the entitled area.
 ENTITLEMENT_TOLERANCE = Decimal("0.05")
 # A generous bound of degrees per metre at Afghan latitudes, for an index box before the exact UTM distance.
 DEGREES_PER_METRE = 1 / 80_000
+
+
+def townships_visible_to(user) -> QuerySet[Township]:
+    """The townships of the user's provinces (narrowed to their townships, if they have any)."""
+    return filter_by_scope(Township.objects.all(), user, province_field="province", township_field="pk")
+
+
+def plots_visible_to(user) -> QuerySet[Plot]:
+    """The plots of the townships the user may see."""
+    return filter_by_scope(
+        Plot.objects.select_related("township", "block"),
+        user,
+        province_field="township__province",
+        township_field="township",
+    )
 
 
 def entitlement_biswa(township: Township, household_size: int) -> Decimal | None:

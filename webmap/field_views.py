@@ -20,6 +20,7 @@ from landreg.calendar import SHAMSI_MONTHS
 from shelters import selectors
 from shelters.services import inspection_tolerance_m
 from shelters.xlsform import CHECKLIST_LABELS
+from townships.selectors import townships_visible_to
 
 # Bumped when the shell's files change, so phones drop the old cache.
 SHELL_VERSION = "field-v1"
@@ -83,7 +84,7 @@ def manifest(request):
 
 @_login_required
 def township_report(request, pk):
-    township = get_object_or_404(selectors.townships_in_scope(request.user), pk=pk)
+    township = get_object_or_404(townships_visible_to(request.user), pk=pk)
     report = selectors.township_report(request.user, township)
     tranches = report["tranches"]
     rows = [
@@ -107,4 +108,4 @@ def township_report(request, pk):
 
 @_login_required
 def township_reports(request):
-    return render(request, "webmap/field/reports.html", {"townships": selectors.townships_in_scope(request.user)})
+    return render(request, "webmap/field/reports.html", {"townships": townships_visible_to(request.user)})

@@ -16,12 +16,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from allocations.models import Allocation
-from api.map import ACTIVE, layer_versions, townships_in_scope
+from api.map import ACTIVE, layer_versions
 from households.models import EligibilityAssessment, Household
 from landreg import calendar, roles
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from landreg.sharing import SMALL_CELL, is_small_cell
 from townships.models import Plot
+from townships.selectors import townships_visible_to
 from webmap.map_labels import PLOT_STATUSES, PLOT_USES
 from webmap.map_shelter import township_shelter_completion
 
@@ -71,7 +72,7 @@ def _is_map_user(user) -> bool:
 def map_config(request) -> dict:
     user = request.user
     versions = layer_versions()
-    townships = townships_in_scope(user).order_by("name")
+    townships = townships_visible_to(user).order_by("name")
     tile_root = request.build_absolute_uri("/tiles/")
     return {
         "language": (get_language() or "en")[:2],
@@ -131,7 +132,7 @@ def map_home(request):
 @login_required
 def dashboard_home(request):
     """The dashboard of the first township in the user's scope."""
-    township = townships_in_scope(request.user).order_by("name").first()
+    township = townships_visible_to(request.user).order_by("name").first()
     if township is None:
         raise Http404(_("There is no township in your scope yet."))
     return redirect("township-dashboard", code=township.code)
@@ -207,7 +208,7 @@ def dashboard_data(township, user) -> dict:
 
 @login_required
 def township_dashboard(request, code: str):
-    townships = townships_in_scope(request.user).select_related("province")
+    townships = townships_visible_to(request.user).select_related("province")
     township = townships.filter(code=code).first()
     if township is None:
         raise Http404(_("No township with this code in your scope."))
