@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from allocations.models import Allocation
 from households.models import Person
+from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from shelters.models import DEFAULT_STAGES, FieldAssignment, Inspection, OccupancyCheck, ShelterProject, Stage, Tranche
 from townships.models import Township
 from townships.selectors import plots_visible_to, townships_visible_to
@@ -53,6 +54,8 @@ def plot_cards(user, plot_ids, *, near: Point | None = None) -> dict[int, dict]:
             .select_related("household")
             .first()
         )
+        if not has_role(user, *PERSONAL_DATA_ROLES):  # GIS specialists, partners: the plot, never who holds it
+            allocation = None
         head = (
             Person.objects.filter(household=allocation.household, relationship="head")
             .values_list("name", flat=True)

@@ -265,3 +265,13 @@ def test_an_inspection_uuid_is_not_readable_outside_the_scope(client, project, f
     assert client.get(f"{API}/inspections/{key}/", **basic("field.h2")).status_code == 404
     resent = client.post(f"{API}/inspections/", visit(project.plot, "foundation", on_plot, key), **basic("field.h2"))
     assert resent.status_code in (403, 404)
+
+
+def test_a_plot_card_names_no_one_to_roles_without_personal_data(client, project, users):
+    from landreg.models import PersonalDataAccess
+
+    for who in ("partner", "gis"):
+        client.force_login(users[who])
+        card = client.get(f"{API}/plots/{project.plot_id}/").json()
+        assert card["household"] is None and project.household.code not in str(card), who
+    assert not PersonalDataAccess.objects.exists()
