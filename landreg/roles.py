@@ -1,5 +1,7 @@
 """The roles (Django groups) landreg knows, and small helpers to ask about them."""
 
+from django.utils.translation import gettext_lazy as _
+
 ADMINISTRATOR = "administrator"
 LAND_OFFICER = "land_officer"
 COMMITTEE_MEMBER = "committee_member"
@@ -8,6 +10,15 @@ FIELD_OFFICER = "field_officer"
 PARTNER = "partner"
 
 ALL_ROLES = (ADMINISTRATOR, LAND_OFFICER, COMMITTEE_MEMBER, GIS_SPECIALIST, FIELD_OFFICER, PARTNER)
+# The roles as a sentence names them, in the reader's language.
+ROLE_LABELS = {
+    ADMINISTRATOR: _("administrator"),
+    LAND_OFFICER: _("land officer"),
+    COMMITTEE_MEMBER: _("committee member"),
+    GIS_SPECIALIST: _("GIS specialist"),
+    FIELD_OFFICER: _("field officer"),
+    PARTNER: _("partner"),
+}
 # Roles that work with named households (personal data); partners and GIS specialists do not.
 PERSONAL_DATA_ROLES = (ADMINISTRATOR, LAND_OFFICER, COMMITTEE_MEMBER, FIELD_OFFICER)
 

@@ -3,13 +3,13 @@
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from landreg.roles import has_role
+from landreg.roles import ROLE_LABELS, has_role
 from landreg.scope import province_ids_in_scope
 
 
 def require_role(user, allowed: list[str], what: str) -> None:
     if not has_role(user, *allowed):
-        names = _(" or ").join(r.replace("_", " ") for r in allowed)
+        names = _(" or ").join(str(ROLE_LABELS.get(r, r)) for r in allowed)
         raise PermissionDenied(_("Only a %(roles)s may %(what)s.") % {"roles": names, "what": what})
 
 
