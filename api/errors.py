@@ -18,6 +18,7 @@ CONFLICTS = {
     "allocation_parties_are_fixed",
     "plots_do_not_overlap",
     "one_open_shelter_project_per_plot",
+    "allocated_plot_keeps_its_outline",
     "paid_tranche_is_final",
     "plot_number_unique_in_township",
     "document_not_allowed",

@@ -53,6 +53,13 @@ RULES = {
         None,
         _("Allocations are never deleted. Revoke the allocation with a reason instead."),
     ),
+    "allocated_plot_keeps_its_outline": (
+        "geom",
+        _(
+            "This plot holds an active allocation, so its outline cannot change here. Move it through a layout "
+            "import and confirm the move, or end the allocation first."
+        ),
+    ),
     "ended_allocation_is_final": (
         "status",
         _("This allocation has ended and cannot be reopened; propose a new allocation instead."),

@@ -1105,6 +1105,8 @@ def layout_commit(
             # subtransaction, and PostgreSQL then rescans the whole queue of deferred land-rule events: quadratic
             # (126 s instead of about 15 s for 100,000 plots). Set and empty, nothing is ignored and nothing aborts.
             cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+            if confirm_allocated_moves:  # the database lets allocated plots move in this transaction only
+                cursor.execute("SELECT set_config('landreg.confirm_allocated_moves', 'on', true)")
             with database_rules_explained():
                 cursor.execute(INSERT_PLOTS, {"t": township.pk})
                 if progress:

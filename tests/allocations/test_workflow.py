@@ -170,3 +170,13 @@ def test_a_revoked_allocation_stays_in_the_record_and_the_plot_can_be_proposed_a
     assert Allocation.objects.filter(plot=proposed.plot).count() == 2
     with pytest.raises(ValidationError, match="cannot be revoked"):
         step(proposed, "revoke", users["officer_nangarhar"], reason_code="error")
+
+
+def test_a_plot_holding_an_active_allocation_keeps_its_outline(plots, make_household, users, frame):
+    from townships.services import plot_update
+
+    allocation_propose(household=make_household(), plot=plots[0], proposed_by=users["officer_nangarhar"])
+    with pytest.raises(ValidationError) as refusal:
+        plot_update(plot=plots[0], geom=frame.rect(2, 2, 15, 15))
+    assert "holds an active allocation" in str(refusal.value) and "layout import" in str(refusal.value)
+    plot_update(plot=plots[1], geom=frame.rect(22, 2, 15, 15))  # a free plot may be reshaped

@@ -92,3 +92,15 @@ def test_it_refuses_moving_an_allocation_to_another_plot(raw):
     allocation = raw.fetchone()[0]
     error = refused(raw, "UPDATE allocations_allocation SET plot_id = %s WHERE id = %s", (plot2, allocation))
     assert error.diag.constraint_name == "allocation_parties_are_fixed"
+
+
+def test_it_refuses_to_move_a_plot_that_holds_an_active_allocation(raw):
+    plot, plot2, households = setup(raw)
+    raw.execute(ALLOCATION_INSERT, (households[0], plot))
+    shrink = "UPDATE townships_plot SET geom = ST_GeomFromEWKT(%s) WHERE id = %s"
+    error = refused(raw, shrink, (as_ewkt(raw, 0, 0, 18, 25), plot))
+    assert error is not None and "allocated_plot_keeps_its_outline" in str(error)
+    assert refused(raw, "UPDATE townships_plot SET status = status WHERE id = %s", (plot,)) is None  # not the outline
+    assert refused(raw, shrink, (as_ewkt(raw, 22, 0, 40, 25), plot2)) is None  # a free plot moves
+    raw.execute("SELECT set_config('landreg.confirm_allocated_moves', 'on', true)")  # a confirmed layout import
+    assert refused(raw, shrink, (as_ewkt(raw, 0, 0, 18, 25), plot)) is None

@@ -92,19 +92,20 @@ def test_a_gis_editor_cannot_read_households_people_or_allocations(raw):
         assert f"permission denied for table {table}" in str(error)
 
 
-def test_moving_an_allocated_plot_needs_no_access_to_allocations(raw):
-    # The trigger that sets a plot's status from its allocation sits on allocations_allocation, and the
-    # maker-checker trigger (which reads households) too: a plot edit fires neither.
+def test_moving_an_allocated_plot_is_refused_by_rule_without_access_to_allocations(raw):
+    # A GIS login may not read allocations (personal data), yet the rule that an allocated plot keeps its
+    # outline still judges its edit (a SECURITY DEFINER check), and other edits of the plot go through.
     township, block = insert_township(raw)
     raw.execute(PLOT_INSERT + " RETURNING id", (township, block, "1", as_ewkt(raw, 0, 0, 20, 25)))
     plot = raw.fetchone()[0]
     raw.execute(HOUSEHOLD_INSERT, ("GIS-1",))
     raw.execute(ALLOCATION_INSERT, (raw.fetchone()[0], plot))
     gis_login(raw, "landreg_gis_editor", "AF99")
-    raw.execute(
-        "UPDATE townships_plot SET geom = ST_GeomFromEWKT(%s) WHERE id = %s RETURNING status",
-        (as_ewkt(raw, 0, 0, 20, 30), plot),
-    )
+    move = "UPDATE townships_plot SET geom = ST_GeomFromEWKT(%s) WHERE id = %s"
+    error = refused(raw, move, (as_ewkt(raw, 0, 0, 20, 30), plot))
+    assert error is not None and "allocated_plot_keeps_its_outline" in str(error)
+    assert refused(raw, "SELECT count(*) FROM allocations_allocation") is not None  # still no access
+    raw.execute("UPDATE townships_plot SET use = use WHERE id = %s RETURNING status", (plot,))
     assert raw.fetchone()[0] == "reserved"
 
 

@@ -63,11 +63,11 @@ def test_no_basemap_from_the_internet_by_default(client, users, township):
     assert not re.search(r"https?://(?!testserver)", answer.content.decode())
 
 
-@override_settings(LANDREG_BASEMAP_URL="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+@override_settings(LANDREG_BASEMAP_URL="https://tiles.example.org/{z}/{x}/{y}.png")
 def test_an_optional_basemap_from_settings(client, users, township):
     client.force_login(users["officer_nangarhar"])
     answer = client.get("/")
-    assert config_of(answer)["basemap"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert config_of(answer)["basemap"] == "https://tiles.example.org/{z}/{x}/{y}.png"
     assert 'id="basemap-toggle"' in answer.content.decode()
 
 
