@@ -162,6 +162,13 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 LANDREG_MAX_UPLOAD_BYTES = env_int("LANDREG_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 LANDREG_MAX_DOCUMENT_BYTES = env_int("LANDREG_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)
+# Spreadsheets (household lists, field submissions) are bounded before they are read: a small XLSX can unpack to
+# millions of cells.
+LANDREG_XLSX_MAX_ROWS = env_int("LANDREG_XLSX_MAX_ROWS", 50_000)
+LANDREG_XLSX_MAX_COLUMNS = env_int("LANDREG_XLSX_MAX_COLUMNS", 200)
+LANDREG_XLSX_MAX_CELLS = env_int("LANDREG_XLSX_MAX_CELLS", 2_000_000)
+# Files uploaded for a dry run (under MEDIA_ROOT/imports) are deleted by `manage.py clean_imports` after this long.
+LANDREG_IMPORT_RETENTION_HOURS = env_int("LANDREG_IMPORT_RETENTION_HOURS", 48)
 
 # Sessions are read from the cache first (each process's memory), saving a query on most requests.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
