@@ -1,55 +1,40 @@
+"""Admin for allocations and ballots: shown only, to administrators in scope. The workflow runs through the
+services (propose, approve, hand over, revoke...), which check maker-checker, scope and order and write the log."""
+
 from django.contrib import admin
 
 from allocations.models import Allocation, AllocationTransition, Ballot
-from landreg.admin import LandregAdmin
+from allocations.selectors import allocations_visible_to
+from landreg.admin import ReadOnlyInline, WorkflowRecordAdmin
+from townships.selectors import townships_visible_to
 
 
-class TransitionInline(admin.TabularInline):
-    """The workflow log: read-only here, written only by the services."""
+class TransitionInline(ReadOnlyInline):
+    """The workflow log: written only by the services."""
 
     model = AllocationTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "by", "at", "reason", "reference"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = readonly_fields = ["from_status", "to_status", "by", "at", "reason", "reference"]
 
 
 @admin.register(Allocation)
-class AllocationAdmin(LandregAdmin):
+class AllocationAdmin(WorkflowRecordAdmin):
     inlines = [TransitionInline]
     list_display = ["plot", "household", "status", "method", "proposed_at", "decision_reference"]
     list_filter = ["status", "method", "plot__township"]
     search_fields = ["household__code", "plot__number", "decision_reference"]
-    raw_id_fields = ["household", "plot", "transferred_from"]
     list_select_related = ["plot__township", "household"]
+    logs_personal_data = True
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # allocations are revoked, never deleted (the database refuses too)
+    def visible_to(self, user):
+        return allocations_visible_to(user)
 
 
 @admin.register(Ballot)
-class BallotAdmin(admin.ModelAdmin):
+class BallotAdmin(WorkflowRecordAdmin):
     """Ballots are prepared and drawn through the API and pages; here they are only shown."""
 
     list_display = ["reference", "township", "status", "drawn_at"]
     list_filter = ["status", "township"]
-    readonly_fields = [
-        "township",
-        "reference",
-        "status",
-        "seed",
-        "witnesses",
-        "created_by",
-        "list_approved_by",
-        "decision_reference",
-        "drawn_by",
-        "drawn_at",
-    ]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def visible_to(self, user):
+        return Ballot.objects.filter(township__in=townships_visible_to(user)).select_related("township")

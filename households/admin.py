@@ -1,3 +1,6 @@
+"""Admin for households and eligibility: only roles that work with personal data see them (a GIS specialist sees
+no household at all), within their provinces, and every list and page of them is logged."""
+
 from django.contrib import admin
 
 from households.models import (
@@ -8,35 +11,29 @@ from households.models import (
     Household,
     Person,
 )
-from households.selectors import household_get, households_visible_to
-from households.services import duplicate_decide
-from landreg.admin import LandregAdmin
+from households.selectors import households_visible_to
+from landreg.admin import LandregAdmin, ReadOnlyInline, WorkflowRecordAdmin
 
 
-class PersonInline(admin.TabularInline):
+class PersonInline(ReadOnlyInline):
     model = Person
-    extra = 0
     fields = ["relationship", "name", "father_name", "sex", "date_of_birth", "tazkira_last4", "por_last4"]
     readonly_fields = ["tazkira_last4", "por_last4"]
 
 
 @admin.register(Household)
-class HouseholdAdmin(LandregAdmin):
+class HouseholdAdmin(WorkflowRecordAdmin):
+    """Shown only: households are registered and edited through the services (landreg's pages, the API and the
+    list import), which hash ID numbers, look for duplicates and reassess eligibility; the admin would skip them."""
+
     list_display = ["code", "province", "size", "category", "status", "is_demo"]
     list_filter = ["status", "category", "province", "is_demo"]
     search_fields = ["code"]
     inlines = [PersonInline]
+    logs_personal_data = True
 
-    def get_queryset(self, request):
-        # Scope applies in the admin as everywhere: an officer sees only the households of their provinces.
-        return households_visible_to(request.user).select_related("province")
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        try:
-            household_get(request.user, pk=int(object_id), where=request.path)  # logs the view
-        except (Household.DoesNotExist, ValueError):
-            pass  # the admin answers "not found" itself
-        return super().change_view(request, object_id, form_url, extra_context)
+    def visible_to(self, user):
+        return households_visible_to(user).select_related("province")
 
 
 class CriterionInline(admin.TabularInline):
@@ -45,7 +42,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(EligibilityScheme)
-class EligibilitySchemeAdmin(admin.ModelAdmin):
+class EligibilitySchemeAdmin(LandregAdmin):
     """Eligibility is configuration: criteria, the evidence each category needs, and priority weights."""
 
     list_display = ["code", "name", "active"]
@@ -53,26 +50,26 @@ class EligibilitySchemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(EligibilityAssessment)
-class EligibilityAssessmentAdmin(admin.ModelAdmin):
+class EligibilityAssessmentAdmin(WorkflowRecordAdmin):
+    """Assessments come from the service, with each criterion explained: shown only."""
+
     list_display = ["household", "scheme", "eligible", "priority_score", "assessed_by", "assessed_at"]
     list_filter = ["eligible", "scheme"]
-    readonly_fields = [f.name for f in EligibilityAssessment._meta.fields]
+    logs_personal_data = True
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(household__in=households_visible_to(request.user))
-
-    def has_add_permission(self, request):
-        return False  # assessments come from the service, with each criterion explained
+    def visible_to(self, user):
+        return EligibilityAssessment.objects.filter(household__in=households_visible_to(user))
 
 
 @admin.register(DuplicateFlag)
-class DuplicateFlagAdmin(admin.ModelAdmin):
+class DuplicateFlagAdmin(WorkflowRecordAdmin):
+    """Possible duplicates are decided by land officers and committee members on the households page
+    (duplicate_decide, which checks who decides); here they are shown only."""
+
     list_display = ["household", "candidate", "reason", "similarity", "decision", "decided_by"]
     list_filter = ["reason", "decision"]
-    readonly_fields = ["household", "candidate", "reason", "similarity", "decided_by", "decided_at"]
+    logs_personal_data = True
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(household__in=households_visible_to(request.user))
-
-    def save_model(self, request, obj, form, change):
-        duplicate_decide(flag=obj, decision=obj.decision, by=request.user, note=obj.decision_note)
+    def visible_to(self, user):
+        visible = households_visible_to(user)  # both sides: a flag must not name another province's household
+        return DuplicateFlag.objects.filter(household__in=visible, candidate__in=visible)

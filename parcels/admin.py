@@ -1,6 +1,11 @@
-from django.contrib import admin
+"""Admin for the land bank and reference areas: each scoped to the user's provinces, as the API is."""
 
+from django.contrib import admin
+from django.db.models import Q
+
+from api.imagery import imagery_visible_to
 from landreg.admin import LandregAdmin
+from landreg.scope import filter_by_scope, province_ids_in_scope
 from parcels.models import AdminArea, LandParcel
 
 
@@ -10,12 +15,24 @@ class AdminAreaAdmin(LandregAdmin):
     list_filter = ["level"]
     search_fields = ["pcode", "name_en", "name_prs", "name_ps"]
 
+    def visible_to(self, user):
+        # The provinces in scope and their districts; through LandregAdmin this also bounds every province and
+        # district choice (a township's, a parcel's, a user scope's), so no one files a record in another province.
+        provinces = province_ids_in_scope(user)
+        areas = AdminArea.objects.select_related("parent")
+        if provinces is None:
+            return areas
+        return areas.filter(Q(pk__in=provinces) | Q(parent__in=provinces))
+
 
 @admin.register(LandParcel)
 class LandParcelAdmin(LandregAdmin):
     list_display = ["reference", "name", "province", "legal_status"]
     list_filter = ["legal_status", "province"]
     search_fields = ["reference", "name"]
+
+    def visible_to(self, user):
+        return filter_by_scope(LandParcel.objects.select_related("province"), user, province_field="province")
 
 
 # --- Imagery: an administrator uploads a GeoTIFF; it is stored as a cloud-optimised GeoTIFF (parcels.services) ---
@@ -88,11 +105,14 @@ class ImageryEditForm(forms.ModelForm):
 
 
 @admin.register(Imagery)
-class ImageryAdmin(admin.ModelAdmin):
+class ImageryAdmin(LandregAdmin):
     list_display = ["name", "province", "source", "captured_on", "resolution_m", "maxzoom", "size_bytes"]
     list_filter = ["province"]
     search_fields = ["name", "source"]
     readonly_fields = ["source_crs", "resolution_m", "maxzoom", "size_bytes", "uploaded_by", "uploaded_at"]
+
+    def visible_to(self, user):
+        return imagery_visible_to(user)  # as the tiles are served: a scene without a province is everyone's
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = ImageryEditForm if obj is not None else ImageryUploadForm

@@ -1,8 +1,18 @@
+"""Admin for townships and their layout: every page and choice scoped with the API's selectors, so a GIS
+specialist edits only the townships, blocks and plots of their provinces."""
+
 from django.contrib import admin
 
-from landreg.admin import LandregAdmin
+from landreg.admin import LandregAdmin, WorkflowRecordAdmin
+from landreg.scope import filter_by_scope
 from townships.admin_exports import export_as_geopackage
 from townships.models import Block, Entitlement, Facility, LayoutImport, LayoutSource, Plot, Township
+from townships.selectors import plots_visible_to, townships_visible_to
+
+
+def _of_visible_townships(queryset, user):
+    """A township's parts (blocks, facilities, layout sources and imports): those of the townships in scope."""
+    return filter_by_scope(queryset, user, province_field="township__province", township_field="township")
 
 
 class EntitlementInline(admin.TabularInline):
@@ -20,12 +30,18 @@ class TownshipAdmin(LandregAdmin):
     readonly_fields = ["utm_srid"]
     filter_horizontal = ["land_parcels"]
 
+    def visible_to(self, user):
+        return townships_visible_to(user).select_related("province")
+
 
 @admin.register(Block)
 class BlockAdmin(LandregAdmin):
     list_display = ["code", "township"]
     list_filter = ["township"]
     search_fields = ["code"]
+
+    def visible_to(self, user):
+        return _of_visible_townships(Block.objects.select_related("township"), user)
 
 
 @admin.register(Plot)
@@ -37,15 +53,21 @@ class PlotAdmin(LandregAdmin):
     list_select_related = ["township", "block"]
     autocomplete_fields = ["block"]
 
+    def visible_to(self, user):
+        return plots_visible_to(user)
+
 
 @admin.register(Facility)
 class FacilityAdmin(LandregAdmin):
     list_display = ["kind", "name", "township", "functional"]
     list_filter = ["kind", "township"]
 
+    def visible_to(self, user):
+        return _of_visible_townships(Facility.objects.select_related("township"), user)
+
 
 @admin.register(LayoutSource)
-class LayoutSourceAdmin(admin.ModelAdmin):
+class LayoutSourceAdmin(LandregAdmin):
     """The remembered attribute mapping of each layout source; editable, since a surveyor may rename a column."""
 
     list_display = ["name", "township", "number_field", "block_field", "use_field", "stated_srid", "updated_at"]
@@ -53,20 +75,17 @@ class LayoutSourceAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     readonly_fields = ["updated_by", "updated_at"]
 
+    def visible_to(self, user):
+        return _of_visible_townships(LayoutSource.objects.select_related("township"), user)
+
 
 @admin.register(LayoutImport)
-class LayoutImportAdmin(admin.ModelAdmin):
+class LayoutImportAdmin(WorkflowRecordAdmin):
     """The record of each layout file checked or imported: evidence, never edited."""
 
     list_display = ["file_name", "township", "status", "created_by", "created_at", "committed_at", "sha256"]
     list_filter = ["status", "township"]
     search_fields = ["file_name", "sha256"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def visible_to(self, user):
+        return _of_visible_townships(LayoutImport.objects.select_related("township", "created_by"), user)
