@@ -1,11 +1,21 @@
 """Who is asking, for the plain-Django publishing endpoints (OGC API, tiles, WFS): a session, or HTTP Basic,
 which is what GDAL and QGIS send — with every request, so a checked login is remembered for a few minutes
-instead of hashing the password again for each tile or page (about 0.6 s of CPU each)."""
+instead of hashing the password again for each tile or page (about 0.6 s of CPU each).
+
+Every password check, Basic included, goes through authenticate(request=...), so django-axes counts failures
+and refuses a locked-out user or address before the password is hashed (LockoutBackend comes first)."""
 
 import base64
 import binascii
 
+from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY, authenticate, get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -13,10 +23,55 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 BASIC_AUTH_CACHE_SECONDS = 300
+_NOT_CHECKED = object()
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """Refuses a locked-out user or address before the next backend hashes the password. A check without a
+    request (a script or the shell calling authenticate()) comes from no address and is not counted."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        # Sessions name the first backend when a script logs a user in without authenticate() (force_login,
+        # bench/allocate_concurrency.py): it must be able to load the user.
+        return ModelBackend().get_user(user_id)
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """axes' database handler, except that a successful login clears only that user's failures. axes would also
+    clear every failure from the address, so someone with an account of their own could guess another user's
+    password from the same address without end, logging in as themselves every nine tries."""
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        username = get_client_username(request, credentials)
+        return AccessAttempt.objects.filter(username=username).delete()[0] if username else 0
+
+
+def client_ip_address(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or, behind LANDREG_TRUSTED_PROXY_COUNT proxies that each append to
+    X-Forwarded-For, the address the outermost trusted proxy saw. Anything a client adds to the header itself
+    lies further left and is ignored."""
+    proxies = settings.LANDREG_TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR")
 
 
 def basic_auth_user(request):
-    """The active user named by valid HTTP Basic credentials, or None."""
+    """The active user named by valid HTTP Basic credentials, or None. Checked once per request."""
+    checked = getattr(request, "_landreg_basic_user", _NOT_CHECKED)
+    if checked is _NOT_CHECKED:
+        checked = request._landreg_basic_user = _basic_auth_user(request)
+    return checked
+
+
+def _basic_auth_user(request):
     header = request.headers.get("Authorization", "")
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
@@ -36,9 +91,14 @@ def basic_auth_user(request):
         return None
     if not sep:
         return None
+    # A locked-out user or address is refused here without hashing; the failure is counted by axes, and its
+    # middleware turns the answer into the lock-out sentence.
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         return None
+    # Basic checks start no session, so no user_logged_in signal: tell axes of the success (an access log entry,
+    # and this user's failures are cleared, as after the login form).
+    AxesProxyHandler.user_logged_in(sender=None, request=request, user=user)
     cache.set(key, (user.pk, user.password), BASIC_AUTH_CACHE_SECONDS)
     return user
 

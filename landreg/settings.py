@@ -1,5 +1,6 @@
 """landreg settings: everything comes from environment variables, with safe local defaults."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -68,12 +69,14 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
+    # Not "pghistory.admin": its events page lists every model's history, household data included, with no scope;
+    # each landreg admin has its own per-record history page, scoped like the record.
     "rest_framework",
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "gisserver",  # WFS 2.0 at /wfs/: its GetCapabilities and index pages are app templates
+    "axes",  # login lock-out after repeated failures (see LOGIN LOCK-OUT below)
     "landreg",
     "parcels",
     "townships",
@@ -96,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Attaches the application user to every database change, for the trigger-based history.
     "pghistory.middleware.HistoryMiddleware",
+    # Last: turns a refused login of a locked-out user or address into the lock-out answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "landreg.urls"
@@ -128,11 +133,41 @@ if os.environ.get("TEST_DATABASE_NAME"):  # lets two test runs share one cluster
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every password the project sets through Django (createsuperuser, changepassword, the admin's forms, the
+# GIS login command) is checked by these; landreg.passwords adds a local list and the name-plus-digits rule.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "landreg.passwords.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "landreg.passwords.LocalWordWithDigitsValidator"},
 ]
+
+# LOGIN LOCK-OUT (django-axes). Every password check goes through authenticate(request=...): the login pages
+# (/login/, /field/login/, /admin/login/) and HTTP Basic (REST API, OGC API, WFS, tiles). The lock-out backend
+# comes first, so a locked-out user or address is refused before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "api.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Locked: a user name with this many failures (from any address), or an address with this many failures (for
+# any user names), within the cool-off time. The address rule stops one machine trying many users; the user
+# rule stops many machines trying one user. An administrator lifts a lock-out early (docs/security.md).
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_FAILURE_LIMIT = env_int("LANDREG_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LANDREG_LOGIN_COOLOFF_MINUTES", 30))
+# A success clears the failures counted against that user name (not those of the address: see LockoutHandler).
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "api.auth.LockoutHandler"
+AXES_VERBOSE = False  # no banner on every manage.py command; failures and lock-outs are still logged
+# Attempts while locked out are refused without being counted: the lock-out ends the cool-off time after the
+# failure that caused it (an attacker cannot keep a user locked forever), and a flood costs no writes.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "webmap.account_views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "api.auth.client_ip_address"
+# Behind a reverse proxy, the number of proxies in front of Django that append to X-Forwarded-For. 0 (the
+# default): the header is ignored, since any client can send it, and the address is REMOTE_ADDR.
+LANDREG_TRUSTED_PROXY_COUNT = env_int("LANDREG_TRUSTED_PROXY_COUNT", 0)
 
 LANGUAGE_CODE = "en"
 # Dari uses Django's "fa" code (Persian script and right-to-left; Afghan words come from our own
@@ -172,8 +207,9 @@ LANDREG_IMPORT_RETENTION_HOURS = env_int("LANDREG_IMPORT_RETENTION_HOURS", 48)
 
 # Sessions are read from the cache first (each process's memory), saving a query on most requests.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-LOGIN_URL = "admin:login"
-LOGIN_REDIRECT_URL = "/"  # the map for officers; administrators are sent on to the admin
+LOGIN_URL = "login"  # landreg's own login page; the admin's login is for administrators
+LOGIN_REDIRECT_URL = "/"  # where each role lands after login is decided in webmap.account_views
+LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -186,8 +222,11 @@ REST_FRAMEWORK = {
         "api.auth.CachedBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers, refusing a NUL character in any text with a 400 (PostgreSQL cannot store one).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser", "api.parsers.FormParser", "api.parsers.MultiPartParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # limit and offset checked and bounded (a limit of 10^20 reached PostgreSQL as a LIMIT it cannot hold).
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "api.errors.landreg_exception_handler",
 }

@@ -15,6 +15,7 @@ admin.site.index_title = "Land allocation and townships"
 urlpatterns = [
     # Browsers ask for an icon on every page (the admin's too); answering "no content" keeps the console clean.
     path("favicon.ico", lambda request: HttpResponse(status=204)),
+    path("", include("webmap.account_urls")),  # /login/ and /logout/ for every role
     path("", include("webmap.map_urls")),  # the land officers' map and dashboards (issue 5)
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,5 +1,6 @@
 """The seeded demo: two townships on state land, a few hundred plots each, ~500 households, allocations."""
 
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -42,6 +43,14 @@ def test_the_demo_loads_once_and_is_clearly_marked(db, capsys):
     stages = Stage.objects.filter(programme=projects[0].programme).order_by("position")
     order = ["Not started", *(stage.name for stage in stages)]
     assert len(labels) >= 3 and labels == [label for label in order if label in labels]
+    # Only the administrator and the GIS specialist may open the admin; the others work in landreg's pages.
+    assert set(get_user_model().objects.filter(is_staff=True).values_list("username", flat=True)) == {
+        "admin",
+        "gis.specialist",
+    }
+    call_command("demo_logins")
+    logins = capsys.readouterr().out
+    assert "at /login/" in logins and "partner.unhcr" in logins
     call_command("load_demo", "--once")
     assert "already loaded" in capsys.readouterr().out
     assert Township.objects.count() == 2

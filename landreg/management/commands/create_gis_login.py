@@ -2,8 +2,11 @@
 
 import re
 import secrets
+from types import SimpleNamespace
 
 import psycopg2.extensions
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from psycopg2 import sql
@@ -39,6 +42,13 @@ class Command(BaseCommand):
                 f"{username!r} is not a usable login name: use 3 to 63 lower-case letters, digits, '_' or '.', "
                 "starting with a letter."
             )
+        if password is not None and not drop:
+            try:  # the same rules as landreg's own passwords (AUTH_PASSWORD_VALIDATORS)
+                validate_password(password, SimpleNamespace(username=username))
+            except ValidationError as refusal:
+                raise CommandError(
+                    " ".join(["This password is refused:", *refusal.messages, "Or leave out --password to get one."])
+                ) from None
         with transaction.atomic(), connection.cursor() as cursor:
             existing = login_kind(cursor, username)
             if existing == "other":

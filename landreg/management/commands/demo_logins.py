@@ -11,7 +11,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         existing = set(get_user_model().objects.values_list("username", flat=True))
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        # The demo password is public and fails the password rules on purpose: demo users belong on a
+        # demonstration server only (landreg.demo marks everything they touch as demo data).
+        self.stdout.write(
+            f"Demo logins at /login/ (password for all: {DEMO_PASSWORD}); "
+            "admin and gis.specialist may also open /admin/:"
+        )
         for username, what in DEMO_LOGINS:
             if username in existing:
                 self.stdout.write(f"  {username:22} {what}")
