@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ENV := set -a; [ -f .data/env ] && . .data/env; set +a;
 
-.PHONY: run test setup migrate demo lint bench stop-db
+.PHONY: run test setup migrate demo lint bench stop-db security-doc
 
 setup:
 	@scripts/devenv.sh setup
@@ -28,6 +28,10 @@ test: setup
 
 lint: setup
 	@$(VENV)/bin/ruff check .
+
+# docs/security.md's role × action × scope tables are generated from the code (a test fails when they drift).
+security-doc: setup
+	@$(ENV) $(PY) scripts/security_table.py
 
 bench: migrate
 	@$(ENV) $(PY) bench/plot_insert.py
