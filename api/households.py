@@ -14,7 +14,14 @@ from households.bulk import ListError, households_import
 from households.eligibility import eligibility_assess
 from households.models import Document, DuplicateFlag, EligibilityAssessment, EligibilityScheme, Household, Person
 from households.selectors import household_get, households_list
-from households.services import document_add, duplicate_decide, household_register, household_update
+from households.services import (
+    OUTSIDE_SCOPE,
+    document_add,
+    duplicate_candidates_visible,
+    duplicate_decide,
+    household_register,
+    household_update,
+)
 from landreg.access_log import log_personal_data_access
 from parcels.models import AdminArea
 
@@ -130,12 +137,35 @@ class EvidenceUploadSerializer(serializers.Serializer):
 
 
 class DuplicateFlagSerializer(serializers.ModelSerializer):
-    candidate_code = serializers.CharField(source="candidate.code", read_only=True)
+    """A possible duplicate. One registered outside the reader's provinces is not named: no id, no code, only a
+    sentence saying whom to ask."""
+
+    candidate = serializers.SerializerMethodField()
+    candidate_code = serializers.SerializerMethodField()
+    message = serializers.SerializerMethodField()
 
     class Meta:
         model = DuplicateFlag
-        fields = ["id", "candidate", "candidate_code", "reason", "similarity", "decision", "decision_note"]
-        read_only_fields = ["candidate", "reason", "similarity"]
+        fields = ["id", "candidate", "candidate_code", "reason", "similarity", "decision", "decision_note", "message"]
+        read_only_fields = ["reason", "similarity"]
+
+    def _visible(self, flag) -> bool:
+        known = self.context.setdefault("visible_candidates", {})  # one query per candidate, not per field
+        if flag.candidate_id not in known:
+            request = self.context.get("request")
+            known[flag.candidate_id] = request is not None and bool(
+                duplicate_candidates_visible(request.user, {flag.candidate_id})
+            )
+        return known[flag.candidate_id]
+
+    def get_candidate(self, flag) -> int | None:
+        return flag.candidate_id if self._visible(flag) else None
+
+    def get_candidate_code(self, flag) -> str | None:
+        return flag.candidate.code if self._visible(flag) else None
+
+    def get_message(self, flag) -> str:
+        return "" if self._visible(flag) else str(OUTSIDE_SCOPE[flag.reason])
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -196,11 +226,17 @@ class HouseholdViewSet(viewsets.ModelViewSet):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         household = household_register(
-            registered_by=request.user, head=values.pop("head"), members=values.pop("members", []), **values
+            registered_by=request.user,
+            head=values.pop("head"),
+            members=values.pop("members", []),
+            where=request.path,
+            **values,
         )
         household = household_get(request.user, pk=household.pk, where=request.path)
         body = HouseholdDetailSerializer(household).data
-        body["possible_duplicates"] = DuplicateFlagSerializer(household.duplicate_flags.all(), many=True).data
+        body["possible_duplicates"] = DuplicateFlagSerializer(
+            household.duplicate_flags.select_related("candidate"), many=True, context={"request": request}
+        ).data
         return Response(body, status=201)
 
     @extend_schema(request=HouseholdImportSerializer, responses=HouseholdImportReportSerializer)
@@ -219,7 +255,11 @@ class HouseholdViewSet(viewsets.ModelViewSet):
         upload = data.validated_data["file"]
         try:
             report = households_import(
-                name=upload.name, content=upload.read(), by=request.user, dry_run=data.validated_data["dry_run"]
+                name=upload.name,
+                content=upload.read(),
+                by=request.user,
+                dry_run=data.validated_data["dry_run"],
+                where=request.path,
             )
         except ListError as exc:
             return Response({"detail": str(exc)}, status=400)
@@ -258,14 +298,15 @@ class HouseholdViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def duplicates(self, request, pk=None):
         """Possible duplicates flagged at registration, with the officer's decisions."""
-        return Response(DuplicateFlagSerializer(self.get_object().duplicate_flags.all(), many=True).data)
+        flags = self.get_object().duplicate_flags.select_related("candidate")
+        return Response(DuplicateFlagSerializer(flags, many=True, context={"request": request}).data)
 
     @extend_schema(request=DuplicateFlagSerializer, responses=DuplicateFlagSerializer)
     @action(detail=True, methods=["post"], url_path=r"duplicates/(?P<flag_id>[0-9]+)/decide")
     def decide_duplicate(self, request, pk=None, flag_id=None):
         """Decide on one flag: {"decision": "same_household" | "different", "decision_note": "why"}."""
         flag = self.get_object().duplicate_flags.get(pk=flag_id)
-        data = DuplicateFlagSerializer(flag, data=request.data, partial=True)
+        data = DuplicateFlagSerializer(flag, data=request.data, partial=True, context={"request": request})
         data.is_valid(raise_exception=True)
         flag = duplicate_decide(
             flag=flag,
@@ -273,7 +314,7 @@ class HouseholdViewSet(viewsets.ModelViewSet):
             by=request.user,
             note=data.validated_data.get("decision_note", ""),
         )
-        return Response(DuplicateFlagSerializer(flag).data)
+        return Response(DuplicateFlagSerializer(flag, context={"request": request}).data)
 
     @extend_schema(request=AssessmentSerializer, responses={201: AssessmentSerializer})
     @action(detail=True, methods=["post"])

@@ -7,9 +7,12 @@ are registered and flagged for the officer to decide.
 """
 
 import csv
+import hashlib
 import io
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,12 +20,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from households.identity import id_number_hash
-from households.models import Category, Household, Person
-from households.services import household_register
+from households.models import Category, DuplicateFlag, Household, Person
+from households.services import OUTSIDE_SCOPE, duplicate_candidates_visible, duplicate_check_log, household_register
 from landreg import roles
 from landreg.calendar import parse_date
 from landreg.scope import province_ids_in_scope
 from landreg.services_common import require_role
+from landreg.spreadsheets import SpreadsheetError, xlsx_rows
 from parcels.models import AdminArea
 
 COLUMNS = {  # column -> accepted header spellings (lower case)
@@ -93,16 +97,10 @@ def read_rows(name: str, content: bytes) -> list[dict]:
             % {"mb": settings.LANDREG_MAX_UPLOAD_BYTES // 1_000_000}
         )
     if name.lower().endswith(".xlsx"):
-        import openpyxl
-
         try:
-            sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ListError(
-                _("This is not a readable XLSX workbook (%(e)s). Save it again from Excel or LibreOffice.")
-                % {"e": exc.__class__.__name__}
-            ) from exc
-        table = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+            table = xlsx_rows(content)
+        except SpreadsheetError as exc:
+            raise ListError(str(exc)) from exc
     else:
         try:
             text = content.decode("utf-8-sig")
@@ -155,6 +153,11 @@ def _flag(value, what: str) -> bool:
 def _parse(raw: dict, provinces: dict) -> dict:
     """One row as arguments for household_register; raises ValueError listing every problem."""
     problems, values = [], {}
+    for column, value in raw.items():  # PostgreSQL stores no NUL character in text: say so, row by row
+        if isinstance(value, str) and "\x00" in value:
+            problems.append(
+                _("Column %(column)s holds a NUL character, which no text may contain; remove it.") % {"column": column}
+            )
     pcode = str(raw.get("province", "")).strip().upper()
     values["province"] = provinces.get(pcode)
     if values["province"] is None:
@@ -215,15 +218,28 @@ def _parse(raw: dict, provinces: dict) -> dict:
     return values
 
 
+_REASONS = {"tazkira": DuplicateFlag.Reason.SAME_TAZKIRA, "por": DuplicateFlag.Reason.SAME_POR}
+
+
 def households_import(
-    *, name: str, content: bytes, by, dry_run: bool = True, progress: Callable[[str, int, int], None] | None = None
+    *,
+    name: str,
+    content: bytes,
+    by,
+    dry_run: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
+    where: str = "",
 ) -> ImportReport:
-    """Check (dry run) or register a list of households. See the module's docstring for the rules."""
+    """Check (dry run) or register a list of households. See the module's docstring for the rules.
+
+    A registered household that matches a row is named by its code only when it is in the officer's provinces;
+    every household matched is logged as viewed (where: the page, endpoint or command)."""
     require_role(by, [roles.LAND_OFFICER], _("register households"))
+    where = where or "household list import"
     rows = read_rows(name, content)
     in_scope = province_ids_in_scope(by)
     provinces = {a.pcode: a for a in AdminArea.objects.filter(level="province") if in_scope is None or a.pk in in_scope}
-    reports, parsed, seen = [], [], {}
+    reports, parsed, seen, matched = [], [], {}, {}
     for number, raw in enumerate(rows, start=2):
         try:
             values = _parse(raw, provinces)
@@ -241,19 +257,29 @@ def households_import(
             else:
                 match = Person.objects.filter(**{f"{key}_hash": digest}).select_related("household").first()
                 if match:
-                    duplicate = _("Same %(id)s number as registered household %(code)s.") % {
-                        "id": key,
-                        "code": match.household.code,
-                    }
+                    matched.setdefault(number, []).append((key, match.household))
+                    duplicate = duplicate or ""  # worded below, once the households the officer may see are known
                 seen[digest] = number
-        if duplicate:
-            reports.append(RowReport(number, "duplicate", [duplicate]))
+        if duplicate is not None:
+            reports.append(RowReport(number, "duplicate", [duplicate] if duplicate else []))
             parsed.append(None)
         else:
             reports.append(RowReport(number, "create"))
             parsed.append(values)
         if progress:
             progress("checked", number - 1, len(rows))
+    if matched:
+        households = {household.pk: household for found in matched.values() for _key, household in found}
+        visible = duplicate_candidates_visible(by, households)
+        for row in reports:
+            if row.row in matched and not row.messages:
+                key, household = matched[row.row][0]
+                row.messages.append(
+                    _("Same %(id)s number as registered household %(code)s.") % {"id": key, "code": household.code}
+                    if household.pk in visible
+                    else str(OUTSIDE_SCOPE[_REASONS[key]])
+                )
+        duplicate_check_log(by=by, ids=households, where=f"{where} (duplicate check)")
     report = ImportReport(reports)
     if dry_run or report.counts["invalid"]:
         return report
@@ -264,16 +290,66 @@ def households_import(
             if values is None:
                 continue
             try:
-                household = household_register(registered_by=by, **values)
+                household = household_register(registered_by=by, where=where, **values)
             except (ValidationError, PermissionDenied) as exc:  # e.g. a race with another registration
                 row.outcome, row.messages = "invalid", list(getattr(exc, "messages", [str(exc)]))
                 transaction.set_rollback(True)
                 return report
             row.code = household.code
-            if household.duplicate_flags.exists():
+            flags = list(household.duplicate_flags.select_related("candidate"))
+            visible = duplicate_candidates_visible(by, {f.candidate_id for f in flags})
+            codes = [f.candidate.code for f in flags if f.candidate_id in visible]
+            if codes:
                 row.messages.append(
                     _("Registered; possible duplicate of %(codes)s flagged for your decision.")
-                    % {"codes": ", ".join(household.duplicate_flags.values_list("candidate__code", flat=True))}
+                    % {"codes": ", ".join(codes)}
                 )
+            for flag in flags:
+                if flag.candidate_id not in visible:
+                    row.messages.append(str(OUTSIDE_SCOPE[flag.reason]))
     report.committed = True
     return report
+
+
+# --- the uploaded list, kept between the dry run and the real run --------------------------------------------------
+# A list holds names and ID numbers in clear: it is kept only until the real run, or at most
+# LANDREG_IMPORT_RETENTION_HOURS (`manage.py clean_imports` deletes older ones).
+
+
+def _kept_lists() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def list_keep(content: bytes) -> str:
+    """Keep an uploaded list for its real run; returns the key (its SHA-256) to find it again."""
+    folder = _kept_lists()
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(content).hexdigest()
+    (folder / digest).write_bytes(content)
+    return digest
+
+
+def list_kept(digest: str) -> bytes | None:
+    """The kept list, or None once it is gone (registered, or past its retention)."""
+    if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+        return None
+    path = _kept_lists() / digest
+    return path.read_bytes() if path.exists() else None
+
+
+def list_forget(digest: str) -> None:
+    if list_kept(digest) is not None:
+        (_kept_lists() / digest).unlink(missing_ok=True)
+
+
+def lists_clean(*, older_than_hours: float | None = None) -> list[Path]:
+    """Delete kept lists older than the retention; returns the paths deleted."""
+    hours = settings.LANDREG_IMPORT_RETENTION_HOURS if older_than_hours is None else older_than_hours
+    cutoff = time.time() - hours * 3600
+    folder = _kept_lists()
+    removed = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed

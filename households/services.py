@@ -5,16 +5,30 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from households.evidence import evidence_file_name, evidence_kind
 from households.identity import id_number_hash, id_number_last4
 from households.models import Document, DuplicateFlag, Household, Person
 from landreg import roles
+from landreg.access_log import log_personal_data_access
 from landreg.services_common import require_province, require_role
 
 
 def person_set_id_numbers(person: Person, *, tazkira: str = "", por: str = "") -> None:
     person.tazkira_hash, person.tazkira_last4 = id_number_hash(tazkira), id_number_last4(tazkira)
     person.por_hash, person.por_last4 = id_number_hash(por), id_number_last4(por)
+
+
+def _refuse_nul_characters(*records: dict) -> None:
+    """PostgreSQL stores no NUL character in text (psycopg raises a ValueError, a 500): refuse it with a sentence,
+    whichever door the text came through."""
+    for record in records:
+        for name, value in record.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise ValidationError(
+                    {name: ValidationError(_("This text holds a NUL character; remove it."), code="nul_character")}
+                )
 
 
 @transaction.atomic
@@ -27,13 +41,16 @@ def household_register(
     members: list[dict] = (),
     registered_by=None,
     code: str = "",
+    where: str = "",
     **fields,
 ) -> Household:
     """Register a household with its head and members, and flag possible duplicates.
 
     head and each member are dicts of Person fields, plus optional 'tazkira' and 'por' numbers. Without a code,
     a pseudonymous one is made (province p-code and random letters: it says nothing about the person).
+    where: the page, endpoint or command, for the access log of the duplicate check.
     """
+    _refuse_nul_characters({**fields, "code": code}, head, *members)
     if registered_by is not None:
         require_role(registered_by, [roles.LAND_OFFICER], _("register a household"))
         require_province(registered_by, province.pk, _("Province %(p)s") % {"p": province})
@@ -52,7 +69,7 @@ def household_register(
         person.full_clean(exclude=["household"])
         people.append(person)
     Person.objects.bulk_create(people)
-    duplicates_flag(household=household)
+    duplicates_flag(household=household, by=registered_by, where=where)
     return household
 
 
@@ -72,9 +89,11 @@ _SIMILAR_HEADS = """
 """
 
 
-def duplicates_flag(*, household: Household) -> list[DuplicateFlag]:
+def duplicates_flag(*, household: Household, by=None, where: str = "") -> list[DuplicateFlag]:
     """Flag households that may be this one: the same tazkira or PoR number, or a head with a similar name,
-    a similar father's name and the same date of birth. The officer decides (duplicate_decide)."""
+    a similar father's name and the same date of birth. The officer decides (duplicate_decide).
+
+    A match compared the new household with another one's personal data: it is logged as a view by `by`."""
     from django.db import connection
 
     flags = []
@@ -101,7 +120,40 @@ def duplicates_flag(*, household: Household) -> list[DuplicateFlag]:
                         similarity=round(score, 3),
                     )
                 )
+    if flags:
+        duplicate_check_log(
+            by=by, ids={f.candidate_id for f in flags}, where=where or "duplicate check at registration"
+        )
     return DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
+
+
+def duplicate_check_log(*, by, ids, where: str) -> None:
+    """Log a duplicate check that matched other households: it read their ID-number hashes or names."""
+    if ids:
+        log_personal_data_access(user=by, action="view", what="households.Household", ids=sorted(ids), where=where)
+
+
+# What an officer is told of a possible duplicate registered outside their provinces: that it exists, and whom to
+# ask; never its code, name or province.
+OUTSIDE_SCOPE = {
+    DuplicateFlag.Reason.SAME_TAZKIRA: gettext_lazy(
+        "A household with the same tazkira number is registered outside your provinces; ask the Ministry's data team."
+    ),
+    DuplicateFlag.Reason.SAME_POR: gettext_lazy(
+        "A household with the same PoR card number is registered outside your provinces; ask the Ministry's data team."
+    ),
+    DuplicateFlag.Reason.SIMILAR_HEAD: gettext_lazy(
+        "A household with a similar head's name, father's name and date of birth is registered outside your "
+        "provinces; ask the Ministry's data team."
+    ),
+}
+
+
+def duplicate_candidates_visible(user, ids) -> set[int]:
+    """Which of these households (possible duplicates) the user may see, and so be told the code of."""
+    from households.selectors import households_visible_to
+
+    return set(households_visible_to(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
 
 
 @transaction.atomic
@@ -124,15 +176,12 @@ def persons_with_id_number(number: str):
     return Person.objects.filter(tazkira_hash=digest) | Person.objects.filter(por_hash=digest)
 
 
-_EVIDENCE_MAGIC = {b"%PDF": "PDF", b"\xff\xd8\xff": "JPEG", b"\x89PNG": "PNG"}
-
-
 @transaction.atomic
 def document_add(
     *, household: Household, kind: str, upload, by, number: str = "", issued_on=None, person: Person | None = None
 ) -> Document:
-    """Attach an evidence document (PDF, JPEG or PNG scan). Its SHA-256 is recorded; an ID number on it is
-    kept only as a keyed hash and its last digits."""
+    """Attach an evidence document (a whole, readable PDF, JPEG or PNG scan; see households/evidence.py). Its
+    SHA-256 is recorded; an ID number on it is kept only as a keyed hash and its last digits."""
     import hashlib
 
     from django.conf import settings
@@ -149,16 +198,8 @@ def document_add(
                 )
             }
         )
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in _EVIDENCE_MAGIC):
-        raise ValidationError(
-            {
-                "file": ValidationError(
-                    _("Upload a PDF, JPEG or PNG scan; this file is none of these."), code="file_type"
-                )
-            }
-        )
+    # The whole file is read and its type verified; it is kept under a generated name with that type's extension.
+    upload.name = evidence_file_name(evidence_kind(upload))
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -182,6 +223,7 @@ def document_add(
 @transaction.atomic
 def household_update(*, household: Household, by, **fields) -> Household:
     require_role(by, [roles.LAND_OFFICER], _("edit a household"))
+    _refuse_nul_characters(fields)
     for name, value in fields.items():
         setattr(household, name, value)
     household.full_clean()

@@ -13,7 +13,10 @@ import pytest
 
 from townships.models import Entitlement
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 LIST = (
     "province,category,size,head_name,father_name,sex,date_of_birth,tazkira,por,return_date,crossing_point,landless\n"
     "AF06,documented_returnee,6,Gul Agha,Noor Mohammad,m,1979-05-02,1400-0101-23456,PoR7654321,1403/05/12,"

@@ -17,11 +17,14 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import shutil
 import subprocess
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from ctypes import c_char_p
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +113,38 @@ def too_large_message(size: int) -> str:
         "size": _mb(size),
         "mb": _mb(max_upload_bytes()),
     }
+
+
+logger = logging.getLogger(__name__)
+
+
+class _GdalErrorsHeldBack(logging.Filter):
+    """Holds back the lines GDAL's error handler logs (django.contrib.gis: `GDAL_ERROR 1: b'database disk image is
+    malformed'`) in this thread while it reads an uploaded file: the person gets our sentence instead, and the raw
+    line goes to this module's log at DEBUG. Other threads' GDAL errors pass as before."""
+
+    def __init__(self):
+        super().__init__()
+        self.thread, self.held = threading.get_ident(), []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.thread != self.thread or not str(record.msg).startswith("GDAL_ERROR"):
+            return True
+        self.held.append(record.getMessage())
+        return False
+
+
+@contextmanager
+def _gdal_errors_held_back():
+    gis = logging.getLogger("django.contrib.gis")
+    held = _GdalErrorsHeldBack()
+    gis.addFilter(held)
+    try:
+        yield
+    finally:
+        gis.removeFilter(held)
+        for line in held.held:
+            logger.debug("While reading a layout file: %s", line)
 
 
 # --- problems and repairs: stored as codes with parameters, turned into sentences when shown ------------------
@@ -304,6 +339,7 @@ def _layers(source: DataSource, label: str) -> list:
     return layers or [_layer(source)]
 
 
+@_gdal_errors_held_back()
 def layout_inspect(*, path: Path, name: str) -> LayoutFile:
     """What the file holds: its format, attributes and declared CRS; refuses an oversized or unreadable file."""
     path = Path(path)
@@ -934,6 +970,37 @@ def layout_file_store(*, name: str, chunks) -> tuple[Path, str, int]:
     return target, sha, size
 
 
+def layout_files_clean(*, older_than_hours: float | None = None) -> list[Path]:
+    """Delete uploaded layout files that were never imported, once older than LANDREG_IMPORT_RETENTION_HOURS:
+    files kept for a dry run whose import was not committed (or whose check failed before it was recorded), and
+    partial uploads left in incoming/. Files of committed imports stay (the plots' history names them by hash),
+    and so do the problem GeoPackages (they hold no personal data and the import's report links to them)."""
+    import time
+    from datetime import timedelta
+
+    hours = settings.LANDREG_IMPORT_RETENTION_HOURS if older_than_hours is None else older_than_hours
+    cutoff = time.time() - hours * 3600
+    storage = _storage()
+    if not storage.is_dir():
+        return []
+    imports = LayoutImport.objects.values_list("sha256", flat=True)
+    committed = set(imports.filter(status=LayoutImport.Status.COMMITTED))
+    recent = set(imports.filter(created_at__gte=timezone.now() - timedelta(hours=hours)))
+    removed = []
+    for folder in sorted(storage.iterdir()):
+        if not folder.is_dir() or folder.name == "reports":
+            continue
+        if folder.name != "incoming" and (folder.name in committed or folder.name in recent):
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+        if folder.name != "incoming" and not any(folder.iterdir()):
+            folder.rmdir()
+    return removed
+
+
 def _file_chunks(path: Path):
     with open(path, "rb") as f:
         yield from iter(lambda: f.read(1 << 20), b"")
@@ -984,6 +1051,7 @@ class _Refused(Exception):
         self.report, self.status = report, status
 
 
+@_gdal_errors_held_back()
 def layout_check(
     *,
     township: Township,
@@ -1058,6 +1126,7 @@ def layout_check(
     return layout_import
 
 
+@_gdal_errors_held_back()
 def layout_commit(
     *,
     layout_import: LayoutImport,

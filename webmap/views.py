@@ -1,7 +1,5 @@
 """Web pages. Thin: they call selectors and services."""
 
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,11 +12,18 @@ from django.utils.translation import gettext as _
 
 from allocations.ballots import ALGORITHM, ballot_verify
 from allocations.models import Ballot
-from households.bulk import ListError, households_import
+from households.bulk import ListError, households_import, list_forget, list_keep, list_kept
 from households.eligibility import default_scheme, eligibility_assess
 from households.models import EligibilityScheme, Household
 from households.selectors import household_get, households_list
-from households.services import document_add, duplicate_decide, household_register, household_update
+from households.services import (
+    OUTSIDE_SCOPE,
+    document_add,
+    duplicate_candidates_visible,
+    duplicate_decide,
+    household_register,
+    household_update,
+)
 from landreg.access_log import log_personal_data_access
 from webmap.forms import (
     DuplicateDecisionForm,
@@ -66,6 +71,11 @@ def _form_errors(form, error: ValidationError) -> None:
 def household_list(request):
     query = request.GET.get("q", "").strip()
     households = households_list(request.user, where=request.path).select_related("province")
+    if "\x00" in query:
+        error = _("The search holds a NUL character, which no household code contains; type the code again.")
+        return render(
+            request, "webmap/household_list.html", {"households": [], "query": "", "error": error}, status=400
+        )
     if query:
         households = households.filter(code__icontains=query)
     page = list(households.order_by("-created_at")[:100])
@@ -86,7 +96,11 @@ def household_new(request):
         member_data = [m for m in members.cleaned_data if m and m.get("name")]
         try:
             household = household_register(
-                registered_by=request.user, head=head_data, members=member_data, **form.cleaned_data
+                registered_by=request.user,
+                head=head_data,
+                members=member_data,
+                where=request.path,
+                **form.cleaned_data,
             )
         except ValidationError as error:
             _form_errors(form, error)
@@ -154,12 +168,22 @@ def household_detail(request, pk):
             "evidence": evidence,
             "edit": edit,
             "decision_form": DuplicateDecisionForm(),
-            "flags": household.duplicate_flags.select_related("candidate"),
+            "flags": _flags_for(request.user, household),
             "documents": household.documents.all(),
             "assessment": household.assessments.first(),
             "allocations": household.allocations.select_related("plot__township"),
         },
     )
+
+
+def _flags_for(user, household) -> list:
+    """The household's possible duplicates; one outside the user's provinces is shown only as a sentence."""
+    flags = list(household.duplicate_flags.select_related("candidate"))
+    visible = duplicate_candidates_visible(user, {f.candidate_id for f in flags})
+    for flag in flags:
+        flag.candidate_visible = flag.candidate_id in visible
+        flag.outside_scope = "" if flag.candidate_visible else OUTSIDE_SCOPE[flag.reason]
+    return flags
 
 
 # --- Bulk registration from a list ------------------------------------------------------------------------------
@@ -168,22 +192,17 @@ _IMPORT_KEY = "landreg.household_import"
 
 
 def _import_store(request, name: str, content: bytes) -> None:
-    """Keep the uploaded list between the dry run and the real run (server side, in MEDIA_ROOT)."""
-    import hashlib
-
-    folder = Path(settings.MEDIA_ROOT) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(content).hexdigest()
-    (folder / digest).write_bytes(content)
-    request.session[_IMPORT_KEY] = {"name": name, "sha256": digest}
+    """Keep the uploaded list between the dry run and the real run (server side, in MEDIA_ROOT/imports, for at
+    most LANDREG_IMPORT_RETENTION_HOURS)."""
+    request.session[_IMPORT_KEY] = {"name": name, "sha256": list_keep(content)}
 
 
 def _import_load(request) -> tuple[str, bytes] | None:
     stored = request.session.get(_IMPORT_KEY)
     if not stored:
         return None
-    path = Path(settings.MEDIA_ROOT) / "imports" / stored["sha256"]
-    return (stored["name"], path.read_bytes()) if path.exists() else None
+    content = list_kept(stored["sha256"])
+    return None if content is None else (stored["name"], content)
 
 
 @login_required
@@ -207,7 +226,9 @@ def household_import(request):
         else:
             content = upload.read()
             try:
-                report = households_import(name=upload.name, content=content, by=request.user, dry_run=True)
+                report = households_import(
+                    name=upload.name, content=content, by=request.user, dry_run=True, where=request.path
+                )
             except ListError as exc:
                 error = str(exc)
             else:
@@ -233,6 +254,7 @@ def _import_progress(request, name: str, content: bytes):
                 content=content,
                 by=user,
                 dry_run=False,
+                where=request.path,
                 progress=lambda stage, done, total: events.put(("progress", stage, done, total)),
             )
             events.put(("done", report))
@@ -261,7 +283,9 @@ def _import_progress(request, name: str, content: bytes):
             )
         else:
             report = event[1]
-            request.session.pop(_IMPORT_KEY, None)
+            stored = request.session.pop(_IMPORT_KEY, None)
             request.session.save()
+            if report.committed and stored:  # the list holds names and ID numbers: not kept once registered
+                list_forget(stored["sha256"])
             yield render_to_string("webmap/household_import_done.html", {"report": report}, request=request)
         break

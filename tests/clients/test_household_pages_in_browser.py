@@ -2,14 +2,21 @@
 switches the page to Dari (right to left)."""
 
 import datetime
+import io
 
 import pytest
+from PIL import Image
 
 from households.models import Document, Household
 from landreg import roles
 from landreg.services import roles_sync, user_create
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def scan_pdf() -> bytes:
+    """A real one-page PDF: evidence is parsed to the end before it is kept (households/evidence.py)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 80), "white").save(buffer, "PDF")
+    return buffer.getvalue()
 
 
 def register(page, live_server, name, tazkira):
@@ -53,7 +60,7 @@ def test_an_officer_registers_and_resolves_a_duplicate(live_server, page, provin
     page.click("text=Decide")
     page.wait_for_selector("text=Decision recorded.")
     scan = tmp_path / "por.pdf"
-    scan.write_bytes(PDF)
+    scan.write_bytes(scan_pdf())
     page.select_option("#id_ev-kind", "por_card")
     page.set_input_files("#id_ev-file", str(scan))
     page.click("text=Add evidence")

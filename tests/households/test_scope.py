@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from households.models import Household
 from households.selectors import household_get, households_visible_to
+from landreg import roles
 from landreg.models import PersonalDataAccess
+from landreg.services import user_create
 
 
 @pytest.fixture
@@ -45,9 +47,13 @@ def test_the_api_applies_the_same_scope(client, two_households, users):
     assert PersonalDataAccess.objects.filter(action="list").exists()
 
 
-def test_the_admin_applies_the_same_scope(client, two_households, users):
-    client.force_login(users["officer_nangarhar"])
+def test_the_admin_applies_the_same_scope(client, two_households, provinces, users):
+    """Officers are not staff; an administrator of one province sees that province's households only."""
+    administrator = user_create(
+        username="admin.n", password="x", roles=[roles.ADMINISTRATOR], provinces=[provinces["nangarhar"]]
+    )
+    client.force_login(administrator)
     listing = client.get(reverse("admin:households_household_changelist")).content.decode()
     assert two_households[0].code in listing and two_households[1].code not in listing
     response = client.get(reverse("admin:households_household_change", args=[two_households[1].pk]))
-    assert response.status_code == 302  # the admin's "does not exist" redirect, not the record
+    assert response.status_code == 404  # reads as a missing record, not a redirect naming it

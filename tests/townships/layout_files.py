@@ -136,3 +136,14 @@ def truncate(path: Path, keep: float = 0.5) -> Path:
     cut = path.with_name("truncated-" + path.name)
     cut.write_bytes(data[: int(len(data) * keep)])
     return cut
+
+
+def allocate(plot, household, officer):
+    """An active allocation of the plot, made through the workflow (the database wants each status change
+    recorded as a step, rule status_changes_with_a_transition)."""
+    from allocations.services import allocation_propose
+    from townships.models import Plot
+
+    Plot.objects.filter(pk=plot.pk).update(status="available")
+    plot.refresh_from_db()
+    return allocation_propose(household=household, plot=plot, proposed_by=officer)

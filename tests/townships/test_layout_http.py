@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.townships.layout_files import clean_layout, faulty_layout, truncate, write_layout
+from tests.townships.layout_files import allocate, clean_layout, faulty_layout, truncate, write_layout
 from townships.models import LayoutImport, LayoutSource, Plot
 
 API = "/api/v1/layout-imports/"
@@ -85,12 +85,12 @@ def test_the_api_refuses_an_oversized_upload_before_reading_it(gis_client, towns
     assert answer.status_code == 413 and "limit" in answer.json()["detail"]
 
 
-def test_the_api_moves_an_allocated_plot_only_when_confirmed(gis_client, township, frame, tmp_path, make_household):
-    from allocations.models import Allocation
-
+def test_the_api_moves_an_allocated_plot_only_when_confirmed(
+    gis_client, users, township, frame, tmp_path, make_household
+):
     first = upload(gis_client, write_layout(tmp_path / "1", "gpkg", frame, clean_layout()), township).json()
     gis_client.post(f"{API}{first['id']}/commit/", {}, content_type="application/json")
-    Allocation.objects.create(household=make_household(), plot=Plot.objects.get(number="2"), status="proposed")
+    allocate(Plot.objects.get(number="2"), make_household(), users["officer_nangarhar"])
     edited = clean_layout()
     edited[1] = ("2", "A", "residential", [(20, 0), (40, 0), (40, 24), (20, 24), (20, 0)])
     second = upload(gis_client, write_layout(tmp_path / "2", "gpkg", frame, edited), township).json()
@@ -235,13 +235,11 @@ def test_an_upload_growing_past_the_limit_is_stopped_while_streaming(settings, r
 
 @pytest.mark.django_db(transaction=True)  # the import streams from its own thread and database connection
 def test_the_web_page_lists_allocated_plots_and_moves_them_only_when_confirmed(
-    gis_client, township, frame, tmp_path, make_household
+    gis_client, users, township, frame, tmp_path, make_household
 ):
-    from allocations.models import Allocation
-
     first = upload(gis_client, write_layout(tmp_path / "1", "gpkg", frame, clean_layout()), township).json()
     gis_client.post(f"{API}{first['id']}/commit/", {}, content_type="application/json")
-    Allocation.objects.create(household=make_household(), plot=Plot.objects.get(number="2"), status="proposed")
+    allocate(Plot.objects.get(number="2"), make_household(), users["officer_nangarhar"])
     edited = clean_layout()
     edited[1] = ("2", "A", "residential", [(20, 0), (40, 0), (40, 24), (20, 24), (20, 0)])
     second = upload(gis_client, write_layout(tmp_path / "2", "gpkg", frame, edited), township).json()

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from tests.townships.layout_files import clean_layout, faulty_layout, truncate, write_layout
+from tests.townships.layout_files import allocate, clean_layout, faulty_layout, truncate, write_layout
 from townships import layouts
 from townships.layouts import LayoutError, Mapping, layout_check, layout_commit
 from townships.models import LayoutImport, LayoutSource, Plot
@@ -128,6 +128,52 @@ def test_a_truncated_file_gives_a_clear_error(fmt, township, frame, users, tmp_p
     assert not Plot.objects.exists()
 
 
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.9])
+def test_a_truncated_geopackage_gets_only_the_sentence_without_gdals_raw_line(
+    keep, township, frame, users, tmp_path, capfd, caplog
+):
+    path = truncate(write_layout(tmp_path, "gpkg", frame, clean_layout(), srid=32642), keep=keep)
+    renamed = path.with_name("cut.gpkg")
+    path.rename(renamed)
+    capfd.readouterr()
+    with caplog.at_level("INFO"), pytest.raises(LayoutError) as refused:
+        check(township, renamed, users["gis"])
+    assert str(refused.value).startswith(("The file could not be read as GeoPackage", "The file's layer"))
+    assert "GDAL" not in str(refused.value) and "malformed" not in str(refused.value)
+    _out, err = capfd.readouterr()
+    assert "GDAL_ERROR" not in err
+    assert not [r for r in caplog.records if "GDAL_ERROR" in r.getMessage()]
+
+
+def test_the_command_prints_only_the_sentence_for_a_truncated_geopackage(township, frame, users, tmp_path, capfd):
+    from django.core.management import CommandError, call_command
+
+    path = truncate(write_layout(tmp_path, "gpkg", frame, clean_layout(), srid=32642), keep=0.5)
+    capfd.readouterr()
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "import_layout", str(path), "--township", township.code, "--user", "gis", "--number-field", "PLOT_NO"
+        )
+    out, err = capfd.readouterr()
+    assert "could not be read as GeoPackage" in str(refused.value)
+    assert "GDAL_ERROR" not in out + err
+
+
+def test_gdal_errors_of_other_threads_are_not_held_back(caplog):
+    import threading
+
+    from django.contrib.gis.gdal.libgdal import err_handler
+
+    with layouts._gdal_errors_held_back():
+        other = threading.Thread(target=err_handler, args=(1, 4, b"another request's error"))
+        other.start()
+        other.join()
+        err_handler(1, 1, b"database disk image is malformed")
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("another request's error" in m for m in messages)
+    assert not any("malformed" in m for m in messages)
+
+
 def test_garbage_with_a_layout_name_is_refused(township, users, tmp_path):
     path = tmp_path / "plots.gpkg"
     path.write_bytes(b"not a geopackage at all" * 100)
@@ -181,13 +227,9 @@ def test_reimport_updates_only_what_changed(township, frame, users, tmp_path):
 
 
 def test_moving_an_allocated_plot_needs_confirmation(township, frame, users, tmp_path, make_household):
-    from allocations.models import Allocation
-
     first = write_layout(tmp_path / "1", "gpkg", frame, clean_layout())
     layout_commit(layout_import=check(township, first, users["gis"]), by=users["gis"])
-    plot = Plot.objects.get(number="2")
-    Plot.objects.filter(pk=plot.pk).update(status="allocated")
-    Allocation.objects.create(household=make_household(), plot=plot, status="proposed")
+    allocate(Plot.objects.get(number="2"), make_household(), users["officer_nangarhar"])
     edited = clean_layout()
     edited[1] = ("2", "A", "residential", [(20, 0), (40, 0), (40, 24), (20, 24), (20, 0)])
     checked = check(township, write_layout(tmp_path / "2", "gpkg", frame, edited), users["gis"])
