@@ -5,6 +5,7 @@ visit is new, 200 with the same body when the UUID was seen before, so a device 
 """
 
 import json
+import math
 from datetime import date
 
 from django.contrib.gis.geos import Point
@@ -16,17 +17,15 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from allocations.models import Allocation
-from landreg import roles
+from allocations.selectors import allocations_visible_to
 from landreg.access_log import log_personal_data_access
 from shelters import kobo, selectors, services, xlsform
 from shelters.models import Inspection, OccupancyCheck, Tranche
 from townships.models import Plot
-from townships.selectors import townships_visible_to
+from townships.selectors import plots_visible_to, townships_visible_to
 
 
 class InspectionUploadSerializer(serializers.Serializer):
@@ -88,16 +87,60 @@ def _invalid(field: str, message: str, code: str = "invalid") -> ValidationError
     return ValidationError({field: [ValidationError(message, code=code)]})
 
 
+def _data(request) -> dict:
+    """The request's fields: a JSON object or a form, with no NUL character in any text (PostgreSQL stores none)."""
+    data = request.data
+    if not isinstance(data, dict):
+        raise _invalid(
+            "body", _("Send the fields as a JSON object (or a form), not a list or a single value."), "body_invalid"
+        )
+    values = [v for key in data for v in (data.getlist(key) if hasattr(data, "getlist") else [data[key]])]
+    if services.holds_nul(list(data)) or services.holds_nul([v for v in values if not hasattr(v, "read")]):
+        raise _invalid("body", _("A field holds a NUL character; remove it and send again."), "nul_character")
+    return data
+
+
+def _id(value, field: str) -> int:
+    """A record's id as sent: a whole number, or a sentence saying so."""
+    if isinstance(value, bool) or isinstance(value, float):
+        value = None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise _invalid(
+            field, _("%(field)s must be the record's id (a whole number).") % {"field": field}, "id_invalid"
+        ) from None
+    if number < 1:
+        raise _invalid(field, _("%(field)s must be the record's id (a whole number).") % {"field": field}, "id_invalid")
+    return number
+
+
+def _float(value) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
+
+
 def _point(data) -> tuple[Point | None, float | None]:
     lat, lon = data.get("lat"), data.get("lon")
     if lat in (None, "") or lon in (None, ""):
         return None, None
     try:
-        point = Point(float(lon), float(lat), srid=4326)
+        lat, lon = _float(lat), _float(lon)
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError((lat, lon))
         accuracy = data.get("accuracy_m")
-        return point, float(accuracy) if accuracy not in (None, "") else None
+        accuracy = _float(accuracy) if accuracy not in (None, "") else None
+        if accuracy is not None and accuracy < 0:
+            raise ValueError(accuracy)
+        return Point(lon, lat, srid=4326), accuracy
     except (TypeError, ValueError):
-        raise _invalid("point", _("lat and lon must be decimal degrees."), "gps_invalid") from None
+        raise _invalid(
+            "point",
+            _("lat and lon must be decimal degrees (latitude -90 to 90, longitude -180 to 180), accuracy_m metres."),
+            "gps_invalid",
+        ) from None
 
 
 def _day(value, field: str) -> date:
@@ -119,15 +162,40 @@ def _plot(user, value) -> Plot:
 
 
 def _checklist(value) -> dict:
-    if isinstance(value, dict):
-        return value
     if not value:
         return {}
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        raise _invalid("checklist", _("The checklist must be JSON."), "checklist_invalid") from None
-    return parsed if isinstance(parsed, dict) else {str(item): True for item in parsed}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise _invalid("checklist", _("The checklist must be JSON."), "checklist_invalid") from None
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return {item: True for item in value}
+    if isinstance(value, dict):
+        return value
+    raise _invalid(
+        "checklist",
+        _('The checklist is a JSON object of the items checked, e.g. {"footing_depth_ok": true}.'),
+        "checklist_invalid",
+    )
+
+
+def _tranches(value) -> list[tuple[str, object]]:
+    """[{stage, amount}, …] as (stage, amount) pairs; the amounts are checked by the service."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(
+        isinstance(t, dict) and isinstance(t.get("stage"), str) and "amount" in t for t in value
+    ):
+        raise _invalid(
+            "tranches",
+            _(
+                "tranches is a list of objects with a stage and an amount, "
+                'e.g. [{"stage": "foundation", "amount": 40000}].'
+            ),
+            "tranches_invalid",
+        )
+    return [(t["stage"], t["amount"]) for t in value]
 
 
 def inspection_body(inspection: Inspection, created: bool) -> dict:
@@ -194,13 +262,13 @@ class Assignments(APIView):
     def post(self, request):
         from django.contrib.auth import get_user_model
 
-        data = request.data
-        officer = get_object_or_404(get_user_model(), username=data.get("officer", ""))
+        data = _data(request)
+        officer = get_object_or_404(get_user_model(), username=services.text_value(data.get("officer"), "officer"))
         assignment = services.assignment_create(
             officer=officer,
             plot=_plot(request.user, data.get("plot")),
             due_on=_day(data.get("due_on", ""), "due_on"),
-            purpose=data.get("purpose", "inspection"),
+            purpose=services.text_value(data.get("purpose", "inspection"), "purpose"),
             by=request.user,
         )
         return Response({"id": assignment.pk}, status=status.HTTP_201_CREATED)
@@ -228,14 +296,12 @@ class PlotCard(APIView):
 class Inspections(APIView):
     """POST (multipart): one inspection with its photos. 201 new, 200 when the client UUID was seen before."""
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-
     @extend_schema(
         request={"multipart/form-data": InspectionUploadSerializer},
         responses={201: InspectionAnswerSerializer, 200: InspectionAnswerSerializer},
     )
     def post(self, request):
-        data = request.data
+        data = _data(request)
         point, accuracy = _point(data)
         inspection, created = services.inspection_submit(
             client_uuid=data.get("client_uuid", ""),
@@ -267,14 +333,12 @@ class InspectionByUuid(APIView):
 
 
 class OccupancyChecks(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-
     @extend_schema(
         request={"multipart/form-data": OccupancyUploadSerializer},
         responses={201: OccupancyAnswerSerializer, 200: OccupancyAnswerSerializer},
     )
     def post(self, request):
-        data = request.data
+        data = _data(request)
         point, accuracy = _point(data)
         check, created = services.occupancy_check_submit(
             client_uuid=data.get("client_uuid", ""),
@@ -313,14 +377,16 @@ class Projects(APIView):
         responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request):
-        data = request.data
-        allocation = get_object_or_404(Allocation, pk=data.get("allocation"))
+        data = _data(request)
+        allocation = get_object_or_404(
+            allocations_visible_to(request.user), pk=_id(data.get("allocation"), "allocation")
+        )
         project = services.shelter_project_create(
             allocation=allocation,
             implementing_partner=data.get("implementing_partner", ""),
             modality=data.get("modality", ""),
             by=request.user,
-            tranches=[(t["stage"], t["amount"]) for t in data.get("tranches") or []],
+            tranches=_tranches(data.get("tranches")),
         )
         return Response({"id": project.pk, "plot": project.plot_id}, status=status.HTTP_201_CREATED)
 
@@ -334,10 +400,11 @@ class TranchePay(APIView):
         responses=OpenApiTypes.OBJECT,
     )
     def post(self, request, pk):
-        tranche = get_object_or_404(Tranche, pk=pk)
-        paid_on = _day(request.data["paid_on"], "paid_on") if request.data.get("paid_on") else None
+        data = _data(request)
+        tranche = get_object_or_404(Tranche.objects.filter(project__plot__in=plots_visible_to(request.user)), pk=pk)
+        paid_on = _day(data["paid_on"], "paid_on") if data.get("paid_on") else None
         tranche = services.tranche_pay(
-            tranche=tranche, by=request.user, paid_on=paid_on, reference=request.data.get("reference", "")
+            tranche=tranche, by=request.user, paid_on=paid_on, reference=data.get("reference", "")
         )
         return Response(
             {
@@ -359,33 +426,31 @@ class Imports(APIView):
     """POST (multipart): file = the Kobo / ODK Central export (JSON or CSV), attachments = a zip of the photos,
     form = inspection | occupancy. Answers the import report."""
 
-    parser_classes = [MultiPartParser]
-
     @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        if not roles.has_role(request.user, roles.LAND_OFFICER, roles.FIELD_OFFICER, roles.ADMINISTRATOR):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied(_("Only field or land officers may import field submissions."))
+        kobo.require_importer(request.user)
+        data = _data(request)
         upload = request.FILES.get("file")
         if upload is None:
             raise _invalid("file", _("Attach the JSON or CSV export."), "file_required")
-        form = request.data.get("form", "inspection")
+        if upload.size > kobo.max_export_bytes():
+            raise _invalid(
+                "file",
+                _("The export is larger than %(limit).0f MB; export fewer submissions at a time.")
+                % {"limit": kobo.max_export_bytes() / 1e6},
+                "file_too_large",
+            )
+        form = data.get("form", "inspection")
         if form not in xlsform.FORMS:
             raise _invalid("form", _("form is inspection or occupancy."), "form_invalid")
         attachments = request.FILES.get("attachments")
-        inspector = None
-        if request.data.get("inspector"):
-            from django.contrib.auth import get_user_model
-
-            inspector = get_object_or_404(get_user_model(), username=request.data["inspector"])
-        report = kobo.submissions_import(
+        report = kobo.submissions_import(  # acts for request.user: checks the role, bounds each row by their scope
             form=form,
             data=upload.read(),
             filename=upload.name,
             attachments=kobo.Attachments(attachments) if attachments else None,
             by=request.user,
-            inspector=inspector,
+            inspector=kobo.import_inspector(data["inspector"]) if data.get("inspector") else None,
         )
         return Response(report)
 

@@ -1,15 +1,22 @@
 """Import submissions of our XLSForms exported from KoboToolbox or ODK Central (JSON or CSV, with the photo
 attachments as a folder or a zip). Idempotent on the submission UUID (meta/instanceID); each rejected row is
-reported with the reason (unknown plot, GPS outside the tolerance, stage out of order, a bad photo…)."""
+reported with the reason (unknown plot, GPS outside the tolerance, stage out of order, a bad photo…).
+
+The import acts for the person who uploads it: their provinces bound every row, and the inspector a row names is
+recorded only when that user is an active field officer of the row's plot within those provinces. Whatever is
+wrong with the file itself (not UTF-8, not JSON, not a zip) refuses the whole file before anything is written."""
 
 import csv
 import io
 import json
+import math
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,13 +25,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from landreg import roles
+from landreg.services_common import require_role
 from shelters.models import ImportRun, Inspection
-from shelters.services import inspection_submit, occupancy_check_submit
+from shelters.photos import max_photo_bytes
+from shelters.services import holds_nul, inspection_submit, occupancy_check_submit, text_value
 from townships.models import Plot
+from townships.selectors import plots_visible_to
+
+# Who may import an export: the field officers who made the visits, the land officers who manage them.
+IMPORT_ROLES = [roles.FIELD_OFFICER, roles.LAND_OFFICER, roles.ADMINISTRATOR]
+# More files than any export of a day's visits holds: a zip with more is refused before anything is read.
+MAX_ATTACHMENT_FILES = 20_000
 
 # Why a row was rejected, by the refusal's code: the short reasons the report groups rows by.
 REASONS = {
-    "unknown_plot": N_("unknown plot"),
+    "unknown_plot": N_("no such plot in your provinces"),
+    "inspector_not_allowed": N_("inspector not a field officer of the plot in your provinces"),
+    "gps_invalid": N_("GPS point unreadable"),
+    "nul_character": N_("NUL character in the row"),
+    "text_required": N_("a text field holds something else"),
+    "attachment_unreadable": N_("bad photo"),
     "gps_outside_plot": N_("GPS outside tolerance"),
     "gps_inaccurate": N_("GPS outside tolerance"),
     "gps_required": N_("no GPS point"),
@@ -62,10 +82,15 @@ class Report:
 
 
 class Attachments:
-    """Photo files by name, from a folder, a zip (ODK Central's export with media/), or a dict."""
+    """Photo files by name, from a folder, a zip (ODK Central's export with media/), or a dict.
+
+    Files are read when a row asks for them, and never more than the photo size limit (plus one byte, so the photo
+    check refuses it as too large): a zip that unpacks to gigabytes costs no more memory than one photo."""
 
     def __init__(self, source=None):
         self.files: dict[str, bytes] = {}
+        self.paths: dict[str, Path] = {}
+        self.entries: dict[str, tuple[zipfile.ZipFile, zipfile.ZipInfo]] = {}
         if source is None:
             return
         if isinstance(source, dict):
@@ -74,16 +99,66 @@ class Attachments:
         elif isinstance(source, (str, Path)) and Path(source).is_dir():
             for path in Path(source).rglob("*"):
                 if path.is_file():
-                    self.files[path.name] = path.read_bytes()
+                    self.paths[path.name] = path
         else:
-            with zipfile.ZipFile(source) as archive:
-                for info in archive.infolist():
-                    if not info.is_dir():
-                        self.files[Path(info.filename).name] = archive.read(info)
+            self.add_zip(source)
+
+    def add_zip(self, source) -> None:
+        """Index the files of a zip (a path or an uploaded file); refuse what is not a zip."""
+        if isinstance(source, (str, Path)) and not Path(source).is_file():
+            raise _file_error(_("There is no attachments file at %(path)s.") % {"path": source}, "attachments_missing")
+        try:
+            archive = zipfile.ZipFile(source)
+            infos = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            raise _file_error(
+                _(
+                    "The attachments are not a zip file. Export the media as a zip (Kobo: media attachments; ODK "
+                    "Central: all data and media) and send that file."
+                ),
+                "attachments_not_a_zip",
+            ) from None
+        if len(infos) > MAX_ATTACHMENT_FILES:
+            raise _file_error(
+                _("The attachments zip holds %(n)d files; at most %(max)d are accepted. Export fewer submissions.")
+                % {"n": len(infos), "max": MAX_ATTACHMENT_FILES},
+                "attachments_too_many",
+            )
+        for info in infos:
+            if not info.is_dir():
+                self.entries[Path(info.filename).name] = (archive, info)
+
+    def _read(self, base: str) -> bytes | None:
+        limit = max_photo_bytes() + 1
+        if base in self.files:
+            return self.files[base]
+        if base in self.paths:
+            with self.paths[base].open("rb") as handle:
+                return handle.read(limit)
+        if base in self.entries:
+            archive, info = self.entries[base]
+            try:
+                with archive.open(info) as handle:
+                    return handle.read(limit)
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError, OSError, ValueError):
+                raise ValidationError(
+                    _("The photo %(name)s cannot be read from the attachments zip (damaged or encrypted).")
+                    % {"name": base},
+                    code="attachment_unreadable",
+                ) from None
+        return None
 
     def get(self, name: str) -> bytes | None:
         base = Path(name).name
-        return self.files.get(base) or self.files.get(base.replace(" ", "_"))
+        return self._read(base) or self._read(base.replace(" ", "_"))
+
+
+def _file_error(message: str, code: str, field: str = "attachments") -> ValidationError:
+    return ValidationError({field: [ValidationError(message, code=code)]})
+
+
+def max_export_bytes() -> int:
+    return getattr(settings, "LANDREG_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 
 
 def _flatten(row: dict) -> dict:
@@ -105,23 +180,45 @@ def _uuid(row: dict) -> str:
     return ""
 
 
+def _number(value) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
+
+
+def _located(lat, lon, accuracy=None) -> tuple[Point, float | None]:
+    lat, lon = _number(lat), _number(lon)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError((lat, lon))
+    accuracy = _number(accuracy) if accuracy not in (None, "") else None
+    if accuracy is not None and accuracy < 0:
+        raise ValueError(accuracy)
+    return Point(lon, lat, srid=4326), accuracy
+
+
 def _point(row: dict) -> tuple[Point | None, float | None]:
-    text = row.get("gps") or ""
-    if isinstance(text, str) and text.strip():
-        parts = text.split()
-        if len(parts) >= 2:
-            accuracy = float(parts[3]) if len(parts) >= 4 else None
-            return Point(float(parts[1]), float(parts[0]), srid=4326), accuracy
-    lat, lon = (
-        row.get("gps-Latitude") or row.get("_gps_latitude"),
-        row.get("gps-Longitude") or row.get("_gps_longitude"),
-    )
-    if lat not in (None, "") and lon not in (None, ""):
-        accuracy = row.get("gps-Accuracy") or row.get("_gps_precision")
-        return Point(float(lon), float(lat), srid=4326), float(accuracy) if accuracy not in (None, "") else None
-    geolocation = row.get("_geolocation")
-    if isinstance(geolocation, list) and len(geolocation) == 2 and None not in geolocation:
-        return Point(float(geolocation[1]), float(geolocation[0]), srid=4326), None
+    """The GPS point and its accuracy (m), from a Kobo geopoint, ODK Central's columns or Kobo's _geolocation."""
+    try:
+        text = row.get("gps") or ""
+        if isinstance(text, str) and text.strip():
+            parts = text.split()
+            if len(parts) >= 2:
+                return _located(parts[0], parts[1], parts[3] if len(parts) >= 4 else None)
+        lat, lon = (
+            row.get("gps-Latitude") or row.get("_gps_latitude"),
+            row.get("gps-Longitude") or row.get("_gps_longitude"),
+        )
+        if lat not in (None, "") and lon not in (None, ""):
+            return _located(lat, lon, row.get("gps-Accuracy") or row.get("_gps_precision"))
+        geolocation = row.get("_geolocation")
+        if isinstance(geolocation, list) and len(geolocation) == 2 and None not in geolocation:
+            return _located(geolocation[0], geolocation[1])
+    except (TypeError, ValueError):
+        raise ValidationError(
+            _("The GPS point is not latitude and longitude in decimal degrees (and accuracy in metres)."),
+            code="gps_invalid",
+        ) from None
     return None, None
 
 
@@ -140,35 +237,77 @@ def _day(row: dict) -> date:
     raise ValidationError(_("The submission has no date."), code="date_required")
 
 
-def _plot(reference: str) -> Plot:
-    township, _sep, number = (reference or "").strip().partition("/")
-    plot = Plot.objects.filter(township__code__iexact=township.strip(), number=number.strip()).first()
+def _plot(reference, uploader) -> Plot:
+    """The plot a row is about, among the uploader's plots. A plot of another province gets the same answer as no
+    plot at all: the import says nothing about what the uploader may not see."""
+    reference = text_value(reference, "plot_ref")
+    township, _sep, number = reference.strip().partition("/")
+    plot = (
+        plots_visible_to(uploader).filter(township__code__iexact=township.strip(), number=number.strip()).first()
+        if township.strip() and number.strip()
+        else None
+    )
     if plot is None:
         raise ValidationError(
-            _("There is no plot “%(ref)s” (township code / plot number).") % {"ref": reference}, code="unknown_plot"
+            _("There is no plot “%(ref)s” in your provinces (township code / plot number).") % {"ref": reference},
+            code="unknown_plot",
         )
     return plot
 
 
-def _inspector(row: dict, default):
-    name = row.get("username") or row.get("_submitted_by") or row.get("SubmitterName") or ""
-    if name:
-        user = get_user_model().objects.filter(username=name, is_active=True).first()
-        if user is not None and roles.has_role(user, roles.FIELD_OFFICER):
-            return user
-    return default
+def _named_inspector(row: dict) -> str:
+    return text_value(row.get("username") or row.get("_submitted_by") or row.get("SubmitterName") or "", "username")
+
+
+def _inspector(row: dict, plot: Plot, *, uploader, default):
+    """Who made the visit. The user the row names, or (when the row names no landreg user) the inspector the
+    uploader named for the whole file: recorded only when an active field officer of this plot's township, which
+    lies in the uploader's provinces. A row that names no one is the uploader's own visit (the service checks that
+    the uploader may record visits)."""
+    name = _named_inspector(row)
+    users = get_user_model().objects
+    named = users.filter(username=name).first() if name else None
+    candidate = named or default
+    if candidate is None:
+        if name:  # a name that is no landreg user, and the uploader named no inspector for such rows
+            raise ValidationError(
+                _(
+                    "The submission names %(name)s as its inspector, who is not a field officer of this plot in "
+                    "your provinces. Name the field officer who made these visits (--inspector, or inspector in "
+                    "the API)."
+                )
+                % {"name": name},
+                code="inspector_not_allowed",
+            )
+        return uploader
+    if not (
+        candidate.is_active
+        and roles.has_role(candidate, roles.FIELD_OFFICER)
+        and plots_visible_to(candidate).filter(pk=plot.pk).exists()
+    ):
+        raise ValidationError(
+            _(
+                "The submission names %(name)s as its inspector, who is not a field officer of this plot in your "
+                "provinces. Import it under the name of the field officer who made the visit."
+            )
+            % {"name": name if named is not None else candidate.get_username()},
+            code="inspector_not_allowed",
+        )
+    return candidate
 
 
 def _photos(row: dict, attachments: Attachments) -> list:
     uploads = []
+    listed = [a for a in row.get("_attachments") or [] if isinstance(a, dict) and isinstance(a.get("filename"), str)]
     for key in ("photo1", "photo2", "photo3", "photo"):
         name = row.get(key)
         if not name:
             continue
-        data = attachments.get(str(name))
+        name = text_value(name, key)
+        data = attachments.get(name)
         if data is None:
-            for attachment in row.get("_attachments") or []:
-                if Path(attachment.get("filename", "")).name == Path(str(name)).name:
+            for attachment in listed:
+                if Path(attachment["filename"]).name == Path(name).name:
                     data = attachments.get(attachment["filename"])
         if data is None:
             raise ValidationError(
@@ -176,8 +315,18 @@ def _photos(row: dict, attachments: Attachments) -> list:
                 % {"name": name},
                 code="photo_missing",
             )
-        uploads.append(SimpleUploadedFile(Path(str(name)).name, data, content_type="image/jpeg"))
+        uploads.append(SimpleUploadedFile(Path(name).name, data, content_type="image/jpeg"))
     return uploads
+
+
+def _checklist(row: dict) -> dict:
+    checklist = row.get("checklist") or ""
+    items = checklist.split() if isinstance(checklist, str) else checklist
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ValidationError(
+            _("The checklist is the space-separated list of the items ticked."), code="checklist_invalid"
+        )
+    return {item: True for item in items}
 
 
 def _codes(error: ValidationError) -> list[str]:
@@ -187,19 +336,85 @@ def _codes(error: ValidationError) -> list[str]:
 
 
 def read_rows(data: bytes, filename: str = "") -> list[dict]:
-    """Rows of a Kobo JSON export ({"results": [...]}, or a list), an ODK Central JSON, or a CSV export."""
-    text = data.decode("utf-8-sig")
+    """Rows of a Kobo JSON export ({"results": [...]}, or a list), an ODK Central JSON, or a CSV export; a file
+    that is none of these is refused with a sentence (ValidationError on "file")."""
+    if len(data) > max_export_bytes():
+        raise _file_error(
+            _("The export is %(size).0f MB; the limit is %(limit).0f MB. Export fewer submissions at a time.")
+            % {"size": len(data) / 1e6, "limit": max_export_bytes() / 1e6},
+            "file_too_large",
+            "file",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _file_error(
+            _("The export is not UTF-8 text. Export the submissions again as JSON, or as CSV in UTF-8."),
+            "file_not_utf8",
+            "file",
+        ) from None
     if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
-        document = json.loads(text)
-        rows = document.get("results", document.get("value", [])) if isinstance(document, dict) else document
+        try:
+            document = json.loads(text)
+        except ValueError as error:
+            raise _file_error(
+                _("The export is not valid JSON (line %(line)s, column %(col)s). Export it again.")
+                % {"line": getattr(error, "lineno", "?"), "col": getattr(error, "colno", "?")},
+                "file_invalid_json",
+                "file",
+            ) from None
+        rows = document.get("results", document.get("value")) if isinstance(document, dict) else document
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise _file_error(
+                _(
+                    "The JSON export must list its submissions as objects: a list, or an object with the list "
+                    "under “results” (KoboToolbox) or “value” (ODK Central)."
+                ),
+                "file_not_submissions",
+                "file",
+            )
         return [_flatten(r) for r in rows]
-    sample = text[:4096]
-    dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
-    return [_flatten(r) for r in csv.DictReader(io.StringIO(text), dialect=dialect)]
+    try:
+        sample = text[:4096]
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
+        except csv.Error:
+            dialect = csv.excel
+        return [_flatten(r) for r in csv.DictReader(io.StringIO(text), dialect=dialect)]
+    except csv.Error as error:
+        raise _file_error(
+            _("The CSV export cannot be read (%(why)s). Export it again.") % {"why": error}, "file_invalid_csv", "file"
+        ) from None
+
+
+def require_importer(user) -> None:
+    """PermissionDenied unless the user may import field submissions."""
+    require_role(user, IMPORT_ROLES, _("import field submissions"))
+
+
+def import_inspector(username: str):
+    """The field officer an uploader names for the rows whose username is no landreg user (checked again for each
+    row's plot). Unknown, inactive and not a field officer get the same answer."""
+    username = text_value(username, "inspector").strip()
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    if user is None or not user.is_active or not roles.has_role(user, roles.FIELD_OFFICER):
+        raise _file_error(
+            _("%(name)s is not an active field officer; name the field officer who made the visits.")
+            % {"name": username},
+            "inspector_not_allowed",
+            "inspector",
+        )
+    return user
 
 
 def submissions_import(*, form: str, data: bytes, filename: str = "", attachments=None, by, inspector=None) -> dict:
-    """Import the rows; each valid row becomes an inspection (or occupancy check) once, however often imported."""
+    """Import the rows for the uploader `by`; each valid row becomes an inspection (or occupancy check) once,
+    however often imported. `inspector`: the field officer to record for rows whose username is no landreg user."""
+    require_importer(by)
+    if form not in ("inspection", "occupancy"):
+        raise _file_error(_("form is inspection or occupancy."), "form_invalid", "form")
+    if inspector is not None:
+        inspector = import_inspector(inspector.get_username())
     attachments = attachments if isinstance(attachments, Attachments) else Attachments(attachments)
     report = Report(form=form)
     source = Inspection.Source.ODK if "KEY" in (data[:2000].decode("utf-8", "ignore")) else Inspection.Source.KOBO
@@ -209,13 +424,20 @@ def submissions_import(*, form: str, data: bytes, filename: str = "", attachment
     for number, row in rows:
         report.rows += 1
         key = _uuid(row)
+        reference = row.get("plot_ref", "")
         try:
-            plot = _plot(row.get("plot_ref", ""))
+            if holds_nul(row):
+                raise ValidationError(
+                    _("The row holds a NUL character; remove it from the export and import again."),
+                    code="nul_character",
+                )
+            plot = _plot(reference, by)
             point, accuracy = _point(row)
             common = dict(
                 client_uuid=key,
                 plot=plot,
-                by=_inspector(row, inspector or by),
+                by=_inspector(row, plot, uploader=by, default=inspector),
+                uploaded_by=by,
                 point=point,
                 accuracy_m=accuracy,
                 remarks=row.get("remarks") or "",
@@ -223,13 +445,11 @@ def submissions_import(*, form: str, data: bytes, filename: str = "", attachment
                 source=source,
             )
             if form == "inspection":
-                checklist = row.get("checklist") or ""
-                items = checklist.split() if isinstance(checklist, str) else list(checklist)
                 _made, created = inspection_submit(
                     stage=row.get("stage", ""),
                     inspected_on=_day(row),
                     result=row.get("result", ""),
-                    checklist={item: True for item in items},
+                    checklist=_checklist(row),
                     **common,
                 )
             else:
@@ -240,7 +460,7 @@ def submissions_import(*, form: str, data: bytes, filename: str = "", attachment
                 {
                     "row": number,
                     "uuid": key,
-                    "plot": row.get("plot_ref", ""),
+                    "plot": reference,
                     "reason": _(REASONS[code]) if code in REASONS else code.replace("_", " "),
                     "code": code,
                     "message": " ".join(error.messages),
@@ -252,7 +472,7 @@ def submissions_import(*, form: str, data: bytes, filename: str = "", attachment
                 {
                     "row": number,
                     "uuid": key,
-                    "plot": row.get("plot_ref", ""),
+                    "plot": reference,
                     "reason": _(REASONS["permission"]),
                     "code": "permission",
                     "message": str(error),

@@ -147,6 +147,10 @@ class Inspection(models.Model):
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="inspections")
     inspected_on = models.DateField()
     inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # Who sent it: the inspector from the field pages; whoever imported the Kobo/ODK export, whose provinces bound it.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     point = models.PointField(srid=4326, null=True, blank=True, help_text="Where the inspector stood (device GPS).")
     accuracy_m = models.FloatField(null=True, blank=True)
     # Metres from the plot (0 inside), measured by the database in the township's UTM zone.
@@ -184,6 +188,10 @@ class OccupancyCheck(models.Model):
     finding = models.CharField(max_length=8, choices=Finding.choices)
     checked_on = models.DateField()
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # Who sent it (as Inspection.uploaded_by).
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     point = models.PointField(srid=4326, null=True, blank=True)
     accuracy_m = models.FloatField(null=True, blank=True)
     distance_m = models.FloatField(null=True, blank=True, editable=False)
@@ -301,6 +309,7 @@ class ImportRun(models.Model):
 
     form = models.CharField(max_length=10)
     filename = models.CharField(max_length=200)
+    # The uploader: their provinces bound every row (each created record names them too, in uploaded_by).
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True, db_default=Now())
     report = models.JSONField(default=dict)

@@ -62,6 +62,38 @@ def _scope(user, plot: Plot) -> None:
     require_province(user, plot.township.province_id, _("Township %(t)s") % {"t": plot.township})
 
 
+def _resent_scope(user, plot: Plot) -> None:
+    """A UUID sent again: refused outside the sender's provinces without naming the visit's township."""
+    require_province(user, plot.township.province_id, _("This visit"))
+
+
+def holds_nul(value) -> bool:
+    """Whether a value (text, or a JSON object or list of them) holds a NUL character anywhere."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(holds_nul(v) for v in value)
+    return False
+
+
+def text_value(value, field: str) -> str:
+    """A text field of a submission as a string: refused when it is not text or holds a NUL character (PostgreSQL
+    stores no NUL in text; a fuzzer or a damaged export sends them)."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise _field_error(field, _("%(field)s must be text.") % {"field": field}, "text_required")
+    if holds_nul(value):
+        raise _field_error(
+            field, _("%(field)s holds a NUL character; remove it and send again.") % {"field": field}, "nul_character"
+        )
+    return value
+
+
 # --- projects and tranches -------------------------------------------------------------------------------------
 
 
@@ -105,8 +137,8 @@ def shelter_project_create(
         household=allocation.household,
         allocation=allocation,
         programme=programme or programme_default(),
-        implementing_partner=implementing_partner,
-        modality=modality,
+        implementing_partner=text_value(implementing_partner, "implementing_partner"),
+        modality=text_value(modality, "modality"),
         created_by=by,
     )
     project.full_clean(exclude=["stage_reached"], validate_constraints=False)
@@ -122,7 +154,7 @@ def _stage(project: ShelterProject, stage) -> Stage:
         if stage.programme_id != project.programme_id:
             raise _field_error("stage", _("This stage belongs to another programme."), "unknown_stage")
         return stage
-    found = Stage.objects.filter(programme_id=project.programme_id, code=str(stage).strip()).first()
+    found = Stage.objects.filter(programme_id=project.programme_id, code=text_value(stage, "stage").strip()).first()
     if found is None:
         codes = ", ".join(project.programme.stages.values_list("code", flat=True))
         raise _field_error(
@@ -169,6 +201,14 @@ def tranche_pay(*, tranche: Tranche, by, paid_on: date | None = None, reference:
     _scope(by, tranche.project.plot)
     if tranche.paid_on is not None:
         raise rule_error("paid_tranche_is_final", _("paid on %(d)s") % {"d": tranche.paid_on.isoformat()})
+    reference = text_value(reference, "reference")
+    if len(reference) > Tranche._meta.get_field("payment_reference").max_length:
+        raise _field_error(
+            "reference",
+            _("The payment reference is at most %(n)d characters.")
+            % {"n": Tranche._meta.get_field("payment_reference").max_length},
+            "reference_too_long",
+        )
     project = tranche.project
     if not Allocation.objects.filter(pk=project.allocation_id, status__in=HELD).exists():
         raise rule_error("shelter_project_needs_active_allocation", _("the allocation is no longer active"))
@@ -193,6 +233,8 @@ def assignment_create(*, officer, plot: Plot, due_on: date, by, purpose: str = "
     _scope(by, plot)
     if not roles.has_role(officer, roles.FIELD_OFFICER):
         raise _field_error("officer", _("%(u)s is not a field officer.") % {"u": officer}, "not_a_field_officer")
+    if purpose not in FieldAssignment.Purpose.values:
+        raise _field_error("purpose", _("The purpose is inspection or occupancy."), "purpose_invalid")
     return FieldAssignment.objects.create(officer=officer, plot=plot, due_on=due_on, purpose=purpose, assigned_by=by)
 
 
@@ -335,15 +377,21 @@ def inspection_submit(
     remarks: str = "",
     photos=(),
     source: str = Inspection.Source.FIELD_APP,
+    uploaded_by=None,
 ) -> tuple[Inspection, bool]:
-    """Record a shelter inspection made on the plot; (inspection, created). A UUID seen before returns the
-    inspection it made, unchanged: retries never duplicate."""
+    """Record a shelter inspection made on the plot by `by`; (inspection, created). A UUID seen before returns the
+    inspection it made, unchanged: retries never duplicate. `uploaded_by`: who sent it, when not the inspector (an
+    import; the importer checks that the inspector is theirs to name)."""
     key = _client_uuid(client_uuid)
     require_role(by, FIELD_ROLES, _("record an inspection"))
     existing = Inspection.objects.filter(client_uuid=key).select_related("project__plot__township").first()
     if existing is not None:
-        _scope(by, existing.project.plot)
+        _resent_scope(by, existing.project.plot)
         return existing, False
+    stage = text_value(stage, "stage") if not isinstance(stage, Stage) else stage
+    remarks = text_value(remarks, "remarks")
+    if holds_nul(checklist):
+        raise _field_error("checklist", _("The checklist holds a NUL character; remove it."), "nul_character")
     plot = Plot.objects.select_related("township").get(pk=plot.pk)
     _scope(by, plot)
     project = open_project_on(plot)
@@ -385,6 +433,7 @@ def inspection_submit(
         remarks=remarks or "",
         client_uuid=key,
         source=source,
+        uploaded_by=uploaded_by or by,
     )
     try:
         with transaction.atomic(), database_rules_explained():
@@ -413,6 +462,7 @@ def occupancy_check_submit(
     remarks: str = "",
     photos=(),
     source: str = Inspection.Source.FIELD_APP,
+    uploaded_by=None,
 ) -> tuple[OccupancyCheck, bool]:
     """Record who the officer found on the plot. Present on a handed-over plot confirms occupancy (the
     allocation workflow's own step); absent, usurped or empty raises an allocation review."""
@@ -422,8 +472,9 @@ def occupancy_check_submit(
     require_role(by, FIELD_ROLES, _("record an occupancy check"))
     existing = OccupancyCheck.objects.filter(client_uuid=key).select_related("plot__township").first()
     if existing is not None:
-        _scope(by, existing.plot)
+        _resent_scope(by, existing.plot)
         return existing, False
+    remarks = text_value(remarks, "remarks")
     plot = Plot.objects.select_related("township").get(pk=plot.pk)
     _scope(by, plot)
     if finding not in OccupancyCheck.Finding.values:
@@ -443,6 +494,7 @@ def occupancy_check_submit(
         remarks=remarks or "",
         client_uuid=key,
         source=source,
+        uploaded_by=uploaded_by or by,
     )
     try:
         with transaction.atomic(), database_rules_explained():

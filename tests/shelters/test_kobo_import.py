@@ -87,7 +87,7 @@ def test_a_kobo_export_imported_twice_creates_each_inspection_once(export, users
     assert (first["rows"], first["created"], first["already_imported"]) == (5, 2, 0)
     assert {r["row"]: r["reason"] for r in first["rejected"]} == {
         2: "stage out of order",
-        3: "unknown plot",
+        3: "no such plot in your provinces",
         4: "GPS outside tolerance",
     }
     again = submissions_import(

@@ -193,3 +193,25 @@ def test_no_tranche_is_paid_once_the_allocation_ended(raw):
         (p, s["stages"][0]),
     )
     assert error.diag.constraint_name == "shelter_project_needs_active_allocation"
+
+
+def test_an_imported_visit_names_its_uploader(raw):
+    """Rule imported_visit_names_its_uploader: a Kobo/ODK row inserted by any client must say who uploaded it."""
+    s = shelter(raw)
+    p = project(raw, s)
+    uploader = make_user(raw, "sql.uploader", role="land_officer")
+    point = _centroid(raw, 10, 10)
+    imported = INSPECTION_INSERT.replace("client_uuid)", "client_uuid, source, uploaded_by_id)").replace(
+        "gen_random_uuid())", "gen_random_uuid(), %s, %s)"
+    )
+    for source in ("kobo", "odk"):
+        error = refused(raw, imported, (p, s["stages"][0], point, "fail", source, None))
+        assert error.diag.constraint_name == "imported_visit_names_its_uploader", source
+    assert refused(raw, imported, (p, s["stages"][0], point, "fail", "kobo", uploader)) is None
+    assert refused(raw, INSPECTION_INSERT, (p, s["stages"][0], point, "fail")) is None  # field pages: no import
+    check = (
+        "INSERT INTO shelters_occupancycheck (plot_id, finding, checked_on, client_uuid, source, uploaded_by_id) "
+        "VALUES (%s, 'present', current_date, gen_random_uuid(), 'odk', %s)"
+    )
+    assert refused(raw, check, (s["plot"], None)).diag.constraint_name == "imported_visit_names_its_uploader"
+    assert refused(raw, check, (s["plot"], uploader)) is None
