@@ -4,7 +4,10 @@ The file is written by ogr2ogr from PostGIS while the request waits (townships/e
 takes a few seconds, all of them in ogr2ogr. The layers hold no personal data; each export is logged.
 """
 
+import logging
+
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
@@ -12,6 +15,9 @@ from rest_framework.views import APIView
 
 from landreg import sharing
 from townships import exports
+
+logger = logging.getLogger(__name__)
+LAYOUTS = "township_layout"  # what a partner's agreement must share for township files
 
 
 class TownshipExportView(APIView):
@@ -41,11 +47,18 @@ class TownshipExportView(APIView):
         layers = exports.export_request_check(
             fmt=fmt, layer=request.query_params.get("layer"), csv_geometry=csv_geometry
         )
-        township = exports.township_for_export(user=request.user, code=code)
         where = request.path
         if sharing.needs_agreement(request.user):  # a partner takes layouts only under an agreement
-            agreement = sharing.agreement_for(request.user, "township_layout", township.province)
+            shared = sharing.shared_only(
+                exports.townships_exportable_by(request.user), request.user, LAYOUTS, province_field="province"
+            )
+            township = shared.select_related("province").filter(code=code).first()
+            if township is None:  # outside the agreement or no such township: one sentence, naming no province
+                raise sharing.outside_agreement(request.user, LAYOUTS)
+            agreement = sharing.agreement_for(request.user, LAYOUTS, township.province)
             where = f"{where} agreement {agreement.reference} (#{agreement.pk})"
+        else:
+            township = exports.township_for_export(user=request.user, code=code)
         try:
             handle, name = exports.township_export_open(
                 township=township,
@@ -55,6 +68,7 @@ class TownshipExportView(APIView):
                 by=request.user,
                 where=where,
             )
-        except exports.ExportFailed as exc:
-            return Response({"detail": f"The file could not be written; try again later. {exc}"}, status=503)
+        except exports.ExportFailed:  # what ogr2ogr said names tables and columns: for the server log only
+            logger.exception("township export %s.%s failed", township.code, fmt)
+            return Response({"detail": _("The file could not be written; try again later.")}, status=503)
         return FileResponse(handle, as_attachment=True, filename=name, content_type=exports.FORMATS[fmt].content_type)

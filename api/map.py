@@ -24,6 +24,7 @@ from households.selectors import households_visible_to
 from landreg import calendar, roles
 from landreg.access_log import log_personal_data_access
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
+from landreg.sharing import needs_agreement, outside_agreement, partner_provinces, shared_only
 from townships import selectors as townships_selectors
 from townships.models import Plot
 from webmap.map_labels import (
@@ -37,6 +38,9 @@ from webmap.map_labels import (
 )
 from webmap.map_shelter import plot_shelter
 
+# What a partner's data-sharing agreement must share for the map, its plot panel and its search: the township
+# layout, as for the OGC API and WFS layers. Everything else on the map comes from roles that work in their scope.
+MAP_DATASET = "township_layout"
 WALKING_DISTANCE_M = 500  # default of settings.LANDREG_WALKING_DISTANCE_M
 SEARCH_LIMIT = 10
 MAP_LAYERS = ("provinces", "townships", "blocks", "plots", "facilities")
@@ -180,14 +184,32 @@ def plot_panel(plot: Plot, user) -> dict:
     }
 
 
+def plots_on_map(user):
+    """The plots the map shows this user: their scope, and for a partner only the provinces their agreement
+    shares the layout for (PermissionDenied, with the sentence saying what to ask for, when it shares none)."""
+    return shared_only(
+        townships_selectors.plots_visible_to(user), user, MAP_DATASET, province_field="township__province"
+    )
+
+
+def plot_on_map(user, pk: int) -> Plot:
+    """The plot asked for: DoesNotExist outside the user's scope; for a partner outside the provinces shared, the
+    refusal saying what to ask for, the same whether the plot exists or not."""
+    plot = plots_on_map(user).filter(pk=pk).first()
+    if plot is None:
+        if needs_agreement(user):
+            raise outside_agreement(user, MAP_DATASET)
+        raise Plot.DoesNotExist
+    return plot
+
+
 class PlotPanelView(APIView):
     """The plot panel: number, block, area, status, facilities within walking distance, allocation history (for
     roles that work with personal data), shelter stage, and the actions this user may take."""
 
     @extend_schema(responses={200: dict})
     def get(self, request, pk: int):
-        plot = townships_selectors.plots_visible_to(request.user).get(pk=pk)
-        return Response(plot_panel(plot, request.user))
+        return Response(plot_panel(plot_on_map(request.user, pk), request.user))
 
 
 class PlotCandidatesView(APIView):
@@ -248,13 +270,15 @@ class MapSearchView(APIView):
         data = SearchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         q = data.validated_data["q"]
-        townships = townships_selectors.townships_visible_to(request.user)
+        townships = shared_only(
+            townships_selectors.townships_visible_to(request.user), request.user, MAP_DATASET, province_field="province"
+        )
         results = []
         for t in townships.filter(
             Q(name__icontains=q) | Q(name_prs__icontains=q) | Q(name_ps__icontains=q) | Q(code__icontains=q)
         )[:SEARCH_LIMIT]:
             results.append({"type": "township", "id": t.pk, "label": t.name, "code": t.code, "bbox": _bbox(t.geom)})
-        plots = townships_selectors.plots_visible_to(request.user).filter(number__iexact=q)
+        plots = plots_on_map(request.user).filter(number__iexact=q)
         if township := data.validated_data.get("township"):
             plots = plots.filter(township_id=township)
         for p in plots[:SEARCH_LIMIT]:
@@ -299,4 +323,5 @@ class LayerVersionsView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request):
+        partner_provinces(request.user, MAP_DATASET)  # a partner without an agreement is refused the whole map
         return Response(layer_versions())

@@ -1,12 +1,12 @@
-"""What partners may receive: the catalogue of shareable datasets, the agreement check, the small-cell rule, and
-the partner datasets themselves (HXL-tagged rows), for the API and the export_partner command alike.
+"""What partners may receive: the catalogue of shareable datasets, the agreement check (for exports, and for every
+page and API a partner opens: `shared_only`), the small-cell rule, and the partner datasets themselves (HXL-tagged
+rows), for the API and the export_partner command alike.
 
 DOMAIN (data responsibility): no partner export without a valid data-sharing agreement; pseudonymous codes only;
 aggregates with small cells (fewer than 5 households) suppressed; every export logged; names, national ID and
 PoR numbers, phone numbers and household GPS points are never in the catalogue, so no agreement can share them.
 """
 
-import csv
 import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from landreg import roles
 from landreg.access_log import log_personal_data_access
 from landreg.models import DataSharingAgreement
 from landreg.scope import filter_by_scope
+from landreg.tabular import SafeWriter
 
 # Counts of households below this are never given to roles without personal data: shown as "<5" in partner
 # files and "fewer than 5" on the dashboard. Zero is shown: it says nothing about anyone.
@@ -110,11 +111,10 @@ def dataset_check(dataset: str) -> None:
         )
 
 
-def agreement_for(user, dataset: str, province, on: datetime.date | None = None) -> DataSharingAgreement:
-    """The agreement under which `user` may receive `dataset` for `province` on the day `on` (today by default).
-    PermissionDenied with a sentence saying what is missing and whom to ask when there is none."""
+def _current_sharing(user, dataset: str, on: datetime.date) -> list[DataSharingAgreement]:
+    """The user's agreements current on `on` that share `dataset`; PermissionDenied with a sentence saying what is
+    missing and whom to ask when there is none."""
     dataset_check(dataset)
-    on = on or timezone.localdate()
     agreements = list(DataSharingAgreement.objects.filter(users=user).order_by("-valid_until", "pk"))
     if not agreements:
         raise PermissionDenied(
@@ -137,6 +137,13 @@ def agreement_for(user, dataset: str, province, on: datetime.date | None = None)
             _("Your data-sharing agreement %(refs)s does not include %(dataset)s. %(ask)s")
             % {"refs": _references(current), "dataset": DATASETS[dataset], "ask": ASK}
         )
+    return sharing
+
+
+def agreement_for(user, dataset: str, province, on: datetime.date | None = None) -> DataSharingAgreement:
+    """The agreement under which `user` may receive `dataset` for `province` on the day `on` (today by default).
+    PermissionDenied with a sentence saying what is missing and whom to ask when there is none."""
+    sharing = _current_sharing(user, dataset, on or timezone.localdate())
     covering = [a for a in sharing if a.provinces.filter(pk=province.pk).exists()]
     if not covering:
         raise PermissionDenied(
@@ -162,6 +169,51 @@ def provinces_shared_with(user, dataset: str, on: datetime.date | None = None) -
         users=user, valid_from__lte=on, valid_until__gte=on, datasets__contains=[dataset]
     )
     return set(current.values_list("provinces", flat=True)) - {None}
+
+
+def partner_provinces(user, dataset: str, on: datetime.date | None = None) -> set[int] | None:
+    """The provinces whose `dataset` a partner may see on a page or through the API today: None for every other
+    role (its own scope governs). A partner with no current agreement sharing `dataset` for some province is
+    refused with the sentence saying what to ask for."""
+    if not needs_agreement(user):
+        return None
+    on = on or timezone.localdate()
+    sharing = _current_sharing(user, dataset, on)
+    provinces = provinces_shared_with(user, dataset, on)
+    if not provinces:
+        raise PermissionDenied(
+            _("Your data-sharing agreement %(refs)s shares %(dataset)s for no province. %(ask)s")
+            % {"refs": _references(sharing), "dataset": DATASETS[dataset], "ask": ASK}
+        )
+    return provinces
+
+
+def shared_only(queryset, user, dataset: str, *, province_field: str):
+    """The queryset as `user` may see it under their agreements: unchanged for roles other than partner, only
+    the provinces shared for a partner (PermissionDenied, with the sentence, when no province is)."""
+    provinces = partner_provinces(user, dataset)
+    return queryset if provinces is None else queryset.filter(**{f"{province_field}__in": provinces})
+
+
+def outside_agreement(user, dataset: str) -> PermissionDenied:
+    """The refusal of a record a partner asked for outside the provinces shared with them. The same sentence
+    for a record that does not exist, so the answer says nothing about other provinces."""
+    from parcels.models import AdminArea  # noqa: PLC0415
+
+    provinces = AdminArea.objects.filter(pk__in=partner_provinces(user, dataset) or ()).order_by("name_en")
+    return PermissionDenied(
+        _(
+            "Your data-sharing agreement shares %(dataset)s for %(provinces)s only, and this is not among them. "
+            "To see another province, ask for it to be added to your agreement. %(ask)s"
+        )
+        % {"dataset": DATASETS[dataset], "provinces": ", ".join(_province_text(p) for p in provinces), "ask": ASK}
+    )
+
+
+def counts_suppressed_for(user) -> bool:
+    """Whether household counts under 5 are suppressed for this user: for every role that does not work with
+    personal data (partners, GIS specialists), on the dashboards and the shelter reports."""
+    return not roles.has_role(user, *roles.PERSONAL_DATA_ROLES)
 
 
 def partner_export_agreement(user, dataset: str, province, on=None) -> DataSharingAgreement | None:
@@ -375,8 +427,9 @@ class _Echo:
 
 
 def csv_lines(data: PartnerDataset) -> Iterator[str]:
-    """The CSV text line by line: the column names, the HXL hashtag row, then the rows."""
-    writer = csv.writer(_Echo())
+    """The CSV text line by line: the column names, the HXL hashtag row, then the rows, every cell through
+    landreg.tabular (a household code or a township name such as `=HYPERLINK(…)` is text, never a formula)."""
+    writer = SafeWriter(_Echo())
     yield writer.writerow(data.columns)
     yield writer.writerow(data.hashtags)
     for row in data.rows:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from allocations.models import Allocation
 from households.models import Person
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
+from landreg.sharing import SUPPRESSED, counts_suppressed_for, is_small_cell, outside_agreement, shared_only, suppressed
 from shelters.models import DEFAULT_STAGES, FieldAssignment, Inspection, OccupancyCheck, ShelterProject, Stage, Tranche
 from townships.models import Township
 from townships.selectors import plots_visible_to, townships_visible_to
@@ -137,10 +138,21 @@ def assignments_today(user, *, day: date | None = None, near: Point | None = Non
     return rows
 
 
+# What a partner's data-sharing agreement must share for the shelter report: its counts are township aggregates.
+REPORT_DATASET = "township_summary"
+
+
 def township_report(user, township: Township, *, today: date | None = None) -> dict:
-    """Shelters by stage, inspections this week, tranches due and paid, for one township."""
+    """Shelters by stage, inspections this week, tranches due and paid, for one township. A partner reads it only
+    under an agreement sharing the township's province; roles without personal data get counts under 5 suppressed
+    ("<5", and no amount for fewer than 5 tranches), as in the partner files."""
     today = today or timezone.localdate()
-    townships_visible_to(user).get(pk=township.pk)  # DoesNotExist outside the user's scope
+    visible = townships_visible_to(user).filter(pk=township.pk)
+    visible.get()  # DoesNotExist outside the user's scope
+    if not shared_only(visible, user, REPORT_DATASET, province_field="province").exists():
+        raise outside_agreement(user, REPORT_DATASET)
+    small = counts_suppressed_for(user)
+    count = suppressed if small else int
     projects = ShelterProject.objects.filter(plot__township=township).exclude(status="cancelled")
     by_stage = {
         (row["programme__code"], row["stage_reached__code"]): row["n"]
@@ -171,19 +183,23 @@ def township_report(user, township: Township, *, today: date | None = None) -> d
     def money(qs) -> dict:
         rows = qs.values("currency").annotate(n=Count("id"), amount=Sum("amount")).order_by("currency")
         return {
-            "count": sum(r["n"] for r in rows),
-            "amounts": {r["currency"]: str(r["amount"] or Decimal(0)) for r in rows},
+            "count": count(sum(r["n"] for r in rows)),
+            "amounts": {
+                r["currency"]: SUPPRESSED if small and is_small_cell(r["n"]) else str(r["amount"] or Decimal(0))
+                for r in rows
+            },
         }
 
+    for stage in stages:
+        stage["shelters"] = count(stage["shelters"])
+    occupancy = checks.aggregate(total=Count("id"), not_present=Count("id", filter=~Q(finding="present")))
     return {
         "township": {"id": township.pk, "code": township.code, "name": township.name},
         "date": today.isoformat(),
         "week_starts": start.isoformat(),
-        "shelters": {"total": projects.count(), "not_started": not_started, "by_stage": stages},
-        "inspections_this_week": inspections,
-        "occupancy_checks_this_week": checks.aggregate(
-            total=Count("id"), not_present=Count("id", filter=~Q(finding="present"))
-        ),
+        "shelters": {"total": count(projects.count()), "not_started": count(not_started), "by_stage": stages},
+        "inspections_this_week": {key: count(n) for key, n in inspections.items()},
+        "occupancy_checks_this_week": {key: count(n) for key, n in occupancy.items()},
         "tranches": {
             "due": money(unpaid.filter(passed__isnull=False)),
             "paid": money(tranches.filter(paid_on__isnull=False)),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from openpyxl import Workbook
 
+from landreg.tabular import safe_append
 from shelters.models import DEFAULT_CHECKLIST, OccupancyCheck
 from shelters.services import programme_default
 
@@ -49,10 +50,12 @@ def _labels(text: str) -> list[str]:
 
 
 def _sheet(workbook, title, header, rows):
+    """A sheet of the form; configured names (a stage, a checklist item) are data, so cells go through
+    landreg.tabular: a stage named `=HYPERLINK(…)` stays text, never a formula."""
     sheet = workbook.create_sheet(title)
-    sheet.append(header)
+    safe_append(sheet, header)
     for row in rows:
-        sheet.append(row)
+        safe_append(sheet, row)
     return sheet
 
 

@@ -6,6 +6,7 @@ Exported layers carry land records only: plots show their status, never who hold
 name or ID number is ever selected. The time of a large export is ogr2ogr's; each layer takes one query.
 """
 
+import csv
 import os
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from django.db import connection
 
 from landreg import roles
 from landreg.access_log import log_personal_data_access
+from landreg.tabular import safe_cell
 from townships.models import Township
 from townships.selectors import townships_visible_to
 
@@ -273,7 +275,8 @@ def _ogr2ogr(export_format, layer: ExportLayer, township, path: Path, *, update:
     command = [OGR2OGR, "-f", export_format.driver]
     if update:
         command.append("-update")
-    command += [str(path), gdal_pg_datasource(), "-sql", layer.sql(township.pk, geometry=geometry, kml=kml)]
+    sql = layer.sql(township.pk, geometry=geometry, kml=kml)
+    command += [str(path), gdal_pg_datasource(), "-sql", sql]
     command += ["-nln", layer.name, "-a_srs", "EPSG:4326", *export_format.options]
     if geometry == "geom":
         command += ["-nlt", layer.geometry_type]
@@ -289,6 +292,37 @@ def _ogr2ogr(export_format, layer: ExportLayer, township, path: Path, *, update:
         raise ExportFailed(f"Writing the {layer.name} layer took longer than {OGR2OGR_TIMEOUT_S} s.") from exc
     if done.returncode != 0 or not path.exists():
         raise ExportFailed(f"ogr2ogr could not write the {layer.name} layer: {done.stderr.strip()[-500:]}")
+    if export_format.driver == "CSV":
+        _csv_cells_made_safe(path, _text_columns(sql))
+
+
+# PostgreSQL type oids of text: text, varchar, char, name.
+TEXT_TYPES = {25, 1043, 1042, 19}
+
+
+def _text_columns(sql: str) -> set[str]:
+    """The columns of a layer query that hold text (asked of PostgreSQL, without reading a row)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) AS q LIMIT 0")
+        return {column.name for column in cursor.description if column.type_code in TEXT_TYPES}
+
+
+def _csv_cells_made_safe(path: Path, text_columns: set[str]) -> None:
+    """Rewrite the CSV ogr2ogr wrote with its text cells through landreg.tabular: a township or facility named
+    `=HYPERLINK(…)` is text in a spreadsheet, never a formula. Only text columns are touched, so an area or a
+    coordinate stays a number even when negative. Done in the temporary folder, before the file is moved or opened."""
+    safe = path.with_name(f".safe-{path.name}")
+    with (
+        path.open(encoding="utf-8-sig", newline="") as source,
+        safe.open("w", encoding="utf-8-sig", newline="") as target,
+    ):
+        reader, writer = csv.reader(source), csv.writer(target)
+        header = next(reader)
+        writer.writerow(header)  # the column names are ours
+        is_text = [name in text_columns for name in header]
+        for row in reader:
+            writer.writerow([safe_cell(value) if text else value for value, text in zip(row, is_text, strict=True)])
+    safe.replace(path)
 
 
 def gdal_pg_datasource() -> str:

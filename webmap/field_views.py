@@ -6,8 +6,8 @@ from datetime import date
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from landreg.calendar import SHAMSI_MONTHS
+from landreg.calendar import SHAMSI_MONTHS, number_text
+from landreg.sharing import SMALL_CELL, SUPPRESSED
 from shelters import selectors
 from shelters.services import inspection_tolerance_m
 from shelters.xlsform import CHECKLIST_LABELS
-from townships.selectors import townships_visible_to
+from webmap.map_views import refused_as_page, township_on_page, townships_on_page
 
 # Bumped when the shell's files change, so phones drop the old cache.
 SHELL_VERSION = "field-v1"
@@ -83,8 +84,12 @@ def manifest(request):
 
 
 @_login_required
+@refused_as_page
 def township_report(request, pk):
-    township = get_object_or_404(townships_visible_to(request.user), pk=pk)
+    """A township's shelter report; a partner's only under their agreement, with counts under 5 suppressed."""
+    township = township_on_page(request.user, selectors.REPORT_DATASET, pk=pk)
+    if township is None:
+        raise Http404(_("No township with this number in your scope."))
     report = selectors.township_report(request.user, township)
     tranches = report["tranches"]
     rows = [
@@ -102,10 +107,15 @@ def township_report(request, pk):
             "report_date": date.fromisoformat(report["date"]),
             "week_start": date.fromisoformat(report["week_starts"]),
             "tranche_rows": rows,
+            "suppressed": SUPPRESSED,
+            "fewer_than": _("fewer than %(n)s") % {"n": number_text(SMALL_CELL, places=0)},
         },
     )
 
 
 @_login_required
+@refused_as_page
 def township_reports(request):
-    return render(request, "webmap/field/reports.html", {"townships": townships_visible_to(request.user)})
+    """The townships whose shelter report this user may read (a partner: those their agreement shares)."""
+    townships = townships_on_page(request.user, selectors.REPORT_DATASET)
+    return render(request, "webmap/field/reports.html", {"townships": townships})

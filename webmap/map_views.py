@@ -3,9 +3,12 @@
 Thin: the map page hands MapLibre a small JSON configuration (tile URLs carrying the layer versions, the user's
 townships and extent, translated legend entries); everything else comes from the tile and JSON endpoints."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models.aggregates import Extent
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404
 from django.middleware.csrf import get_token
@@ -16,16 +19,26 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from allocations.models import Allocation
-from api.map import ACTIVE, layer_versions
+from api.map import ACTIVE, MAP_DATASET, layer_versions
 from households.models import EligibilityAssessment, Household
 from landreg import calendar, roles
-from landreg.roles import PERSONAL_DATA_ROLES, has_role
-from landreg.sharing import SMALL_CELL, is_small_cell
+from landreg.roles import has_role
+from landreg.sharing import (
+    SMALL_CELL,
+    counts_suppressed_for,
+    is_small_cell,
+    needs_agreement,
+    outside_agreement,
+    shared_only,
+)
 from townships.models import Plot
 from townships.selectors import townships_visible_to
 from webmap.map_labels import PLOT_STATUSES, PLOT_USES
 from webmap.map_shelter import township_shelter_completion
 
+# What a partner's agreement must share for the dashboards and the shelter reports: the township summary (their
+# counts are the aggregates of the township_summary file). The map needs the layout (api.map.MAP_DATASET).
+SUMMARY_DATASET = "township_summary"
 AFGHANISTAN = [60.5, 29.3, 75.2, 38.5]  # west, south, east, north: the extent for national users with no data
 PIPELINE = [
     ("proposed", [Allocation.Status.PROPOSED]),
@@ -69,10 +82,39 @@ def _is_map_user(user) -> bool:
     return bool(names & {roles.LAND_OFFICER, roles.COMMITTEE_MEMBER, roles.GIS_SPECIALIST, roles.FIELD_OFFICER})
 
 
+def refused_as_page(view):
+    """A refusal (a partner outside their agreement) becomes a 403 page with its sentence, not a bare 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            message = str(exc) or _("You may not see this page.")
+            return render(request, "webmap/dashboard/refused.html", {"message": message}, status=403)
+
+    return wrapped
+
+
+def townships_on_page(user, dataset: str):
+    """The townships a page shows this user: their scope, and for a partner only the provinces their
+    agreement shares `dataset` for (PermissionDenied, with the sentence, when it shares none)."""
+    return shared_only(townships_visible_to(user), user, dataset, province_field="province")
+
+
+def township_on_page(user, dataset: str, **lookup):
+    """The township a page was asked for, or None outside the user's scope. A partner asking outside the
+    provinces shared is refused with a sentence that says what to ask for, and never whether it exists."""
+    township = townships_on_page(user, dataset).select_related("province").filter(**lookup).first()
+    if township is None and needs_agreement(user):
+        raise outside_agreement(user, dataset)
+    return township
+
+
 def map_config(request) -> dict:
     user = request.user
     versions = layer_versions()
-    townships = townships_visible_to(user).order_by("name")
+    townships = townships_on_page(user, MAP_DATASET).order_by("name")
     tile_root = request.build_absolute_uri("/tiles/")
     return {
         "language": (get_language() or "en")[:2],
@@ -121,6 +163,7 @@ def _imagery(request, user) -> list[dict]:
 
 
 @login_required
+@refused_as_page
 def map_home(request):
     """The home page: the map for land officers and committee members; administrators go to the admin."""
     user = request.user
@@ -130,9 +173,10 @@ def map_home(request):
 
 
 @login_required
+@refused_as_page
 def dashboard_home(request):
     """The dashboard of the first township in the user's scope."""
-    township = townships_visible_to(request.user).order_by("name").first()
+    township = townships_on_page(request.user, SUMMARY_DATASET).order_by("name").first()
     if township is None:
         raise Http404(_("There is no township in your scope yet."))
     return redirect("township-dashboard", code=township.code)
@@ -181,35 +225,49 @@ def dashboard_data(township, user) -> dict:
     by_priority: dict[int, int] = {}
     for priority, n in waiting_rows:
         by_priority[priority or 0] = by_priority.get(priority or 0, 0) + n
-    sees_people = has_role(user, *PERSONAL_DATA_ROLES)
     waiting = _bars(
         [
             (str(p), _("Priority %(score)s") % {"score": calendar.number_text(p, places=0)}, n, "#ff7f00")
             for p, n in sorted(by_priority.items(), reverse=True)
         ]
     )
-    if not sees_people:  # aggregates only, small cells suppressed (DOMAIN: data responsibility)
-        for row in waiting:
-            if is_small_cell(row["n"]):
-                row["n_text"] = _("fewer than %(n)s") % {"n": calendar.number_text(SMALL_CELL, places=0)}
+    # Roles without personal data get aggregates only, household counts under 5 suppressed (the allocations, the
+    # households waiting, the shelters: as in the partner files); plots are land, shown as they are.
+    small = counts_suppressed_for(user)
+
+    def count_text(n: int) -> str:
+        if small and is_small_cell(n):
+            return _("fewer than %(n)s") % {"n": calendar.number_text(SMALL_CELL, places=0)}
+        return calendar.number_text(n, places=0)
+
+    def suppress(rows: list[dict]) -> list[dict]:
+        for row in rows:
+            if small and is_small_cell(row["n"]):
+                row["n_text"], row["width"] = count_text(row["n"]), 0  # no bar: its length would tell the count
+        return rows
+
     shelter = township_shelter_completion(township)
     if shelter is not None:
-        shelter["share"] = calendar.number_text(100 * shelter["completed"] / shelter["projects"], places=0)
-        shelter["bars"] = _bars([(lbl, lbl, n, "#4daf4a") for lbl, n in shelter["by_stage"]])
+        completed, projects = shelter["completed"], shelter["projects"]
+        shelter["completed_text"], shelter["projects_text"] = count_text(completed), count_text(projects)
+        hidden = small and (is_small_cell(completed) or is_small_cell(projects))
+        shelter["share"] = None if hidden else calendar.number_text(100 * completed / projects, places=0)
+        shelter["bars"] = suppress(_bars([(lbl, lbl, n, "#4daf4a") for lbl, n in shelter["by_stage"]]))
     return {
         "plots": plots,
         "plots_total": calendar.number_text(sum(counts.values()), places=0),
-        "pipeline": pipeline,
-        "waiting": waiting,
-        "waiting_total": calendar.number_text(sum(by_priority.values()), places=0),
+        "pipeline": suppress(pipeline),
+        "waiting": suppress(waiting),
+        "waiting_total": count_text(sum(by_priority.values())),
         "shelter": shelter,
     }
 
 
 @login_required
+@refused_as_page
 def township_dashboard(request, code: str):
-    townships = townships_visible_to(request.user).select_related("province")
-    township = townships.filter(code=code).first()
+    townships = townships_on_page(request.user, SUMMARY_DATASET)
+    township = township_on_page(request.user, SUMMARY_DATASET, code=code)
     if township is None:
         raise Http404(_("No township with this code in your scope."))
     return render(

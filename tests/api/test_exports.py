@@ -18,6 +18,7 @@ from django.test import RequestFactory
 from allocations.services import allocation_propose
 from landreg.models import PersonalDataAccess
 from landreg.services import user_create
+from townships import exports
 from townships import services as township_services
 from townships.admin_exports import export_as_geopackage
 from townships.exports import gdal_pg_datasource, gdal_pg_environment
@@ -290,3 +291,13 @@ def test_the_admin_action_exports_only_townships_in_scope(laid_out, users, provi
     response = export_as_geopackage(modeladmin, request, Township.objects.all())
     names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
     assert names == ["HER-TEST.gpkg", "NAN-TEST.gpkg"]
+
+
+def test_a_failed_export_says_so_without_what_ogr2ogr_said(client, laid_out, users, tmp_path, monkeypatch):
+    def fails(*args, **kwargs):
+        raise exports.ExportFailed('ogr2ogr could not write the plots layer: ERROR: column "townships_plot.x"')
+
+    monkeypatch.setattr(exports, "_ogr2ogr", fails)
+    response, _path = download(client, users["officer_nangarhar"], "/api/v1/exports/townships/NAN-TEST.csv", tmp_path)
+    assert response.status_code == 503
+    assert response.json()["detail"] == "The file could not be written; try again later."

@@ -13,6 +13,7 @@ from allocations.services import allocation_propose, allocation_transition
 from landreg.models import PersonalDataAccess
 from shelters.services import shelter_project_create
 from tests.landreg.test_data_sharing import END, agreement_create
+from tests.webmap.test_partner_pages import herat_township
 
 TAZKIRA = "1400-9999-48213"
 HEAD = "Zarghona Qasemi"
@@ -243,3 +244,15 @@ def test_a_partner_reads_published_layers_only_where_an_agreement_shares_them(cl
     assert len(wfs_features()) == len(plots)
     client.force_login(users["gis"])  # other roles follow their own scope, as before
     assert client.get("/ogc/collections/plots/items").json()["numberReturned"] == len(plots)
+
+
+def test_a_partner_asking_township_files_outside_the_agreement_is_told_what_to_ask_for(
+    client, users, provinces, plots, signed
+):
+    herat = herat_township(provinces)
+    client.force_login(users["partner"])
+    message = refused(client.get(f"/api/v1/exports/townships/{herat.code}.geojson"))
+    assert "Nangarhar (AF06) only" in message and "Ask the landreg administrator" in message
+    assert "Herat" not in message
+    # A code that does not exist gets the same sentence: the answer says nothing of other provinces.
+    assert refused(client.get("/api/v1/exports/townships/NO-SUCH.geojson")) == message

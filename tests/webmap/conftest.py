@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.landreg.test_data_sharing import agreement_create
 from townships import services as township_services
 from townships.models import Entitlement
 
@@ -23,3 +24,9 @@ def facilities(township, frame):
         township=township, kind="school", name="Far school", geom=frame.rect(480, 280, 1, 1).centroid
     )
     return {"near": near, "far": far}
+
+
+@pytest.fixture
+def signed(users, provinces):
+    """The partner's data-sharing agreement: Nangarhar only, every dataset, current."""
+    return agreement_create(users=[users["partner"]], provinces=[provinces["nangarhar"]])

@@ -39,7 +39,7 @@ def test_a_plot_outside_the_users_provinces_is_not_found(client, users, entitled
     assert panel(client, users["officer_herat"], entitled_plots[0]).status_code == 404
 
 
-def test_partners_see_the_plot_but_no_allocation_history(client, users, entitled_plots, make_household):
+def test_partners_see_the_plot_but_no_allocation_history(client, users, entitled_plots, make_household, signed):
     household = make_household()
     allocation_propose(household=household, plot=entitled_plots[0], proposed_by=users["officer_nangarhar"])
     data = panel(client, users["partner"], entitled_plots[0]).json()
@@ -107,7 +107,7 @@ def test_search_finds_townships_plots_and_households_in_scope(client, users, ent
     assert logged.object_ids == [household.pk] and household.code not in logged.where
 
 
-def test_search_respects_scope_and_role(client, users, entitled_plots, make_household):
+def test_search_respects_scope_and_role(client, users, entitled_plots, make_household, signed):
     household = make_household()
     for name in ("officer_herat", "partner"):
         client.force_login(users[name])

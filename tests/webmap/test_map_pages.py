@@ -133,7 +133,7 @@ def test_the_dashboard_date_is_shamsi_in_dari(client, users, township):
     assert 'dir="rtl"' in page and any(m in page for m in DARI_MONTHS) and "۱۴۰" in page
 
 
-def test_partners_see_small_counts_of_waiting_households_suppressed(client, users, plots, make_household):
+def test_partners_see_small_counts_of_waiting_households_suppressed(client, users, plots, make_household, signed):
     make_household(size=4)
     make_household(size=4)
     client.force_login(users["partner"])
