@@ -1,24 +1,34 @@
-"""OGC API - Features at /ogc/: Part 1 (core, GeoJSON), Part 2 (CRS), Part 3 (CQL2 text filters) and Part 4
-(create, replace, update, delete with ETags) for the published layers. No personal data is published.
+"""OGC API - Features at /ogc/: Part 1 (core, GeoJSON), Part 2 (CRS), Part 3 (CQL2 text and JSON filters) and
+Part 4 (create, replace, update, delete with ETags) for the published layers. No personal data is published.
 
 Plain Django views returning GeoJSON; geometry is serialised by PostGIS (ST_AsGeoJSON) in the requested CRS.
+Every door names only what is published: a filter, sortby or properties may use only the collection's queryables
+(the parsed filter is checked before any query is built); an edit needs the ETag it was made on (If-Match) and
+never sets a plot's status, which follows the allocation workflow.
 """
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
-from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
-from django.db import connection
-from django.db.models import F, Func, OuterRef, QuerySet, Subquery, Value
+from django.db import DataError, connection, transaction
+from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from pygeofilter.backends.django import to_filter
+from pygeofilter import ast, values
+from pygeofilter.backends.django.evaluate import DjangoFilterEvaluator
+from pygeofilter.backends.django.filters import UNITS_LOOKUP
+from pygeofilter.backends.evaluator import handle
+from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.cql2_text import parse as parse_cql2
 
 from api.auth import request_user
@@ -43,6 +53,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-operators",
@@ -52,6 +63,16 @@ CONFORMANCE = [
 ]
 EDITORS = (roles.GIS_SPECIALIST, roles.ADMINISTRATOR)
 GEOJSON = "application/geo+json"
+SPATIAL = "geometry"  # the one spatial queryable: the feature's geometry
+MAX_LIMIT, MAX_OFFSET = 10_000, 1_000_000_000
+MAX_FILTER_LENGTH, MAX_FILTER_DEPTH = 100_000, 50
+# What a client may send as a feature's geometry, by collection (the column types).
+GEOMETRY_TYPES = {
+    "townships": ("Polygon", "MultiPolygon"),
+    "blocks": ("Polygon",),
+    "plots": ("Polygon",),
+    "facilities": ("Point",),
+}
 
 
 class Refused(Exception):
@@ -117,6 +138,7 @@ COLLECTIONS = {
             "province",
             "pk",
             editable=True,
+            types={"utm_srid": "integer"},
         ),
         Collection(
             "blocks",
@@ -186,6 +208,7 @@ def _problem(status: int, detail: str, **extra):
             404: "Not found",
             409: "Conflict",
             412: "Precondition failed",
+            428: "Precondition required",
             415: "Unsupported media type",
             401: "Unauthorized",
         }.get(status, "Error"),
@@ -269,12 +292,24 @@ def _features(collection: Collection, qs: QuerySet, srid: int, lat_first: bool) 
     return out
 
 
-def feature_page_sql(collection: Collection, qs: QuerySet, srid: int, lat_first: bool, limit: int):
+def feature_page_sql(
+    collection: Collection,
+    qs: QuerySet,
+    srid: int,
+    lat_first: bool,
+    limit: int,
+    *,
+    names: list[str] | None = None,
+    order: list[tuple[str, bool]] = (),
+):
     """SQL (and params) that returns a page of features as GeoJSON text built by PostgreSQL itself
     (json_build_object, ST_AsGeoJSON), so Python never parses or re-encodes a geometry. The row holds the
-    features JSON array, how many, and whether there are more. bench/ogc_items.py runs the same SQL."""
+    features JSON array, how many, and whether there are more. bench/ogc_items.py runs the same SQL.
+    names: the properties to include (all by default); order: (property, descending?) pairs, which qs must be
+    ordered by too (then by pk)."""
     geom = Transform("geom", srid) if srid != 4326 else FlipCoordinates("geom") if lat_first else "geom"
     precision = 9 if srid == 4326 else 3
+    names = list(collection.properties) if names is None else names
     aliases = {name: f"p_{i}" for i, name in enumerate(collection.properties)}
     rows = qs.annotate(
         _fid=F("pk"),
@@ -282,24 +317,30 @@ def feature_page_sql(collection: Collection, qs: QuerySet, srid: int, lat_first:
         **{alias: F(collection.properties[name]) for name, alias in aliases.items()},
     ).values("_fid", "_geometry", *aliases.values())
     inner, params = rows.query.sql_with_params()
-    properties = "json_build_object(" + ", ".join(f"'{name}', page.{alias}" for name, alias in aliases.items()) + ")"
+    # Names come from the collection's declaration, never from the request: only the choice among them does.
+    properties = "json_build_object(" + ", ".join(f"'{name}', page.{aliases[name]}" for name in names) + ")"
+    sort = [f"numbered.{aliases[name]} {'DESC' if descending else 'ASC'}" for name, descending in order]
     wrapped = (
         "SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', page._fid, "
-        "'geometry', page._geometry::json, 'properties', " + properties + ") ORDER BY page._fid) "
+        "'geometry', page._geometry::json, 'properties', " + properties + ") ORDER BY page.n) "
         "FILTER (WHERE page.n <= %s), '[]'::json)::text, count(*) FILTER (WHERE page.n <= %s), count(*) > %s "
-        "FROM (SELECT numbered.*, row_number() OVER (ORDER BY numbered._fid) AS n FROM (" + inner + ") numbered) page"
+        "FROM (SELECT numbered.*, row_number() OVER (ORDER BY " + ", ".join([*sort, "numbered._fid"]) + ") AS n "
+        "FROM (" + inner + ") numbered) page"
     )
     return wrapped, [limit, limit, limit, *params]  # the limits come first in the text
 
 
-def _feature_page_json(collection: Collection, qs: QuerySet, srid: int, lat_first: bool, limit: int):
+def _feature_page_json(collection: Collection, qs: QuerySet, srid: int, lat_first: bool, limit: int, **choice):
     try:
-        query = feature_page_sql(collection, qs, srid, lat_first, limit)
+        query = feature_page_sql(collection, qs, srid, lat_first, limit, **choice)
     except EmptyResultSet:  # an empty scope (a partner without an agreement, an account with no provinces)
         return "[]", 0, False
-    with connection.cursor() as cursor:
-        cursor.execute(*query)
-        return cursor.fetchone()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: a refused value leaves no harm
+            cursor.execute(*query)
+            return cursor.fetchone()
+    except DataError:  # the checks above should catch every such value first; this is the last line
+        raise Refused(400, _("A value in the request does not fit the property it is compared with.")) from None
 
 
 def _handle(view):
@@ -307,6 +348,8 @@ def _handle(view):
 
     def wrapped(request, *args, **kwargs):
         try:
+            if any("\x00" in key + "".join(given) for key, given in request.GET.lists()):
+                raise Refused(400, _("The request contains a NUL character; remove it."))
             return view(request, *args, **kwargs)
         except Refused as exc:
             return _problem(exc.status, exc.detail, **exc.extra)
@@ -314,7 +357,8 @@ def _handle(view):
             return _problem(403, str(exc) or _("You may not do this."))
         except ValidationError as exc:
             body, status = validation_error_body(exc)
-            return _problem(status, body["detail"], rules=body["codes"], errors=body["errors"])
+            errors = {("geometry" if name == "geom" else name): e for name, e in body["errors"].items()}  # as published
+            return _problem(status, body["detail"], rules=body["codes"], errors=errors)
 
     wrapped.__name__ = view.__name__
     return csrf_exempt(wrapped)  # HTTP Basic clients (QGIS, GDAL) carry no CSRF token; sessions are same-site
@@ -409,40 +453,290 @@ def queryables(request, name):
     )
 
 
+def _queryables_text(c: Collection) -> str:
+    return ", ".join([*c.properties, SPATIAL])
+
+
+def _not_queryable(c: Collection) -> Refused:
+    # Names only the queryables, never the name that was sent nor any model field: no map of what lies behind.
+    return Refused(
+        400,
+        _("A filter may use only the queryables of %(c)s: %(q)s.") % {"c": c.id, "q": _queryables_text(c)},
+    )
+
+
+def _finite(*numbers) -> bool:
+    try:
+        return all(isinstance(n, (int, float)) and not isinstance(n, bool) and math.isfinite(n) for n in numbers)
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
+def _geometry(geojson, srid: int, lat_first: bool, what: str, types=None, valid=False) -> GEOSGeometry:
+    """A client's GeoJSON geometry in storage coordinates (EPSG:4326, longitude first), or a 400 saying what to fix:
+    a kind the layer cannot hold, an empty one, 3D, or coordinates that lie outside the earth."""
+    refuse = Refused(400, _("%(what)s is not a valid GeoJSON geometry.") % {"what": what})
+    if not isinstance(geojson, dict):
+        raise refuse
+    try:
+        geom = GEOSGeometry(json.dumps(geojson, allow_nan=False))
+    except (GEOSException, GDALException, ValueError, TypeError, RecursionError):
+        raise refuse from None
+    if types and geom.geom_type not in types:
+        raise Refused(400, _("%(what)s must be a %(types)s.") % {"what": what, "types": _(" or ").join(types)})
+    if geom.empty:
+        raise Refused(400, _("%(what)s is empty; draw it before sending it.") % {"what": what})
+    if geom.hasz:
+        raise Refused(400, _("%(what)s has 3D coordinates; send two coordinates per point.") % {"what": what})
+    outside = Refused(
+        400,
+        _("%(what)s lies outside the earth in the coordinate system given; check the coordinates and the CRS.")
+        % {"what": what},
+    )
+    if not _finite(*geom.extent):
+        raise outside
+    geom.srid = srid
+    if lat_first:
+        geom = _flip(geom)
+    if srid != 4326:
+        try:
+            geom.transform(4326)
+        except (GEOSException, GDALException, ValueError):
+            raise outside from None
+    x0, y0, x1, y1 = geom.extent
+    if not _finite(x0, y0, x1, y1) or x0 < -180 or x1 > 180 or y0 < -90 or y1 > 90:
+        raise outside
+    if valid and not geom.valid:
+        raise Refused(400, _("%(what)s is not valid (%(why)s).") % {"what": what, "why": geom.valid_reason})
+    return geom
+
+
+NUMERIC = {"number", "integer"}
+
+
+def _kind(node, c: Collection) -> str:
+    """The type of a filter operand: a queryable's declared type, or a literal's. Anything else is refused."""
+    if isinstance(node, ast.Attribute):
+        if not isinstance(node.name, str) or (node.name not in c.properties and node.name != SPATIAL):
+            raise _not_queryable(c)
+        return "geometry" if node.name == SPATIAL else c.types.get(node.name, "string")
+    if isinstance(node, bool):
+        return "boolean"
+    if isinstance(node, int):
+        return "integer"
+    if isinstance(node, float):
+        if not math.isfinite(node):
+            raise Refused(400, _("Numbers in a filter must be finite."))
+        return "number"
+    if isinstance(node, str):
+        return "string"
+    if isinstance(node, (values.Geometry, values.Envelope)):
+        return "geometry"
+    if isinstance(node, (date, datetime, time, timedelta, values.Interval)):
+        return "temporal"
+    raise Refused(
+        400,
+        _("A filter here compares queryables with values; arithmetic, functions and arrays are not supported."),
+    )
+
+
+def _same_kind(c: Collection, *operands) -> str:
+    """Refuse operands that PostgreSQL could not compare (text with a number…); give their common type."""
+    kinds = [_kind(operand, c) for operand in operands]
+    if not any(isinstance(operand, ast.Attribute) for operand in operands):
+        raise Refused(400, _("Each comparison in a filter needs a queryable: %(q)s.") % {"q": _queryables_text(c)})
+    if len(set(kinds)) > 1 and not set(kinds) <= NUMERIC:
+        names = ", ".join(
+            f"{operand.name} ({_kind(operand, c)})" for operand in operands if isinstance(operand, ast.Attribute)
+        )
+        raise Refused(
+            400,
+            _("A filter compares a queryable with a value of another type: %(names)s. Quote text, not numbers.")
+            % {"names": names},
+        )
+    return kinds[0]
+
+
+def _check_filter(node, c: Collection, depth: int = 0) -> None:
+    """Walk the parsed filter and refuse, before any query is built, any name that is not a queryable of the
+    collection and any operation that does not fit its operands: whatever the operator and the encoding."""
+    if depth > MAX_FILTER_DEPTH:
+        raise Refused(400, _("The filter is nested too deeply; simplify it."))
+    if isinstance(node, ast.Not):
+        return _check_filter(node.sub_node, c, depth + 1)
+    if isinstance(node, (ast.And, ast.Or)):
+        _check_filter(node.lhs, c, depth + 1)
+        return _check_filter(node.rhs, c, depth + 1)
+    if isinstance(node, ast.Comparison):
+        if _same_kind(c, node.lhs, node.rhs) in ("geometry", "temporal"):
+            raise Refused(400, _("Compare the geometry with the spatial operators (S_INTERSECTS…)."))
+    elif isinstance(node, ast.Between):
+        if _same_kind(c, node.lhs, node.low, node.high) not in NUMERIC | {"string"}:
+            raise Refused(400, _("BETWEEN needs a number or text queryable."))
+    elif isinstance(node, ast.Like):
+        if not isinstance(node.lhs, ast.Attribute) or not isinstance(node.pattern, str):
+            raise Refused(400, _("LIKE compares a text queryable with a quoted pattern."))
+        if _same_kind(c, node.lhs, node.pattern) != "string":
+            raise Refused(400, _("LIKE compares a text queryable with a quoted pattern."))
+    elif isinstance(node, ast.In):
+        if not isinstance(node.lhs, ast.Attribute) or not node.sub_nodes:
+            raise Refused(400, _("IN compares a queryable with a list of values."))
+        for option in node.sub_nodes:
+            if _same_kind(c, node.lhs, option) in ("geometry", "temporal"):
+                raise Refused(400, _("IN compares a queryable with a list of values."))
+    elif isinstance(node, ast.IsNull):
+        if not isinstance(node.lhs, ast.Attribute):
+            raise Refused(400, _("IS NULL applies to a queryable."))
+        _kind(node.lhs, c)
+    elif isinstance(node, (ast.SpatialComparisonPredicate, ast.Relate, ast.SpatialDistancePredicate)):
+        operands = (node.lhs, node.rhs)
+        attributes = [operand for operand in operands if isinstance(operand, ast.Attribute)]
+        if _same_kind(c, *operands) != "geometry" or len(attributes) != 1:
+            raise Refused(400, _("A spatial operator compares the queryable %(g)s with a geometry.") % {"g": SPATIAL})
+        if isinstance(node, ast.Relate) and not (
+            isinstance(node.pattern, str) and len(node.pattern) == 9 and set(node.pattern) <= set("TF012*")
+        ):
+            raise Refused(400, _("S_RELATE needs a pattern of nine characters among T, F, 0, 1, 2 and *."))
+        if isinstance(node, ast.SpatialDistancePredicate) and not (
+            _finite(node.distance) and node.distance >= 0 and isinstance(node.units, str) and node.units in UNITS_LOOKUP
+        ):
+            raise Refused(400, _("A distance must be a positive number of meters or kilometers."))
+    elif isinstance(node, ast.BBox):
+        if not isinstance(node.lhs, ast.Attribute) or _kind(node.lhs, c) != "geometry":
+            raise Refused(400, _("BBOX applies to the queryable %(g)s.") % {"g": SPATIAL})
+        if not _finite(node.minx, node.miny, node.maxx, node.maxy):
+            raise Refused(400, _("BBOX needs four finite numbers."))
+    else:
+        raise Refused(
+            400,
+            _(
+                "This filter uses an operator that is not supported here. Use comparisons, LIKE, IN, BETWEEN, "
+                "IS NULL and the spatial operators, combined with AND, OR and NOT."
+            ),
+        )
+
+
+class _QueryableFilter(DjangoFilterEvaluator):
+    """pygeofilter's translation to Django, with names mapped only through the queryables (never handed to the
+    ORM as they came) and geometry literals read in the filter's CRS."""
+
+    def __init__(self, c: Collection, srid: int, lat_first: bool):
+        super().__init__({**c.properties, SPATIAL: "geom"}, None)
+        self.srid, self.lat_first = srid, lat_first
+
+    @handle(ast.Attribute)
+    def attribute(self, node):
+        return F(self.field_mapping[node.name])  # _check_filter refused every other name
+
+    @handle(values.Geometry)
+    def geometry(self, node):
+        return _geometry(node.geometry, self.srid, self.lat_first, _("A geometry in the filter"), valid=True)
+
+    @handle(values.Envelope)
+    def envelope(self, node):
+        return _geometry(node.geometry, self.srid, self.lat_first, _("A box in the filter"))
+
+    @handle(ast.BBox)
+    def bbox(self, node, lhs):
+        srid, lat_first = (self.srid, self.lat_first) if node.crs is None else _crs(str(node.crs), "BBOX crs")
+        corners = values.Envelope(node.minx, node.maxx, node.miny, node.maxy).geometry
+        return Q(**{f"{lhs.name}__bboverlaps": _geometry(corners, srid, lat_first, _("A box in the filter"))})
+
+    @handle(ast.Like)
+    def like(self, node, lhs):
+        if not node.pattern.replace("%", ""):  # only wildcards: any value
+            q = Q(**{f"{lhs.name}__isnull": False})
+            return ~q if node.not_ else q
+        return super().like(node, lhs)
+
+
+def _standard_between(node):
+    """CQL2 JSON writes BETWEEN with three arguments; pygeofilter 0.4 reads the draft's [value, [low, high]]."""
+    if isinstance(node, list):
+        return [_standard_between(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _standard_between(value) for key, value in node.items()}
+    if node.get("op") == "between" and isinstance(node.get("args"), list) and len(node["args"]) == 3:
+        node["args"] = [node["args"][0], node["args"][1:]]
+    return node
+
+
+def _filter_q(c: Collection, text: str, lang: str, srid: int, lat_first: bool) -> Q:
+    parsers = {"cql2-text": parse_cql2, "cql2-json": lambda t: parse_cql2_json(_standard_between(json.loads(t)))}
+    if lang not in parsers:
+        raise Refused(400, _("filter-lang must be cql2-text or cql2-json."))
+    if len(text) > MAX_FILTER_LENGTH:
+        raise Refused(400, _("The filter is too long; simplify it or use bbox."))
+    not_understood = Refused(
+        400,
+        _("The filter could not be understood: check its %(lang)s syntax. Queryables: %(q)s.")
+        % {"lang": lang, "q": _queryables_text(c)},
+    )
+    try:
+        tree = parsers[lang](text)
+    except Exception:  # the parsers raise many kinds (lark, KeyError, ValueError…); all mean "fix the filter"
+        raise not_understood from None
+    try:
+        _check_filter(tree, c)
+        return _QueryableFilter(c, srid, lat_first).evaluate(tree)
+    except Refused:
+        raise
+    except Exception:  # a combination the checks let through but the translator cannot express
+        raise not_understood from None
+
+
+def _typed(c: Collection, name: str, value: str):
+    """A property's value from the query string, in the property's type."""
+    kind = c.types.get(name, "string")
+    try:
+        if kind == "number":
+            number = float(value)
+            assert math.isfinite(number)
+            return number
+        if kind == "integer":
+            return int(value)
+        if kind == "boolean":
+            return {"true": True, "false": False}[value.lower()]
+    except (ValueError, AssertionError, KeyError):
+        raise Refused(400, _("%(p)s must be a %(t)s.") % {"p": name, "t": kind}) from None
+    return value
+
+
+def _names(c: Collection, params, key: str, *, signed: bool = False) -> list[str]:
+    """The published properties a parameter names (sortby: each with an optional + or -); nothing else."""
+    names = [n.strip() for n in params.get(key, "").split(",") if n.strip()]
+    if any((n.lstrip("+-") if signed else n) not in c.properties for n in names):
+        raise Refused(
+            400,
+            _("%(key)s may name only these properties of %(c)s: %(p)s.")
+            % {"key": key, "c": c.id, "p": ", ".join(c.properties)},
+        )
+    return names
+
+
 def _filtered(request, c: Collection, user) -> QuerySet:
     qs = c.queryset(user)
     params = request.GET
+    if "datetime" in params:
+        raise Refused(400, _("These layers have no time property; leave out datetime."))
     if bbox := params.get("bbox"):
         try:
             numbers = [float(v) for v in bbox.split(",")]
-            assert len(numbers) == 4
+            assert len(numbers) == 4 and _finite(*numbers)
         except (ValueError, AssertionError):
-            raise Refused(400, _("bbox must be four numbers: minx,miny,maxx,maxy.")) from None
+            raise Refused(400, _("bbox must be four finite numbers: minx,miny,maxx,maxy.")) from None
         srid, lat_first = _crs(params.get("bbox-crs"), "bbox-crs")
-        if lat_first:
-            numbers = [numbers[1], numbers[0], numbers[3], numbers[2]]
-        box = Polygon.from_bbox(numbers)
-        box.srid = srid  # never trust a bbox without an SRID
-        if srid != 4326:
-            box.transform(4326)
-        qs = qs.filter(geom__bboverlaps=box)
+        corners = values.Envelope(numbers[0], numbers[2], numbers[1], numbers[3]).geometry
+        qs = qs.filter(geom__bboverlaps=_geometry(corners, srid, lat_first, "bbox"))  # an SRID, always
+    elif "bbox-crs" in params:
+        _crs(params["bbox-crs"], "bbox-crs")
     for name, lookup in c.properties.items():
         if name in params:
-            qs = qs.filter(**{lookup: params[name]})
+            qs = qs.filter(**{lookup: _typed(c, name, params[name])})
+    srid, lat_first = _crs(params.get("filter-crs"), "filter-crs")
     if text := params.get("filter"):
-        if params.get("filter-lang", "cql2-text") != "cql2-text":
-            raise Refused(400, _("Only filter-lang=cql2-text is supported."))
-        srid, lat_first = _crs(params.get("filter-crs"), "filter-crs")
-        try:
-            ast = parse_cql2(text)
-            mapping = {**c.properties, "geometry": "geom", "geom": "geom"}
-            qs = qs.filter(to_filter(ast, field_mapping=mapping))
-        except Exception as exc:  # the parser and translator raise many kinds; all mean "fix the filter"
-            raise Refused(
-                400,
-                _("The filter could not be understood: %(e)s. Queryables: %(q)s.")
-                % {"e": str(exc)[:200], "q": ", ".join(c.properties)},
-            ) from None
+        qs = qs.filter(_filter_q(c, text, params.get("filter-lang", "cql2-text"), srid, lat_first))
     return qs
 
 
@@ -455,14 +749,21 @@ def items(request, name):
     if request.method == "POST":
         return _create(request, c, user)
     try:
-        limit = min(int(request.GET.get("limit", 100)), 10000)
-        offset = int(request.GET.get("offset", 0))
-        assert limit > 0 and offset >= 0
+        limit, offset = int(request.GET.get("limit", 100)), int(request.GET.get("offset", 0))
+        assert 0 < limit <= MAX_OFFSET and 0 <= offset <= MAX_OFFSET
+        limit = min(limit, MAX_LIMIT)  # more is asked: a full page is sent
     except (ValueError, AssertionError):
-        raise Refused(400, _("limit must be 1 to 10000 and offset 0 or more.")) from None
+        raise Refused(
+            400,
+            _("limit must be a whole number from 1 to %(o)s (at most %(l)s are sent) and offset one from 0 to %(o)s.")
+            % {"l": MAX_LIMIT, "o": MAX_OFFSET},
+        ) from None
     srid, lat_first = _crs(request.GET.get("crs"), "crs")
-    qs = _filtered(request, c, user).order_by("pk")[offset : offset + limit + 1]
-    features, returned, more = _feature_page_json(c, qs, srid, lat_first, limit)
+    order = [(n.lstrip("+-"), n.startswith("-")) for n in _names(c, request.GET, "sortby", signed=True)]
+    names = _names(c, request.GET, "properties") if "properties" in request.GET else None
+    sort = [("-" if descending else "") + c.properties[name] for name, descending in order]
+    qs = _filtered(request, c, user).order_by(*sort, "pk")[offset : offset + limit + 1]
+    features, returned, more = _feature_page_json(c, qs, srid, lat_first, limit, names=names, order=order)
     base = f"{_base(request)}/collections/{name}/items"
     query = request.GET.copy()
     links = [{"href": f"{base}?{query.urlencode()}", "rel": "self", "type": GEOJSON}]
@@ -534,61 +835,74 @@ def item(request, name, pk):
         )
     if not editable:
         raise Refused(403, _("Your role or provinces do not allow editing %(c)s here.") % {"c": c.id})
-    if (expected := request.headers.get("If-Match")) and expected != "*" and expected != _etag(feature):
-        raise Refused(
-            412,
-            _("This feature was changed by someone else since you read it; reload it and edit again."),
-            etag=_etag(feature),
-        )
+    if request.method not in ("PUT", "PATCH", "DELETE"):
+        raise Refused(400, _("Method %(m)s is not supported here.") % {"m": request.method})
+    _require_if_match(request, feature)
     if request.method == "DELETE":
         services.land_record_delete(instance=obj)
         return HttpResponse(status=204)
     if request.method in ("PUT", "PATCH"):
-        incoming = _read_feature(request)
-        values = _values(c, incoming, partial=request.method == "PATCH", user=user)
+        incoming = _read_feature(request, c)
+        values = _values(c, incoming, partial=request.method == "PATCH", user=user, current=obj)
         _update(c, obj, values)
         _obj, feature = _one(c, user, obj.pk)
         return _json(request, feature, content_type=GEOJSON, headers={"ETag": _etag(feature)})
     raise Refused(400, _("Method %(m)s is not supported here.") % {"m": request.method})
 
 
+def _require_if_match(request, feature: dict) -> None:
+    """An edit names the version it was made on (the ETag read with the feature), so that no one overwrites a
+    change they have not seen. "*" names no version and is not enough."""
+    sent = request.headers.get("If-Match", "").strip()
+    if not sent or sent == "*":
+        raise Refused(
+            428,
+            _(
+                "Send the feature's ETag in an If-Match header: read the feature, then edit it, so that you do not "
+                "overwrite a change you have not seen."
+            ),
+        )
+    current = _etag(feature)
+    if current not in {tag.strip().removeprefix("W/") for tag in sent.split(",")}:
+        raise Refused(
+            412,
+            _("This feature was changed by someone else since you read it; reload it and edit again."),
+            etag=current,
+        )
+
+
 JSON_TYPES = {"application/json", "application/geo+json", "application/merge-patch+json"}
 
 
-def _read_feature(request) -> dict:
+def _read_feature(request, c: Collection) -> dict:
     # The views are CSRF-exempt for HTTP Basic clients (QGIS, GDAL). A cross-site HTML form cannot send these
     # content types without a CORS preflight, which this server never grants: that keeps sessions safe too.
     if request.content_type not in JSON_TYPES:
         raise Refused(415, _("Send the feature as GeoJSON (Content-Type: application/geo+json)."))
     limit = 5 * 1024 * 1024
-    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
-        raise Refused(400, _("A feature larger than 5 MB is not accepted; simplify the geometry."))
+    too_large = Refused(400, _("A feature larger than 5 MB is not accepted; simplify the geometry."))
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise too_large from None
+    if length > limit:
+        raise too_large
     try:
         feature = json.loads(request.body or b"{}")
         assert isinstance(feature, dict)
-    except (ValueError, AssertionError):
-        raise Refused(400, _("Send one GeoJSON Feature as JSON.")) from None
+    except (ValueError, AssertionError, RecursionError):
+        raise Refused(400, _("Send one GeoJSON Feature as a JSON object.")) from None
     srid, lat_first = _crs(request.headers.get("Content-Crs"), "Content-Crs")
-    if "geometry" in feature and feature["geometry"] is not None:
-        try:
-            geom = GEOSGeometry(json.dumps(feature["geometry"]))
-        except (GEOSException, ValueError, TypeError):
-            raise Refused(400, _("The geometry is not valid GeoJSON.")) from None
-        geom.srid = srid
-        if lat_first:
-            geom = _flip(geom)
-        if srid != 4326:
-            geom.transform(4326)
-        feature["_geom"] = geom
+    if feature.get("geometry") is not None:
+        what = _("The feature's geometry")
+        feature["_geom"] = _geometry(feature["geometry"], srid, lat_first, what, types=GEOMETRY_TYPES[c.id])
     return feature
 
 
 def _flip(geom: GEOSGeometry) -> GEOSGeometry:
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT ST_AsEWKB(ST_FlipCoordinates(ST_GeomFromEWKB(%s)))", [bytes(geom.ewkb)])
-        return GEOSGeometry(bytes(cursor.fetchone()[0]))
+        return GEOSGeometry(memoryview(bytes(cursor.fetchone()[0])))  # WKB is read from a buffer, not bytes
 
 
 WRITABLE = {
@@ -599,8 +913,10 @@ WRITABLE = {
 }
 
 
-def _values(c: Collection, feature: dict, *, partial: bool, user) -> dict:
-    props = dict(feature.get("properties") or {})
+def _values(c: Collection, feature: dict, *, partial: bool, user, current=None) -> dict:
+    props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise Refused(400, _("properties must be a JSON object of property names and values."))
     unknown = set(props) - WRITABLE[c.id] - {"area_m2", "utm_srid", "shelter_stage"}  # derived: ignored, not refused
     if unknown:
         raise Refused(
@@ -609,11 +925,30 @@ def _values(c: Collection, feature: dict, *, partial: bool, user) -> dict:
             % {"p": ", ".join(sorted(unknown)), "w": ", ".join(sorted(WRITABLE[c.id]))},
         )
     values = {k: v for k, v in props.items() if k in WRITABLE[c.id]}
+    for name, value in values.items():
+        if name == "functional":
+            if not isinstance(value, bool):
+                raise Refused(400, _("functional must be true or false."))
+        elif not (isinstance(value, str) or (name == "block" and value is None)):
+            raise Refused(400, _("%(p)s must be text.") % {"p": name})
+        elif value and "\x00" in value:
+            raise Refused(400, _("%(p)s contains a NUL character; remove it.") % {"p": name})
+    if c.id == "plots" and "status" in values:
+        # A plot's status follows its allocations (proposed, approved, handed over, revoked…): a layout edit
+        # may repeat it, never change it. The database refuses the change from GIS roles too.
+        unchanged = current.status if current is not None else Plot.Status.PLANNED
+        if values.pop("status") != unchanged:
+            raise Refused(
+                400,
+                _(
+                    "A plot's status follows the allocation workflow and cannot be set here; leave status out. "
+                    "A new plot starts as %(s)s."
+                )
+                % {"s": Plot.Status.PLANNED},
+            )
     if "_geom" in feature:
         geom = feature["_geom"]
         if c.id == "townships" and geom.geom_type == "Polygon":
-            from django.contrib.gis.geos import MultiPolygon
-
             geom = MultiPolygon(geom, srid=4326)
         values["geom"] = geom
     elif not partial:
@@ -645,7 +980,7 @@ def _values(c: Collection, feature: dict, *, partial: bool, user) -> dict:
 def _create(request, c: Collection, user):
     if not _can_edit(user, c):
         raise Refused(403, _("Your role does not allow adding %(c)s.") % {"c": c.id})
-    values = _values(c, _read_feature(request), partial=False, user=user)
+    values = _values(c, _read_feature(request, c), partial=False, user=user)
     if c.id == "townships":
         if not values.get("province") or not _can_edit(user, c, Township(province=values["province"])):
             raise Refused(403, _("You may add townships only in your provinces."))
@@ -690,10 +1025,20 @@ def openapi(request):
                 "in": "query",
                 "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100},
             },
-            {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+            {
+                "name": "offset",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+            },
             *(
                 {"name": n, "in": "query", "schema": {"type": "string"}}
-                for n in ("bbox", "bbox-crs", "crs", "filter", "filter-lang", "filter-crs")
+                for n in ("bbox", "bbox-crs", "crs", "filter", "filter-crs")
+            ),
+            {"name": "filter-lang", "in": "query", "schema": {"type": "string", "enum": ["cql2-text", "cql2-json"]}},
+            # Published properties only, comma-separated; sortby takes an optional + or - before each.
+            *(
+                {"name": n, "in": "query", "schema": {"type": "string"}, "description": ", ".join(c.properties)}
+                for n in ("sortby", "properties")
             ),
             # Equality filters on each property (Part 1 "parameters for filtering on feature properties").
             *({"name": p, "in": "query", "schema": {"type": c.types.get(p, "string")}} for p in c.properties),

@@ -44,6 +44,11 @@ def feature(frame, x, number, **props):
     }
 
 
+def match(client, url) -> dict:
+    """The If-Match header an edit needs: the ETag of the feature as just read."""
+    return {"If-Match": client.get(url)["ETag"]}
+
+
 def test_landing_and_conformance_declare_what_qgis_checks(gis):
     links = {link["rel"] for link in gis.get("/ogc/").json()["links"]}
     assert {"service-desc", "conformance", "data"} <= links
@@ -113,21 +118,21 @@ def test_create_update_conflict_and_delete(gis, layout, frame):
     assert "must not overlap" in overlap.json()["detail"]
     patched = gis.patch(
         url,
-        {"properties": {"status": "available"}},
+        {"properties": {"use": "commercial"}},
         content_type="application/merge-patch+json",
         headers={"If-Match": etag},
     )
     assert patched.status_code == 200 and patched["ETag"] != etag
     stale = gis.patch(
         url,
-        {"properties": {"status": "planned"}},
+        {"properties": {"use": "residential"}},
         content_type="application/merge-patch+json",
         headers={"If-Match": etag},
     )
     assert stale.status_code == 412 and "changed by someone else" in stale.json()["detail"]
-    replaced = gis.put(url, feature(frame, 40, "10"), content_type="application/geo+json")
+    replaced = gis.put(url, feature(frame, 40, "10"), content_type="application/geo+json", headers=match(gis, url))
     assert replaced.status_code == 200
-    assert gis.delete(url).status_code == 204
+    assert gis.delete(url, headers=match(gis, url)).status_code == 204
     assert gis.get(url).status_code == 404
 
 
@@ -136,7 +141,8 @@ def test_a_plot_with_an_allocation_cannot_be_deleted(gis, layout, make_household
 
     plot = Plot.objects.get(number="1")
     allocation_propose(household=make_household(), plot=plot, proposed_by=users["officer_nangarhar"])
-    response = gis.delete(f"/ogc/collections/plots/items/{plot.pk}")
+    url = f"/ogc/collections/plots/items/{plot.pk}"
+    response = gis.delete(url, headers=match(gis, url))
     assert response.status_code == 409 and "cannot be deleted" in response.json()["detail"]
 
 

@@ -18,6 +18,7 @@ from landreg import roles
 from landreg.services import roles_sync, user_create
 from townships import services as township_services
 from townships.exports import gdal_pg_datasource, gdal_pg_environment
+from townships.models import Plot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,3 +161,51 @@ def test_anonymous_and_wrong_passwords_are_refused_with_a_401_asking_for_basic_c
         assert b"Log in to read the WFS" in body and b"ows:ExceptionReport" in body
     refused = gdal("ogrinfo", "-ro", "-so", f"WFS:{live_server.url}/wfs/?SERVICE=WFS", "plots", user=None, check=False)
     assert refused.returncode != 0
+
+
+# The WFS is read-only and filters only on the published fields: checked with Django's test client, no live server.
+
+
+def wfs_get(client, **params):
+    response = client.get("/wfs/?" + urllib.parse.urlencode({"SERVICE": "WFS", "VERSION": "2.0.0", **params}))
+    return response.status_code, b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def like_filter(name: str, pattern: str, negate: bool = False) -> str:
+    like = (
+        '<fes:PropertyIsLike wildCard="%" singleChar="_" escapeChar="!">'
+        f"<fes:ValueReference>{name}</fes:ValueReference><fes:Literal>{pattern}</fes:Literal></fes:PropertyIsLike>"
+    )
+    like = f"<fes:Not>{like}</fes:Not>" if negate else like
+    return f'<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0">{like}</fes:Filter>'
+
+
+def test_the_wfs_is_read_only_so_no_transaction_can_change_a_plot_status(client, published, wfs_users, plots):
+    client.force_login(wfs_users["officer"])
+    _status, capabilities = wfs_get(client, REQUEST="GetCapabilities")
+    assert b'name="Transaction"' not in capabilities
+    assert b'ImplementsTransactionalWFS"><ows:NoValues/><ows:DefaultValue>FALSE' in capabilities
+    transaction = (
+        b'<wfs:Transaction service="WFS" version="2.0.0" xmlns:wfs="http://www.opengis.net/wfs/2.0">'
+        b'<wfs:Update typeName="plots"><wfs:Property><wfs:ValueReference>status</wfs:ValueReference>'
+        b"<wfs:Value>available</wfs:Value></wfs:Property></wfs:Update></wfs:Transaction>"
+    )
+    posted = client.post("/wfs/", transaction, content_type="text/xml")
+    assert posted.status_code == 400 and b"OperationNotSupported" in posted.content
+    status, body = wfs_get(client, REQUEST="Transaction")
+    assert status == 400 and b"OperationNotSupported" in body
+    assert [p.status for p in Plot.objects.order_by("number")] == ["reserved", "available", "available"]
+
+
+def test_wfs_filters_and_sorting_refuse_fields_that_are_not_published(client, published, wfs_users):
+    client.force_login(wfs_users["officer"])
+    hidden = ["allocations__household__members__name", "allocations/household/members/name", "township/name", "id"]
+    for name in hidden:
+        yes = wfs_get(client, REQUEST="GetFeature", TYPENAMES="plots", FILTER=like_filter(name, "Gul%"))
+        no = wfs_get(client, REQUEST="GetFeature", TYPENAMES="plots", FILTER=like_filter(name, "Gul%", negate=True))
+        assert yes[0] == no[0] == 400 and b"InvalidParameterValue" in yes[1], (name, yes)
+        assert b"Gul Agha" not in yes[1] + no[1] and b"Choices are" not in yes[1]
+        status, body = wfs_get(client, REQUEST="GetFeature", TYPENAMES="plots", SORTBY=name)
+        assert status == 400 and b"Gul Agha" not in body
+    status, body = wfs_get(client, REQUEST="GetFeature", TYPENAMES="plots", FILTER=like_filter("status", "res%"))
+    assert status == 200 and body.count(b"<app:plots ") == 1
