@@ -112,7 +112,10 @@ def _fill_lists(ballot: Ballot) -> None:
 def ballot_approve_list(*, ballot: Ballot, by, decision_reference: str) -> Ballot:
     """The committee approves the beneficiary list (maker-checker: not the officer who prepared it)."""
     require_role(by, [roles.COMMITTEE_MEMBER], _("approve a ballot list"))
-    ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+    ballot = Ballot.objects.select_for_update(of=("self",)).select_related("township").get(pk=ballot.pk)
+    # The approver of the list is the approver of every allocation the draw writes, which the database accepts
+    # only from a committee member of the province who registered none of the households.
+    require_province(by, ballot.township.province_id, _("Township %(t)s") % {"t": ballot.township})
     if ballot.status != Ballot.Status.DRAFT:
         raise ValidationError(
             _("Ballot %(r)s is %(s)s; only a ballot being prepared can have its list approved.")
@@ -122,6 +125,11 @@ def ballot_approve_list(*, ballot: Ballot, by, decision_reference: str) -> Ballo
     if by.pk == ballot.created_by_id:
         raise ValidationError(
             _("You prepared this ballot, so another committee member must approve its list."),
+            code="approval_by_a_checker",
+        )
+    if ballot.entries.filter(household__registered_by=by).exists():
+        raise ValidationError(
+            _("You registered a household on this list, so another committee member must approve it."),
             code="approval_by_a_checker",
         )
     if not decision_reference.strip():
@@ -146,7 +154,8 @@ def ballot_draw(*, ballot: Ballot, by) -> Ballot:
     """Draw in public: compute the result from the recorded seed, write it, and assign each drawn plot.
     After this the database refuses any change to the ballot."""
     require_role(by, [roles.LAND_OFFICER, roles.COMMITTEE_MEMBER], _("draw a ballot"))
-    ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+    ballot = Ballot.objects.select_for_update(of=("self",)).select_related("township").get(pk=ballot.pk)
+    require_province(by, ballot.township.province_id, _("Township %(t)s") % {"t": ballot.township})
     if ballot.status != Ballot.Status.LIST_APPROVED:
         raise ValidationError(
             _("Ballot %(r)s is %(s)s; the committee must approve its list before the draw.")

@@ -116,7 +116,10 @@ class Allocation(models.Model):
 
 
 class AllocationTransition(models.Model):
-    """One step of an allocation's workflow: who moved it, when, from what to what, and why. Append-only."""
+    """One step of an allocation's workflow: who moved it, when, from what to what, and why. Append-only.
+
+    The database refuses, at commit, an allocation whose status was written or changed without the matching step
+    written by the same transaction (status_changes_with_a_transition, allocations/sql/0013)."""
 
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="transitions")
     from_status = models.CharField(max_length=14, choices=Allocation.Status.choices, blank=True, db_default="")

@@ -14,6 +14,14 @@ def connect():
     return psycopg2.connect(**params)
 
 
+WORKFLOW_LOG_RULE = "status_changes_with_a_transition"
+
+
+def judge_the_workflow(cursor):
+    """Run the workflow-log check of this transaction now, as COMMIT would."""
+    cursor.execute(f"SET CONSTRAINTS {WORKFLOW_LOG_RULE} IMMEDIATE")
+
+
 @pytest.fixture
 def raw(db, django_db_blocker):
     """A cursor on its own connection to the test database; everything it does is rolled back."""
@@ -24,10 +32,50 @@ def raw(db, django_db_blocker):
             # The multi-row land rules run at commit; these tests never commit, so they ask for them now.
             # tests/db/test_rules_at_commit.py shows the deferred behaviour itself.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # Except the workflow log: an allocation's status change and its transition row are judged together
+            # at commit, so tests that write an allocation as a shorthand need not log it; the rule's own tests
+            # (tests/db/test_status_changes_with_a_transition_sql.py) run the check with judge_the_workflow().
+            cursor.execute(f"SET CONSTRAINTS {WORKFLOW_LOG_RULE} DEFERRED")
             yield cursor
     finally:
         conn.rollback()
         conn.close()
+
+
+@pytest.fixture
+def committed(db, django_db_blocker):
+    """Base data committed for real, so that other connections see it; removed afterwards (with the allocations,
+    their workflow steps and the households coded RACE-… that the test committed)."""
+    with django_db_blocker.unblock():
+        conn = connect()
+    conn.autocommit = True
+    cursor = conn.cursor()
+    township, block = insert_township(cursor, code="RACE")
+    data = {"township": township, "block": block, "cursor": cursor}
+    yield data
+    guards = [
+        ("allocations_allocationtransition", "allocation_transitions_are_append_only"),
+        ("allocations_allocation", "allocations_are_never_deleted"),
+    ]
+    for table, guard in guards:
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {guard}")
+    cursor.execute(
+        "DELETE FROM allocations_allocationtransition WHERE allocation_id IN (SELECT a.id "
+        "FROM allocations_allocation a JOIN townships_plot p ON p.id = a.plot_id WHERE p.township_id = %s)",
+        (township,),
+    )
+    cursor.execute(
+        "DELETE FROM allocations_allocation WHERE plot_id IN (SELECT id FROM townships_plot WHERE township_id = %s)",
+        (township,),
+    )
+    for table, guard in guards:
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {guard}")
+    cursor.execute("DELETE FROM households_household WHERE code LIKE 'RACE-%%'")
+    cursor.execute("DELETE FROM townships_plot WHERE township_id = %s", (township,))
+    cursor.execute("DELETE FROM townships_block WHERE township_id = %s", (township,))
+    cursor.execute("DELETE FROM townships_township WHERE id = %s", (township,))
+    cursor.execute("DELETE FROM parcels_adminarea WHERE pcode = 'AF99'")
+    conn.close()
 
 
 def refused(cursor, sql, params=()):

@@ -4,9 +4,8 @@ import threading
 import time
 
 import psycopg2
-import pytest
 
-from tests.db.conftest import as_ewkt, connect, insert_township
+from tests.db.conftest import as_ewkt, connect
 
 HOUSEHOLD_INSERT = (
     "INSERT INTO households_household (code, province_id, size, category, country_returned_from, return_type, "
@@ -20,30 +19,13 @@ ALLOCATION_INSERT = (
     "revocation_reason, notes, is_demo, updated_at) VALUES (%s, %s, 'committee', 'proposed', now(), '', '', '', "
     "false, now())"
 )
-
-
-@pytest.fixture
-def committed(db, django_db_blocker):
-    """Base data committed for real, so that two other connections both see it; removed afterwards."""
-    with django_db_blocker.unblock():
-        conn = connect()
-    conn.autocommit = True
-    cursor = conn.cursor()
-    township, block = insert_township(cursor, code="RACE")
-    data = {"township": township, "block": block, "cursor": cursor}
-    yield data
-    cursor.execute("ALTER TABLE allocations_allocation DISABLE TRIGGER allocations_are_never_deleted")
-    cursor.execute(
-        "DELETE FROM allocations_allocation WHERE plot_id IN (SELECT id FROM townships_plot WHERE township_id = %s)",
-        (township,),
-    )
-    cursor.execute("ALTER TABLE allocations_allocation ENABLE TRIGGER allocations_are_never_deleted")
-    cursor.execute("DELETE FROM households_household WHERE code LIKE 'RACE-%%'")
-    cursor.execute("DELETE FROM townships_plot WHERE township_id = %s", (township,))
-    cursor.execute("DELETE FROM townships_block WHERE township_id = %s", (township,))
-    cursor.execute("DELETE FROM townships_township WHERE id = %s", (township,))
-    cursor.execute("DELETE FROM parcels_adminarea WHERE pcode = 'AF99'")
-    conn.close()
+# The same proposal as the workflow writes it: the allocation and its first step, in one statement (the database
+# refuses at commit an allocation whose status has no transition row written by the same transaction).
+ALLOCATION_PROPOSE = (
+    f"WITH a AS ({ALLOCATION_INSERT} RETURNING id, status) "
+    "INSERT INTO allocations_allocationtransition (allocation_id, from_status, to_status, at, reason, reference) "
+    "SELECT id, '', status, now(), 'Proposed in SQL.', '' FROM a"
+)
 
 
 def race(first, second, observer):
@@ -162,7 +144,7 @@ def test_two_officers_allocating_one_plot_at_once_cannot_both_succeed(committed)
         cursor.execute(HOUSEHOLD_INSERT, (code,))
         households.append(cursor.fetchone()[0])
     first, second, waited = race(
-        (ALLOCATION_INSERT, (households[0], plot)), (ALLOCATION_INSERT, (households[1], plot)), cursor
+        (ALLOCATION_PROPOSE, (households[0], plot)), (ALLOCATION_PROPOSE, (households[1], plot)), cursor
     )
     assert waited
     assert first == "committed"
