@@ -59,6 +59,12 @@ ALLOCATION_INSERT = (  # the same row as tests/db/test_concurrency.py
     "revocation_reason, notes, is_demo, updated_at) VALUES (%s, %s, 'committee', 'proposed', now(), '', '', '', "
     "false, now())"
 )
+# An allocation is written together with its first workflow step (rule status_changes_with_a_transition).
+ALLOCATION_PROPOSE = (
+    f"WITH a AS ({ALLOCATION_INSERT} RETURNING id, status) "
+    "INSERT INTO allocations_allocationtransition (allocation_id, from_status, to_status, at, reason, reference) "
+    "SELECT id, '', status, now(), 'Proposed in SQL.', '' FROM a"
+)
 API = "/api/v1/allocations/"
 
 PLOT_W, PLOT_D = 20.0, 25.0  # metres
@@ -236,7 +242,7 @@ class SqlClient:
 
     def allocate(self, household: int, plot: int) -> tuple[int, dict]:
         try:
-            self.cursor.execute(ALLOCATION_INSERT, (household, plot))
+            self.cursor.execute(ALLOCATION_PROPOSE, (household, plot))
             self.conn.commit()
             return 201, {}
         except psycopg2.Error as exc:

@@ -138,3 +138,20 @@ def field_officer(users, provinces):
     return user_create(
         username="field.n", password="x", roles=[roles.FIELD_OFFICER], provinces=[provinces["nangarhar"]]
     )
+
+
+@pytest.fixture(autouse=True)
+def workflow_rules_judged_before_rollback(request):
+    """Django's tests roll back instead of committing, so deferred rules would never run. At the end of each test
+    that used the database, the allocation log rule is judged as a commit would judge it: a test that writes an
+    allocation status without its workflow step fails here instead of passing silently."""
+    if "db" not in request.fixturenames or "transactional_db" in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("db")
+    yield
+    from django.db import connection
+
+    if connection.in_atomic_block and not connection.needs_rollback:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS status_changes_with_a_transition IMMEDIATE")
