@@ -22,10 +22,11 @@ from rest_framework.views import APIView
 
 from allocations.selectors import allocations_visible_to
 from landreg.access_log import log_personal_data_access
+from landreg.sharing import needs_agreement, outside_agreement
 from shelters import kobo, selectors, services, xlsform
 from shelters.models import Inspection, OccupancyCheck, Tranche
 from townships.models import Plot
-from townships.selectors import plots_visible_to, townships_visible_to
+from townships.selectors import plots_visible_to
 
 
 class InspectionUploadSerializer(serializers.Serializer):
@@ -275,10 +276,15 @@ class Assignments(APIView):
 
 
 class PlotCard(APIView):
+    """GET: a plot's card. A partner's only under an agreement sharing the layout of the plot's province; one
+    outside it, or no plot at all, gets the same agreement sentence."""
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         cards = selectors.plot_cards(request.user, [pk])
         if pk not in cards:
+            if needs_agreement(request.user):
+                raise outside_agreement(request.user, selectors.CARD_DATASET)
             raise Plot.DoesNotExist
         if household := cards[pk]["household"]:  # the card names the head of household: a logged view
             from households.models import Household
@@ -416,10 +422,28 @@ class TranchePay(APIView):
 
 
 class TownshipReport(APIView):
+    """GET: a township's shelter report. A township outside the caller's scope answers as one that does not exist
+    (a partner: the agreement sentence for both)."""
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
-        township = get_object_or_404(townships_visible_to(request.user), pk=pk)
+        township = selectors.report_township(request.user, pk)
         return Response(selectors.township_report(request.user, township))
+
+
+class ReviewClose(APIView):
+    """POST {"note": "what was found and done"}: close an open allocation review (land officers, administrators).
+    A review outside the caller's provinces answers as one that does not exist."""
+
+    @extend_schema(
+        request=inline_serializer("ReviewCloseRequest", {"note": serializers.CharField()}),
+        responses=OpenApiTypes.OBJECT,
+    )
+    def post(self, request, pk):
+        data = _data(request)
+        review = get_object_or_404(selectors.reviews_visible_to(request.user), pk=pk)
+        review = services.allocation_review_close(review=review, by=request.user, note=data.get("note", ""))
+        return Response({"id": review.pk, "closed_at": review.closed_at.isoformat()})
 
 
 class Imports(APIView):

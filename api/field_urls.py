@@ -1,4 +1,4 @@
-"""Field API (issue 6): today's plots, inspections and occupancy checks from the field, tranches, imports."""
+"""Field API (issue 6): today's plots, field inspections and occupancy checks, tranches, reviews, imports."""
 
 from django.urls import path
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("projects/", field.Projects.as_view(), name="field-api-projects"),
     path("tranches/<int:pk>/pay/", field.TranchePay.as_view(), name="field-api-tranche-pay"),
     path("townships/<int:pk>/report/", field.TownshipReport.as_view(), name="field-api-township-report"),
+    path("reviews/<int:pk>/close/", field.ReviewClose.as_view(), name="field-api-review-close"),
     path("imports/", field.Imports.as_view(), name="field-api-imports"),
     path("forms/<str:form>.xlsx", field.xlsform_download, name="field-api-xlsform"),
 ]

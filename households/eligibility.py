@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Document, EligibilityAssessment, EligibilityCriterion, EligibilityScheme, Household
 from landreg import roles
-from landreg.services_common import require_role
+from landreg.services_common import require_province, require_role
 
 K = EligibilityCriterion.Kind
 VULNERABILITY_FLAGS = ["female_headed", "disability", "elderly_head", "unaccompanied_child", "chronic_illness"]
@@ -54,6 +54,7 @@ def eligibility_assess(
     """Assess each criterion, record the explanation of each, set the household's status and priority."""
     require_role(by, [roles.LAND_OFFICER, roles.COMMITTEE_MEMBER], _("assess eligibility"))
     household = Household.objects.select_for_update().get(pk=household.pk)
+    require_province(by, household.province_id, _("This household"))
     results = []
     for criterion in scheme.criteria.all():
         passed, explanation = _check(criterion, household)

@@ -162,6 +162,13 @@ def duplicate_decide(*, flag: DuplicateFlag, decision: str, by, note: str = "") 
     from django.utils import timezone
 
     require_role(by, [roles.LAND_OFFICER, roles.COMMITTEE_MEMBER], _("decide on a possible duplicate"))
+    # Deciding compares the people of both households: neither may lie outside the decider's provinces. The
+    # other household is not named: its province and code are not the decider's to learn.
+    provinces = dict(
+        Household.objects.filter(pk__in=[flag.household_id, flag.candidate_id]).values_list("pk", "province_id")
+    )
+    require_province(by, provinces[flag.household_id], _("This household"))
+    require_province(by, provinces[flag.candidate_id], _("The other household of this possible duplicate"))
     flag.decision, flag.decided_by, flag.decided_at, flag.decision_note = decision, by, timezone.now(), note
     flag.full_clean()
     flag.save()
@@ -187,6 +194,7 @@ def document_add(
     from django.conf import settings
 
     require_role(by, [roles.LAND_OFFICER], _("add evidence"))
+    require_province(by, household.province_id, _("This household"))
     limit = settings.LANDREG_MAX_DOCUMENT_BYTES
     if upload.size > limit:
         raise ValidationError(
@@ -223,9 +231,12 @@ def document_add(
 @transaction.atomic
 def household_update(*, household: Household, by, **fields) -> Household:
     require_role(by, [roles.LAND_OFFICER], _("edit a household"))
+    require_province(by, household.province_id, _("This household"))
     _refuse_nul_characters(fields)
     for name, value in fields.items():
         setattr(household, name, value)
+    # Moved to another province: that one must be the officer's too.
+    require_province(by, household.province_id, _("Province %(p)s") % {"p": household.province})
     household.full_clean()
     household.save()
     return household

@@ -124,6 +124,14 @@ RULES = {
         "photos",
         _("This photo was already submitted; take a new photo of the work as it is today."),
     ),
+    # shelters/sql/0004_imported_visits_name_their_uploader.sql
+    "imported_visit_names_its_uploader": (
+        None,
+        _(
+            "A visit imported from KoboToolbox or ODK Central must name who uploaded it. Import the export "
+            "through landreg's field import (the API or the import_field_submissions command), which records it."
+        ),
+    ),
 }
 
 

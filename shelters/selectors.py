@@ -13,8 +13,25 @@ from django.utils import timezone
 from allocations.models import Allocation
 from households.models import Person
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
-from landreg.sharing import SUPPRESSED, counts_suppressed_for, is_small_cell, outside_agreement, shared_only, suppressed
-from shelters.models import DEFAULT_STAGES, FieldAssignment, Inspection, OccupancyCheck, ShelterProject, Stage, Tranche
+from landreg.sharing import (
+    SUPPRESSED,
+    counts_suppressed_for,
+    is_small_cell,
+    needs_agreement,
+    outside_agreement,
+    shared_only,
+    suppressed,
+)
+from shelters.models import (
+    DEFAULT_STAGES,
+    AllocationReview,
+    FieldAssignment,
+    Inspection,
+    OccupancyCheck,
+    ShelterProject,
+    Stage,
+    Tranche,
+)
 from townships.models import Township
 from townships.selectors import plots_visible_to, townships_visible_to
 
@@ -43,9 +60,16 @@ def _stage_dict(stage: Stage) -> dict:
     return {"code": stage.code, "name": stage_name(stage), "position": stage.position, "checklist": stage.checklist}
 
 
+# What a partner's data-sharing agreement must share for a plot's card: the plot and its shelter, no one named.
+CARD_DATASET = "township_layout"
+
+
 def plot_cards(user, plot_ids, *, near: Point | None = None) -> dict[int, dict]:
-    """What a field officer needs on site about each plot: where it is, who holds it, the shelter's stage."""
-    plots = plots_visible_to(user).filter(pk__in=list(plot_ids))
+    """What a field officer needs on site about each plot: where it is, who holds it, the shelter's stage. A
+    partner gets the cards of the provinces their agreement shares the layout for (the agreement sentence when
+    it shares none)."""
+    plots = shared_only(plots_visible_to(user), user, CARD_DATASET, province_field="township__province")
+    plots = plots.filter(pk__in=list(plot_ids))
     plots = plots.annotate(outline=AsGeoJSON("geom", precision=6), middle=Centroid("geom"))
     cards = {}
     for plot in plots:
@@ -142,15 +166,26 @@ def assignments_today(user, *, day: date | None = None, near: Point | None = Non
 REPORT_DATASET = "township_summary"
 
 
+def report_township(user, pk) -> Township:
+    """The township whose shelter report `user` asked for by id. Outside their scope it does not exist for them
+    (DoesNotExist); a partner is refused with the agreement sentence whether the township is in another province
+    or does not exist at all, so the answer never tells which."""
+    township = (
+        shared_only(townships_visible_to(user), user, REPORT_DATASET, province_field="province").filter(pk=pk).first()
+    )
+    if township is None:
+        if needs_agreement(user):
+            raise outside_agreement(user, REPORT_DATASET)
+        raise Township.DoesNotExist
+    return township
+
+
 def township_report(user, township: Township, *, today: date | None = None) -> dict:
     """Shelters by stage, inspections this week, tranches due and paid, for one township. A partner reads it only
     under an agreement sharing the township's province; roles without personal data get counts under 5 suppressed
     ("<5", and no amount for fewer than 5 tranches), as in the partner files."""
     today = today or timezone.localdate()
-    visible = townships_visible_to(user).filter(pk=township.pk)
-    visible.get()  # DoesNotExist outside the user's scope
-    if not shared_only(visible, user, REPORT_DATASET, province_field="province").exists():
-        raise outside_agreement(user, REPORT_DATASET)
+    report_township(user, township.pk)  # the same refusal, whichever door asked
     small = counts_suppressed_for(user)
     count = suppressed if small else int
     projects = ShelterProject.objects.filter(plot__township=township).exclude(status="cancelled")
@@ -207,3 +242,22 @@ def township_report(user, township: Township, *, today: date | None = None) -> d
             "not_yet_due": money(unpaid.filter(passed__isnull=True)),
         },
     }
+
+
+def reviews_visible_to(user):
+    """The allocation reviews a user may read: those on the plots of their scope, for roles that work with personal
+    data (a review says what was found of a household: absent, usurped, a suspect photo). None for partners and GIS
+    specialists."""
+    if not has_role(user, *PERSONAL_DATA_ROLES):
+        return AllocationReview.objects.none()
+    return AllocationReview.objects.filter(plot__in=plots_visible_to(user))
+
+
+def reviews_open_in(user, township: Township):
+    """The open reviews of one township, oldest first (the longest waiting on top), as `user` may read them."""
+    return (
+        reviews_visible_to(user)
+        .filter(plot__township=township, closed_at__isnull=True)
+        .select_related("plot", "allocation__household", "raised_by")
+        .order_by("raised_at", "pk")
+    )

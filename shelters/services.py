@@ -168,6 +168,7 @@ def _stage(project: ShelterProject, stage) -> Stage:
 
 def tranche_add(*, project: ShelterProject, stage, amount, by, currency: str = "AFN") -> Tranche:
     require_role(by, OFFICE_ROLES, _("plan a tranche"))
+    _scope(by, project.plot)
     tranche = Tranche(project=project, stage=_stage(project, stage), amount=amount, currency=currency)
     tranche.full_clean(exclude=["released_by_inspection"])
     with database_rules_explained():
@@ -222,6 +223,50 @@ def tranche_pay(*, tranche: Tranche, by, paid_on: date | None = None, reference:
     with database_rules_explained():
         tranche.save()
     return tranche
+
+
+# --- allocation reviews ---------------------------------------------------------------------------------------------
+
+# The longest closing note kept (a sentence or a short paragraph: what was found and what was done).
+REVIEW_NOTE_MAX = 2000
+
+
+@transaction.atomic
+def allocation_review_close(*, review: AllocationReview, by, note: str) -> AllocationReview:
+    """Close a review raised by an occupancy check or a photo fraud flag, saying what was found and done.
+
+    The model records only when a review was closed, so who closed it and the note are appended to its detail:
+    the record keeps who, when and why. A closed review stays closed; a new problem raises a new review."""
+    require_role(by, OFFICE_ROLES, _("close an allocation review"))
+    review = AllocationReview.objects.select_for_update().select_related("plot__township").get(pk=review.pk)
+    _scope(by, review.plot)
+    if review.closed_at is not None:
+        raise _field_error(
+            "review",
+            _("This review was closed on %(day)s; it cannot be closed again. Raise a new one if the problem is back.")
+            % {"day": timezone.localdate(review.closed_at).isoformat()},
+            "review_already_closed",
+        )
+    note = text_value(note, "note").strip()
+    if not note:
+        raise _field_error(
+            "note", _("Say what was found and what was done before closing the review."), "review_note_required"
+        )
+    if len(note) > REVIEW_NOTE_MAX:
+        raise _field_error(
+            "note",
+            _("The note is at most %(n)d characters; keep to what was found and done.") % {"n": REVIEW_NOTE_MAX},
+            "review_note_too_long",
+        )
+    review.closed_at = timezone.now()
+    closing = _("Closed on %(day)s by %(user)s: %(note)s") % {
+        "day": timezone.localdate(review.closed_at).isoformat(),
+        "user": by.get_username(),
+        "note": note,
+    }
+    review.detail = f"{review.detail}\n\n{closing}" if review.detail else closing
+    review.save(update_fields=["closed_at", "detail"])
+    return review
 
 
 # --- assignments --------------------------------------------------------------------------------------------------

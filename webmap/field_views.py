@@ -4,10 +4,12 @@ and the per-township shelter report. The shell draws today's plots from the fiel
 
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
@@ -16,10 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from landreg.access_log import log_personal_data_access
 from landreg.calendar import SHAMSI_MONTHS, number_text
+from landreg.roles import has_role
 from landreg.sharing import SMALL_CELL, SUPPRESSED
 from shelters import selectors
-from shelters.services import inspection_tolerance_m
+from shelters.services import OFFICE_ROLES, REVIEW_NOTE_MAX, allocation_review_close, inspection_tolerance_m
 from shelters.xlsform import CHECKLIST_LABELS
 from webmap.map_views import refused_as_page, township_on_page, townships_on_page
 
@@ -83,14 +87,51 @@ def manifest(request):
     return HttpResponse(body, content_type="application/manifest+json")
 
 
+def _review_close(request, township) -> ValidationError | None:
+    """Close the review the form names, one of this township's that the user may read; the refusal, if any (the
+    service refuses roles that may not close one, and a review closed already, with its sentence)."""
+    reviews = selectors.reviews_visible_to(request.user).filter(plot__township=township)
+    review = reviews.select_related("plot").filter(pk=_number(request.POST.get("review"))).first()
+    if review is None:
+        return ValidationError(_("This review is not one of this township's; reload the page."))
+    try:
+        allocation_review_close(review=review, by=request.user, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        return error
+    messages.success(
+        request, _("The review of plot %(plot)s is closed; your note is kept with it.") % {"plot": review.plot.number}
+    )
+    return None
+
+
+def _number(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 @_login_required
 @refused_as_page
 def township_report(request, pk):
-    """A township's shelter report; a partner's only under their agreement, with counts under 5 suppressed."""
+    """A township's shelter report; a partner's only under their agreement, with counts under 5 suppressed. Land
+    officers (and administrators) also see the township's open allocation reviews and close them here."""
     township = township_on_page(request.user, selectors.REPORT_DATASET, pk=pk)
     if township is None:
         raise Http404(_("No township with this number in your scope."))
+    may_close = has_role(request.user, *OFFICE_ROLES)
+    refusal = None
+    if request.method == "POST":
+        refusal = _review_close(request, township)
+        if refusal is None:
+            return redirect("field-report", pk=township.pk)
     report = selectors.township_report(request.user, township)
+    reviews = list(selectors.reviews_open_in(request.user, township)) if may_close else []
+    households = [r.allocation.household_id for r in reviews if r.allocation_id]
+    if households:  # a review says what was found of a household: a logged view
+        log_personal_data_access(
+            user=request.user, action="list", what="households.Household", ids=households, where=request.path
+        )
     tranches = report["tranches"]
     rows = [
         (_("Due"), tranches["due"]),
@@ -109,7 +150,12 @@ def township_report(request, pk):
             "tranche_rows": rows,
             "suppressed": SUPPRESSED,
             "fewer_than": _("fewer than %(n)s") % {"n": number_text(SMALL_CELL, places=0)},
+            "may_close": may_close,
+            "reviews": reviews,
+            "refusal": refusal.messages if refusal else [],
+            "note_max": REVIEW_NOTE_MAX,
         },
+        status=400 if refusal else 200,
     )
 
 

@@ -14,6 +14,7 @@ from allocations.services import allocation_propose
 from shelters.models import Inspection, OccupancyCheck
 from shelters.sample_photos import site_jpeg
 from shelters.services import assignment_create
+from tests.landreg.test_data_sharing import agreement_create
 
 API = "/api/v1/field"
 
@@ -267,11 +268,42 @@ def test_an_inspection_uuid_is_not_readable_outside_the_scope(client, project, f
     assert resent.status_code in (403, 404)
 
 
-def test_a_plot_card_names_no_one_to_roles_without_personal_data(client, project, users):
+def test_a_plot_card_names_no_one_to_roles_without_personal_data(client, project, users, provinces):
     from landreg.models import PersonalDataAccess
 
+    agreement_create(users=[users["partner"]], provinces=[provinces["nangarhar"]])
     for who in ("partner", "gis"):
         client.force_login(users[who])
         card = client.get(f"{API}/plots/{project.plot_id}/").json()
         assert card["household"] is None and project.household.code not in str(card), who
     assert not PersonalDataAccess.objects.exists()
+
+
+def test_a_partner_without_an_agreement_gets_no_plot_card_but_the_agreement_sentence(client, project, users):
+    client.force_login(users["partner"])
+    response = client.get(f"{API}/plots/{project.plot_id}/")
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("Your account is not covered by any data-sharing agreement")
+    assert "Shelter Partner NGO" not in response.content.decode()
+
+
+def test_a_plot_card_outside_the_partners_agreement_answers_as_a_plot_that_does_not_exist(
+    client, project, users, provinces
+):
+    agreement_create(users=[users["partner"]], provinces=[provinces["herat"]])
+    client.force_login(users["partner"])
+    outside = client.get(f"{API}/plots/{project.plot_id}/")
+    missing = client.get(f"{API}/plots/{project.plot_id + 1000}/")
+    assert outside.status_code == missing.status_code == 403 and outside.json() == missing.json()
+    assert "Herat (AF32) only" in outside.json()["detail"] and "Shelter Partner NGO" not in outside.content.decode()
+
+
+@pytest.mark.parametrize("who", ["partner", "officer_herat"])
+def test_a_township_report_outside_the_scope_answers_as_one_that_does_not_exist(client, project, users, provinces, who):
+    """The same status and body for another province's township and for no township at all."""
+    agreement_create(users=[users["partner"]], provinces=[provinces["herat"]])
+    client.force_login(users[who])
+    outside = client.get(f"{API}/townships/{project.plot.township_id}/report/")
+    missing = client.get(f"{API}/townships/{project.plot.township_id + 1000}/report/")
+    assert outside.status_code == missing.status_code == (403 if who == "partner" else 404)
+    assert outside.json() == missing.json()
