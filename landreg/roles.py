@@ -58,8 +58,7 @@ ROLE_PERMISSIONS = {
     + _perms(_LAND, "view")
     + ["parcels.view_adminarea"]
     + _perms(_SHELTER_PLANNING, "view", "add", "change")
-    + ["shelters.view_inspection", "shelters.view_occupancycheck", "shelters.view_allocationreview"]
-    + ["shelters.change_allocationreview"],
+    + ["shelters.view_inspection", "shelters.view_occupancycheck", "shelters.view_allocationreview"],
     COMMITTEE_MEMBER: _perms(_PEOPLE, "view")
     + _perms(["allocations.%s_allocation"], "view", "change")
     + _perms(_LAND, "view"),

@@ -124,6 +124,25 @@ RULES = {
         "photos",
         _("This photo was already submitted; take a new photo of the work as it is today."),
     ),
+    # allocations/sql/0013_workflow_second_line.sql
+    "status_changes_with_a_transition": (
+        "status",
+        _(
+            "An allocation's status changes only through a workflow step, which records who, when and why. Use the "
+            "step (approve, assign, …) instead of editing the status."
+        ),
+    ),
+    "approval_by_a_committee_member_in_scope": (
+        None,
+        _("Only an active committee member whose provinces include this township's province can approve it."),
+    ),
+    "plot_status_follows_the_workflow": (
+        "status",
+        _(
+            "A plot's status follows its allocation: a plot held by an allocation changes status only through the "
+            "workflow, and a GIS specialist may only set planned, available or cancelled on a free plot."
+        ),
+    ),
     # shelters/sql/0004_imported_visits_name_their_uploader.sql
     "imported_visit_names_its_uploader": (
         None,
