@@ -69,12 +69,25 @@ def service_checks() -> list[tuple[str, str, list[str], bool]]:
             tree = ast.parse(path.read_text(), filename=str(path))
             module_name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
             module = None
-            for function in ast.walk(tree):
-                if not isinstance(function, ast.FunctionDef):
-                    continue
-                calls = [n for n in ast.walk(function) if isinstance(n, ast.Call)]
-                scoped = any(_call_name(c) in SCOPE_CALLS for c in calls)
-                for call in calls:
+            functions = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)]
+            calls_of = {f.name: [n for n in ast.walk(f) if isinstance(n, ast.Call)] for f in functions}
+            # Scoped: a province check, or a read through a scope selector (`plots_visible_to(user)`, …), in the
+            # function itself or in a function of the same module that it calls (followed to any depth).
+            scoped_names = {
+                name
+                for name, calls in calls_of.items()
+                if any(_call_name(c) in SCOPE_CALLS or _call_name(c).endswith("_visible_to") for c in calls)
+            }
+            while True:
+                more = {n for n, calls in calls_of.items() if any(_call_name(c) in scoped_names for c in calls)}
+                if more <= scoped_names:
+                    break
+                scoped_names |= more
+            for function in functions:
+                # A role check in a small helper (`require_importer`) is scoped when its callers are.
+                callers = {n for n, calls in calls_of.items() if any(_call_name(c) == function.name for c in calls)}
+                scoped = function.name in scoped_names or bool(callers) and callers <= scoped_names
+                for call in calls_of[function.name]:
                     if _call_name(call) != "require_role" or len(call.args) < 3:
                         continue
                     action = _action_of(call.args[2])
