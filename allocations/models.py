@@ -10,6 +10,16 @@ from landreg.history import track_history
 from landreg.rules import rule_message
 
 
+class AllocationQuerySet(models.QuerySet):
+    def active(self):
+        """Allocations that hold their plot: every status but the ended ones (rejected, revoked, transferred).
+        The partial unique indexes one_active_allocation_per_plot / _per_household use the same list."""
+        return self.exclude(status__in=Allocation.ENDED)
+
+    def ended(self):
+        return self.filter(status__in=Allocation.ENDED)
+
+
 @track_history
 class Allocation(models.Model):
     class Method(models.TextChoices):
@@ -37,8 +47,11 @@ class Allocation(models.Model):
         VOLUNTARY_RETURN = "voluntary_return", _("Voluntary return")
         ERROR = "error", _("Error")
 
-    # An allocation in one of these states no longer holds the plot.
+    # An allocation in one of these states no longer holds the plot; in any other it is active.
     ENDED = (Status.REJECTED, Status.REVOKED, Status.TRANSFERRED)
+    ACTIVE = tuple(sorted(set(Status.values) - set(ENDED), key=Status.values.index))
+
+    objects = AllocationQuerySet.as_manager()
 
     household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="allocations")
     plot = models.ForeignKey("townships.Plot", on_delete=models.PROTECT, related_name="allocations")

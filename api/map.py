@@ -25,6 +25,7 @@ from landreg import calendar, roles
 from landreg.access_log import log_personal_data_access
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from landreg.sharing import needs_agreement, outside_agreement, partner_provinces, shared_only
+from shelters.selectors import plot_shelter
 from townships import selectors as townships_selectors
 from townships.models import Plot
 from webmap.map_labels import (
@@ -36,7 +37,6 @@ from webmap.map_labels import (
     REVOCATION_REASONS,
     label,
 )
-from webmap.map_shelter import plot_shelter
 
 # What a partner's data-sharing agreement must share for the map, its plot panel and its search: the township
 # layout, as for the OGC API and WFS layers. Everything else on the map comes from roles that work in their scope.

@@ -19,8 +19,7 @@ from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import DataError, connection, transaction
-from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Func, Q, QuerySet
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -37,7 +36,7 @@ from landreg import roles
 from landreg.scope import filter_by_scope, province_ids_in_scope
 from landreg.sharing import provinces_shared_with
 from parcels.models import AdminArea
-from shelters.models import ShelterProject
+from shelters.selectors import shelter_stage
 from townships import services
 from townships.models import Block, Facility, Plot, Township
 
@@ -109,14 +108,8 @@ class Collection:
         return filter_by_scope(qs, user, province_field=self.province_field, township_field=self.township_field)
 
 
-# The construction stage a plot's shelter has passed ('not_started' before the first), from the shelter project on
-# the plot; absent when no shelter is being built. Never who builds it.
-SHELTER_STAGE = Subquery(
-    ShelterProject.objects.filter(plot=OuterRef("pk"))
-    .exclude(status=ShelterProject.Status.CANCELLED)
-    .annotate(code=Coalesce("stage_reached__code", Value("not_started")))
-    .values("code")[:1]
-)
+# The construction stage a plot's shelter has passed: one definition, in shelters.selectors.
+SHELTER_STAGE = shelter_stage()
 
 COLLECTIONS = {
     c.id: c

@@ -52,7 +52,7 @@ def phone_photo(seed: int, lat: float, lon: float, size=(2048, 1536)) -> bytes:
     """A photo as a phone makes it: smooth texture, EXIF DateTimeOriginal and GPS."""
     from PIL import ExifTags, Image
 
-    from shelters.sample_photos import _dms
+    from demo.sample_photos import _dms
 
     rng = random.Random(seed)
     small = Image.frombytes("RGB", (64, 48), bytes(rng.randrange(256) for _ in range(64 * 48 * 3)))

@@ -20,7 +20,7 @@ def free_port() -> int:
 def start_gunicorn(database_url: str, workers: int, port: int, log, *, probe: str, env: dict | None = None):
     """gunicorn on 127.0.0.1:port serving database_url, once `probe` answers; its own process group."""
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "landreg.wsgi", "--workers", str(workers)]
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "--workers", str(workers)]
         + ["--bind", f"127.0.0.1:{port}", "--timeout", "120"],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": database_url, "DEBUG": "false", **(env or {})},

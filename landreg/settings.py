@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "households",
     "allocations",
     "shelters",
+    "partners",
+    "demo",
     "api",
     "webmap",
 ]
@@ -103,8 +105,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "landreg.urls"
-WSGI_APPLICATION = "landreg.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {

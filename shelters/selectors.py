@@ -7,8 +7,10 @@ from decimal import Decimal
 
 from django.contrib.gis.db.models.functions import AsGeoJSON, Centroid
 from django.contrib.gis.geos import Point
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from allocations.models import Allocation
 from households.models import Person
@@ -43,6 +45,67 @@ _ENGLISH_STAGES = {
     "latrine": "Latrine",
     "completed": "Completed",
 }
+
+
+# The stage of a plot's shelter before its first stage is passed.
+NOT_STARTED = "not_started"
+
+
+def open_shelter_projects():
+    """Shelter projects that count for their plot: every one but the cancelled (one per plot, by rule)."""
+    return ShelterProject.objects.exclude(status=ShelterProject.Status.CANCELLED)
+
+
+def shelter_stage(plot_ref: str = "pk") -> Subquery:
+    """The one definition of a plot's shelter stage, as an ORM expression for `.annotate(...)`: the code of the
+    last stage its open shelter project passed, NOT_STARTED before the first, NULL when no shelter is built.
+    `plot_ref` is the outer query's path to the plot id. Never who builds it."""
+    return Subquery(
+        open_shelter_projects()
+        .filter(plot=OuterRef(plot_ref))
+        .annotate(code=Coalesce("stage_reached__code", Value(NOT_STARTED)))
+        .values("code")[:1]
+    )
+
+
+def shelter_stage_sql(plot_alias: str) -> str:
+    """The same definition as `shelter_stage`, for SQL written by hand (vector tiles): a LATERAL join that gives
+    `shelter_stage` for the plot row `plot_alias`."""
+    return (
+        f"LEFT JOIN LATERAL (SELECT coalesce(st.code, '{NOT_STARTED}') AS shelter_stage "
+        "FROM shelters_shelterproject sp LEFT JOIN shelters_stage st ON st.id = sp.stage_reached_id "
+        f"WHERE sp.plot_id = {plot_alias}.id AND sp.status <> 'cancelled' LIMIT 1) sh ON true"
+    )
+
+
+def plot_shelter(plot) -> dict | None:
+    """{'stage': code, 'label': text, 'completed': bool} for the plot's shelter project, or None without one."""
+    project = open_shelter_projects().filter(plot_id=plot.pk).select_related("stage_reached").order_by("-pk").first()
+    if project is None:
+        return None
+    if project.stage_reached is None:
+        return {"stage": NOT_STARTED, "label": _("Not started"), "completed": False}
+    return {
+        "stage": project.stage_reached.code,
+        "label": stage_name(project.stage_reached),
+        "completed": project.status == ShelterProject.Status.COMPLETED,
+    }
+
+
+def township_shelter_completion(township) -> dict | None:
+    """{'projects': n, 'completed': n, 'by_stage': [(label, n), …] in stage order} for a township, or None."""
+    projects = open_shelter_projects().filter(plot__township_id=township.pk)
+    counts = dict(projects.values_list("stage_reached").annotate(n=Count("id")).order_by())
+    if not counts:
+        return None
+    by_stage = [(_("Not started"), counts.pop(None))] if None in counts else []
+    for stage in Stage.objects.filter(pk__in=counts).order_by("programme_id", "position"):
+        by_stage.append((stage_name(stage), counts[stage.pk]))
+    return {
+        "projects": sum(n for _label, n in by_stage),
+        "completed": projects.filter(status=ShelterProject.Status.COMPLETED).count(),
+        "by_stage": by_stage,
+    }
 
 
 def week_start(day: date) -> date:

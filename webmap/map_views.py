@@ -31,10 +31,10 @@ from landreg.sharing import (
     outside_agreement,
     shared_only,
 )
+from shelters.selectors import township_shelter_completion
 from townships.models import Plot
 from townships.selectors import townships_visible_to
 from webmap.map_labels import PLOT_STATUSES, PLOT_USES
-from webmap.map_shelter import township_shelter_completion
 
 # What a partner's agreement must share for the dashboards and the shelter reports: the township summary (their
 # counts are the aggregates of the township_summary file). The map needs the layout (api.map.MAP_DATASET).

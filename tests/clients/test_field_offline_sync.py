@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from allocations.services import allocation_propose, allocation_transition
+from demo.sample_photos import site_jpeg
 from landreg.calendar import shamsi_date
 from shelters.models import Inspection, Photo
-from shelters.sample_photos import site_jpeg
 from shelters.services import assignment_create, shelter_project_create
 
 

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from allocations.services import allocation_propose, allocation_transition
-from shelters.sample_photos import site_jpeg
+from demo.sample_photos import site_jpeg
 from shelters.services import shelter_project_create
 from tests.db.conftest import raw  # noqa: F401  (the raw-SQL fixture, for the database rule tests here)
 

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from allocations.services import allocation_propose
+from demo.sample_photos import site_jpeg
 from shelters.models import Inspection, OccupancyCheck
-from shelters.sample_photos import site_jpeg
 from shelters.services import assignment_create
 from tests.landreg.test_data_sharing import agreement_create
 

@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from demo.sample_photos import site_jpeg
 from shelters.kobo import Attachments, submissions_import
 from shelters.models import FieldAssignment, ImportRun, Inspection, ShelterProject
-from shelters.sample_photos import site_jpeg
 from tests.shelters.test_field_api import API, basic, visit
 from tests.shelters.test_kobo_import import kobo_row
 

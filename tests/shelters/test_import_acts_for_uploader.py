@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
 from allocations.services import allocation_transition
+from demo.sample_photos import site_jpeg
 from landreg import roles
 from landreg.services import user_create
 from shelters.kobo import submissions_import
 from shelters.models import ImportRun, Inspection, OccupancyCheck
-from shelters.sample_photos import site_jpeg
 from tests.shelters.test_kobo_import import kobo_row
 
 

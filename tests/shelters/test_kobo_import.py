@@ -8,9 +8,9 @@ import json
 import pytest
 from django.core.management import call_command
 
+from demo.sample_photos import site_jpeg
 from shelters.kobo import submissions_import
 from shelters.models import ImportRun, Inspection
-from shelters.sample_photos import site_jpeg
 
 
 def kobo_row(n, plot_ref, stage, lat, lon, result="pass", photo=True, username="field.n"):

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from allocations.services import allocation_propose, allocation_transition
+from demo.sample_photos import site_jpeg
 from shelters.models import AllocationReview, Photo, PhotoFraudFlag
-from shelters.sample_photos import site_jpeg
 from shelters.services import inspection_submit, shelter_project_create
 
 

@@ -3,7 +3,7 @@
 
 from allocations.services import allocation_propose, allocation_transition
 from shelters import services as shelter_services
-from webmap.map_shelter import plot_shelter, township_shelter_completion
+from shelters.selectors import plot_shelter, township_shelter_completion
 
 
 def test_no_shelter_project_means_none(plots, township):

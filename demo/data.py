@@ -395,8 +395,8 @@ def _shelters(township: Township, rng: random.Random, officer, field, progress) 
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
+    from demo.sample_photos import site_jpeg
     from shelters.models import ShelterProject, Stage
-    from shelters.sample_photos import site_jpeg
     from shelters.services import (
         assignment_create,
         inspection_submit,

@@ -7,8 +7,8 @@ from django.utils import timezone
 from allocations.models import Allocation
 from households.models import Household
 from shelters.models import FieldAssignment, Inspection, ShelterProject, Stage, Tranche
+from shelters.selectors import township_shelter_completion
 from townships.models import Facility, Plot, Township
-from webmap.map_shelter import township_shelter_completion
 
 
 def test_the_demo_loads_once_and_is_clearly_marked(db, capsys):

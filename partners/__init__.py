@@ -1,0 +1,1 @@
+"""Partner data products above the domain apps: HXL exports under a data-sharing agreement."""
