@@ -1,7 +1,7 @@
 """REST v1 for the allocation workflow: propose, then one endpoint per step. Conflicts answer 409."""
 
 from django.contrib.gis.geos import Point
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -72,6 +72,16 @@ class StepSerializer(serializers.Serializer):
     heir = serializers.IntegerField(required=False, help_text="Heir household id (transfer).")
 
 
+class AllocationFilterSerializer(serializers.Serializer):
+    """The list's filters; a filter that cannot match (a plot that is not a number) is refused, not ignored."""
+
+    plot = serializers.IntegerField(required=False, min_value=1, help_text="Plot id.")
+    household = serializers.IntegerField(required=False, min_value=1, help_text="Household id.")
+    status = serializers.ChoiceField(choices=Allocation.Status.choices, required=False)
+    township = serializers.CharField(required=False, max_length=30, help_text="Township code.")
+
+
+@extend_schema_view(list=extend_schema(parameters=[AllocationFilterSerializer]))
 class AllocationViewSet(viewsets.ReadOnlyModelViewSet):
     """Allocations in your scope. POST proposes; POST /{id}/{step}/ moves one step along the workflow."""
 
@@ -80,11 +90,13 @@ class AllocationViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         queryset = allocations_visible_to(self.request.user).prefetch_related("transitions__by")
-        for name in ("plot", "household", "status"):
-            if value := self.request.query_params.get(name):
-                queryset = queryset.filter(**{name: value})
-        if township := self.request.query_params.get("township"):
-            queryset = queryset.filter(plot__township__code=township)
+        if self.action != "list":
+            return queryset
+        given = {name: value for name, value in self.request.query_params.items() if value != ""}
+        filters = AllocationFilterSerializer(data=given)
+        filters.is_valid(raise_exception=True)
+        for name, value in filters.validated_data.items():
+            queryset = queryset.filter(**{"plot__township__code" if name == "township" else name: value})
         return queryset
 
     @extend_schema(request=ProposeSerializer, responses={201: AllocationSerializer})

@@ -13,6 +13,13 @@ from townships.models import Township
 
 class BallotSerializer(serializers.ModelSerializer):
     township = serializers.SlugRelatedField(slug_field="code", queryset=Township.objects.all())
+    # A list of names, not any JSON: the record of a public draw is read by people.
+    witnesses = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        max_length=50,
+        required=False,
+        help_text=Ballot.witnesses.field.help_text,
+    )
     results = serializers.SerializerMethodField()
 
     class Meta:

@@ -4,6 +4,8 @@
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -25,6 +27,19 @@ CONFLICTS = {
     "drawn_ballot_is_immutable",
     "record_in_use",
 }
+
+
+# psycopg2 refuses to send a string holding a NUL character, and PostgreSQL to store one in jsonb (SQLSTATE 22P05);
+# only a request can have put it there (api.parsers refuse it in a body; this answers for a path, a query
+# parameter, or a view with parsers of its own).
+PSYCOPG_NUL_MESSAGE = "A string literal cannot contain NUL (0x00) characters."
+UNTRANSLATABLE_CHARACTER = "22P05"
+
+
+def _is_nul_refusal(exc) -> bool:
+    if isinstance(exc, ValueError):
+        return str(exc) == PSYCOPG_NUL_MESSAGE
+    return isinstance(exc, DataError) and getattr(exc.__cause__, "pgcode", None) == UNTRANSLATABLE_CHARACTER
 
 
 # Refusals about who is asking (maker-checker), answered like any other permission refusal.
@@ -60,4 +75,7 @@ def landreg_exception_handler(exc, context):
         return Response({"detail": "Not found in your scope."}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, DjangoPermissionDenied):
         return Response({"detail": str(exc) or "You may not do this."}, status=status.HTTP_403_FORBIDDEN)
+    if _is_nul_refusal(exc):
+        detail = _("The request holds a NUL character (byte 0), which no text may contain: remove it.")
+        return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)
     return exception_handler(exc, context)

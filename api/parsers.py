@@ -1,6 +1,7 @@
-"""Request parsers that refuse a NUL character in any text, before a view sees it: PostgreSQL cannot store one,
-and a request refused whole leaves nothing half-written. Files in a multipart upload are not text and may hold any
-byte; their names and the form's fields may not."""
+"""Request parsers that refuse, before a view sees it, a NUL character in any text (PostgreSQL cannot store one, and
+a request refused whole leaves nothing half-written) and a JSON body that is not an object (every operation of the
+API takes an object; a view reading fields from a list or a number failed with a 500). Files in a multipart upload
+are not text and may hold any byte; their names and the form's fields may not."""
 
 from django.utils.translation import gettext as _
 from rest_framework import parsers
@@ -47,6 +48,11 @@ def refuse_nul(data, files=None) -> None:
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         data = super().parse(stream, media_type, parser_context)
+        if not isinstance(data, dict):
+            raise ParseError(
+                _("The request body must be a JSON object, with the fields between { and }, not %(kind)s.")
+                % {"kind": _("a list") if isinstance(data, list) else _("a single value")}
+            )
         refuse_nul(data)
         return data
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from allocations.models import Allocation
+from allocations.services import allocation_propose
 
 
 @pytest.fixture
@@ -133,3 +134,107 @@ def test_the_openapi_schema_is_valid_and_documents_the_workflow(db, capsys):
     schema = capsys.readouterr().out
     for path in ("/api/v1/allocations/", "/api/v1/allocations/{id}/approve/", "/api/v1/allocations/{id}/hand-over/"):
         assert path in schema
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("plot=abc", "plot"),
+        ("household=1.5", "household"),
+        ("status=granted", "status"),
+        ("limit=99999999999999999999", "limit"),
+        ("limit=0", "limit"),
+        ("offset=99999999999999999999999", "offset"),
+        ("offset=-1", "offset"),
+    ],
+)
+def test_a_filter_or_page_that_cannot_be_read_is_a_400_naming_it(api, plots, make_household, users, query, field):
+    officer = users["officer_nangarhar"]
+    api(officer, "post", "/api/v1/allocations/", {"household": make_household().pk, "plot": plots[0].pk})
+    response = api(officer, "get", f"/api/v1/allocations/?{query}")
+    assert response.status_code == 400 and list(response.json()) == [field]
+
+
+def test_the_filters_and_pages_still_work(api, plots, make_household, users):
+    officer = users["officer_nangarhar"]
+    for plot in plots[:2]:
+        api(officer, "post", "/api/v1/allocations/", {"household": make_household().pk, "plot": plot.pk})
+    by_plot = api(officer, "get", f"/api/v1/allocations/?plot={plots[1].pk}&status=proposed&township=NAN-TEST").json()
+    assert [a["plot"] for a in by_plot["results"]] == [plots[1].pk]
+    page = api(officer, "get", "/api/v1/allocations/?limit=1&offset=1").json()
+    assert page["count"] == 2 and len(page["results"]) == 1
+    assert api(officer, "get", "/api/v1/allocations/?offset=50").json()["results"] == []
+
+
+def test_a_nul_character_in_a_body_is_a_400_and_nothing_is_written(api, plots, make_household, users):
+    body = {"household": make_household().pk, "plot": plots[0].pk, "reason": "Committee list\u0000 of Hamal"}
+    response = api(users["officer_nangarhar"], "post", "/api/v1/allocations/", body)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("The request holds a NUL character (\\u0000) in reason")
+    assert Allocation.objects.count() == 0
+
+
+def test_a_nul_character_in_a_filter_is_a_400_naming_it(api, users, db):
+    response = api(users["officer_nangarhar"], "get", "/api/v1/allocations/?township=NAN%00")
+    assert response.status_code == 400 and list(response.json()) == ["township"]
+
+
+@pytest.mark.parametrize(
+    "body, kind",
+    [
+        ("[]", "a list"),
+        ('[{"household": 1, "plot": 1}]', "a list"),
+        ("0", "a single value"),
+        ('"text"', "a single value"),
+    ],
+)
+def test_a_body_that_is_not_an_object_is_a_400_with_a_sentence(client, plots, make_household, users, body, kind):
+    officer = users["officer_nangarhar"]
+    allocation = allocation_propose(household=make_household(), plot=plots[0], proposed_by=officer)
+    client.force_login(officer)
+    for url in ("/api/v1/allocations/", f"/api/v1/allocations/{allocation.pk}/revoke/", "/api/v1/ballots/"):
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code == 400
+        assert response.json()["detail"] == (
+            f"The request body must be a JSON object, with the fields between {{ and }}, not {kind}."
+        )
+    assert Allocation.objects.get().status == "proposed"
+
+
+@pytest.mark.parametrize("body", ["text", "NaN", '{"household": 1,'])
+def test_a_body_that_is_not_json_is_a_400(client, users, db, body):
+    client.force_login(users["officer_nangarhar"])
+    response = client.post("/api/v1/allocations/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["detail"].startswith("JSON parse error")
+
+
+@pytest.mark.parametrize("witnesses", [["Haji Gul\u0000, elder"], {"name": "Haji Gul"}, "Haji Gul", [{"name": 1}]])
+def test_ballot_witnesses_are_a_list_of_names(api, township, users, witnesses):
+    from allocations.models import Ballot
+
+    body = {"township": township.code, "reference": "NAN-TEST-B1", "witnesses": witnesses}
+    response = api(users["officer_nangarhar"], "post", "/api/v1/ballots/", body)
+    assert response.status_code == 400 and Ballot.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "body, where",
+    [
+        (b'{"head": {"name": "Gul\\u0000"}}', "head.name"),
+        (b'{"witnesses": ["ok", "Haji\\u0000"]}', "witnesses[1]"),
+        (b'{"na\\u0000me": "Gul"}', "na\\u0000me"),
+    ],
+)
+def test_the_json_parser_refuses_a_nul_character_anywhere_and_says_where(body, where):
+    import io
+
+    from rest_framework.exceptions import ParseError
+
+    from api.parsers import JSONParser
+
+    with pytest.raises(ParseError) as refused:
+        JSONParser().parse(io.BytesIO(body))
+    assert str(refused.value.detail) == (
+        f"The request holds a NUL character (\\u0000) in {where}, which no text may contain: remove it."
+    )
+    assert JSONParser().parse(io.BytesIO(b'{"head": {"name": "Gul Ahmad"}}')) == {"head": {"name": "Gul Ahmad"}}

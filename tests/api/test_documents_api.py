@@ -119,3 +119,29 @@ def test_the_openapi_schema_documents_the_document_endpoints(db, capsys):
     ):
         assert path in schema
     assert "application/pdf" in schema
+
+
+NUL_SENTENCE = "The request holds a NUL character (byte 0), which no text may contain: remove it."
+
+
+def test_a_nul_character_in_a_document_number_is_a_400_with_a_sentence(api, users, db):
+    for url in ("/api/v1/documents/NAN%00-L-1/", "/api/v1/documents/NAN%00-L-1/pdf/"):
+        response = api(users["officer_nangarhar"], "get", url)
+        assert response.status_code == 400
+        assert response.json()["detail"] == NUL_SENTENCE
+
+
+def test_a_nul_character_refused_by_postgresql_is_a_400_and_other_database_errors_are_not(db):
+    from django.db import DataError, connection, transaction
+
+    from api.errors import landreg_exception_handler
+
+    refusals = {}
+    for name, sql in (("nul", "SELECT '\"Haji\\u0000\"'::jsonb"), ("overflow", "SELECT 99999999999::int4")):
+        with pytest.raises(DataError) as refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+        refusals[name] = refused.value
+    response = landreg_exception_handler(refusals["nul"], {})
+    assert response.status_code == 400
+    assert response.data["detail"] == NUL_SENTENCE
+    assert landreg_exception_handler(refusals["overflow"], {}) is None  # a real fault stays a 500
