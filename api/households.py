@@ -7,9 +7,9 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from api.parsers import FormParser, JSONParser, MultiPartParser
 from households.bulk import ListError, households_import
 from households.eligibility import eligibility_assess
 from households.models import Document, DuplicateFlag, EligibilityAssessment, EligibilityScheme, Household, Person
