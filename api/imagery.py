@@ -12,24 +12,13 @@ from django.utils.http import parse_etags
 from django.utils.translation import gettext
 
 from api.auth import request_user
-from landreg.scope import province_ids_in_scope
 from parcels.models import Imagery
+from parcels.selectors import imagery_visible_to
 
 TILE_SIZE = 256
 HALF_WORLD = 20037508.342789244  # web mercator, metres from the origin to the edge
 CACHE_SECONDS = 86400
 CONTENT_TYPES = {"png": "image/png", "webp": "image/webp"}
-
-
-def imagery_visible_to(user):
-    """Imagery of the provinces in the user's scope, and imagery given no province (everyone's)."""
-    if not user.is_authenticated or not user.is_active:
-        return Imagery.objects.none()
-    provinces = province_ids_in_scope(user)
-    queryset = Imagery.objects.all()
-    if provinces is not None:
-        queryset = queryset.filter(province__isnull=True) | queryset.filter(province__in=provinces)
-    return queryset.order_by("-captured_on", "name")
 
 
 def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:

@@ -19,32 +19,23 @@ from allocations.documents import ISSUABLE_IN
 from allocations.models import Allocation, AllocationDocument
 from allocations.selectors import allocation_candidates, allocations_visible_to
 from allocations.services import TRANSITIONS
-from api.tiles import LAYERS, layer_version
+from households.models import Category
 from households.selectors import households_visible_to
 from landreg import calendar, roles
 from landreg.access_log import log_personal_data_access
+from landreg.i18n import choice_label
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from landreg.sharing import needs_agreement, outside_agreement, partner_provinces, shared_only
 from shelters.selectors import plot_shelter
 from townships import selectors as townships_selectors
-from townships.models import Plot
-from webmap.map_labels import (
-    ALLOCATION_STATUSES,
-    FACILITY_KINDS,
-    HOUSEHOLD_CATEGORIES,
-    PLOT_STATUSES,
-    PLOT_USES,
-    REVOCATION_REASONS,
-    label,
-)
+from townships.map_style import PLOT_STATUSES
+from townships.models import Facility, Plot
+from townships.selectors import layer_versions
 
 # What a partner's data-sharing agreement must share for the map, its plot panel and its search: the township
 # layout, as for the OGC API and WFS layers. Everything else on the map comes from roles that work in their scope.
 MAP_DATASET = "township_layout"
-WALKING_DISTANCE_M = 500  # default of settings.LANDREG_WALKING_DISTANCE_M
 SEARCH_LIMIT = 10
-MAP_LAYERS = ("provinces", "townships", "blocks", "plots", "facilities")
-ACTIVE = [s for s in Allocation.Status.values if s not in Allocation.ENDED]
 # Workflow steps that need nothing but a click, offered in the panel on the way to printing the letter.
 SIMPLE_STEPS = {
     "assign": gettext_lazy("Assign the plot to the household"),
@@ -53,12 +44,7 @@ SIMPLE_STEPS = {
 
 
 def walking_distance_m() -> int:
-    return int(getattr(settings, "LANDREG_WALKING_DISTANCE_M", WALKING_DISTANCE_M))
-
-
-def layer_versions() -> dict[str, str]:
-    """The current version of each map layer: the map puts it in its tile URLs, so a change means new URLs."""
-    return {name: layer_version(LAYERS[name]) for name in MAP_LAYERS}
+    return int(settings.LANDREG_WALKING_DISTANCE_M)
 
 
 def facilities_near(plot: Plot, metres: int) -> list[dict]:
@@ -67,7 +53,7 @@ def facilities_near(plot: Plot, metres: int) -> list[dict]:
     return [
         {
             "kind": kind,
-            "kind_label": label(FACILITY_KINDS, kind),
+            "kind_label": choice_label(Facility.Kind, kind),
             "name": name,
             "functional": functional,
             "distance_m": round(metres_away),
@@ -85,17 +71,17 @@ def _allocation_json(allocation: Allocation) -> dict:
     return {
         "id": allocation.pk,
         "status": allocation.status,
-        "status_label": label(ALLOCATION_STATUSES, allocation.status),
+        "status_label": choice_label(Allocation.Status, allocation.status),
         "household_code": allocation.household.code,
         "proposed_at": _when(allocation.proposed_at),
         "decision_reference": allocation.decision_reference,
-        "revocation_reason": label(REVOCATION_REASONS, allocation.revocation_reason)
+        "revocation_reason": choice_label(Allocation.RevocationReason, allocation.revocation_reason)
         if allocation.revocation_reason
         else "",
         "transitions": [
             {
                 "to_status": t.to_status,
-                "to_status_label": label(ALLOCATION_STATUSES, t.to_status),
+                "to_status_label": choice_label(Allocation.Status, t.to_status),
                 "by": t.by.username if t.by else "",
                 "at": _when(t.at),
                 "reason": t.reason,
@@ -144,7 +130,7 @@ def plot_panel(plot: Plot, user) -> dict:
         "status_label": str(status_label),
         "colour": colour,
         "use": plot.use,
-        "use_label": label(PLOT_USES, plot.use),
+        "use_label": choice_label(Plot.Use, plot.use),
         "walking_distance_m": walking_distance_m(),
         "facilities": facilities_near(plot, walking_distance_m()),
         "allocations": [_allocation_json(a) for a in allocations] if sees_people else None,
@@ -180,7 +166,7 @@ def plot_panel(plot: Plot, user) -> dict:
             for name, text in SIMPLE_STEPS.items()
             if active is not None and active.status in TRANSITIONS[name][0] and has_role(user, *TRANSITIONS[name][2])
         ],
-        "revocation_reasons": [{"code": c, "label": str(v)} for c, v in REVOCATION_REASONS.items()],
+        "revocation_reasons": [{"code": c, "label": str(v)} for c, v in Allocation.RevocationReason.choices],
     }
 
 
@@ -240,7 +226,7 @@ class PlotCandidatesView(APIView):
                         "code": h.code,
                         "size": h.size,
                         "priority": h.priority or 0,
-                        "category": label(HOUSEHOLD_CATEGORIES, h.category),
+                        "category": choice_label(Category, h.category),
                         "registered": calendar.shamsi_date(h.created_at.date()),
                     }
                     for h in households
@@ -299,7 +285,7 @@ class MapSearchView(APIView):
                     user=request.user, action="view", what="households.Household", ids=[found[0].pk], where="map search"
                 )
             for household in found:
-                allocation = next((a for a in household.allocations.all() if a.status in ACTIVE), None)
+                allocation = next((a for a in household.allocations.all() if a.status in Allocation.ACTIVE), None)
                 plot = allocation.plot if allocation is not None else None
                 visible = townships_selectors.plots_visible_to(request.user)
                 in_scope = plot is not None and visible.filter(pk=plot.pk).exists()

@@ -18,6 +18,9 @@ from django.urls import reverse
 from django.utils.http import parse_etags
 
 from api.auth import logged_in
+from shelters.selectors import shelter_stage_sql
+from townships.selectors import MAP_LAYER_TABLES
+from townships.selectors import layer_version as townships_layer_version
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 MAX_ZOOM = 22  # deeper than any survey needs; clients overzoom beyond a layer's advertised maxzoom
@@ -59,7 +62,7 @@ LAYERS = {
             table="parcels_adminarea",
             columns="f.id AS fid, f.pcode, f.name_en, f.name_prs, f.name_ps",
             fields={"pcode": "String", "name_en": "String", "name_prs": "String", "name_ps": "String"},
-            versions=("admin_areas",),
+            versions=MAP_LAYER_TABLES["provinces"],
             where="AND f.level = 'province'",
             minzoom=0,
             maxzoom=12,
@@ -71,7 +74,7 @@ LAYERS = {
             table="townships_township",
             columns="f.id AS fid, f.id, f.code, f.name, f.name_prs, f.status",
             fields={"id": "Number", "code": "String", "name": "String", "name_prs": "String", "status": "String"},
-            versions=("townships",),
+            versions=MAP_LAYER_TABLES["townships"],
             minzoom=6,
             maxzoom=16,
             simplify=True,
@@ -83,7 +86,7 @@ LAYERS = {
             joins="JOIN townships_township t ON t.id = f.township_id",
             columns="f.id AS fid, f.id, f.code, t.code AS township",
             fields={"id": "Number", "code": "String", "township": "String"},
-            versions=("blocks", "townships"),
+            versions=MAP_LAYER_TABLES["blocks"],
             minzoom=12,
             maxzoom=18,
             simplify=True,
@@ -99,9 +102,7 @@ LAYERS = {
             table="townships_plot",
             joins=(
                 "JOIN townships_township t ON t.id = f.township_id LEFT JOIN townships_block b ON b.id = f.block_id "
-                "LEFT JOIN LATERAL (SELECT coalesce(st.code, 'not_started') AS shelter_stage "
-                "FROM shelters_shelterproject sp LEFT JOIN shelters_stage st ON st.id = sp.stage_reached_id "
-                "WHERE sp.plot_id = f.id AND sp.status <> 'cancelled' LIMIT 1) sh ON true"
+                + shelter_stage_sql("f")
             ),
             columns=(
                 "f.id AS fid, f.id, f.number, f.status, f.use, f.area_m2::float8 AS area_m2, "
@@ -117,7 +118,7 @@ LAYERS = {
                 "township": "String",
                 "shelter_stage": "String",
             },
-            versions=("plots", "blocks", "townships", "shelters"),
+            versions=MAP_LAYER_TABLES["plots"],
             minzoom=13,
             maxzoom=18,
             bounds_table="townships_township",
@@ -128,7 +129,7 @@ LAYERS = {
             table="townships_facility",
             columns="f.id AS fid, f.id, f.kind, f.name, f.functional",
             fields={"id": "Number", "kind": "String", "name": "String", "functional": "Boolean"},
-            versions=("facilities",),
+            versions=MAP_LAYER_TABLES["facilities"],
             minzoom=13,
             maxzoom=18,
         ),
@@ -171,12 +172,8 @@ def tile_bytes(layer: TileLayer, z: int, x: int, y: int) -> bytes:
 
 
 def layer_version(layer: TileLayer) -> str:
-    """The version of what a tile of `layer` shows: the versions of every table it reads (sequences bumped by a
-    statement trigger on every change, whoever makes it), prefixed by the database's identity, so a recreated
-    database never reuses the keys of an older one."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT landreg_layer_versions(%s)", [list(layer.versions)])
-        return cursor.fetchone()[0]
+    """The version of what a tile of `layer` shows: the versions of every table it reads."""
+    return townships_layer_version(layer.versions)
 
 
 def layer_bounds(layer: TileLayer) -> list[float]:

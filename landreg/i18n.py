@@ -17,3 +17,12 @@ def local_name(obj, language: str | None = None) -> str:
     if language == "fa":
         return getattr(obj, "name_prs", "") or english
     return english
+
+
+def choice_label(choices, code: str) -> str:
+    """The translated label of a model choice (`choice_label(Plot.Use, "green")`); the code itself, spaced, for a
+    value the choices do not know."""
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return (code or "").replace("_", " ")

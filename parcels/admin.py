@@ -3,10 +3,10 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from api.imagery import imagery_visible_to
 from landreg.admin import LandregAdmin
 from landreg.scope import filter_by_scope, province_ids_in_scope
 from parcels.models import AdminArea, LandParcel
+from parcels.selectors import imagery_visible_to
 
 
 @admin.register(AdminArea)

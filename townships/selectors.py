@@ -14,6 +14,30 @@ ENTITLEMENT_TOLERANCE = Decimal("0.05")
 DEGREES_PER_METRE = 1 / 80_000
 
 
+# The map's layers and the versioned tables each one draws (a statement trigger bumps a table's version on every
+# change, whoever makes it). The vector tiles carry the same layers; a version in a tile URL changes with the data.
+MAP_LAYER_TABLES = {
+    "provinces": ("admin_areas",),
+    "townships": ("townships",),
+    "blocks": ("blocks", "townships"),
+    "plots": ("plots", "blocks", "townships", "shelters"),
+    "facilities": ("facilities",),
+}
+
+
+def layer_version(tables) -> str:
+    """The version of what a layer reading `tables` shows, prefixed by the database's identity, so a recreated
+    database never reuses the keys of an older one (landreg_layer_versions(), townships/sql)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT landreg_layer_versions(%s)", [list(tables)])
+        return cursor.fetchone()[0]
+
+
+def layer_versions() -> dict[str, str]:
+    """The current version of each map layer: the map puts it in its tile URLs, so a change means new URLs."""
+    return {name: layer_version(tables) for name, tables in MAP_LAYER_TABLES.items()}
+
+
 def townships_visible_to(user) -> QuerySet[Township]:
     """The townships of the user's provinces (narrowed to their townships, if they have any)."""
     return filter_by_scope(Township.objects.all(), user, province_field="province", township_field="pk")

@@ -19,7 +19,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from allocations.models import Allocation
-from api.map import ACTIVE, MAP_DATASET, layer_versions
 from households.models import EligibilityAssessment, Household
 from landreg import calendar, roles
 from landreg.roles import has_role
@@ -31,14 +30,16 @@ from landreg.sharing import (
     outside_agreement,
     shared_only,
 )
+from parcels.selectors import imagery_visible_to
 from shelters.selectors import township_shelter_completion
+from townships.map_style import PLOT_STATUSES
 from townships.models import Plot
-from townships.selectors import townships_visible_to
-from webmap.map_labels import PLOT_STATUSES, PLOT_USES
+from townships.selectors import layer_versions, townships_visible_to
 
 # What a partner's agreement must share for the dashboards and the shelter reports: the township summary (their
-# counts are the aggregates of the township_summary file). The map needs the layout (api.map.MAP_DATASET).
+# counts are the aggregates of the township_summary file). The map needs the layout (MAP_DATASET).
 SUMMARY_DATASET = "township_summary"
+MAP_DATASET = "township_layout"
 AFGHANISTAN = [60.5, 29.3, 75.2, 38.5]  # west, south, east, north: the extent for national users with no data
 PIPELINE = [
     ("proposed", [Allocation.Status.PROPOSED]),
@@ -119,14 +120,14 @@ def map_config(request) -> dict:
     return {
         "language": (get_language() or "en")[:2],
         "tiles": {name: f"{tile_root}{name}/{{z}}/{{x}}/{{y}}.mvt?v={version}" for name, version in versions.items()},
-        "basemap": getattr(settings, "LANDREG_BASEMAP_URL", "") or "",
+        "basemap": settings.LANDREG_BASEMAP_URL,
         "imagery": _imagery(request, user),
         "extent": _bbox(townships.aggregate(e=Extent("geom"))["e"]) or AFGHANISTAN,
         "townships": [
             {"id": t.pk, "code": t.code, "name": township_name(t), "bbox": _bbox(t.geom.extent)} for t in townships
         ],
         "statuses": [{"code": c, "label": str(lbl), "colour": colour} for c, (lbl, colour) in PLOT_STATUSES.items()],
-        "uses": [{"code": c, "label": str(lbl)} for c, lbl in PLOT_USES.items()],
+        "uses": [{"code": c, "label": str(lbl)} for c, lbl in Plot.Use.choices],
         "roles": {
             "officer": has_role(user, roles.LAND_OFFICER),
             "committee": has_role(user, roles.COMMITTEE_MEMBER),
@@ -144,11 +145,7 @@ def map_config(request) -> dict:
 
 
 def _imagery(request, user) -> list[dict]:
-    """Uploaded imagery the user may see, as raster tile sources (none when the imagery app part is absent)."""
-    try:
-        from api.imagery import imagery_visible_to  # noqa: PLC0415 - imagery is optional
-    except ImportError:
-        return []
+    """Uploaded imagery the user may see, as raster tile sources."""
     root = request.build_absolute_uri("/tiles/imagery/")
     return [
         {
@@ -211,7 +208,7 @@ def dashboard_data(township, user) -> dict:
             for code, statuses in PIPELINE
         ]
     )
-    active = Allocation.objects.filter(household=OuterRef("pk"), status__in=ACTIVE)
+    active = Allocation.objects.filter(household=OuterRef("pk"), status__in=Allocation.ACTIVE)
     latest = EligibilityAssessment.objects.filter(household=OuterRef("pk")).order_by("-assessed_at")
     waiting_rows = (
         Household.objects.filter(

@@ -112,6 +112,20 @@ def test_imagery_follows_the_users_scope(client, tmp_path, users, provinces):
     assert tilejson["maxzoom"] == imagery.maxzoom and "/tiles/imagery/" in tilejson["tiles"][0]
 
 
+def test_a_partner_sees_only_the_imagery_of_provinces_their_agreement_shares(tmp_path, users, provinces):
+    from parcels.selectors import imagery_visible_to
+    from tests.landreg.test_data_sharing import agreement_create
+
+    nangarhar = imagery_import(source_path=geotiff(tmp_path / "n.tif"), name="N", province=provinces["nangarhar"])
+    herat = imagery_import(source_path=geotiff(tmp_path / "h.tif"), name="H", province=provinces["herat"])
+    everyone = imagery_import(source_path=geotiff(tmp_path / "e.tif"), name="E", province=None)
+    partner = users["partner"]  # national scope: before, every province's imagery
+    assert set(imagery_visible_to(partner)) == {everyone}  # no agreement: only the scenes of no province
+    agreement_create(users=[partner], provinces=[provinces["nangarhar"]])
+    assert set(imagery_visible_to(partner)) == {nangarhar, everyone}
+    assert herat in set(imagery_visible_to(users["gis"]))  # other national roles are unchanged
+
+
 def test_the_map_page_lists_the_imagery_in_scope(client, tmp_path, users, provinces, township):
     imagery_import(
         source_path=geotiff(tmp_path / "d.tif"), name="Drone over the township", province=provinces["nangarhar"]
