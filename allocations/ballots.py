@@ -70,7 +70,7 @@ def _fill_lists(ballot: Ballot) -> None:
         Household.objects.filter(
             province=ballot.township.province, status=Household.Status.ELIGIBLE, prior_beneficiary=False
         )
-        .exclude(allocations__status__in=[s for s in Allocation.Status.values if s not in Allocation.ENDED])
+        .exclude(allocations__status__in=Allocation.ACTIVE)
         .annotate(score=Subquery(latest_score.values("priority_score")[:1]))
         .order_by("code")
     )

@@ -101,7 +101,7 @@ def document_issue(*, allocation: Allocation, kind: str, language: str, by) -> A
 def document_standing(document: AllocationDocument) -> str:
     """valid, superseded (a later document of the same kind exists for the allocation), or revoked (the
     allocation has ended: revoked, transferred or rejected). Derived every time, never stored."""
-    if Allocation.objects.filter(pk=document.allocation_id, status__in=Allocation.ENDED).exists():
+    if Allocation.objects.ended().filter(pk=document.allocation_id).exists():
         return REVOKED
     # Numbers are taken under a lock, so a higher id is a later issue.
     later = AllocationDocument.objects.filter(
@@ -130,7 +130,7 @@ def document_from_token(token: str) -> AllocationDocument:
 
 def document_verify_url(document: AllocationDocument | str) -> str:
     """The absolute address of the public verification page, as printed under the QR code."""
-    base = getattr(settings, "LANDREG_PUBLIC_URL", "") or "http://127.0.0.1:8000"
+    base = settings.LANDREG_PUBLIC_URL
     path = reverse("document-verify", kwargs={"token": document_verification_token(document)})
     return base.rstrip("/") + path
 

@@ -35,7 +35,7 @@ def allocation_candidates(plot: Plot, user, limit: int = CANDIDATES_LIMIT) -> li
     """The households a plot may be proposed to: eligible households of the plot's province the user may see,
     with no active allocation, entitled to a plot of this size, in priority order (highest vulnerability score
     first, then the longest registered)."""
-    active = Allocation.objects.filter(household=OuterRef("pk")).exclude(status__in=Allocation.ENDED)
+    active = Allocation.objects.active().filter(household=OuterRef("pk"))
     latest_priority = (
         EligibilityAssessment.objects.filter(household=OuterRef("pk")).order_by("-assessed_at").values("priority_score")
     )

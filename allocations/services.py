@@ -19,7 +19,6 @@ from landreg.services_common import require_province, require_role
 from townships.models import Plot
 
 S = Allocation.Status
-ACTIVE = [s for s in S.values if s not in Allocation.ENDED]
 HELD = [S.APPROVED, S.ASSIGNED, S.LETTER_ISSUED, S.HANDED_OVER, S.OCCUPIED, S.TITLED]
 
 # action: (statuses it starts from, status it leads to, roles that may take it)
@@ -34,7 +33,7 @@ TRANSITIONS = {
     "suspend": (HELD, S.SUSPENDED, [roles.LAND_OFFICER, roles.COMMITTEE_MEMBER]),
     "appeal": ([S.SUSPENDED], S.APPEALED, [roles.LAND_OFFICER]),
     "reinstate": ([S.SUSPENDED, S.APPEALED], None, [roles.COMMITTEE_MEMBER]),  # back to suspended_from
-    "revoke": (ACTIVE, S.REVOKED, [roles.LAND_OFFICER, roles.COMMITTEE_MEMBER]),
+    "revoke": (list(Allocation.ACTIVE), S.REVOKED, [roles.LAND_OFFICER, roles.COMMITTEE_MEMBER]),
     "transfer": ([S.HANDED_OVER, S.OCCUPIED, S.TITLED], S.TRANSFERRED, [roles.LAND_OFFICER]),
 }
 ACTION_NAMES = {
@@ -108,7 +107,7 @@ def allocation_propose(
             }
         )
     allocation = Allocation(household=household, plot=plot, proposed_by=proposed_by, method=method)
-    if plot.allocations.exclude(status__in=Allocation.ENDED).exists():
+    if plot.allocations.active().exists():
         raise rule_error("one_active_allocation_per_plot", f"plot {plot.number} is {plot.get_status_display().lower()}")
     if plot.status != Plot.Status.AVAILABLE:
         raise ValidationError(

@@ -12,7 +12,15 @@ from rest_framework.response import Response
 from api.parsers import FormParser, JSONParser, MultiPartParser
 from households.bulk import ListError, households_import
 from households.eligibility import eligibility_assess
-from households.models import Document, DuplicateFlag, EligibilityAssessment, EligibilityScheme, Household, Person
+from households.models import (
+    VULNERABILITY_FLAGS,
+    Document,
+    DuplicateFlag,
+    EligibilityAssessment,
+    EligibilityScheme,
+    Household,
+    Person,
+)
 from households.selectors import household_get, households_list
 from households.services import (
     OUTSIDE_SCOPE,
@@ -46,11 +54,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "category",
             "status",
             "return_date",
-            "female_headed",
-            "disability",
-            "elderly_head",
-            "unaccompanied_child",
-            "chronic_illness",
+            *VULNERABILITY_FLAGS,
             "landless_declared",
             "prior_beneficiary",
         ]
@@ -89,11 +93,7 @@ class HouseholdWriteSerializer(serializers.ModelSerializer):
             "return_date",
             "return_type",
             "crossing_point",
-            "female_headed",
-            "disability",
-            "elderly_head",
-            "unaccompanied_child",
-            "chronic_illness",
+            *VULNERABILITY_FLAGS,
             "landless_declared",
             "prior_beneficiary",
             "head",
@@ -113,11 +113,7 @@ class HouseholdUpdateSerializer(serializers.ModelSerializer):
             "return_date",
             "return_type",
             "crossing_point",
-            "female_headed",
-            "disability",
-            "elderly_head",
-            "unaccompanied_child",
-            "chronic_illness",
+            *VULNERABILITY_FLAGS,
             "landless_declared",
             "prior_beneficiary",
         ]

@@ -106,7 +106,7 @@ def plot_panel(plot: Plot, user) -> dict:
         .prefetch_related("transitions__by", "documents")
         .order_by("-proposed_at", "-pk")
     )
-    active = next((a for a in allocations if a.status not in Allocation.ENDED), None)
+    active = next((a for a in allocations if a.status in Allocation.ACTIVE), None)
     if sees_people and allocations:
         log_personal_data_access(
             user=user, action="view", what="allocations.Allocation", ids=[a.pk for a in allocations], where="map panel"

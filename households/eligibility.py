@@ -3,12 +3,18 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from households.models import Document, EligibilityAssessment, EligibilityCriterion, EligibilityScheme, Household
+from households.models import (
+    VULNERABILITY_FLAGS,
+    Document,
+    EligibilityAssessment,
+    EligibilityCriterion,
+    EligibilityScheme,
+    Household,
+)
 from landreg import roles
 from landreg.services_common import require_province, require_role
 
 K = EligibilityCriterion.Kind
-VULNERABILITY_FLAGS = ["female_headed", "disability", "elderly_head", "unaccompanied_child", "chronic_illness"]
 
 
 def priority_score(household: Household, weights: dict) -> int:

@@ -9,6 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from landreg.history import track_history
 
+# The vulnerability flags, by field name, with their labels: they set a household's priority in eligibility. The
+# one list for the model, the API, the pages, the list import and the priority score.
+VULNERABILITY_FLAG_LABELS = {
+    "female_headed": _("Female-headed"),
+    "disability": _("Person with disability"),
+    "elderly_head": _("Elderly head"),
+    "unaccompanied_child": _("Unaccompanied child"),
+    "chronic_illness": _("Chronic illness"),
+}
+VULNERABILITY_FLAGS = tuple(VULNERABILITY_FLAG_LABELS)
+
 
 class Category(models.TextChoices):
     DOCUMENTED_RETURNEE = "documented_returnee", _("Documented returnee")

@@ -263,7 +263,7 @@ LANDREG_LAYOUT_CLOSE_GAP_M = float(os.environ.get("LANDREG_LAYOUT_CLOSE_GAP_M", 
 # Optional XYZ basemap for offices with internet (e.g. an OpenStreetMap tile URL). Empty: nothing
 # is loaded from the internet and maps show our own layers only.
 LANDREG_BASEMAP_URL = os.environ.get("LANDREG_BASEMAP_URL", "")
-LANDREG_PUBLIC_URL = os.environ.get("LANDREG_PUBLIC_URL", "http://127.0.0.1:8000")
+LANDREG_PUBLIC_URL = os.environ.get("LANDREG_PUBLIC_URL") or "http://127.0.0.1:8000"
 
 
 LOGGING = {

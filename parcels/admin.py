@@ -61,7 +61,7 @@ class ImageryUploadForm(forms.ModelForm):
 
     def clean_geotiff(self):
         upload = self.cleaned_data["geotiff"]
-        limit = getattr(settings, "LANDREG_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+        limit = settings.LANDREG_MAX_UPLOAD_BYTES
         if upload.size > limit:
             raise ValidationError(f"The file is {upload.size // 2**20} MB; the limit is {limit // 2**20} MB.")
         return upload

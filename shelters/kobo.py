@@ -158,7 +158,7 @@ def _file_error(message: str, code: str, field: str = "attachments") -> Validati
 
 
 def max_export_bytes() -> int:
-    return getattr(settings, "LANDREG_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+    return settings.LANDREG_MAX_UPLOAD_BYTES
 
 
 def _flatten(row: dict) -> dict:

@@ -15,14 +15,13 @@ from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, UnidentifiedImageError
 from pyproj import Geod
 
-MAX_PHOTO_BYTES = 12 * 1024 * 1024
 MAX_EDGE_PX = 1600  # the long edge kept in storage: enough to judge a wall or a roof, ~200 kB as JPEG
 JPEG_QUALITY = 80
 _GEOD = Geod(ellps="WGS84")
 
 
 def max_photo_bytes() -> int:
-    return getattr(settings, "LANDREG_MAX_PHOTO_BYTES", MAX_PHOTO_BYTES)
+    return settings.LANDREG_MAX_PHOTO_BYTES
 
 
 @dataclass

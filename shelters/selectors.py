@@ -136,12 +136,7 @@ def plot_cards(user, plot_ids, *, near: Point | None = None) -> dict[int, dict]:
     plots = plots.annotate(outline=AsGeoJSON("geom", precision=6), middle=Centroid("geom"))
     cards = {}
     for plot in plots:
-        allocation = (
-            Allocation.objects.filter(plot=plot)
-            .exclude(status__in=Allocation.ENDED)
-            .select_related("household")
-            .first()
-        )
+        allocation = Allocation.objects.active().filter(plot=plot).select_related("household").first()
         if not has_role(user, *PERSONAL_DATA_ROLES):  # GIS specialists, partners: the plot, never who holds it
             allocation = None
         head = (

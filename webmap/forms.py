@@ -4,7 +4,7 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Category, Document, DuplicateFlag, Household, Person
+from households.models import VULNERABILITY_FLAG_LABELS, Category, Document, DuplicateFlag, Household, Person
 from landreg.calendar import ShamsiDateField
 from landreg.i18n import local_name
 from parcels.models import AdminArea
@@ -15,6 +15,23 @@ class ProvinceField(forms.ModelChoiceField):
         return f"{local_name(obj)} ({obj.pcode})"
 
 
+def with_vulnerability_flags(before: str):
+    """Adds a tick box for each vulnerability flag (households.models, the one list), placed before `before`."""
+
+    def add(form_class):
+        fields = {}
+        for name, field in form_class.base_fields.items():
+            if name == before:
+                for flag, label in VULNERABILITY_FLAG_LABELS.items():
+                    fields[flag] = forms.BooleanField(required=False, label=label)
+            fields[name] = field
+        form_class.base_fields = form_class.declared_fields = fields  # subclasses inherit declared_fields
+        return form_class
+
+    return add
+
+
+@with_vulnerability_flags(before="landless_declared")
 class HouseholdForm(forms.Form):
     province = ProvinceField(AdminArea.objects.filter(level="province"), label=_("Province"))
     size = forms.IntegerField(min_value=1, max_value=60, label=_("Household size"))
@@ -31,11 +48,6 @@ class HouseholdForm(forms.Form):
     crossing_point = forms.ChoiceField(
         choices=[("", "—"), *Household.CrossingPoint.choices], required=False, label=_("Crossing point")
     )
-    female_headed = forms.BooleanField(required=False, label=_("Female-headed"))
-    disability = forms.BooleanField(required=False, label=_("Person with disability"))
-    elderly_head = forms.BooleanField(required=False, label=_("Elderly head"))
-    unaccompanied_child = forms.BooleanField(required=False, label=_("Unaccompanied child"))
-    chronic_illness = forms.BooleanField(required=False, label=_("Chronic illness"))
     landless_declared = forms.BooleanField(required=False, label=_("Landlessness declared"))
     prior_beneficiary = forms.BooleanField(required=False, label=_("Benefited under an earlier scheme"))
 
