@@ -22,6 +22,7 @@ CONFLICTS = {
     "one_open_shelter_project_per_plot",
     "allocated_plot_keeps_its_outline",
     "paid_tranche_is_final",
+    "closed_review_is_final",
     "plot_number_unique_in_township",
     "document_not_allowed",
     "drawn_ballot_is_immutable",

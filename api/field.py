@@ -24,7 +24,7 @@ from allocations.selectors import allocations_visible_to
 from landreg.access_log import log_personal_data_access
 from landreg.sharing import needs_agreement, outside_agreement
 from shelters import kobo, selectors, services, xlsform
-from shelters.models import Inspection, OccupancyCheck, Tranche
+from shelters.models import AllocationReview, Inspection, OccupancyCheck, Tranche
 from townships.models import Plot
 from townships.selectors import plots_visible_to
 
@@ -432,18 +432,26 @@ class TownshipReport(APIView):
 
 
 class ReviewClose(APIView):
-    """POST {"note": "what was found and done"}: close an open allocation review (land officers, administrators).
-    A review outside the caller's provinces answers as one that does not exist."""
+    """POST {"outcome": "resolved_on_site", "note": "what was found and done"}: close an open allocation review
+    (land officers, administrators). A review outside the caller's provinces answers as one that does not exist."""
 
     @extend_schema(
-        request=inline_serializer("ReviewCloseRequest", {"note": serializers.CharField()}),
+        request=inline_serializer(
+            "ReviewCloseRequest",
+            {
+                "outcome": serializers.ChoiceField(choices=AllocationReview.Outcome.choices),
+                "note": serializers.CharField(),
+            },
+        ),
         responses=OpenApiTypes.OBJECT,
     )
     def post(self, request, pk):
         data = _data(request)
         review = get_object_or_404(selectors.reviews_visible_to(request.user), pk=pk)
-        review = services.allocation_review_close(review=review, by=request.user, note=data.get("note", ""))
-        return Response({"id": review.pk, "closed_at": review.closed_at.isoformat()})
+        review = services.allocation_review_close(
+            review=review, by=request.user, outcome=data.get("outcome", ""), note=data.get("note", "")
+        )
+        return Response({"id": review.pk, "closed_at": review.closed_at.isoformat(), "outcome": review.outcome})
 
 
 class Imports(APIView):

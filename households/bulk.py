@@ -24,8 +24,7 @@ from households.models import Category, DuplicateFlag, Household, Person
 from households.services import OUTSIDE_SCOPE, duplicate_candidates_visible, duplicate_check_log, household_register
 from landreg import roles
 from landreg.calendar import parse_date
-from landreg.scope import province_ids_in_scope
-from landreg.services_common import require_role
+from landreg.services_common import require_province, require_role
 from landreg.spreadsheets import SpreadsheetError, xlsx_rows
 from parcels.models import AdminArea
 
@@ -150,8 +149,9 @@ def _flag(value, what: str) -> bool:
     raise ValueError(_("%(what)s must be yes or no, not “%(v)s”.") % {"what": what, "v": value})
 
 
-def _parse(raw: dict, provinces: dict) -> dict:
-    """One row as arguments for household_register; raises ValueError listing every problem."""
+def _parse(raw: dict, provinces: dict, check_province: Callable[[AdminArea], None]) -> dict:
+    """One row as arguments for household_register; raises ValueError listing every problem. check_province
+    refuses (PermissionDenied) a province outside the officer's."""
     problems, values = [], {}
     for column, value in raw.items():  # PostgreSQL stores no NUL character in text: say so, row by row
         if isinstance(value, str) and "\x00" in value:
@@ -162,6 +162,11 @@ def _parse(raw: dict, provinces: dict) -> dict:
     values["province"] = provinces.get(pcode)
     if values["province"] is None:
         problems.append(_("Province “%(p)s” is not a province p-code (AF01…AF34).") % {"p": pcode})
+    else:
+        try:
+            check_province(values["province"])
+        except PermissionDenied as refusal:
+            problems.append(str(refusal))
     category = str(raw.get("category", "")).strip().lower()
     if category not in Category.values:
         problems.append(_("Category “%(c)s” is not one of %(ok)s.") % {"c": category, "ok": ", ".join(Category.values)})
@@ -237,12 +242,15 @@ def households_import(
     require_role(by, [roles.LAND_OFFICER], _("register households"))
     where = where or "household list import"
     rows = read_rows(name, content)
-    in_scope = province_ids_in_scope(by)
-    provinces = {a.pcode: a for a in AdminArea.objects.filter(level="province") if in_scope is None or a.pk in in_scope}
+    provinces = {a.pcode: a for a in AdminArea.objects.filter(level="province")}
+
+    def check_province(province: AdminArea) -> None:  # each row's, before anything is written (dry run too)
+        require_province(by, province.pk, _("Province “%(p)s”") % {"p": province.pcode})
+
     reports, parsed, seen, matched = [], [], {}, {}
     for number, raw in enumerate(rows, start=2):
         try:
-            values = _parse(raw, provinces)
+            values = _parse(raw, provinces, check_province)
         except ValueError as exc:
             reports.append(RowReport(number, "invalid", list(exc.args[0])))
             parsed.append(None)

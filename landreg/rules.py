@@ -151,6 +151,25 @@ RULES = {
             "through landreg's field import (the API or the import_field_submissions command), which records it."
         ),
     ),
+    # shelters/sql/0006_closed_review_is_final.sql and the model's CHECK constraint
+    "closed_review_is_final": (
+        "review",
+        _(
+            "This review is closed; a closed review cannot be changed or reopened. Raise a new one if the problem is "
+            "back."
+        ),
+    ),
+    "closed_review_has_outcome_and_note": (
+        None,
+        _("A review is closed with who closed it, the outcome and a note saying what was found and done."),
+    ),
+    "review_outcome_is_one_of_the_choices": (
+        "outcome",
+        _(
+            "Choose the outcome from the list: resolved on site, allocation to be revoked, unfounded, or referred "
+            "to the committee."
+        ),
+    ),
 }
 
 

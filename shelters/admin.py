@@ -95,8 +95,8 @@ class OccupancyCheckAdmin(WorkflowRecordAdmin):
 
 @admin.register(AllocationReview)
 class AllocationReviewAdmin(WorkflowRecordAdmin):
-    list_display = ["plot", "allocation", "reason", "raised_by", "raised_at", "closed_at"]
-    list_filter = ["reason", "closed_at"]
+    list_display = ["plot", "allocation", "reason", "raised_by", "raised_at", "closed_at", "closed_by", "outcome"]
+    list_filter = ["reason", "outcome", "closed_at"]
     logs_personal_data = True  # it names the allocation, and so the household
 
     def visible_to(self, user):

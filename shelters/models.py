@@ -206,14 +206,29 @@ class OccupancyCheck(models.Model):
         ordering = ["plot", "checked_on", "id"]
 
 
+class ReviewOutcome(models.TextChoices):
+    """What a land officer concluded when closing an allocation review."""
+
+    RESOLVED_ON_SITE = "resolved_on_site", _("Resolved on site")
+    TO_BE_REVOKED = "to_be_revoked", _("Allocation to be revoked")
+    UNFOUNDED = "unfounded", _("Unfounded")
+    REFERRED = "referred_to_committee", _("Referred to the committee")
+
+
+@track_history
 class AllocationReview(models.Model):
-    """A flag that an allocation needs the land officers' review (non-occupancy, usurpation, photo fraud)."""
+    """A flag that an allocation needs the land officers' review (non-occupancy, usurpation, photo fraud).
+
+    Closed once, by a land officer, with an outcome and a note; the database keeps a closed review as it was closed
+    (sql/0006_closed_review_is_final.sql). A problem that comes back raises a new review."""
 
     class Reason(models.TextChoices):
         ABSENT = "absent", _("Household found absent")
         USURPED = "usurped", _("Plot occupied by someone else")
         EMPTY = "empty", _("Plot found empty")
         PHOTO_FRAUD = "photo_fraud", _("Possible photo fraud")
+
+    Outcome = ReviewOutcome
 
     allocation = models.ForeignKey(
         "allocations.Allocation", null=True, on_delete=models.PROTECT, related_name="review_flags"
@@ -224,10 +239,22 @@ class AllocationReview(models.Model):
     occupancy_check = models.ForeignKey(OccupancyCheck, null=True, blank=True, on_delete=models.PROTECT)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     raised_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    # The closing: when, by whom, what the review concluded and what was found and done. Empty while open.
     closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(max_length=21, choices=Outcome.choices, blank=True, db_default="")
+    closing_note = models.TextField(blank=True, db_default="")
 
     class Meta:
         ordering = ["-raised_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="review_outcome_is_one_of_the_choices",
+                condition=Q(outcome="") | Q(outcome__in=ReviewOutcome.values),
+            ),
+        ]
 
 
 @track_history

@@ -231,12 +231,27 @@ def tranche_pay(*, tranche: Tranche, by, paid_on: date | None = None, reference:
 REVIEW_NOTE_MAX = 2000
 
 
-@transaction.atomic
-def allocation_review_close(*, review: AllocationReview, by, note: str) -> AllocationReview:
-    """Close a review raised by an occupancy check or a photo fraud flag, saying what was found and done.
+def _review_outcome(outcome) -> str:
+    """The outcome code chosen, or the refusal that says what to choose."""
+    outcome = text_value(outcome, "outcome").strip()
+    if not outcome:
+        raise _field_error("outcome", _("Choose the outcome of the review."), "review_outcome_required")
+    if outcome not in AllocationReview.Outcome.values:
+        choices = "; ".join(f"{code} ({label})" for code, label in AllocationReview.Outcome.choices)
+        raise _field_error(
+            "outcome",
+            _("The outcome is one of: %(choices)s.") % {"choices": choices},
+            "review_outcome_is_one_of_the_choices",
+        )
+    return outcome
 
-    The model records only when a review was closed, so who closed it and the note are appended to its detail:
-    the record keeps who, when and why. A closed review stays closed; a new problem raises a new review."""
+
+@transaction.atomic
+def allocation_review_close(*, review: AllocationReview, by, outcome: str = "", note: str) -> AllocationReview:
+    """Close a review raised by an occupancy check or a photo fraud flag: who closed it, when, the outcome (one of
+    AllocationReview.Outcome) and a note saying what was found and done. A closed review stays closed (the database
+    agrees: closed_review_is_final); a new problem raises a new review. A caller that sends no outcome gets the
+    sentence asking for one, like a missing note."""
     require_role(by, OFFICE_ROLES, _("close an allocation review"))
     review = AllocationReview.objects.select_for_update().select_related("plot__township").get(pk=review.pk)
     _scope(by, review.plot)
@@ -245,27 +260,35 @@ def allocation_review_close(*, review: AllocationReview, by, note: str) -> Alloc
             "review",
             _("This review was closed on %(day)s; it cannot be closed again. Raise a new one if the problem is back.")
             % {"day": timezone.localdate(review.closed_at).isoformat()},
-            "review_already_closed",
+            "closed_review_is_final",
         )
+    errors = {}
+    try:
+        outcome = _review_outcome(outcome)
+    except ValidationError as error:
+        errors.update(error.error_dict)
     note = text_value(note, "note").strip()
     if not note:
-        raise _field_error(
-            "note", _("Say what was found and what was done before closing the review."), "review_note_required"
-        )
-    if len(note) > REVIEW_NOTE_MAX:
-        raise _field_error(
-            "note",
-            _("The note is at most %(n)d characters; keep to what was found and done.") % {"n": REVIEW_NOTE_MAX},
-            "review_note_too_long",
-        )
+        errors["note"] = [
+            ValidationError(
+                _("Say what was found and what was done before closing the review."), "review_note_required"
+            )
+        ]
+    elif len(note) > REVIEW_NOTE_MAX:
+        errors["note"] = [
+            ValidationError(
+                _("The note is at most %(n)d characters; keep to what was found and done.") % {"n": REVIEW_NOTE_MAX},
+                "review_note_too_long",
+            )
+        ]
+    if errors:
+        raise ValidationError(errors)
     review.closed_at = timezone.now()
-    closing = _("Closed on %(day)s by %(user)s: %(note)s") % {
-        "day": timezone.localdate(review.closed_at).isoformat(),
-        "user": by.get_username(),
-        "note": note,
-    }
-    review.detail = f"{review.detail}\n\n{closing}" if review.detail else closing
-    review.save(update_fields=["closed_at", "detail"])
+    review.closed_by = by
+    review.outcome = outcome
+    review.closing_note = note
+    with database_rules_explained():
+        review.save(update_fields=["closed_at", "closed_by", "outcome", "closing_note"])
     return review
 
 

@@ -23,6 +23,7 @@ from landreg.calendar import SHAMSI_MONTHS, number_text
 from landreg.roles import has_role
 from landreg.sharing import SMALL_CELL, SUPPRESSED
 from shelters import selectors
+from shelters.models import AllocationReview
 from shelters.services import OFFICE_ROLES, REVIEW_NOTE_MAX, allocation_review_close, inspection_tolerance_m
 from shelters.xlsform import CHECKLIST_LABELS
 from webmap.map_views import refused_as_page, township_on_page, townships_on_page
@@ -95,7 +96,9 @@ def _review_close(request, township) -> ValidationError | None:
     if review is None:
         return ValidationError(_("This review is not one of this township's; reload the page."))
     try:
-        allocation_review_close(review=review, by=request.user, note=request.POST.get("note", ""))
+        allocation_review_close(
+            review=review, by=request.user, outcome=request.POST.get("outcome", ""), note=request.POST.get("note", "")
+        )
     except ValidationError as error:
         return error
     messages.success(
@@ -154,6 +157,7 @@ def township_report(request, pk):
             "reviews": reviews,
             "refusal": refusal.messages if refusal else [],
             "note_max": REVIEW_NOTE_MAX,
+            "outcomes": AllocationReview.Outcome.choices,
         },
         status=400 if refusal else 200,
     )

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -118,6 +118,7 @@ def household_detail(request, pk):
         raise Http404(_("No household with this number in your provinces.")) from None
     evidence = EvidenceForm(prefix="ev")
     edit = HouseholdEditForm(prefix="hh", initial={f: getattr(household, f) for f in HouseholdEditForm.base_fields})
+    refusal, status = [], 200  # a refusal that belongs to no form: said at the top of the page
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -136,9 +137,14 @@ def household_detail(request, pk):
                     messages.success(request, _("Evidence added."))
                     return redirect("household-detail", pk=pk)
             elif action == "decide":
-                flag = household.duplicate_flags.get(pk=request.POST.get("flag"))
+                # The form names the flag by its id as text; a household has a handful of flags.
+                flag_id = request.POST.get("flag")
+                flag = next((f for f in household.duplicate_flags.all() if str(f.pk) == flag_id), None)
                 decision = DuplicateDecisionForm(request.POST)
-                if decision.is_valid():
+                if flag is None:
+                    refusal = [_("This possible duplicate is not one of this household's; reload the page.")]
+                    status = 400
+                elif decision.is_valid():
                     duplicate_decide(
                         flag=flag,
                         decision=decision.cleaned_data["decision"],
@@ -158,8 +164,13 @@ def household_detail(request, pk):
                 assessment = eligibility_assess(household=household, scheme=scheme, by=request.user)
                 messages.success(request, _("Eligible.") if assessment.eligible else _("Not eligible."))
                 return redirect("household-detail", pk=pk)
-        except ValidationError as error:
-            _form_errors(evidence, error)
+        except PermissionDenied as error:  # e.g. the other household of a possible duplicate is not in scope
+            refusal, status = [str(error)], 403
+        except ValidationError as error:  # on the form that was sent; a decision's or an assessment's at the top
+            if action in ("evidence", "edit"):
+                _form_errors(evidence if action == "evidence" else edit, error)
+            else:
+                refusal = error.messages
     return render(
         request,
         "webmap/household_detail.html",
@@ -172,7 +183,9 @@ def household_detail(request, pk):
             "documents": household.documents.all(),
             "assessment": household.assessments.first(),
             "allocations": household.allocations.select_related("plot__township"),
+            "refusal": refusal,
         },
+        status=status,
     )
 
 

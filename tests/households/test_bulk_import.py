@@ -8,6 +8,8 @@ from django.core.management import CommandError, call_command
 
 from households.bulk import ListError, households_import
 from households.models import DuplicateFlag, Household
+from landreg import roles
+from landreg.services import user_create
 
 HEADER = "province,category,size,head_name,father_name,sex,date_of_birth,tazkira,return_date,crossing_point,landless\n"
 GOOD = [
@@ -107,9 +109,32 @@ def test_a_broken_file_gets_a_sentence_saying_what_to_fix(users, name, content, 
         run(content, users["officer_nangarhar"], name=name)
 
 
-def test_rows_outside_the_officers_provinces_are_invalid(users):
-    report = run(HEADER + GOOD[0].replace("AF06", "AF32"), users["officer_nangarhar"])
-    assert report.rows[0].outcome == "invalid" and "AF32" in report.rows[0].messages[0]
+def test_rows_outside_the_officers_provinces_are_invalid_and_say_so(users):
+    """A Herat row (AF32 here) in a Nangarhar officer's list: a real province, not theirs."""
+    before = Household.objects.count()
+    report = run(HEADER + GOOD[0].replace("AF06", "AF32") + GOOD[1], users["officer_nangarhar"])
+    assert [(r.outcome, r.messages) for r in report.rows] == [
+        ("invalid", ["Province “AF32” is outside your provinces."]),
+        ("create", []),
+    ]
+    assert run(HEADER + GOOD[0].replace("AF06", "AF32"), users["officer_nangarhar"], dry_run=False).counts == {
+        "create": 0,
+        "duplicate": 0,
+        "invalid": 1,
+    }
+    assert Household.objects.count() == before
+
+
+def test_a_province_code_that_does_not_exist_is_told_apart(users):
+    report = run(HEADER + GOOD[0].replace("AF06", "AF99"), users["officer_nangarhar"])
+    assert report.rows[0].outcome == "invalid"
+    assert report.rows[0].messages == ["Province “AF99” is not a province p-code (AF01…AF34)."]
+
+
+def test_a_national_officer_registers_rows_of_any_province(users):
+    national = user_create(username="officer.national", password="x", roles=[roles.LAND_OFFICER], national=True)
+    report = run(HEADER + GOOD[0].replace("AF06", "AF32") + GOOD[1], national)
+    assert [r.outcome for r in report.rows] == ["create", "create"]
 
 
 def test_the_command_shows_progress_and_refuses_a_bad_list(users, tmp_path, capsys):

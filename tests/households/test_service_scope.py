@@ -1,6 +1,7 @@
 """The household services act only within the caller's provinces, whichever door reaches them (API, page, import,
 command): an officer of Herat cannot assess, add evidence to, edit or decide on a Nangarhar household."""
 
+import html
 import io
 
 import pytest
@@ -141,11 +142,32 @@ def test_the_api_answers_a_decision_outside_the_provinces_with_a_403_sentence(cl
     assert DuplicateFlag.objects.get().decision == "undecided"
 
 
-def test_the_page_answers_a_decision_outside_the_provinces_with_a_403(client, household, make_household, users):
+def test_the_page_answers_a_decision_outside_the_provinces_with_a_403_and_the_sentence(
+    client, household, make_household, users
+):
+    """The household's own page comes back, with the refusal said on it (not Django's bare 403 page)."""
     flag = same_tazkira(make_household, "herat")
     client.force_login(users["officer_herat"])
     response = client.post(
         f"/households/{flag.household_id}/", {"action": "decide", "flag": flag.pk, "decision": "different", "note": ""}
     )
-    assert response.status_code == 403 and household.code not in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 403 and household.code not in page
+    assert f'<p class="error" role="alert">{OTHER_OUTSIDE}</p>' in page
+    assert f"Household {flag.household.code}" in page  # the page itself, to try something else
+    assert DuplicateFlag.objects.get().decision == "undecided"
+
+
+@pytest.mark.parametrize("flag_id", ["999999", "x", ""])
+def test_the_page_answers_a_flag_that_is_not_the_households_with_a_400_sentence(
+    client, household, make_household, users, flag_id
+):
+    flag = same_tazkira(make_household, "nangarhar")
+    client.force_login(users["officer_nangarhar"])
+    response = client.post(
+        f"/households/{flag.household_id}/", {"action": "decide", "flag": flag_id, "decision": "different", "note": ""}
+    )
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "This possible duplicate is not one of this household's; reload the page." in page
     assert DuplicateFlag.objects.get().decision == "undecided"

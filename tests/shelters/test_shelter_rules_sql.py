@@ -215,3 +215,73 @@ def test_an_imported_visit_names_its_uploader(raw):
     )
     assert refused(raw, check, (s["plot"], None)).diag.constraint_name == "imported_visit_names_its_uploader"
     assert refused(raw, check, (s["plot"], uploader)) is None
+
+
+REVIEW_INSERT = (
+    "INSERT INTO shelters_allocationreview (allocation_id, plot_id, reason, detail) "
+    "VALUES (%s, %s, 'absent', 'Neighbours say they left.') RETURNING id"
+)
+REVIEW_CLOSE = (
+    "UPDATE shelters_allocationreview SET closed_at = now(), closed_by_id = %s, outcome = %s, closing_note = %s "
+    "WHERE id = %s"
+)
+
+
+def review(raw):
+    """An open review of an approved allocation, and a land officer who may close it."""
+    s = shelter(raw)
+    raw.execute(REVIEW_INSERT, (s["allocation"], s["plot"]))
+    return raw.fetchone()[0], make_user(raw, "sql.officer", role="land_officer")
+
+
+def test_a_review_is_closed_with_who_the_outcome_and_a_note(raw):
+    """Rule closed_review_has_outcome_and_note: psql or QGIS cannot close a review without saying how."""
+    pk, officer = review(raw)
+    for by, outcome, note, missing in [
+        (officer, "unfounded", "", "a closing note"),
+        (officer, "unfounded", "   ", "a closing note"),
+        (officer, "", "Family back", "the outcome"),
+        (None, "unfounded", "Family back", "who closed it"),
+        (None, "", "", "who closed it, the outcome, a closing note"),
+    ]:
+        error = refused(raw, REVIEW_CLOSE, (by, outcome, note, pk))
+        assert error.diag.constraint_name == "closed_review_has_outcome_and_note", (by, outcome, note)
+        assert error.diag.message_primary.endswith(f"closed without {missing}")
+    error = refused(raw, REVIEW_CLOSE, (officer, "closed", "Family back", pk))
+    assert error.diag.constraint_name == "review_outcome_is_one_of_the_choices"
+    assert refused(raw, REVIEW_CLOSE, (officer, "resolved_on_site", "Family back", pk)) is None
+
+
+def test_a_review_cannot_be_inserted_closed_without_its_closing(raw):
+    s = shelter(raw)
+    inserted_closed = REVIEW_INSERT.replace("detail)", "detail, closed_at)").replace("left.')", "left.', now())")
+    error = refused(raw, inserted_closed, (s["allocation"], s["plot"]))
+    assert error.diag.constraint_name == "closed_review_has_outcome_and_note"
+
+
+def test_a_closed_review_cannot_be_reopened_edited_or_deleted(raw):
+    """Rule closed_review_is_final: a closing is a record; a problem that comes back raises a new review."""
+    pk, officer = review(raw)
+    other = make_user(raw, "sql.other", role="land_officer")
+    raw.execute(REVIEW_CLOSE, (officer, "to_be_revoked", "Usurped by a neighbour.", pk))
+    for sql, args in [
+        ("UPDATE shelters_allocationreview SET closed_at = NULL WHERE id = %s", (pk,)),
+        (
+            "UPDATE shelters_allocationreview SET closed_at = NULL, closed_by_id = NULL, outcome = '', "
+            "closing_note = '' WHERE id = %s",
+            (pk,),
+        ),
+        ("UPDATE shelters_allocationreview SET outcome = 'unfounded' WHERE id = %s", (pk,)),
+        ("UPDATE shelters_allocationreview SET closing_note = '' WHERE id = %s", (pk,)),
+        ("UPDATE shelters_allocationreview SET closed_by_id = %s WHERE id = %s", (other, pk)),
+        ("UPDATE shelters_allocationreview SET detail = 'rewritten' WHERE id = %s", (pk,)),
+        ("DELETE FROM shelters_allocationreview WHERE id = %s", (pk,)),
+    ]:
+        assert refused(raw, sql, args).diag.constraint_name == "closed_review_is_final", sql
+    raw.execute("SELECT outcome, closing_note, closed_by_id FROM shelters_allocationreview WHERE id = %s", (pk,))
+    assert raw.fetchone() == ("to_be_revoked", "Usurped by a neighbour.", officer)
+
+
+def test_an_open_review_can_still_be_edited(raw):
+    pk, _officer = review(raw)
+    assert refused(raw, "UPDATE shelters_allocationreview SET detail = 'more' WHERE id = %s", (pk,)) is None
