@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from allocations.models import Allocation
+from demo.services import DEMO_LOGINS, DEMO_PASSWORD
 from households.models import Household
 from shelters.models import FieldAssignment, Inspection, ShelterProject, Stage, Tranche
 from shelters.selectors import township_shelter_completion
@@ -48,6 +49,10 @@ def test_the_demo_loads_once_and_is_clearly_marked(db, capsys):
         "admin",
         "gis.specialist",
     }
+    # Every demo user is listed by demo_logins and has the demo password.
+    users = get_user_model().objects.all()
+    assert {user.username for user in users} == {username for username, _what in DEMO_LOGINS}
+    assert all(user.check_password(DEMO_PASSWORD) for user in users)
     call_command("demo_logins")
     logins = capsys.readouterr().out
     assert "at /login/" in logins and "partner.unhcr" in logins

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from demo.data import DEMO_LOGINS, DEMO_PASSWORD
+from demo.services import DEMO_LOGINS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         existing = set(get_user_model().objects.values_list("username", flat=True))
         # The demo password is public and fails the password rules on purpose: demo users belong on a
-        # demonstration server only (demo.data marks everything they touch as demo data).
+        # demonstration server only (the demo marks everything it creates as demo data).
         self.stdout.write(
             f"Demo logins at /login/ (password for all: {DEMO_PASSWORD}); "
             "admin and gis.specialist may also open /admin/:"

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.data import demo_exists, demo_load
+from demo.services import demo_exists, demo_load
 
 
 class Command(BaseCommand):
