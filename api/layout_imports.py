@@ -8,15 +8,16 @@ GET  /api/v1/layout-imports/{id}/problems.gpkg/  the problems as a GeoPackage fo
 
 import json
 
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from api.parsers import FormParser, JSONParser, MultiPartParser
 from landreg.roles import has_role
 from townships import layouts
 from townships.models import LayoutImport, Plot
@@ -25,6 +26,26 @@ from townships.models import LayoutImport, Plot
 class UploadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "upload_too_large"
+
+
+class UploadLimit(FileUploadHandler):
+    """Stops reading an upload once it passes LANDREG_MAX_UPLOAD_BYTES, whatever Content-Length said;
+    request.layout_upload_too_large then tells the view. (The pages have their own, in webmap.layout_views: the two
+    faces do not import each other, and the limit itself is townships.layouts.max_upload_bytes.)"""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.seen = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.seen += len(raw_data)
+        if self.seen > layouts.max_upload_bytes():
+            self.request.layout_upload_too_large = True
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
 
 
 class LayoutImportSerializer(serializers.ModelSerializer):
@@ -91,10 +112,19 @@ class LayoutUploadSerializer(serializers.Serializer):
             parsed = json.loads(value)
         except ValueError as exc:
             raise serializers.ValidationError(_("use_values must be a JSON object.")) from exc
+        uses = ", ".join(Plot.Use.values)
+        if isinstance(parsed, dict):
+            for spelling, use in parsed.items():
+                if not isinstance(use, str):
+                    raise serializers.ValidationError(
+                        _(
+                            "use_values maps each of the file's spellings to a use written as text; “%(spelling)s” "
+                            "maps to %(value)s. Write one of %(uses)s."
+                        )
+                        % {"spelling": spelling, "value": json.dumps(use), "uses": uses}
+                    )
         if not isinstance(parsed, dict) or not set(parsed.values()) <= set(Plot.Use.values):
-            raise serializers.ValidationError(
-                _("use_values maps the file's spellings to %(uses)s.") % {"uses": ", ".join(Plot.Use.values)}
-            )
+            raise serializers.ValidationError(_("use_values maps the file's spellings to %(uses)s.") % {"uses": uses})
         return parsed
 
 
@@ -110,7 +140,7 @@ class LayoutImportViewSet(viewsets.ReadOnlyModelViewSet):
         # An oversized upload is refused before its body is read (authentication may read a form body).
         if request.method == "POST" and layouts.content_length_too_large(request):
             raise UploadTooLarge(layouts.too_large_message(int(request.META["CONTENT_LENGTH"])))
-        request._request.upload_handlers.insert(0, layouts.UploadLimit(request._request))
+        request._request.upload_handlers.insert(0, UploadLimit(request._request))
         super().initial(request, *args, **kwargs)
 
     def get_queryset(self):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import connections
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +25,26 @@ from townships.models import LayoutImport, LayoutSource
 from webmap.layout_forms import LayoutMappingForm, LayoutUploadForm, mapping_initial
 
 _UPLOAD_KEY = "landreg.layout_upload"
+
+
+class UploadLimit(FileUploadHandler):
+    """Stops reading an upload once it passes LANDREG_MAX_UPLOAD_BYTES, whatever Content-Length said;
+    request.layout_upload_too_large then tells the view. (The API has its own, in api.layout_imports: the two faces
+    do not import each other, and the limit itself is townships.layouts.max_upload_bytes.)"""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.seen = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.seen += len(raw_data)
+        if self.seen > layouts.max_upload_bytes():
+            self.request.layout_upload_too_large = True
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
 
 
 def _require_importer(user):
@@ -41,7 +62,7 @@ def layout_upload(request):
                 {"error": layouts.too_large_message(int(request.META["CONTENT_LENGTH"]))},
                 status=413,
             )
-        request.upload_handlers.insert(0, layouts.UploadLimit(request))
+        request.upload_handlers.insert(0, UploadLimit(request))
     return _layout_upload(request)
 
 

@@ -1,4 +1,7 @@
-"""`manage.py clean_imports`: dry-run uploads never imported are deleted after LANDREG_IMPORT_RETENTION_HOURS."""
+"""`manage.py clean_imports`: dry-run uploads never imported are deleted after LANDREG_IMPORT_RETENTION_HOURS.
+
+The command is landreg's; households (the kept lists) and townships (the kept layout files) register their clean-up
+with landreg.cleanup when the apps are ready."""
 
 import io
 import os
@@ -9,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from households.bulk import list_keep, list_kept
+from households.bulk import list_keep, list_kept, lists_clean
 from households.models import Household
 from townships.models import LayoutImport
 
@@ -79,6 +82,15 @@ def test_the_retention_comes_from_the_settings_or_the_option(media, settings):
     assert f"removed imports/{'a' * 64}" in run() and not kept.exists()
     put(media, "imports/" + "b" * 64, hours_old=0.5)
     assert "1 file(s) older than 0 hours removed." in run("--older-than-hours", "0")
+
+
+def test_each_app_registers_its_clean_up_once():
+    from landreg import cleanup
+    from townships.layouts import layout_files_clean
+
+    assert cleanup._cleaners.count(lists_clean) == 1 and cleanup._cleaners.count(layout_files_clean) == 1
+    cleanup.register(lists_clean)
+    assert cleanup._cleaners.count(lists_clean) == 1
 
 
 def test_a_negative_retention_is_refused(media):

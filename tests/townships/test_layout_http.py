@@ -1,6 +1,7 @@
 """Layout import over HTTP: the REST API, the web pages and the management command. Never a 500."""
 
 import io
+import json
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -101,6 +102,40 @@ def test_the_api_moves_an_allocated_plot_only_when_confirmed(
         f"{API}{second['id']}/commit/", {"confirm_allocated_moves": True}, content_type="application/json"
     )
     assert done.status_code == 200 and done.json()["confirmed_allocated_moves"]
+
+
+@pytest.mark.parametrize("use_values", [{"RES": {}}, {"RES": []}, {"RES": 1}])
+def test_the_api_refuses_use_values_that_are_not_text(gis_client, township, frame, tmp_path, use_values):
+    """A use written as an object, a list or a number is a 400 that says so, never a 500."""
+    answer = upload(
+        gis_client, write_layout(tmp_path, "gpkg", frame, clean_layout()), township, use_values=json.dumps(use_values)
+    )
+    assert answer.status_code == 400, answer.content
+    assert "as text" in str(answer.json()) and "RES" in str(answer.json())
+    assert not LayoutImport.objects.exists()
+
+
+def test_the_api_still_maps_use_values_written_as_text(gis_client, township, frame, tmp_path):
+    answer = upload(
+        gis_client,
+        write_layout(tmp_path, "gpkg", frame, clean_layout()),
+        township,
+        use_values=json.dumps({"RES": "residential"}),
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["mapping"]["use_values"] == {"RES": "residential"}
+    refused = upload(
+        gis_client, write_layout(tmp_path / "2", "gpkg", frame, clean_layout()), township, use_values='{"RES": "x"}'
+    )
+    assert refused.status_code == 400 and "residential" in str(refused.json())
+
+
+def test_the_api_parses_uploads_with_the_projects_parsers(gis_client, township, frame, tmp_path):
+    """A NUL character in a form field is refused by the parser, naming the field, before the file is kept."""
+    answer = upload(gis_client, write_layout(tmp_path, "gpkg", frame, clean_layout()), township, source="Sur\x00vey")
+    assert answer.status_code == 400, answer.content
+    assert "NUL" in answer.json()["detail"] and "source" in answer.json()["detail"]
+    assert not LayoutImport.objects.exists() and not LayoutSource.objects.exists()
 
 
 def test_a_land_officer_may_not_import(client, users, township, frame, tmp_path):
@@ -218,12 +253,14 @@ def test_the_command_says_how_to_state_a_crs(township, frame, users, tmp_path):
         call_command("import_layout", str(path), "--township", township.code, "--user", "gis", "--number-field", "Text")
 
 
-def test_an_upload_growing_past_the_limit_is_stopped_while_streaming(settings, rf):
+@pytest.mark.parametrize("face", ["api.layout_imports", "webmap.layout_views"])
+def test_an_upload_growing_past_the_limit_is_stopped_while_streaming(settings, rf, face):
     """A client whose Content-Length is missing or wrong is stopped by the upload handler as the bytes arrive."""
+    import importlib
+
     from django.core.files.uploadhandler import StopUpload
 
-    from townships.layouts import UploadLimit
-
+    UploadLimit = importlib.import_module(face).UploadLimit
     settings.LANDREG_MAX_UPLOAD_BYTES = 100_000
     request = rf.post("/layouts/")
     handler = UploadLimit(request)

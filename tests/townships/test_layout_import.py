@@ -164,7 +164,9 @@ def test_gdal_errors_of_other_threads_are_not_held_back(caplog):
 
     from django.contrib.gis.gdal.libgdal import err_handler
 
-    with layouts._gdal_errors_held_back():
+    from townships.layouts.read import _gdal_errors_held_back
+
+    with _gdal_errors_held_back():
         other = threading.Thread(target=err_handler, args=(1, 4, b"another request's error"))
         other.start()
         other.join()

@@ -7,8 +7,7 @@ layout files kept for an import that was never committed (MEDIA_ROOT/layouts). R
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from households.bulk import lists_clean
-from townships.layouts import layout_files_clean
+from landreg import cleanup
 
 
 class Command(BaseCommand):
@@ -26,7 +25,7 @@ class Command(BaseCommand):
         hours = settings.LANDREG_IMPORT_RETENTION_HOURS if older_than_hours is None else older_than_hours
         if hours < 0:
             raise CommandError("--older-than-hours must be 0 or more.")
-        removed = lists_clean(older_than_hours=hours) + layout_files_clean(older_than_hours=hours)
+        removed = cleanup.run(older_than_hours=hours)  # each app registers its own in AppConfig.ready()
         for path in removed:
             self.stdout.write(f"removed {path.relative_to(settings.MEDIA_ROOT)}")
         self.stdout.write(f"{len(removed)} file(s) older than {hours:g} hours removed.")

@@ -1,0 +1,343 @@
+"""Reading a layout file with GDAL: its format (from an explicit list of drivers, never guessed), layers, attributes
+and declared CRS, and its features as rows for the checks, in EPSG:4326."""
+
+import hashlib
+import logging
+import threading
+import zipfile
+from contextlib import contextmanager
+from ctypes import c_char_p
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException, OGRGeometry, SpatialReference
+from django.contrib.gis.gdal.driver import Driver
+from django.contrib.gis.gdal.prototypes import ds as gdal_ds
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from townships.layouts.limits import (
+    ZIP_MAX_MEMBERS,
+    ZIP_MAX_RATIO,
+    LayoutError,
+    _mb,
+    max_features,
+    max_unzipped_bytes,
+    max_upload_bytes,
+    too_large_message,
+)
+from townships.models import Plot
+
+# File name ending -> (format shown to people, GDAL drivers allowed to open it). GDAL never guesses.
+FORMATS = {
+    ".gpkg": ("GeoPackage", ["GPKG"]),
+    ".zip": ("Shapefile (zip)", ["ESRI Shapefile"]),
+    ".geojson": ("GeoJSON", ["GeoJSON"]),
+    ".json": ("GeoJSON", ["GeoJSON"]),
+    ".kml": ("KML", ["LIBKML", "KML"]),
+    ".dxf": ("DXF", ["DXF"]),
+}
+ACCEPT = ",".join(FORMATS)
+
+# CRSs offered when a file declares none; any EPSG code is accepted.
+COMMON_SRIDS = [
+    (32641, gettext_lazy("WGS 84 / UTM 41N (west of 66°E)")),
+    (32642, gettext_lazy("WGS 84 / UTM 42N (66°E to 72°E)")),
+    (32643, gettext_lazy("WGS 84 / UTM 43N (east of 72°E)")),
+    (4255, gettext_lazy("Herat North (legacy surveys)")),
+    (4326, gettext_lazy("WGS 84 (longitude, latitude)")),
+]
+
+
+logger = logging.getLogger(__name__)
+
+
+class _GdalErrorsHeldBack(logging.Filter):
+    """Holds back the lines GDAL's error handler logs (django.contrib.gis: `GDAL_ERROR 1: b'database disk image is
+    malformed'`) in this thread while it reads an uploaded file: the person gets our sentence instead, and the raw
+    line goes to this module's log at DEBUG. Other threads' GDAL errors pass as before."""
+
+    def __init__(self):
+        super().__init__()
+        self.thread, self.held = threading.get_ident(), []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.thread != self.thread or not str(record.msg).startswith("GDAL_ERROR"):
+            return True
+        self.held.append(record.getMessage())
+        return False
+
+
+@contextmanager
+def _gdal_errors_held_back():
+    gis = logging.getLogger("django.contrib.gis")
+    held = _GdalErrorsHeldBack()
+    gis.addFilter(held)
+    try:
+        yield
+    finally:
+        gis.removeFilter(held)
+        for line in held.held:
+            logger.debug("While reading a layout file: %s", line)
+
+
+@dataclass
+class LayoutFile:
+    path: Path
+    name: str
+    file_format: str
+    layer_name: str
+    fields: list[str]
+    srid: int | None  # EPSG code the file declares, when GDAL can name one
+    crs_name: str  # "" when the file declares no CRS
+    feature_count: int
+    sha256: str
+    size_bytes: int
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _format(name: str) -> tuple[str, list[str], str]:
+    suffix = Path(name).suffix.lower()
+    if suffix not in FORMATS:
+        raise LayoutError(
+            _(
+                "“%(name)s” is not a layout file this import reads. Send a GeoPackage (.gpkg), a zipped Shapefile "
+                "(.zip), GeoJSON (.geojson), KML (.kml) or DXF (.dxf)."
+            )
+            % {"name": name}
+        )
+    label, drivers = FORMATS[suffix]
+    return label, drivers, suffix
+
+
+def _shapefile_in_zip(path: Path) -> str:
+    """The path GDAL reads a zipped Shapefile by, after refusing a zip bomb or an archive of something else."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LayoutError(
+            _("The zip archive is damaged or incomplete (%(e)s). Zip the Shapefile again.") % {"e": exc}
+        ) from exc
+    if len(members) > ZIP_MAX_MEMBERS:
+        raise LayoutError(
+            _(
+                "The zip holds %(n)d files; a zipped Shapefile holds a handful. Zip only the "
+                "layout's .shp, .shx, .dbf and .prj."
+            )
+            % {"n": len(members)}
+        )
+    unzipped = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if unzipped > max_unzipped_bytes() or unzipped / packed > ZIP_MAX_RATIO:
+        raise LayoutError(
+            _("The zip unpacks to %(mb)d MB, which is not a plausible layout; it is refused unread.")
+            % {"mb": _mb(unzipped)}
+        )
+    shapes = [m.filename for m in members if m.filename.lower().endswith(".shp") and ".." not in m.filename]
+    if len(shapes) != 1:
+        raise LayoutError(
+            _("The zip must hold exactly one Shapefile (.shp with its .shx, .dbf and .prj); it holds %(n)d.")
+            % {"n": len(shapes)}
+        )
+    return f"/vsizip/{path}/{shapes[0]}"
+
+
+def _open(path: Path, name: str) -> tuple[DataSource, str]:
+    label, drivers, suffix = _format(name)
+    gdal_path = _shapefile_in_zip(path) if suffix == ".zip" else str(path)
+    allowed = (c_char_p * (len(drivers) + 1))(*[d.encode() for d in drivers], None)
+    Driver.ensure_registered()
+    try:
+        pointer = gdal_ds.open_ds(gdal_path.encode(), 0x04, allowed, None, None)  # GDAL_OF_VECTOR, read-only
+        return DataSource(pointer, ds_driver=gdal_ds.get_dataset_driver(pointer)), label
+    except GDALException as exc:
+        raise LayoutError(
+            _(
+                "The file could not be read as %(format)s: it is damaged, truncated, or not that format. Export it "
+                "again from QGIS or the survey software."
+            )
+            % {"format": label}
+        ) from exc
+
+
+def _layer(source: DataSource):
+    """The layer that holds the outlines: the first with polygons or lines (DXF has one, 'entities')."""
+    try:
+        layers = list(source)
+    except GDALException as exc:
+        raise LayoutError(_("The file's layers could not be read; it is damaged or truncated.")) from exc
+    if not layers:
+        raise LayoutError(_("The file holds no layer."))
+    for layer in layers:
+        kind = str(layer.geom_type).lower()
+        if "polygon" in kind or "line" in kind:
+            return layer
+    return layers[0]
+
+
+def _layers(source: DataSource, label: str) -> list:
+    """The layers read: the outline layer, or for KML every folder that holds placemarks (a Google Earth
+    layout often keeps each block in a folder of its own)."""
+    if label != "KML":
+        return [_layer(source)]
+    try:
+        layers = [layer for layer in source if len(layer)]
+    except GDALException as exc:
+        raise LayoutError(_("The file's layers could not be read; it is damaged or truncated.")) from exc
+    return layers or [_layer(source)]
+
+
+@_gdal_errors_held_back()
+def layout_inspect(*, path: Path, name: str) -> LayoutFile:
+    """What the file holds: its format, attributes and declared CRS; refuses an oversized or unreadable file."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > max_upload_bytes():
+        raise LayoutError(too_large_message(size))
+    source, label = _open(path, name)
+    layers = _layers(source, label)
+    layer = layers[0]
+    try:
+        srs = layer.srs
+        count = sum(len(each) for each in layers)
+        fields = list(dict.fromkeys(f for each in layers for f in each.fields if f != "OGR_STYLE"))
+    except GDALException as exc:
+        raise LayoutError(_("The file's layer could not be read; it is damaged or truncated.")) from exc
+    srid, crs_name = None, ""
+    if srs is not None:
+        crs_name = srs.name or "custom"
+        try:
+            srs.identify_epsg()
+        except GDALException:
+            pass
+        srid = srs.srid
+    if count > max_features():
+        raise LayoutError(
+            _("The file holds %(n)d features; the limit is %(max)d. Split the layout.")
+            % {"n": count, "max": max_features()}
+        )
+    layer_names = ", ".join(each.name for each in layers)
+    return LayoutFile(path, name, label, layer_names, fields, srid, crs_name, count, _sha256(path), size)
+
+
+def _no_crs_message(info: LayoutFile) -> str:
+    return _(
+        "%(name)s declares no coordinate reference system, so its coordinates cannot be placed on the map. "
+        "State the CRS the surveyor used (for example EPSG:32642 for UTM zone 42N, 32641 for 41N, 32643 for 43N, "
+        "4255 for Herat North): choose it on the import page, give --srid to the command, or send srid with the "
+        "API. Better still, set the CRS in QGIS and export the file again."
+    ) % {"name": info.name}
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+@dataclass
+class Mapping:
+    number: str
+    block: str = ""
+    use: str = ""
+    use_values: dict | None = None
+
+    def as_dict(self) -> dict:
+        return {"number": self.number, "block": self.block, "use": self.use, "use_values": self.use_values or {}}
+
+
+def _use(raw: str, mapping: Mapping) -> str | None:
+    if not raw:
+        return Plot.Use.RESIDENTIAL
+    own = {str(k).strip().lower(): v for k, v in (mapping.use_values or {}).items()}
+    text = raw.strip().lower()
+    if text in own and own[text] in Plot.Use.values:
+        return own[text]
+    for value, label in Plot.Use.choices:
+        if text in (value, str(label).lower()):
+            return value
+    return None
+
+
+def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks: dict, progress):
+    """Rows for the temporary table, in EPSG:4326: (fid, kind, number, block code, block id, use_raw, use, ewkb
+    hex, problems, repairs). Points that carry a number are labels (a DXF's TEXT), matched to the outline they
+    lie in. blocks: the township's block codes and ids."""
+    source, label = _open(info.path, info.name)
+    layers = _layers(source, label)
+    fields = {f for layer in layers for f in layer.fields}
+    for wanted in (mapping.number, mapping.block, mapping.use):
+        if wanted and wanted not in fields:
+            raise LayoutError(
+                _("The file has no attribute “%(f)s”. Its attributes are: %(all)s.")
+                % {"f": wanted, "all": ", ".join(sorted(fields))}
+            )
+    wgs84 = SpatialReference(4326)
+    transform = None if srs.srid == 4326 else CoordTransform(srs, wgs84)
+
+    def get(feature, own_fields, field):
+        return _text(feature.get(field)) if field and field in own_fields else ""
+
+    try:
+        n = 0
+        for own, feature in ((each.fields, feature) for each in layers for feature in each):
+            n += 1
+            problems, repairs = [], []
+            number = get(feature, own, mapping.number)
+            block = get(feature, own, mapping.block)
+            use_raw = get(feature, own, mapping.use)
+            use = _use(use_raw, mapping)
+            if use is None:
+                problems.append(
+                    {"code": "unknown_use", "params": {"use": use_raw, "allowed": ", ".join(Plot.Use.values)}}
+                )
+            geom = feature.geom
+            kind, wkb = "other", None
+            if geom is not None:
+                if geom.is_3d:  # KML and many survey files carry heights; a plot is flat
+                    geom.set_3d(False)
+                name = geom.geom_name.upper()
+                if name == "MULTIPOLYGON" and len(geom) == 1:
+                    geom = OGRGeometry(geom[0].wkb)
+                    name = "POLYGON"
+                    repairs.append({"code": "single_part"})
+                if name == "POLYGON":
+                    kind = "polygon"
+                    before = bytes(geom.wkb)
+                    geom.close_rings()
+                    if bytes(geom.wkb) != before:
+                        repairs.append({"code": "ring_closed"})
+                elif name == "LINESTRING" or name == "LINEARRING":
+                    kind = "line"
+                elif name == "POINT":
+                    kind = "label"
+                else:
+                    problems.append(
+                        {
+                            "code": "multipart" if name.startswith("MULTI") else "not_a_polygon",
+                            "params": {"type": geom.geom_name, "parts": len(geom) if name.startswith("MULTI") else 1},
+                        }
+                    )
+                if transform is not None:
+                    geom.transform(transform)
+                wkb = bytes(geom.wkb).hex()
+            else:
+                problems.append({"code": "not_a_polygon", "params": {"type": _("feature without geometry")}})
+            fid = feature.fid if len(layers) == 1 else n  # across KML folders, the placemark's place in the file
+            yield (fid, kind, number, block, blocks.get(block), use_raw, use or "", wkb, problems, repairs)
+            if progress and n % 1000 == 0:
+                progress("read", n, info.feature_count)
+    except GDALException as exc:
+        raise LayoutError(
+            _("The file broke off while being read (it is truncated or damaged). Export it again.")
+        ) from exc
