@@ -33,6 +33,11 @@ lint: setup
 security-doc: setup
 	@$(ENV) $(PY) scripts/security_table.py
 
+# docs/schema.sql: the current body of every function and trigger, from a freshly migrated scratch database (a test
+# fails when it drifts). Run it after adding or changing a migration's SQL.
+schema-doc: setup
+	@$(ENV) $(PY) scripts/schema_doc.py
+
 bench: migrate
 	@$(ENV) $(PY) bench/plot_insert.py
 
