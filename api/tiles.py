@@ -2,22 +2,30 @@
 
 A tile is made by PostGIS in one query (`tile_sql`): the spatial index finds the features whose box meets
 the tile (plus a margin), ST_AsMVTGeom clips and snaps them to the tile grid, ST_AsMVT encodes the layer.
-Tiles carry no personal data (a plot shows its status, never who holds it), so any logged-in user may read
-every province's tiles. The ETag and the in-process cache key are built from the versions of the tables a
-layer reads (sequences bumped by a statement trigger on every change, whoever makes it), so
-an edit from Django, QGIS or psql gives new keys at once and no stale tile is ever served.
+Tiles carry no personal data (a plot shows its status, never who holds it), so officers and GIS specialists
+read every province's tiles, whatever their own scope (a deliberate choice: the map shows the neighbours).
+Partners read what their data-sharing agreements share, as everywhere else: the township layout of the
+provinces shared with them (`tile_scope`, decided once per login and remembered for a few minutes, so the
+tiles of everyone else cost no query for it). The ETag and the in-process cache key are built from the
+versions of the tables a layer reads (sequences bumped by a statement trigger on every change, whoever makes
+it), so an edit from Django, QGIS or psql gives new keys at once and no stale tile is ever served; a
+partner's keys also carry a digest of their provinces, so no one is served a tile made for someone else.
 """
 
 import gzip
+import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.http import parse_etags
+from django.utils.translation import gettext_lazy
 
-from api.auth import logged_in
+from api.auth import logged_in, login_key, request_user
+from landreg.sharing import partner_provinces
 from shelters.selectors import shelter_stage_sql
 from townships.selectors import MAP_LAYER_TABLES
 from townships.selectors import layer_version as townships_layer_version
@@ -32,6 +40,11 @@ WEB_MERCATOR_WIDTH_M = 40075016.685578488
 METRES_PER_DEGREE = WEB_MERCATOR_WIDTH_M / 360  # in web mercator, along a parallel, at any latitude
 CACHE_SECONDS = 60  # how long browsers and QGIS may reuse a tile before asking again with If-None-Match
 CACHE_TIMEOUT = 3600  # in-process cache; an edit gives new keys, so old tiles only wait to be culled
+# How long a login's tile scope is remembered: a partner whose agreement ends or shrinks is refused (or shown
+# less) within this time; a refusal is not remembered, so a new agreement counts at once.
+SCOPE_TIMEOUT = 300
+LAYOUT_DATASET = "township_layout"  # what an agreement must share for a partner to see the map layers
+EVERY_PROVINCE = "every province"  # the remembered scope of every role but partner (None cannot be told from a miss)
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,18 @@ class TileLayer:
     # townships (a database rule), and a few hundred townships are summed in a millisecond where a million
     # plots take 0.4 s, after every edit.
     bounds_table: str = ""
+
+
+# A partner's features: those of the shared provinces, by the table aliased f (a layer's, or its bounds_table).
+# Blocks, plots and facilities belong to a province through their township.
+_THROUGH_TOWNSHIP = "f.township_id IN (SELECT s.id FROM townships_township s WHERE s.province_id = ANY(%(provinces)s))"
+SHARED_PROVINCES_ONLY = {
+    "parcels_adminarea": "f.id = ANY(%(provinces)s)",
+    "townships_township": "f.province_id = ANY(%(provinces)s)",
+    "townships_block": _THROUGH_TOWNSHIP,
+    "townships_plot": _THROUGH_TOWNSHIP,
+    "townships_facility": _THROUGH_TOWNSHIP,
+}
 
 
 LAYERS = {
@@ -137,8 +162,18 @@ LAYERS = {
 }
 
 
-def tile_sql(layer: TileLayer, z: int) -> str:
-    """The one query that makes a tile of `layer` at zoom z, with parameters z, x, y.
+def _shared_only(table: str, provinces: frozenset[int] | None) -> str:
+    """The condition that keeps a partner to their provinces (parameter `provinces`); nothing for anyone else."""
+    return "" if provinces is None else f" AND {SHARED_PROVINCES_ONLY[table]}"
+
+
+def _province_parameters(provinces: frozenset[int] | None) -> dict:
+    return {} if provinces is None else {"provinces": sorted(provinces)}
+
+
+def tile_sql(layer: TileLayer, z: int, provinces: frozenset[int] | None = None) -> str:
+    """The one query that makes a tile of `layer` at zoom z, with parameters z, x, y (and `provinces`, the ids
+    of a partner's shared provinces, when given: only their features are drawn).
 
     The view, the benchmark and the index test all run this SQL. Storage is EPSG:4326 and tiles are
     EPSG:3857: the search box is the tile envelope (with the buffer) transformed to 4326, a constant the
@@ -159,14 +194,14 @@ def tile_sql(layer: TileLayer, z: int) -> str:
                                     {EXTENT}, {BUFFER}, true) AS geom
                   FROM {layer.table} f {layer.joins}
                  WHERE f.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {MARGIN!r}), 4326)
-                       {layer.where}) AS mvt
+                       {layer.where}{_shared_only(layer.table, provinces)}) AS mvt
     """
 
 
-def tile_bytes(layer: TileLayer, z: int, x: int, y: int) -> bytes:
-    """The encoded tile; empty when no feature of the layer reaches it."""
+def tile_bytes(layer: TileLayer, z: int, x: int, y: int, provinces: frozenset[int] | None = None) -> bytes:
+    """The encoded tile (of the `provinces` only, when given); empty when no feature of the layer reaches it."""
     with connection.cursor() as cursor:
-        cursor.execute(tile_sql(layer, z), {"z": z, "x": x, "y": y})
+        cursor.execute(tile_sql(layer, z, provinces), {"z": z, "x": x, "y": y, **_province_parameters(provinces)})
         row = cursor.fetchone()
     return bytes(row[0]) if row and row[0] else b""
 
@@ -176,13 +211,16 @@ def layer_version(layer: TileLayer) -> str:
     return townships_layer_version(layer.versions)
 
 
-def layer_bounds(layer: TileLayer) -> list[float]:
-    """West, south, east, north of the layer's data; the whole web-mercator world when it has none."""
+def layer_bounds(layer: TileLayer, provinces: frozenset[int] | None = None) -> list[float]:
+    """West, south, east, north of the layer's data (in the `provinces` only, when given); the whole web-mercator
+    world when it has none."""
     table, where = (layer.bounds_table, "") if layer.bounds_table else (layer.table, layer.where)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-            f"FROM (SELECT ST_Extent(f.geom) AS e FROM {table} f WHERE true {where}) AS extent"
+            f"FROM (SELECT ST_Extent(f.geom) AS e FROM {table} f WHERE true {where}{_shared_only(table, provinces)}) "
+            "AS extent",
+            _province_parameters(provinces) or None,
         )
         row = cursor.fetchone()
     if row is None or row[0] is None:
@@ -190,22 +228,52 @@ def layer_bounds(layer: TileLayer) -> list[float]:
     return [round(value, 6) for value in row]
 
 
-def _refusal(request, layer_name: str) -> tuple[TileLayer | None, JsonResponse | None]:
-    """The layer asked for, or the response that refuses it: 403 for anonymous users, 404 for no such layer."""
+LOG_IN = gettext_lazy("Log in to see the map tiles (a session, or HTTP Basic authentication for QGIS).")
+
+
+def tile_scope(request) -> frozenset[int] | None:
+    """The provinces whose features the tiles show to who asks (a logged-in user): None, every province, for
+    every role but partner; for a partner, the provinces a current agreement shares the township layout for.
+    PermissionDenied, with the sentence saying what to ask for, for a partner with none.
+
+    Decided once per login (session or Basic credentials) and remembered for SCOPE_TIMEOUT, so a tile costs
+    no query for it; a refusal is decided again on each request."""
+    key = f"tile-scope:{login_key(request)}"
+    scope = cache.get(key)
+    if scope is None:
+        user = request_user(request)
+        if not user.is_authenticated:  # a session that no longer holds (a changed password): not "every province"
+            raise PermissionDenied(LOG_IN)
+        provinces = partner_provinces(user, LAYOUT_DATASET)
+        scope = EVERY_PROVINCE if provinces is None else frozenset(provinces)
+        cache.set(key, scope, SCOPE_TIMEOUT)
+    return None if scope == EVERY_PROVINCE else scope
+
+
+def scope_digest(provinces: frozenset[int] | None) -> str:
+    """A short mark of a partner's provinces for cache keys and ETags; empty for every province (keys unchanged)."""
+    if provinces is None:
+        return ""
+    return "p" + hashlib.sha256(",".join(map(str, sorted(provinces))).encode()).hexdigest()[:12]
+
+
+def _refusal(request, layer_name: str) -> tuple[TileLayer | None, frozenset[int] | None, JsonResponse | None]:
+    """The layer asked for and the provinces its tiles show (tile_scope), or the response that refuses it: 403
+    for anonymous users and for partners without an agreement sharing the layout, 404 for no such layer."""
     # A session (the web map) or HTTP Basic (QGIS and GDAL send it with each tile), checked without loading the
     # user on every tile: tiles carry no personal data, and small tiles cost PostGIS well under a millisecond.
     if not logged_in(request):
-        return None, JsonResponse(
-            {"detail": "Log in to see the map tiles (a session, or HTTP Basic authentication for QGIS)."},
-            status=403,
-        )
+        return None, None, JsonResponse({"detail": LOG_IN}, status=403)
+    try:
+        provinces = tile_scope(request)
+    except PermissionDenied as refused:
+        return None, None, JsonResponse({"detail": str(refused)}, status=403)
     layer = LAYERS.get(layer_name)
     if layer is None:
         names = ", ".join(sorted(LAYERS))
-        return None, JsonResponse(
-            {"detail": f"There is no tile layer called {layer_name!r}; the layers are {names}."}, status=404
-        )
-    return layer, None
+        detail = f"There is no tile layer called {layer_name!r}; the layers are {names}."
+        return None, None, JsonResponse({"detail": detail}, status=404)
+    return layer, provinces, None
 
 
 def _cache_headers(response: HttpResponse, etag: str | None) -> HttpResponse:
@@ -218,7 +286,7 @@ def _cache_headers(response: HttpResponse, etag: str | None) -> HttpResponse:
 
 def tile(request, layer: str, z: int, x: int, y: int):
     """GET /tiles/<layer>/<z>/<x>/<y>.mvt: 200 with the tile, 204 when it is empty, 304 when unchanged."""
-    layer, refusal = _refusal(request, layer)
+    layer, provinces, refusal = _refusal(request, layer)
     if refusal:
         return refusal
     if not 0 <= z <= MAX_ZOOM:
@@ -236,6 +304,8 @@ def tile(request, layer: str, z: int, x: int, y: int):
     # Gzipped for clients that accept it (browsers, QGIS, GDAL): tiles shrink to about a third on slow links.
     # Each encoding is its own representation, with its own ETag.
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    # A partner's tile is its own representation too: their provinces' digest is part of the version.
+    version = f"{version}-{digest}" if (digest := scope_digest(provinces)) else version
     etag = f'"{layer.name}-{version}-{z}-{x}-{y}{"-gz" if gzipped else ""}"'
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         return _cache_headers(HttpResponse(status=304), etag)
@@ -243,7 +313,7 @@ def tile(request, layer: str, z: int, x: int, y: int):
     data = cache.get(key)
     hit = data is not None
     if not hit:
-        data = tile_bytes(layer, z, x, y)
+        data = tile_bytes(layer, z, x, y, provinces)
         if data and gzipped:
             data = gzip.compress(data, compresslevel=6, mtime=0)
         cache.set(key, data, CACHE_TIMEOUT)
@@ -259,11 +329,15 @@ def tile(request, layer: str, z: int, x: int, y: int):
 
 def tilejson(request, layer: str):
     """GET /tiles/<layer>.json: TileJSON 3.0.0 for MapLibre and QGIS."""
-    layer, refusal = _refusal(request, layer)
+    layer, provinces, refusal = _refusal(request, layer)
     if refusal:
         return refusal
     version = layer_version(layer)
-    bounds = cache.get_or_set(f"tilebounds:{layer.name}:{version}", lambda: layer_bounds(layer), CACHE_TIMEOUT)
+    bounds = cache.get_or_set(
+        f"tilebounds:{layer.name}:{version}{scope_digest(provinces)}",
+        lambda: layer_bounds(layer, provinces),
+        CACHE_TIMEOUT,
+    )
     example = request.build_absolute_uri(reverse("tile", kwargs={"layer": layer.name, "z": 0, "x": 0, "y": 0}))
     template = example.removesuffix("/0/0/0.mvt") + "/{z}/{x}/{y}.mvt"
     center_zoom = max(layer.minzoom, 6)

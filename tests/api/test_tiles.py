@@ -49,8 +49,12 @@ def empty_tile_cache():
 
 
 @pytest.fixture
-def partner(client, users):
-    """Tiles carry no personal data: the most restricted role may read them."""
+def partner(client, users, provinces):
+    """Tiles carry no personal data: the most restricted role may read them, under an agreement sharing the
+    township layout of Nangarhar, where the test township lies (test_tiles_partner.py: what it does not share)."""
+    from tests.landreg.test_data_sharing import agreement_create
+
+    agreement_create(users=[users["partner"]], provinces=[provinces["nangarhar"]])
     client.force_login(users["partner"])
     return client
 
