@@ -165,7 +165,7 @@ AXES_VERBOSE = False  # no banner on every manage.py command; failures and lock-
 # Attempts while locked out are refused without being counted: the lock-out ends the cool-off time after the
 # failure that caused it (an attacker cannot keep a user locked forever), and a flood costs no writes.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "webmap.account_views.lockout_response"
+AXES_LOCKOUT_CALLABLE = "webmap.accounts.views.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "api.auth.client_ip_address"
 # Behind a reverse proxy, the number of proxies in front of Django that append to X-Forwarded-For. 0 (the
 # default): the header is ignored, since any client can send it, and the address is REMOTE_ADDR.
@@ -210,7 +210,7 @@ LANDREG_IMPORT_RETENTION_HOURS = env_int("LANDREG_IMPORT_RETENTION_HOURS", 48)
 # Sessions are read from the cache first (each process's memory), saving a query on most requests.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "login"  # landreg's own login page; the admin's login is for administrators
-LOGIN_REDIRECT_URL = "/"  # where each role lands after login is decided in webmap.account_views
+LOGIN_REDIRECT_URL = "/"  # where each role lands after login is decided in webmap.accounts.views
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

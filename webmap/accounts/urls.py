@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from webmap import account_views
+from webmap.accounts import views as account_views
 
 urlpatterns = [
     path("login/", account_views.LoginView.as_view(), name="login"),

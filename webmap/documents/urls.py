@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from webmap import document_views
+from webmap.documents import views as document_views
 
 urlpatterns = [
     path("verify/<str:token>/", document_views.document_verify, name="document-verify"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from webmap import field_views
+from webmap.field import views as field_views
 
 urlpatterns = [
     path("", field_views.shell, name="field-shell"),

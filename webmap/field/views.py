@@ -26,7 +26,7 @@ from shelters import selectors
 from shelters.models import AllocationReview
 from shelters.services import OFFICE_ROLES, REVIEW_NOTE_MAX, allocation_review_close, inspection_tolerance_m
 from shelters.xlsform import CHECKLIST_LABELS
-from webmap.map_views import refused_as_page, township_on_page, townships_on_page
+from webmap.map.views import refused_as_page, township_on_page, townships_on_page
 
 # Bumped when the shell's files change, so phones drop the old cache.
 SHELL_VERSION = "field-v1"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from webmap import views
+from webmap.households import views
 
 urlpatterns = [
     path("ballots/<str:reference>/", views.ballot_sheet, name="ballot-sheet"),

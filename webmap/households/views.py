@@ -25,7 +25,7 @@ from households.services import (
     household_update,
 )
 from landreg.access_log import log_personal_data_access
-from webmap.forms import (
+from webmap.households.forms import (
     DuplicateDecisionForm,
     EvidenceForm,
     HouseholdEditForm,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from webmap import map_views
+from webmap.map import views as map_views
 
 urlpatterns = [
     path("", map_views.map_home, name="map"),

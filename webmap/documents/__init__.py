@@ -1,0 +1,1 @@
+"""Printing letters and deeds, and the public verification page."""

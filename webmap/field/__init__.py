@@ -1,0 +1,1 @@
+"""The field app for phones: today's plots, visits offline, and the township shelter reports."""

@@ -1,0 +1,1 @@
+"""The land officers' map and the township dashboards."""
