@@ -1,7 +1,7 @@
 """REST v1 partner exports: HXL-tagged CSV of a province, under the partner's data-sharing agreement.
 
-GET /api/v1/partner/exports/<dataset>.csv?province=AF06. The agreement, the catalogue and the rows are
-landreg/sharing.py's; this view only turns them into a streamed download, and refusals into 403 sentences.
+GET /api/v1/partner/exports/<dataset>.csv?province=AF06. The agreement check is landreg/sharing.py's, the rows
+are partners/exports.py's; this view only turns them into a streamed download, and refusals into 403 sentences.
 """
 
 from django.http import StreamingHttpResponse
@@ -11,7 +11,8 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from landreg import sharing
+from landreg.sharing import partner_export_agreement
+from partners import exports
 
 TABLES = ["township_summary", "household_records"]
 
@@ -50,10 +51,10 @@ class PartnerExportView(APIView):
         },
     )
     def get(self, request, dataset: str):
-        province = sharing.province_by_pcode(request.query_params.get("province"))
-        agreement = sharing.partner_export_agreement(request.user, dataset, province)
-        data = sharing.partner_dataset(user=request.user, dataset=dataset, province=province, agreement=agreement)
-        sharing.partner_export_log(user=request.user, data=data, agreement=agreement, where=request.path)
-        response = StreamingHttpResponse(sharing.csv_lines(data), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{sharing.export_file_name(dataset, province)}"'
+        province = exports.province_by_pcode(request.query_params.get("province"))
+        agreement = partner_export_agreement(request.user, dataset, province)
+        data = exports.partner_dataset(user=request.user, dataset=dataset, province=province, agreement=agreement)
+        exports.partner_export_log(user=request.user, data=data, agreement=agreement, where=request.path)
+        response = StreamingHttpResponse(exports.csv_lines(data), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{exports.export_file_name(dataset, province)}"'
         return response

@@ -2,6 +2,7 @@
 read-only workflow records, logged views of personal data, a local map widget, history from the database triggers."""
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -12,13 +13,12 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from landreg import roles, sharing
+from landreg import roles
 from landreg.access_log import log_personal_data_access
 from landreg.admin_widgets import LocalMapWidget
 from landreg.history import history_of
-from landreg.models import DataSharingAgreement, PersonalDataAccess, UserScope
+from landreg.models import DATASETS, HOUSEHOLD_FIELDS, DataSharingAgreement, PersonalDataAccess, UserScope
 from landreg.scope import province_ids_in_scope
-from parcels.models import AdminArea
 
 # --- Who enters the admin: administrators and GIS specialists (or superusers), active and staff ---
 
@@ -193,7 +193,8 @@ def _provinces_within_scope(queryset, user):
     provinces = province_ids_in_scope(user)
     if provinces is None:
         return queryset
-    outside = AdminArea.objects.filter(level="province").exclude(pk__in=provinces)
+    # The provinces by their model's name: parcels sits above landreg.
+    outside = apps.get_model("parcels", "AdminArea").objects.filter(level="province").exclude(pk__in=provinces)
     return queryset.exclude(provinces__in=outside)
 
 
@@ -257,16 +258,16 @@ class PersonalDataAccessAdmin(AdministratorOnly, LandregAdmin):
 
 
 class DataSharingAgreementForm(forms.ModelForm):
-    """Datasets and household fields are ticked from the fixed catalogue (landreg/sharing.py), nothing else."""
+    """Datasets and household fields are ticked from the fixed catalogue (landreg/models.py), nothing else."""
 
     datasets = forms.MultipleChoiceField(
         label=_("datasets shared"),
-        choices=list(sharing.DATASETS.items()),
+        choices=list(DATASETS.items()),
         widget=forms.CheckboxSelectMultiple,
     )
     household_fields = forms.MultipleChoiceField(
         label=_("household fields shared"),
-        choices=[(code, label) for code, (label, _hxl) in sharing.HOUSEHOLD_FIELDS.items()],
+        choices=[(code, label) for code, (label, _hxl) in HOUSEHOLD_FIELDS.items()],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("Only for household records. Names, ID numbers, phone numbers and GPS points are never shared."),

@@ -1,9 +1,11 @@
 """Who may see what: each user's geographic scope, the log of every view of personal data, and the data-sharing
-agreements that partners' exports are made under."""
+agreements that partners' exports are made under, with the fixed catalogue of what an agreement may share."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from landreg.history import HistoryEvent, track_history  # noqa: F401  (HistoryEvent: the base of every history table)
@@ -81,11 +83,38 @@ class GisLoginProvince(models.Model):
         return f"{self.role_name}: {self.province.pcode if self.province_id else 'every province'}"
 
 
+# The datasets an agreement may share. Each is an export a partner can take; nothing else leaves for partners.
+# The agreement checks and the small-cell rule that apply them are in landreg/sharing.py.
+DATASETS = {
+    "township_summary": _(
+        "Township summary: plots by status, allocations by state, households waiting and shelters by stage, "
+        "per township, with counts under 5 households suppressed"
+    ),
+    "household_records": _("Household records: one pseudonymised row per household, only the household fields agreed"),
+    "township_layout": _("Township layout files: township, blocks, plots and facilities, no personal data"),
+}
+
+# The household fields an agreement may share, with their HXL hashtags, in the order they are written.
+# Deliberately absent: names, father's names, tazkira and PoR numbers (or their last digits), phone numbers,
+# dates of birth, GPS points of households, vulnerability flags.
+HOUSEHOLD_FIELDS = {
+    "code": (_("Pseudonymous household code"), "#beneficiary+code"),
+    "province": (_("Province (p-code)"), "#adm1+code"),
+    "district": (_("Current district (p-code)"), "#adm2+code"),
+    "category": (_("Category (returnee, deportee, IDP, host community)"), "#group+code"),
+    "size": (_("Household size (people)"), "#population+ind+num"),
+    "status": (_("Household status"), "#status+household"),
+    "allocation_status": (_("State of the household's allocation"), "#status+allocation"),
+    "township": (_("Township of the allocated plot (code)"), "#loc+code"),
+    "shelter_stage": (_("Last shelter stage passed"), "#status+shelter"),
+}
+
+
 @track_history
 class DataSharingAgreement(models.Model):
     """What one partner organisation may receive, for what purpose, over which provinces, and until when
-    (DOMAIN: no partner export without one). The catalogue of datasets and household fields is fixed in
-    landreg/sharing.py; names, ID numbers, phone numbers and household GPS points are not in it."""
+    (no partner export without one). What it shares is ticked from DATASETS and HOUSEHOLD_FIELDS above; names,
+    ID numbers, phone numbers and household GPS points are not in them."""
 
     partner_name = models.CharField(_("partner organisation"), max_length=150)
     # The partner accounts whose exports this agreement covers.
@@ -107,9 +136,9 @@ class DataSharingAgreement(models.Model):
         limit_choices_to={"level": "province"},
         verbose_name=_("provinces covered"),
     )
-    # Dataset codes from landreg.sharing.DATASETS, e.g. ["township_summary", "household_records"].
+    # Dataset codes from DATASETS, e.g. ["township_summary", "household_records"].
     datasets = models.JSONField(_("datasets shared"), default=list, blank=True)
-    # Household field codes from landreg.sharing.HOUSEHOLD_FIELDS, for the household_records dataset.
+    # Household field codes from HOUSEHOLD_FIELDS, for the household_records dataset.
     household_fields = models.JSONField(_("household fields shared"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -127,6 +156,25 @@ class DataSharingAgreement(models.Model):
         return f"{self.reference} ({self.partner_name})"
 
     def clean(self):
-        from landreg.sharing import agreement_catalogue_check  # noqa: PLC0415 - sharing imports this module
-
-        agreement_catalogue_check(self)
+        """The agreement shares only what the catalogue offers; a ValidationError names what is not in it."""
+        errors = {}
+        unknown = [d for d in self.datasets or [] if d not in DATASETS]
+        if not isinstance(self.datasets, list) or unknown:
+            errors["datasets"] = gettext(
+                "These are not datasets landreg can share: %(names)s. Choose from: %(choices)s."
+            ) % {
+                "names": ", ".join(map(str, unknown)) or str(self.datasets),
+                "choices": ", ".join(DATASETS),
+            }
+        unknown = [f for f in self.household_fields or [] if f not in HOUSEHOLD_FIELDS]
+        if not isinstance(self.household_fields, list) or unknown:
+            errors["household_fields"] = gettext(
+                "These are not household fields landreg can share: %(names)s. Choose from: %(choices)s."
+            ) % {
+                "names": ", ".join(map(str, unknown)) or str(self.household_fields),
+                "choices": ", ".join(HOUSEHOLD_FIELDS),
+            }
+        if "household_records" in (self.datasets or []) and not self.household_fields:
+            errors["household_fields"] = gettext("Household records are shared: choose the household fields that are.")
+        if errors:
+            raise ValidationError(errors)

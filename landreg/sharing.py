@@ -1,27 +1,23 @@
-"""What partners may receive: the catalogue of shareable datasets, the agreement check (for exports, and for every
-page and API a partner opens: `shared_only`), the small-cell rule, and the partner datasets themselves (HXL-tagged
-rows), for the API and the export_partner command alike.
+"""What partners may receive: the agreement check (for exports, and for every page and API a partner opens:
+`shared_only`) and the small-cell rule. The catalogue of shareable datasets and household fields is kept beside
+the agreement model (landreg/models.py: DATASETS, HOUSEHOLD_FIELDS); the partner datasets themselves (HXL-tagged
+rows) are built above the domain apps, in partners/exports.py.
 
-DOMAIN (data responsibility): no partner export without a valid data-sharing agreement; pseudonymous codes only;
+Data responsibility: no partner export without a valid data-sharing agreement; pseudonymous codes only;
 aggregates with small cells (fewer than 5 households) suppressed; every export logged; names, national ID and
 PoR numbers, phone numbers and household GPS points are never in the catalogue, so no agreement can share them.
 """
 
 import datetime
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from landreg import roles
-from landreg.access_log import log_personal_data_access
-from landreg.models import DataSharingAgreement
-from landreg.scope import filter_by_scope
-from landreg.tabular import SafeWriter
+from landreg.models import DATASETS, DataSharingAgreement
 
 # Counts of households below this are never given to roles without personal data: shown as "<5" in partner
 # files and "fewer than 5" on the dashboard. Zero is shown: it says nothing about anyone.
@@ -39,59 +35,9 @@ def suppressed(n: int) -> int | str:
     return SUPPRESSED if is_small_cell(n) else n
 
 
-# The datasets an agreement may share. Each is an export a partner can take; nothing else leaves for partners.
-DATASETS = {
-    "township_summary": gettext_lazy(
-        "Township summary: plots by status, allocations by state, households waiting and shelters by stage, "
-        "per township, with counts under 5 households suppressed"
-    ),
-    "household_records": gettext_lazy(
-        "Household records: one pseudonymised row per household, only the household fields agreed"
-    ),
-    "township_layout": gettext_lazy("Township layout files: township, blocks, plots and facilities, no personal data"),
-}
-
-# The household fields an agreement may share, with their HXL hashtags, in the order they are written.
-# Deliberately absent: names, father's names, tazkira and PoR numbers (or their last digits), phone numbers,
-# dates of birth, GPS points of households, vulnerability flags.
-HOUSEHOLD_FIELDS = {
-    "code": (gettext_lazy("Pseudonymous household code"), "#beneficiary+code"),
-    "province": (gettext_lazy("Province (p-code)"), "#adm1+code"),
-    "district": (gettext_lazy("Current district (p-code)"), "#adm2+code"),
-    "category": (gettext_lazy("Category (returnee, deportee, IDP, host community)"), "#group+code"),
-    "size": (gettext_lazy("Household size (people)"), "#population+ind+num"),
-    "status": (gettext_lazy("Household status"), "#status+household"),
-    "allocation_status": (gettext_lazy("State of the household's allocation"), "#status+allocation"),
-    "township": (gettext_lazy("Township of the allocated plot (code)"), "#loc+code"),
-    "shelter_stage": (gettext_lazy("Last shelter stage passed"), "#status+shelter"),
-}
-
 ASK = gettext_lazy(
     "Ask the landreg administrator at the Ministry of Refugees and Repatriation who records data-sharing agreements."
 )
-
-
-def agreement_catalogue_check(agreement: DataSharingAgreement) -> None:
-    """The agreement shares only what the catalogue offers; a ValidationError names what is not in it."""
-    errors = {}
-    unknown = [d for d in agreement.datasets or [] if d not in DATASETS]
-    if not isinstance(agreement.datasets, list) or unknown:
-        errors["datasets"] = _("These are not datasets landreg can share: %(names)s. Choose from: %(choices)s.") % {
-            "names": ", ".join(map(str, unknown)) or str(agreement.datasets),
-            "choices": ", ".join(DATASETS),
-        }
-    unknown = [f for f in agreement.household_fields or [] if f not in HOUSEHOLD_FIELDS]
-    if not isinstance(agreement.household_fields, list) or unknown:
-        errors["household_fields"] = _(
-            "These are not household fields landreg can share: %(names)s. Choose from: %(choices)s."
-        ) % {
-            "names": ", ".join(map(str, unknown)) or str(agreement.household_fields),
-            "choices": ", ".join(HOUSEHOLD_FIELDS),
-        }
-    if "household_records" in (agreement.datasets or []) and not agreement.household_fields:
-        errors["household_fields"] = _("Household records are shared: choose the household fields that are.")
-    if errors:
-        raise ValidationError(errors)
 
 
 def _province_text(province) -> str:
@@ -198,9 +144,9 @@ def shared_only(queryset, user, dataset: str, *, province_field: str):
 def outside_agreement(user, dataset: str) -> PermissionDenied:
     """The refusal of a record a partner asked for outside the provinces shared with them. The same sentence
     for a record that does not exist, so the answer says nothing about other provinces."""
-    from parcels.models import AdminArea  # noqa: PLC0415
-
-    provinces = AdminArea.objects.filter(pk__in=partner_provinces(user, dataset) or ()).order_by("name_en")
+    # The provinces by their model's name: parcels sits above landreg.
+    shared = partner_provinces(user, dataset) or ()
+    provinces = apps.get_model("parcels", "AdminArea").objects.filter(pk__in=shared).order_by("name_en")
     return PermissionDenied(
         _(
             "Your data-sharing agreement shares %(dataset)s for %(provinces)s only, and this is not among them. "
@@ -225,212 +171,3 @@ def partner_export_agreement(user, dataset: str, province, on=None) -> DataShari
     if not roles.has_role(user, roles.PARTNER):
         raise PermissionDenied(_("Partner exports are for partners and administrators; your role has its own exports."))
     return agreement_for(user, dataset, province, on)
-
-
-@dataclass
-class PartnerDataset:
-    """A partner file before it is written: named columns with their HXL hashtags, the rows, and what it is
-    made of (for the access log)."""
-
-    name: str
-    columns: list[str]
-    hashtags: list[str]
-    rows: Iterable[list]
-    what: str
-    object_ids: list[int] = field(default_factory=list)
-    count: int = 0
-
-
-def _townships(user, province):
-    from townships.models import Township  # noqa: PLC0415 - the domain apps import landreg, not the other way
-
-    towns = Township.objects.filter(province=province).order_by("code")
-    return filter_by_scope(towns, user, province_field="province", township_field="pk")
-
-
-def township_summary(*, user, province) -> PartnerDataset:
-    """Per township of the province in the user's scope: plots by status, allocations by state, households
-    waiting in the province, open shelters by stage. Household counts under 5 are "<5"; plot counts are
-    shown as they are, since each plot's status is published on the map layers anyway."""
-    from allocations.models import Allocation  # noqa: PLC0415
-    from households.models import Household  # noqa: PLC0415
-    from shelters.models import DEFAULT_STAGES, ShelterProject  # noqa: PLC0415
-    from townships.models import Plot  # noqa: PLC0415
-
-    townships = list(_townships(user, province))
-    ids = [t.pk for t in townships]
-    plots = _counts(Plot.objects.filter(township__in=ids), "township_id", "status")
-    allocations = _counts(Allocation.objects.filter(plot__township__in=ids), "plot__township_id", "status")
-    open_shelters = ShelterProject.objects.filter(plot__township__in=ids).exclude(
-        status=ShelterProject.Status.CANCELLED
-    )
-    shelters = _counts(open_shelters, "plot__township_id", "stage_reached__code")
-    active = Allocation.objects.filter(household=OuterRef("pk")).exclude(status__in=Allocation.ENDED)
-    waiting = (
-        Household.objects.filter(province=province, status=Household.Status.ELIGIBLE, prior_beneficiary=False)
-        .exclude(Exists(active))
-        .count()
-    )
-    stage_codes = ["not_started", *[code for code, _label in DEFAULT_STAGES], "other"]
-    columns = ["province", "township", "township_name"]
-    hashtags = ["#adm1+code", "#loc+code", "#loc+name"]
-    columns += [f"plots_{s}" for s in Plot.Status.values]
-    hashtags += [f"#indicator+plots+{s}+num" for s in Plot.Status.values]
-    columns += [f"allocations_{s}" for s in Allocation.Status.values]
-    hashtags += [f"#indicator+allocations+{s}+num" for s in Allocation.Status.values]
-    columns += ["households_waiting_in_province"]
-    hashtags += ["#affected+hh+waiting+num"]
-    columns += [f"shelters_{s}" for s in stage_codes]
-    hashtags += [f"#indicator+shelters+{s}+num" for s in stage_codes]
-
-    def rows():
-        for t in townships:
-            by_stage = dict.fromkeys(stage_codes, 0)
-            for code, n in shelters.get(t.pk, {}).items():
-                key = "not_started" if code is None else code if code in by_stage else "other"
-                by_stage[key] += n
-            yield [
-                province.pcode,
-                t.code,
-                t.name,
-                *[plots.get(t.pk, {}).get(s, 0) for s in Plot.Status.values],
-                *[suppressed(allocations.get(t.pk, {}).get(s, 0)) for s in Allocation.Status.values],
-                suppressed(waiting),
-                *[suppressed(by_stage[s]) for s in stage_codes],
-            ]
-
-    return PartnerDataset(
-        name="township_summary",
-        columns=columns,
-        hashtags=hashtags,
-        rows=rows(),
-        what="townships.Township",
-        object_ids=ids,
-        count=len(townships),
-    )
-
-
-def _counts(queryset, by: str, of: str) -> dict:
-    """{by value: {of value: count}} in one grouped query."""
-    result: dict = {}
-    for key, value, n in queryset.values_list(by, of).annotate(n=Count("pk")).order_by():
-        result.setdefault(key, {})[value] = n
-    return result
-
-
-def household_records(*, user, province, fields: list[str], chunk_size: int = 2000) -> PartnerDataset:
-    """One row per household of the province in the user's scope, with only `fields` (catalogue codes, written
-    in catalogue order). Rows stream from the database in chunks."""
-    from allocations.models import Allocation  # noqa: PLC0415
-    from households.models import Household  # noqa: PLC0415
-    from shelters.models import ShelterProject  # noqa: PLC0415
-
-    wanted = [f for f in HOUSEHOLD_FIELDS if f in fields]
-    active = Allocation.objects.filter(household=OuterRef("pk")).exclude(status__in=Allocation.ENDED).order_by("-pk")
-    shelter = (
-        ShelterProject.objects.filter(household=OuterRef("pk"))
-        .exclude(status=ShelterProject.Status.CANCELLED)
-        .order_by("-pk")
-    )
-    households = filter_by_scope(Household.objects.filter(province=province), user, province_field="province").order_by(
-        "code"
-    )
-    ids = list(households.values_list("pk", flat=True))
-    records = households.annotate(
-        allocation_status=Subquery(active.values("status")[:1]),
-        township=Subquery(active.values("plot__township__code")[:1]),
-        has_shelter=Exists(shelter),
-        shelter_stage=Subquery(shelter.values("stage_reached__code")[:1]),
-    ).values_list(
-        "code",
-        "province__pcode",
-        "current_district__pcode",
-        "category",
-        "size",
-        "status",
-        "allocation_status",
-        "township",
-        "has_shelter",
-        "shelter_stage",
-    )
-
-    def rows() -> Iterator[list]:
-        for code, pcode, district, category, size, status, allocation, town, has_shelter, stage in records.iterator(
-            chunk_size=chunk_size
-        ):
-            values = {
-                "code": code,
-                "province": pcode,
-                "district": district or "",
-                "category": category,
-                "size": size,
-                "status": status,
-                "allocation_status": allocation or "",
-                "township": town or "",
-                "shelter_stage": (stage or "not_started") if has_shelter else "",
-            }
-            yield [values[f] for f in wanted]
-
-    return PartnerDataset(
-        name="household_records",
-        columns=wanted,
-        hashtags=[HOUSEHOLD_FIELDS[f][1] for f in wanted],
-        rows=rows(),
-        what="households.Household",
-        object_ids=ids,
-        count=len(ids),
-    )
-
-
-def partner_dataset(*, user, dataset: str, province, agreement: DataSharingAgreement | None, **options):
-    """The dataset as this user may receive it under `agreement` (None: an administrator, every catalogue field)."""
-    if dataset == "township_summary":
-        return township_summary(user=user, province=province)
-    if dataset == "household_records":
-        fields = agreement.household_fields if agreement is not None else list(HOUSEHOLD_FIELDS)
-        return household_records(user=user, province=province, fields=fields, **options)
-    raise ValidationError(
-        _("%(dataset)s is not a table; take it from the township exports instead.") % {"dataset": dataset},
-        code="dataset_not_a_table",
-    )
-
-
-def partner_export_log(*, user, data: PartnerDataset, agreement: DataSharingAgreement | None, where: str) -> None:
-    """Every partner export is logged, aggregates too, naming the agreement it was made under."""
-    under = f"agreement {agreement.reference} (#{agreement.pk})" if agreement else "administrator, no agreement"
-    log_personal_data_access(
-        user=user, action="export", what=data.what, ids=data.object_ids, where=f"{data.name} {under} {where}"
-    )
-
-
-def province_by_pcode(pcode: str | None):
-    """The province a partner asked for, or a ValidationError saying how to ask."""
-    from parcels.models import AdminArea  # noqa: PLC0415
-
-    if not pcode:
-        raise ValidationError(_("Say which province, by its p-code: ?province=AF06."), code="province_missing")
-    province = AdminArea.objects.filter(level="province", pcode__iexact=pcode.strip()).first()
-    if province is None:
-        raise ValidationError(
-            _("There is no province with the p-code %(pcode)r.") % {"pcode": pcode}, code="province_unknown"
-        )
-    return province
-
-
-def export_file_name(dataset: str, province, on: datetime.date | None = None) -> str:
-    return f"landreg-{dataset}-{province.pcode}-{(on or timezone.localdate()).isoformat()}.csv"
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_lines(data: PartnerDataset) -> Iterator[str]:
-    """The CSV text line by line: the column names, the HXL hashtag row, then the rows, every cell through
-    landreg.tabular (a household code or a township name such as `=HYPERLINK(…)` is text, never a formula)."""
-    writer = SafeWriter(_Echo())
-    yield writer.writerow(data.columns)
-    yield writer.writerow(data.hashtags)
-    for row in data.rows:
-        yield writer.writerow(row)

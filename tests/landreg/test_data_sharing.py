@@ -1,18 +1,16 @@
 """Data-sharing agreements: which one covers a partner's export, and the sentence when none does."""
 
 import datetime
-import io
 
 import pytest
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from landreg.history import history_of
-from landreg.models import DataSharingAgreement, PersonalDataAccess
+from landreg.models import DataSharingAgreement
 from landreg.sharing import SUPPRESSED, agreement_for, is_small_cell, suppressed
 
 TODAY = timezone.localdate()  # the command and the API check agreements against today
@@ -162,27 +160,3 @@ def test_the_admin_form_offers_the_catalogue_and_saves_the_choices(client, users
     assert response.status_code == 302, response.content.decode()[:2000]
     saved = DataSharingAgreement.objects.get(reference="DSA-FORM-1")
     assert (saved.datasets, saved.household_fields) == (["household_records"], ["code", "size"])
-
-
-def test_export_partner_writes_the_agreed_fields_and_logs_the_export(
-    users, provinces, signed, make_household, tmp_path
-):
-    make_household(head={"name": "Bibi Hawa", "father_name": "Nazar", "sex": "f", "tazkira": "1400-5555-31416"})
-    out = tmp_path / "records.csv"
-    stdout = io.StringIO()
-    call_command("export_partner", "household_records", user="partner", province="AF06", out=out, stdout=stdout)
-    lines = out.read_text().splitlines()
-    assert lines[0] == "code,province,category,size,status,allocation_status,township"
-    assert lines[1].startswith("#beneficiary+code,#adm1+code")
-    assert lines[2].startswith("HH-0001,AF06,documented_returnee,6,eligible")
-    assert "Bibi Hawa" not in out.read_text() and "1416" not in out.read_text()
-    assert "under agreement DSA-2026-001" in stdout.getvalue()
-    log = PersonalDataAccess.objects.get(action="export")
-    assert log.user == users["partner"] and "DSA-2026-001" in log.where and "export_partner" in log.where
-
-
-def test_export_partner_refuses_a_partner_without_an_agreement(users, provinces, tmp_path):
-    with pytest.raises(CommandError, match="not covered by any data-sharing agreement"):
-        call_command("export_partner", "township_summary", user="partner", province="AF06", out=tmp_path / "x.csv")
-    assert not (tmp_path / "x.csv").exists()
-    assert not PersonalDataAccess.objects.exists()

@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from landreg import sharing
+from landreg.sharing import partner_export_agreement
+from partners import exports
 
 PROGRESS_EVERY = 10_000  # rows between progress lines
 
@@ -30,9 +31,9 @@ class Command(BaseCommand):
         if not out.parent.is_dir():
             raise CommandError(f"The folder {out.parent} does not exist.")
         try:
-            area = sharing.province_by_pcode(province)
-            agreement = sharing.partner_export_agreement(account, dataset, area)
-            data = sharing.partner_dataset(user=account, dataset=dataset, province=area, agreement=agreement)
+            area = exports.province_by_pcode(province)
+            agreement = partner_export_agreement(account, dataset, area)
+            data = exports.partner_dataset(user=account, dataset=dataset, province=area, agreement=agreement)
         except (ValidationError, PermissionDenied) as exc:
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
             raise CommandError(" ".join(messages)) from exc
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         written = 0
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-                for i, line in enumerate(sharing.csv_lines(data)):
+                for i, line in enumerate(exports.csv_lines(data)):
                     file.write(line)
                     written = max(i - 1, 0)  # the names and the hashtags are not rows
                     if written and written % PROGRESS_EVERY == 0:
@@ -52,5 +53,5 @@ class Command(BaseCommand):
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        sharing.partner_export_log(user=account, data=data, agreement=agreement, where="manage.py export_partner")
+        exports.partner_export_log(user=account, data=data, agreement=agreement, where="manage.py export_partner")
         self.stdout.write(self.style.SUCCESS(f"wrote {out}: {written} row(s)"))

@@ -1,0 +1,222 @@
+"""The partner datasets: HXL-tagged CSV of a province as a partner receives it under their data-sharing agreement
+(or an administrator checking what a partner would receive), for the API and the export_partner command alike.
+
+Which agreement covers an export, the catalogue of what may be shared and the small-cell rule are landreg's
+(landreg/sharing.py, landreg/models.py); this module reads the domain apps to build the rows that follow them.
+"""
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from allocations.models import Allocation
+from households.models import Household
+from landreg.access_log import log_personal_data_access
+from landreg.models import HOUSEHOLD_FIELDS, DataSharingAgreement
+from landreg.scope import filter_by_scope
+from landreg.sharing import suppressed
+from landreg.tabular import SafeWriter
+from parcels.models import AdminArea
+from shelters.models import DEFAULT_STAGES, ShelterProject
+from townships.models import Plot, Township
+
+
+@dataclass
+class PartnerDataset:
+    """A partner file before it is written: named columns with their HXL hashtags, the rows, and what it is
+    made of (for the access log)."""
+
+    name: str
+    columns: list[str]
+    hashtags: list[str]
+    rows: Iterable[list]
+    what: str
+    object_ids: list[int] = field(default_factory=list)
+    count: int = 0
+
+
+def _townships(user, province):
+    towns = Township.objects.filter(province=province).order_by("code")
+    return filter_by_scope(towns, user, province_field="province", township_field="pk")
+
+
+def township_summary(*, user, province) -> PartnerDataset:
+    """Per township of the province in the user's scope: plots by status, allocations by state, households
+    waiting in the province, open shelters by stage. Household counts under 5 are "<5"; plot counts are
+    shown as they are, since each plot's status is published on the map layers anyway."""
+    townships = list(_townships(user, province))
+    ids = [t.pk for t in townships]
+    plots = _counts(Plot.objects.filter(township__in=ids), "township_id", "status")
+    allocations = _counts(Allocation.objects.filter(plot__township__in=ids), "plot__township_id", "status")
+    open_shelters = ShelterProject.objects.filter(plot__township__in=ids).exclude(
+        status=ShelterProject.Status.CANCELLED
+    )
+    shelters = _counts(open_shelters, "plot__township_id", "stage_reached__code")
+    active = Allocation.objects.filter(household=OuterRef("pk")).exclude(status__in=Allocation.ENDED)
+    waiting = (
+        Household.objects.filter(province=province, status=Household.Status.ELIGIBLE, prior_beneficiary=False)
+        .exclude(Exists(active))
+        .count()
+    )
+    stage_codes = ["not_started", *[code for code, _label in DEFAULT_STAGES], "other"]
+    columns = ["province", "township", "township_name"]
+    hashtags = ["#adm1+code", "#loc+code", "#loc+name"]
+    columns += [f"plots_{s}" for s in Plot.Status.values]
+    hashtags += [f"#indicator+plots+{s}+num" for s in Plot.Status.values]
+    columns += [f"allocations_{s}" for s in Allocation.Status.values]
+    hashtags += [f"#indicator+allocations+{s}+num" for s in Allocation.Status.values]
+    columns += ["households_waiting_in_province"]
+    hashtags += ["#affected+hh+waiting+num"]
+    columns += [f"shelters_{s}" for s in stage_codes]
+    hashtags += [f"#indicator+shelters+{s}+num" for s in stage_codes]
+
+    def rows():
+        for t in townships:
+            by_stage = dict.fromkeys(stage_codes, 0)
+            for code, n in shelters.get(t.pk, {}).items():
+                key = "not_started" if code is None else code if code in by_stage else "other"
+                by_stage[key] += n
+            yield [
+                province.pcode,
+                t.code,
+                t.name,
+                *[plots.get(t.pk, {}).get(s, 0) for s in Plot.Status.values],
+                *[suppressed(allocations.get(t.pk, {}).get(s, 0)) for s in Allocation.Status.values],
+                suppressed(waiting),
+                *[suppressed(by_stage[s]) for s in stage_codes],
+            ]
+
+    return PartnerDataset(
+        name="township_summary",
+        columns=columns,
+        hashtags=hashtags,
+        rows=rows(),
+        what="townships.Township",
+        object_ids=ids,
+        count=len(townships),
+    )
+
+
+def _counts(queryset, by: str, of: str) -> dict:
+    """{by value: {of value: count}} in one grouped query."""
+    result: dict = {}
+    for key, value, n in queryset.values_list(by, of).annotate(n=Count("pk")).order_by():
+        result.setdefault(key, {})[value] = n
+    return result
+
+
+def household_records(*, user, province, fields: list[str], chunk_size: int = 2000) -> PartnerDataset:
+    """One row per household of the province in the user's scope, with only `fields` (catalogue codes, written
+    in catalogue order). Rows stream from the database in chunks."""
+    wanted = [f for f in HOUSEHOLD_FIELDS if f in fields]
+    active = Allocation.objects.filter(household=OuterRef("pk")).exclude(status__in=Allocation.ENDED).order_by("-pk")
+    shelter = (
+        ShelterProject.objects.filter(household=OuterRef("pk"))
+        .exclude(status=ShelterProject.Status.CANCELLED)
+        .order_by("-pk")
+    )
+    households = filter_by_scope(Household.objects.filter(province=province), user, province_field="province").order_by(
+        "code"
+    )
+    ids = list(households.values_list("pk", flat=True))
+    records = households.annotate(
+        allocation_status=Subquery(active.values("status")[:1]),
+        township=Subquery(active.values("plot__township__code")[:1]),
+        has_shelter=Exists(shelter),
+        shelter_stage=Subquery(shelter.values("stage_reached__code")[:1]),
+    ).values_list(
+        "code",
+        "province__pcode",
+        "current_district__pcode",
+        "category",
+        "size",
+        "status",
+        "allocation_status",
+        "township",
+        "has_shelter",
+        "shelter_stage",
+    )
+
+    def rows() -> Iterator[list]:
+        for code, pcode, district, category, size, status, allocation, town, has_shelter, stage in records.iterator(
+            chunk_size=chunk_size
+        ):
+            values = {
+                "code": code,
+                "province": pcode,
+                "district": district or "",
+                "category": category,
+                "size": size,
+                "status": status,
+                "allocation_status": allocation or "",
+                "township": town or "",
+                "shelter_stage": (stage or "not_started") if has_shelter else "",
+            }
+            yield [values[f] for f in wanted]
+
+    return PartnerDataset(
+        name="household_records",
+        columns=wanted,
+        hashtags=[HOUSEHOLD_FIELDS[f][1] for f in wanted],
+        rows=rows(),
+        what="households.Household",
+        object_ids=ids,
+        count=len(ids),
+    )
+
+
+def partner_dataset(*, user, dataset: str, province, agreement: DataSharingAgreement | None, **options):
+    """The dataset as this user may receive it under `agreement` (None: an administrator, every catalogue field)."""
+    if dataset == "township_summary":
+        return township_summary(user=user, province=province)
+    if dataset == "household_records":
+        fields = agreement.household_fields if agreement is not None else list(HOUSEHOLD_FIELDS)
+        return household_records(user=user, province=province, fields=fields, **options)
+    raise ValidationError(
+        _("%(dataset)s is not a table; take it from the township exports instead.") % {"dataset": dataset},
+        code="dataset_not_a_table",
+    )
+
+
+def partner_export_log(*, user, data: PartnerDataset, agreement: DataSharingAgreement | None, where: str) -> None:
+    """Every partner export is logged, aggregates too, naming the agreement it was made under."""
+    under = f"agreement {agreement.reference} (#{agreement.pk})" if agreement else "administrator, no agreement"
+    log_personal_data_access(
+        user=user, action="export", what=data.what, ids=data.object_ids, where=f"{data.name} {under} {where}"
+    )
+
+
+def province_by_pcode(pcode: str | None) -> AdminArea:
+    """The province a partner asked for, or a ValidationError saying how to ask."""
+    if not pcode:
+        raise ValidationError(_("Say which province, by its p-code: ?province=AF06."), code="province_missing")
+    province = AdminArea.objects.filter(level="province", pcode__iexact=pcode.strip()).first()
+    if province is None:
+        raise ValidationError(
+            _("There is no province with the p-code %(pcode)r.") % {"pcode": pcode}, code="province_unknown"
+        )
+    return province
+
+
+def export_file_name(dataset: str, province, on: datetime.date | None = None) -> str:
+    return f"landreg-{dataset}-{province.pcode}-{(on or timezone.localdate()).isoformat()}.csv"
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_lines(data: PartnerDataset) -> Iterator[str]:
+    """The CSV text line by line: the column names, the HXL hashtag row, then the rows, every cell through
+    landreg.tabular (a household code or a township name such as `=HYPERLINK(…)` is text, never a formula)."""
+    writer = SafeWriter(_Echo())
+    yield writer.writerow(data.columns)
+    yield writer.writerow(data.hashtags)
+    for row in data.rows:
+        yield writer.writerow(row)
