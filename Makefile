@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ENV := set -a; [ -f .data/env ] && . .data/env; set +a;
 
-.PHONY: run test setup migrate demo lint bench stop-db security-doc
+.PHONY: run test setup migrate demo lint bench stop-db security-doc schema-doc
 
 setup:
 	@scripts/devenv.sh setup
@@ -24,6 +24,8 @@ run: migrate
 
 test: setup
 	@$(VENV)/bin/ruff check --quiet .
+	@# The layers of the house (pyproject.toml, docs/architecture.md): a wrong import fails here.
+	@$(VENV)/bin/lint-imports --no-cache
 	@$(ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: setup

@@ -1,4 +1,4 @@
-"""Field API (issue 6): today's plots, field inspections and occupancy checks, tranches, reviews, imports."""
+"""Field API: today's plots, field inspections and occupancy checks, tranches, reviews, imports."""
 
 from django.urls import path
 

@@ -19,7 +19,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
-# The land officers' web map (issue 5): plot panel, candidates, search, layer versions.
+# The land officers' web map: plot panel, candidates, search, layer versions.
 from api import map as map_api  # noqa: E402
 
 urlpatterns += [

@@ -38,7 +38,7 @@ from serve import free_port, start_gunicorn, stop_gunicorn
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = f"landreg_bench_page_{os.getpid()}"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-OFFICER, PASSWORD = "officer.nangarhar", "landreg-demo"  # the demo's land officer (demo/data.py)
+OFFICER, PASSWORD = "officer.nangarhar", "landreg-demo"  # the demo's land officer (demo/users.py)
 KBIT = 256
 RTT_MS = 300
 GOAL_BYTES = 400 * 1024

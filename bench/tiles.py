@@ -195,7 +195,7 @@ def build_country(per_province: int, build_seconds: float) -> dict:
 
 
 def session_cookie() -> str:
-    """A logged-in partner (the most restricted role; tiles need no more), as after the login form."""
+    """A logged-in GIS specialist, as after the login form (a partner would need a data-sharing agreement)."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
@@ -203,7 +203,7 @@ def session_cookie() -> str:
     from landreg.services import roles_sync, user_create
 
     roles_sync()
-    user = user_create(username="bench.partner", password=os.urandom(12).hex(), roles=[roles.PARTNER], national=True)
+    user = user_create(username="bench.gis", password=os.urandom(12).hex(), roles=[roles.GIS_SPECIALIST], national=True)
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]

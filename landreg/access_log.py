@@ -1,4 +1,4 @@
-"""Writes the log of views and exports of personal data (DOMAIN: data responsibility)."""
+"""Writes the log of views and exports of personal data (docs/domain.md, "Data responsibility")."""
 
 from landreg.models import PersonalDataAccess
 

@@ -95,7 +95,7 @@ RULES = {
         "decision_reference",
         _("An approved allocation needs the committee decision reference."),
     ),
-    # Shelters (DOMAIN.md rule 9; shelters/sql/0002_shelter_rules.sql)
+    # Shelters (docs/domain.md, rule 9; shelters/sql/0002_shelter_rules.sql)
     "shelter_project_needs_active_allocation": (
         "plot",
         _(

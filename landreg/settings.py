@@ -258,6 +258,8 @@ LANDREG_MAX_PHOTO_BYTES = env_int("LANDREG_MAX_PHOTO_BYTES", 12 * 1024 * 1024)
 # polyline whose ends are closer than this (metres) is closed.
 LANDREG_LAYOUT_MIN_PLOT_M2 = env_int("LANDREG_LAYOUT_MIN_PLOT_M2", 20)
 LANDREG_LAYOUT_MAX_FEATURES = env_int("LANDREG_LAYOUT_MAX_FEATURES", 500_000)
+# A zipped layout (shapefile set, KMZ) may unpack to at most this much.
+LANDREG_LAYOUT_MAX_UNZIPPED_BYTES = env_int("LANDREG_LAYOUT_MAX_UNZIPPED_BYTES", 5 * LANDREG_MAX_UPLOAD_BYTES)
 LANDREG_LAYOUT_CLOSE_GAP_M = float(os.environ.get("LANDREG_LAYOUT_CLOSE_GAP_M", "0.5"))
 
 # Optional XYZ basemap for offices with internet (e.g. an OpenStreetMap tile URL). Empty: nothing

@@ -1,5 +1,5 @@
 """Shelter projects on allocated plots, their construction stages, field inspections with GPS and photos, the
-cash tranches those inspections release, and occupancy checks (DOMAIN.md rule 9).
+cash tranches those inspections release, and occupancy checks (docs/domain.md, rule 9).
 
 The rules that protect money and land live in PostGIS (sql/0002_shelter_rules.sql): a project needs an active
 allocation of its plot to its household, stages pass in order, a tranche is paid only after a passed inspection

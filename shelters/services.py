@@ -44,7 +44,7 @@ OFFICE_ROLES = [roles.LAND_OFFICER, roles.ADMINISTRATOR]
 
 
 def inspection_tolerance_m() -> float:
-    return float(getattr(settings, "LANDREG_INSPECTION_TOLERANCE_M", 30))
+    return float(settings.LANDREG_INSPECTION_TOLERANCE_M)
 
 
 def plot_distance_m(plot: Plot, point: Point) -> float:

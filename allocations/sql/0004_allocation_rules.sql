@@ -1,4 +1,4 @@
--- Allocation rules (DOMAIN.md rules 3 and 10). The "one active allocation per plot / per household"
+-- Allocation rules (docs/domain.md, rules 3 and 10). The "one active allocation per plot / per household"
 -- rules are the partial unique indexes one_active_allocation_per_plot and _per_household.
 
 -- Allocations are never deleted: they are revoked, so the record of who held a plot survives.

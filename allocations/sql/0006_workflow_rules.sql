@@ -1,4 +1,4 @@
--- Workflow rules that protect the allocation record whoever writes it (DOMAIN.md rules 6, 8 and 10).
+-- Workflow rules that protect the allocation record whoever writes it (docs/domain.md, rules 6, 8 and 10).
 
 -- Maker-checker: whoever registered the household or proposed the allocation cannot approve it.
 CREATE OR REPLACE FUNCTION allocation_check_maker_checker() RETURNS trigger LANGUAGE plpgsql AS $$

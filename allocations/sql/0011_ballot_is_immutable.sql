@@ -1,4 +1,4 @@
--- A ballot is a public act (DOMAIN.md rule 7): its seed is fixed from the moment it is created, and once it
+-- A ballot is a public act (docs/domain.md, rule 7): its seed is fixed from the moment it is created, and once it
 -- is drawn nothing about it — seed, witnesses, lists, result — can change or disappear.
 
 CREATE OR REPLACE FUNCTION ballot_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$

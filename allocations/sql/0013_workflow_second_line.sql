@@ -1,4 +1,4 @@
--- The database's second line for the workflow (DOMAIN.md rules 3, 6 and 8), whoever writes the row: the Django
+-- The database's second line for the workflow (docs/domain.md, rules 3, 6 and 8), whoever writes the row: the Django
 -- admin, a script, psql or QGIS. The services (allocations/services.py) already keep these rules; here they hold
 -- for every other path too.
 --

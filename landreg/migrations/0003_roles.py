@@ -1,4 +1,4 @@
-"""Creates the role groups landreg uses (DOMAIN.md: the people and what they do)."""
+"""Creates the role groups landreg uses (docs/domain.md, "The people and what they do")."""
 
 from django.db import migrations
 

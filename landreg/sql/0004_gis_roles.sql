@@ -1,5 +1,5 @@
 -- Database roles for GIS specialists who edit townships, blocks, plots and facilities straight from QGIS
--- (ARCHITECTURE.md, "Publishing spatial layers"). Two group roles without login; each person gets a LOGIN
+-- (docs/architecture.md; docs/operations.md, "Direct PostGIS for QGIS"). Two group roles without login; each person gets a LOGIN
 -- role in one of them from `manage.py create_gis_login`, so the history names that person.
 --
 -- Roles belong to the whole cluster and grants to one database: the roles are created only when missing

@@ -1,4 +1,4 @@
--- Shelter rules that protect money and land (DOMAIN.md rule 9), whoever writes the row: Django, the field
+-- Shelter rules that protect money and land (docs/domain.md, rule 9), whoever writes the row: Django, the field
 -- API, an ODK import or psql. Each trigger is named for its rule; landreg_raise() (townships/sql) puts the
 -- rule's name in the error, so services can turn it into a sentence (landreg/rules.py).
 

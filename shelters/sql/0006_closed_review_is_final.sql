@@ -1,4 +1,4 @@
--- An allocation review's closing is a record (DOMAIN.md rules 8 and 10), whoever writes the row: the service, the
+-- An allocation review's closing is a record (docs/domain.md, rules 8 and 10), whoever writes the row: the service, the
 -- admin, psql or QGIS. The service (shelters/services.py allocation_review_close) checks the same first.
 --
 --   closed_review_is_final                a closed review stays as it was closed: no change, no deletion

@@ -1,4 +1,4 @@
-"""The shelter rules through the services (DOMAIN.md rule 9): each refusal is a sentence that says what to do."""
+"""The shelter rules through the services (docs/domain.md, rule 9): each refusal is a sentence that says what to do."""
 
 import uuid
 

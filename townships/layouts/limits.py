@@ -13,9 +13,7 @@ def max_upload_bytes() -> int:
 
 
 def max_unzipped_bytes() -> int:
-    # landreg/settings.py has no LANDREG_LAYOUT_MAX_UNZIPPED_BYTES yet: until it does, five times the upload limit.
-    limit = getattr(settings, "LANDREG_LAYOUT_MAX_UNZIPPED_BYTES", None)
-    return 5 * max_upload_bytes() if limit is None else limit
+    return settings.LANDREG_LAYOUT_MAX_UNZIPPED_BYTES
 
 
 def max_features() -> int:

@@ -1,4 +1,4 @@
--- Land rules for townships, blocks and plots (DOMAIN.md rules 1 and 2), enforced by PostGIS so that
+-- Land rules for townships, blocks and plots (docs/domain.md, rules 1 and 2), enforced by PostGIS so that
 -- every client obeys them: Django, the admin, psql, QGIS. Each rule raises an error whose message starts
 -- with the rule's name and whose CONSTRAINT field is that name, so QGIS users and Django both see it.
 

@@ -1,4 +1,4 @@
-"""Field pages (issue 6): the offline-first app shell, its service worker, the township shelter reports."""
+"""Field pages: the offline-first app shell, its service worker, the township shelter reports."""
 
 from django.urls import path
 

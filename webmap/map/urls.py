@@ -1,4 +1,4 @@
-"""The land officers' map (the home page) and the township dashboards (issue 5)."""
+"""The land officers' map (the home page) and the township dashboards."""
 
 from django.urls import path
 
