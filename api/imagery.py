@@ -8,10 +8,9 @@ import io
 import math
 
 from django.http import HttpResponse, JsonResponse
-from django.utils.http import parse_etags
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
-from api.auth import request_user
+from api.http import conditional, login_or_basic, once_per_request
 from parcels.models import Imagery
 from parcels.selectors import imagery_visible_to
 
@@ -68,31 +67,41 @@ def tile_image(imagery: Imagery, z: int, x: int, y: int, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def tile_exists(z: int, x: int, y: int) -> bool:
+    return 0 <= z <= 24 and 0 <= x < 2**z and 0 <= y < 2**z
+
+
+@once_per_request
+def _scene(request, pk) -> Imagery | None:
+    """The scene, if the user's scope includes it: looked up once for the ETag and the tile."""
+    return imagery_visible_to(request.user).filter(pk=int(pk)).first()
+
+
+def _tile_etag(request, pk: str, z: str, x: str, y: str, fmt: str) -> str | None:
+    """The tile's ETag: the scene, when it last changed, and the tile; none for a tile that will be refused."""
+    imagery, z, x, y = _scene(request, pk), int(z), int(x), int(y)
+    if imagery is None or not tile_exists(z, x, y):
+        return None
+    return f'"imagery-{imagery.pk}-{int(imagery.updated_at.timestamp())}-{z}-{x}-{y}-{fmt}"'
+
+
+@login_or_basic(refuse=403, sentence=gettext_lazy("Log in to see the imagery tiles."))
+@conditional(_tile_etag, max_age=CACHE_SECONDS)
 def imagery_tile(request, pk: str, z: str, x: str, y: str, fmt: str):
     """GET /tiles/imagery/<id>/<z>/<x>/<y>.png|.webp for logged-in users whose scope includes the scene."""
-    pk, z, x, y = int(pk), int(z), int(x), int(y)
-    user = request_user(request)
-    if not user.is_authenticated:
-        return JsonResponse({"detail": gettext("Log in to see the imagery tiles.")}, status=403)
-    imagery = imagery_visible_to(user).filter(pk=pk).first()
+    imagery, z, x, y = _scene(request, pk), int(z), int(x), int(y)
     if imagery is None:
         return JsonResponse({"detail": gettext("No imagery with this number in your scope.")}, status=404)
-    if not (0 <= z <= 24 and 0 <= x < 2**z and 0 <= y < 2**z):
+    if not tile_exists(z, x, y):
         return JsonResponse({"detail": gettext("Tile %(tile)s does not exist.") % {"tile": f"{z}/{x}/{y}"}}, status=400)
-    etag = f'"imagery-{imagery.pk}-{int(imagery.updated_at.timestamp())}-{z}-{x}-{y}-{fmt}"'
-    if etag in parse_etags(request.headers.get("If-None-Match", "")):
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(tile_image(imagery, z, x, y, fmt), content_type=CONTENT_TYPES[fmt])
-    response["ETag"] = etag
-    response["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
-    return response
+    return HttpResponse(tile_image(imagery, z, x, y, fmt), content_type=CONTENT_TYPES[fmt])
 
 
+# An anonymous client is told no more than that there is no such scene for them.
+@login_or_basic(refuse=404, sentence=gettext_lazy("No imagery with this number in your scope."))
 def imagery_tilejson(request, pk: int):
     """GET /tiles/imagery/<id>.json: TileJSON for QGIS and other clients."""
-    user = request_user(request)
-    imagery = imagery_visible_to(user).filter(pk=pk).first() if user.is_authenticated else None
+    imagery = imagery_visible_to(request.user).filter(pk=pk).first()
     if imagery is None:
         return JsonResponse({"detail": gettext("No imagery with this number in your scope.")}, status=404)
     west, south, east, north = imagery.bounds.extent

@@ -1,4 +1,4 @@
-"""Uploaded imagery as raster tiles (issue 5), under /tiles/imagery/."""
+"""Uploaded imagery as raster tiles, under /tiles/imagery/."""
 
 from django.urls import path, re_path
 

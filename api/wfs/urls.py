@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from api.wfs import wfs_view
+from api.wfs.views import wfs_view
 
 urlpatterns = [
     path("", wfs_view, name="wfs"),

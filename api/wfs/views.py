@@ -1,13 +1,4 @@
-"""WFS 2.0 (read) of the published layers for older GIS clients and ArcGIS, served by django-gisserver.
-
-Five feature types: provinces, townships, blocks, plots, facilities, with the attributes of the file exports
-and never personal data (a plot shows its status, not who holds it). The layers carry no personal data, but
-land records matter in disputes, so reading needs a login: a session, or HTTP Basic credentials on every
-request, which is what GDAL and QGIS send (`GDAL_HTTP_AUTH=BASIC GDAL_HTTP_USERPWD=user:password`). Each
-user sees the townships of their own scope, as in the exports; provinces are reference data, shown to all.
-"""
-
-from functools import wraps
+"""The WFS view: the five feature types, restricted to the user's scope, behind a login."""
 
 from django.db.models import F
 from gisserver.crs import CRS, CRS84, WEB_MERCATOR, WGS84
@@ -16,7 +7,7 @@ from gisserver.features import FeatureField, FeatureType, ServiceDescription, fi
 from gisserver.types import XsdElement
 from gisserver.views import WFSView
 
-from api.auth import basic_auth_user
+from api.http import login_or_basic
 from landreg.sharing import provinces_shared_with
 from parcels.models import AdminArea
 from townships.exports import townships_exportable_by
@@ -26,8 +17,8 @@ from townships.models import Block, Facility, Plot
 OTHER_CRS = [CRS84, WEB_MERCATOR, *(CRS.from_srid(srid) for srid in (32641, 32642, 32643))]
 BASIC_REALM = "landreg WFS"
 # GDAL sends the credentials with every page of features, and checking a password costs about half a second
-# (PBKDF2, on purpose). A verified Authorization header is remembered this long, under a keyed hash of it,
-# and only while the user stays active with the same password.
+# (PBKDF2, on purpose): api.auth remembers a verified Authorization header for a few minutes, under a keyed hash
+# of it, and only while the user stays active with the same password.
 
 
 class BiswaElement(XsdElement):
@@ -124,36 +115,24 @@ class LandregWFSView(WFSView):
         return feature_types_for(self.request.user)
 
 
-def login_or_basic_auth_required(view):
-    """Let through a logged-in session user or valid HTTP Basic credentials (checked against Django's users,
-    without starting a session); anything else gets a 401 that asks for Basic credentials, as an OWS
-    exception report so that GIS clients show the sentence."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_authenticated and request.user.is_active):
-            user = basic_auth_user(request)
-            if user is None:
-                return _login_required()
-            request.user = user
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 class LoginRequired(OwsPermissionDenied):
     status_code = 401
     reason = "Unauthorized"
 
 
-def _login_required():
-    refusal = LoginRequired(
+def _ows_refusal(status: int, sentence: str):
+    """A refusal as an OWS exception report, so that GIS clients show the sentence."""
+    return LoginRequired(sentence, status_code=status).as_response()
+
+
+# A session, or HTTP Basic credentials checked against Django's users without starting a session; anyone else is
+# asked for Basic credentials.
+wfs_view = login_or_basic(
+    refuse=401,
+    sentence=(
         "Log in to read the WFS: send your landreg user name and password with HTTP Basic authentication "
         "(in GDAL: GDAL_HTTP_AUTH=BASIC GDAL_HTTP_USERPWD=user:password)."
-    )
-    response = refusal.as_response()
-    response["WWW-Authenticate"] = f'Basic realm="{BASIC_REALM}", charset="UTF-8"'
-    return response
-
-
-wfs_view = login_or_basic_auth_required(LandregWFSView.as_view())
+    ),
+    answer=_ows_refusal,
+    challenge=f'Basic realm="{BASIC_REALM}", charset="UTF-8"',
+)(LandregWFSView.as_view())
