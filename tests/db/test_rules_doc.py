@@ -183,13 +183,6 @@ def database_names() -> set[str]:
 # --- the tests ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs/rules.md still names triggers a later migration replaced: plot_rules_on_insert, plot_rules_on_change "
-    "(now plot_geometry_valid_and_area_derived[_on_change] and plots_keep_the_land_rules[_when_reshaped]), "
-    "township_contains_its_blocks_and_plots (now township_keeps_its_blocks_and_plots), block_rules_on_reshape "
-    "(now blocks_keep_the_land_rules_when_reshaped). Fix docs/rules.md, then remove this mark.",
-)
 @pytest.mark.django_db
 def test_every_rule_and_trigger_named_in_docs_rules_md_is_in_the_database():
     known = database_names()
@@ -199,25 +192,6 @@ def test_every_rule_and_trigger_named_in_docs_rules_md_is_in_the_database():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs/rules.md does not name yet: the shelter rules (shelter_project_needs_active_allocation, "
-    "shelter_stages_pass_in_order, inspection_advances_project, inspections_are_append_only, "
-    "inspection_photos_are_append_only, tranche_paid_after_passed_inspection, paid_tranche_is_final, "
-    "imported_visit_names_its_uploader, one_open_shelter_project_per_plot, one_tranche_per_stage, "
-    "tranche_amount_positive, photo_documents_one_visit, photo_hash_used_once, stage_code_unique_in_programme, "
-    "stage_position_unique_in_programme); the land triggers plot_geometry_valid_and_area_derived[_on_change] and "
-    "township_plots_remeasured_in_a_new_zone; the GIS login rule township_in_login_provinces; the layer-version "
-    "triggers "
-    "admin_areas_layer_version, blocks_layer_version, facilities_layer_version, plots_layer_version, "
-    "townships_layer_version, shelter_projects_bump_layer_version; drawn_ballot_entries_are_immutable, "
-    "drawn_ballot_plots_are_immutable, drawn_ballot_results_are_immutable; and the constraints "
-    "admin_area_pcode_format, district_has_province_parent, agreement_ends_after_it_starts, ballot_draw_order_once, "
-    "ballot_household_once, ballot_plot_once, ballot_rank_once, block_code_unique_in_township, "
-    "criterion_once_per_scheme, duplicate_flag_once, entitlement_range_is_ordered, gis_login_province_once, "
-    "household_size_positive, layout_source_name_unique_in_township, one_head_per_household, "
-    "plot_area_is_positive, township_utm_zone_in_afghanistan. Name them in docs/rules.md, then remove this mark.",
-)
 @pytest.mark.django_db
 def test_every_rule_of_the_database_is_named_in_docs_rules_md():
     documented = named_anywhere_in_rules_md()
