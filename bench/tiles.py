@@ -11,7 +11,7 @@ load townships side by side; loading stops after --build-seconds and the benchma
 Then, for each layer and zoom the web map asks for (townships and provinces at z10, townships and blocks at
 z12, blocks and plots at z14, plots at z16), over up to --tiles tiles that hold data (the tiles of the
 townships' centres):
-  1. PostGIS: the tile query of api/tiles.py (the same function), --concurrency psycopg2 connections;
+  1. PostGIS: the tile query of api/tiles/vector.py (the same function), --concurrency psycopg2 connections;
   2. Django uncached: GET /tiles/<layer>/<z>/<x>/<y>.mvt on gunicorn (--workers: 2, then 4 sync workers;
      127.0.0.1 only) with a session cookie, every layer version bumped first so no tile is in the cache;
   3. Django cached: the first 100 of those tiles, warmed, then asked again and again (the answer says hit or
@@ -291,7 +291,7 @@ def run(fetch_factory, work: list, concurrency: int, seconds: float) -> dict:
 
 
 def postgis_client(layer_name: str):
-    from api.tiles import LAYERS, tile_sql
+    from api.tiles.vector import LAYERS, tile_sql
 
     layer = LAYERS[layer_name]
 

@@ -1,4 +1,4 @@
-"""Top-level URLs: the admin, the API, and the web pages."""
+"""Top-level URLs: the pages, the admin, the REST API, and the publishing endpoints (tiles, OGC API, WFS)."""
 
 from django.contrib import admin
 from django.http import HttpResponse
@@ -15,25 +15,16 @@ admin.site.index_title = "Land allocation and townships"
 urlpatterns = [
     # Browsers ask for an icon on every page (the admin's too); answering "no content" keeps the console clean.
     path("favicon.ico", lambda request: HttpResponse(status=204)),
-    path("", include("webmap.accounts.urls")),  # /login/ and /logout/ for every role
-    path("", include("webmap.map.urls")),  # the land officers' map and dashboards (issue 5)
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
-    path("api/", include("api.urls")),
-    path("api/v1/", include("api.document_urls")),
-    path("tiles/imagery/", include("api.imagery_urls")),  # issue 5: uploaded imagery as raster tiles
-    path("tiles/", include("api.tile_urls")),
+    path("api/", include("api.rest.urls")),  # REST v1 and its OpenAPI schema
+    path("tiles/", include("api.tiles.urls")),  # vector tiles of the land layers, raster tiles of imagery
     path("ogc", ogc.landing),  # QGIS asks without the slash and does not follow a relative redirect
     path("ogc/", include("api.ogc.urls")),
     path("wfs/", include("api.wfs.urls")),
-    path("api/v1/exports/", include("api.export_urls")),
-    path("api/v1/layout-imports/", include("api.layout_urls")),  # issue 7
-    path("api/v1/field/", include("api.field_urls")),  # issue 6
-    path("api/v1/partner/", include("api.partner_urls")),  # partner exports under a data-sharing agreement
-    path("layouts/", include("webmap.layout_urls")),  # issue 7
-    path("field/", include("webmap.field.urls")),  # issue 6
-    path("", include("webmap.documents.urls")),
-    path("", include("webmap.households.urls")),
+    # The pages come last: where a page and the REST API share a URL name (household-list, household-detail), the
+    # last one mounted is the one reverse() and redirect() give, and a page must get the page.
+    path("", include("webmap.urls")),  # the pages for people: map, dashboards, households, layouts, field, login
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from households.identity import id_number_hash
-from households.models import Category, DuplicateFlag, Household, Person
+from households.models import VULNERABILITY_FLAGS, Category, DuplicateFlag, Household, Person
 from households.services import OUTSIDE_SCOPE, duplicate_candidates_visible, duplicate_check_log, household_register
 from landreg import roles
 from landreg.calendar import parse_date
@@ -51,15 +51,7 @@ COLUMNS = {  # column -> accepted header spellings (lower case)
     "prior_beneficiary": ["prior_beneficiary"],
 }
 REQUIRED = ["province", "category", "size", "head_name", "sex"]
-FLAGS = [
-    "female_headed",
-    "disability",
-    "elderly_head",
-    "unaccompanied_child",
-    "chronic_illness",
-    "landless_declared",
-    "prior_beneficiary",
-]
+FLAGS = [*VULNERABILITY_FLAGS, "landless_declared", "prior_beneficiary"]
 TRUE, FALSE = {"1", "yes", "y", "true", "x", "بلی", "هو"}, {"", "0", "no", "n", "false", "نخیر", "نه"}
 
 

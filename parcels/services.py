@@ -179,7 +179,7 @@ def admin_areas_import_cod_ab(path: Path) -> LoadReport:
     return report
 
 
-# --- Imagery: a GeoTIFF in, a cloud-optimised GeoTIFF stored, raster tiles served by api/imagery.py -------------
+# --- Imagery: a GeoTIFF in, a cloud-optimised GeoTIFF stored, raster tiles served by api/tiles/imagery.py -------------
 
 IMAGERY_MIN_ZOOM, IMAGERY_MAX_ZOOM = 10, 22
 WEB_MERCATOR_METRES_AT_ZOOM_0 = 156543.03392804097  # metres per pixel of a 256-pixel tile at the equator, zoom 0

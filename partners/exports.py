@@ -22,7 +22,8 @@ from landreg.scope import filter_by_scope
 from landreg.sharing import suppressed
 from landreg.tabular import SafeWriter
 from parcels.models import AdminArea
-from shelters.models import DEFAULT_STAGES, ShelterProject
+from shelters.models import DEFAULT_STAGES
+from shelters.selectors import open_shelter_projects, shelter_stage
 from townships.models import Plot, Township
 
 
@@ -53,11 +54,9 @@ def township_summary(*, user, province) -> PartnerDataset:
     ids = [t.pk for t in townships]
     plots = _counts(Plot.objects.filter(township__in=ids), "township_id", "status")
     allocations = _counts(Allocation.objects.filter(plot__township__in=ids), "plot__township_id", "status")
-    open_shelters = ShelterProject.objects.filter(plot__township__in=ids).exclude(
-        status=ShelterProject.Status.CANCELLED
-    )
+    open_shelters = open_shelter_projects().filter(plot__township__in=ids)
     shelters = _counts(open_shelters, "plot__township_id", "stage_reached__code")
-    active = Allocation.objects.filter(household=OuterRef("pk")).exclude(status__in=Allocation.ENDED)
+    active = Allocation.objects.active().filter(household=OuterRef("pk"))
     waiting = (
         Household.objects.filter(province=province, status=Household.Status.ELIGIBLE, prior_beneficiary=False)
         .exclude(Exists(active))
@@ -114,12 +113,7 @@ def household_records(*, user, province, fields: list[str], chunk_size: int = 20
     """One row per household of the province in the user's scope, with only `fields` (catalogue codes, written
     in catalogue order). Rows stream from the database in chunks."""
     wanted = [f for f in HOUSEHOLD_FIELDS if f in fields]
-    active = Allocation.objects.filter(household=OuterRef("pk")).exclude(status__in=Allocation.ENDED).order_by("-pk")
-    shelter = (
-        ShelterProject.objects.filter(household=OuterRef("pk"))
-        .exclude(status=ShelterProject.Status.CANCELLED)
-        .order_by("-pk")
-    )
+    active = Allocation.objects.active().filter(household=OuterRef("pk")).order_by("-pk")
     households = filter_by_scope(Household.objects.filter(province=province), user, province_field="province").order_by(
         "code"
     )
@@ -127,8 +121,7 @@ def household_records(*, user, province, fields: list[str], chunk_size: int = 20
     records = households.annotate(
         allocation_status=Subquery(active.values("status")[:1]),
         township=Subquery(active.values("plot__township__code")[:1]),
-        has_shelter=Exists(shelter),
-        shelter_stage=Subquery(shelter.values("stage_reached__code")[:1]),
+        shelter_stage=shelter_stage(through="household"),
     ).values_list(
         "code",
         "province__pcode",
@@ -138,12 +131,11 @@ def household_records(*, user, province, fields: list[str], chunk_size: int = 20
         "status",
         "allocation_status",
         "township",
-        "has_shelter",
         "shelter_stage",
     )
 
     def rows() -> Iterator[list]:
-        for code, pcode, district, category, size, status, allocation, town, has_shelter, stage in records.iterator(
+        for code, pcode, district, category, size, status, allocation, town, stage in records.iterator(
             chunk_size=chunk_size
         ):
             values = {
@@ -155,7 +147,7 @@ def household_records(*, user, province, fields: list[str], chunk_size: int = 20
                 "status": status,
                 "allocation_status": allocation or "",
                 "township": town or "",
-                "shelter_stage": (stage or "not_started") if has_shelter else "",
+                "shelter_stage": stage or "",
             }
             yield [values[f] for f in wanted]
 

@@ -56,13 +56,15 @@ def open_shelter_projects():
     return ShelterProject.objects.exclude(status=ShelterProject.Status.CANCELLED)
 
 
-def shelter_stage(plot_ref: str = "pk") -> Subquery:
-    """The one definition of a plot's shelter stage, as an ORM expression for `.annotate(...)`: the code of the
-    last stage its open shelter project passed, NOT_STARTED before the first, NULL when no shelter is built.
-    `plot_ref` is the outer query's path to the plot id. Never who builds it."""
+def shelter_stage(outer: str = "pk", *, through: str = "plot") -> Subquery:
+    """The one definition of a shelter's stage, as an ORM expression for `.annotate(...)`: the code of the last
+    stage the open shelter project passed, NOT_STARTED before the first, NULL when no shelter is built. The project
+    is found `through` its plot (default) or its household, matched to the outer query's `outer` path. Never who
+    builds it."""
     return Subquery(
         open_shelter_projects()
-        .filter(plot=OuterRef(plot_ref))
+        .filter(**{through: OuterRef(outer)})
+        .order_by("-pk")
         .annotate(code=Coalesce("stage_reached__code", Value(NOT_STARTED)))
         .values("code")[:1]
     )

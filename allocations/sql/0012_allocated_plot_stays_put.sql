@@ -1,6 +1,6 @@
 -- A plot that holds an active allocation keeps its outline: the household was shown that ground, its letter or
 -- deed prints it, and a handover was checked against it. A GIS specialist editing in QGIS (or anyone) is refused;
--- a layout import that the user explicitly confirmed (townships/layouts.py) sets landreg.confirm_allocated_moves
+-- a layout import that the user explicitly confirmed (townships/layouts/services.py) sets landreg.confirm_allocated_moves
 -- for its own transaction, and its history event records who confirmed it.
 -- SECURITY DEFINER: GIS logins may not read allocations (personal data), yet their edits must be checked.
 CREATE OR REPLACE FUNCTION plot_keep_allocated_outline() RETURNS trigger LANGUAGE plpgsql

@@ -288,7 +288,7 @@ def test_a_server_error_is_reported_with_its_exception_and_request(
     def broken(ballot):
         raise RuntimeError("the draw cannot be verified")
 
-    monkeypatch.setattr("api.ballots.ballot_verify", broken)
+    monkeypatch.setattr("api.rest.ballots.ballot_verify", broken)
     verify = api_schema.include(path="/api/v1/ballots/{reference}/verify/", method="GET")
     errors = fuzz(verify, landscape, role="land_officer", user=users["officer_nangarhar"], max_examples=5)
     assert 0 < errors.sent <= 10

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from allocations.services import allocation_propose
-from api.tiles import LAYERS, MVT_CONTENT_TYPE, tile_sql
+from api.tiles.vector import LAYERS, MVT_CONTENT_TYPE, tile_sql
 from townships import services
 
 PLOT_KEYS = {"id", "number", "status", "use", "area_m2", "block", "township"}

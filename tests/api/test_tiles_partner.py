@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from api.tiles import LAYERS, SCOPE_TIMEOUT
+from api.tiles.vector import LAYERS, SCOPE_TIMEOUT
 from landreg import roles
 from landreg.models import DataSharingAgreement
 from landreg.services import user_create

@@ -48,7 +48,7 @@ def too_large_message(size: int) -> str:
 def content_length_too_large(request) -> bool:
     """Whether the request's declared Content-Length is over the upload limit, so that a page or the API can refuse
     it before reading the body. The Django upload handlers that stop a body growing past the limit while it streams
-    belong to the two faces (api.layout_imports and webmap.layout_views)."""
+    belong to the two faces (api.rest.layout_imports and webmap.layouts.views)."""
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0) > max_upload_bytes()
     except ValueError:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from webmap import layout_views
+from webmap.layouts import views as layout_views
 
 urlpatterns = [
     path("", layout_views.layout_upload, name="layout-upload"),

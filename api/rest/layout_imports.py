@@ -8,7 +8,6 @@ GET  /api/v1/layout-imports/{id}/problems.gpkg/  the problems as a GeoPackage fo
 
 import json
 
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from rest_framework.response import Response
 
 from api.parsers import FormParser, JSONParser, MultiPartParser
 from landreg.roles import has_role
+from landreg.uploads import UploadLimit
 from townships import layouts
 from townships.models import LayoutImport, Plot
 
@@ -26,26 +26,6 @@ from townships.models import LayoutImport, Plot
 class UploadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "upload_too_large"
-
-
-class UploadLimit(FileUploadHandler):
-    """Stops reading an upload once it passes LANDREG_MAX_UPLOAD_BYTES, whatever Content-Length said;
-    request.layout_upload_too_large then tells the view. (The pages have their own, in webmap.layout_views: the two
-    faces do not import each other, and the limit itself is townships.layouts.max_upload_bytes.)"""
-
-    def __init__(self, request=None):
-        super().__init__(request)
-        self.seen = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.seen += len(raw_data)
-        if self.seen > layouts.max_upload_bytes():
-            self.request.layout_upload_too_large = True
-            raise StopUpload(connection_reset=True)
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
 
 
 class LayoutImportSerializer(serializers.ModelSerializer):

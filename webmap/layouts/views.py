@@ -10,7 +10,6 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import connections
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,31 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from landreg.roles import has_role
+from landreg.uploads import UploadLimit
 from townships import layouts
 from townships.models import LayoutImport, LayoutSource
-from webmap.layout_forms import LayoutMappingForm, LayoutUploadForm, mapping_initial
+from webmap.layouts.forms import LayoutMappingForm, LayoutUploadForm, mapping_initial
 
 _UPLOAD_KEY = "landreg.layout_upload"
-
-
-class UploadLimit(FileUploadHandler):
-    """Stops reading an upload once it passes LANDREG_MAX_UPLOAD_BYTES, whatever Content-Length said;
-    request.layout_upload_too_large then tells the view. (The API has its own, in api.layout_imports: the two faces
-    do not import each other, and the limit itself is townships.layouts.max_upload_bytes.)"""
-
-    def __init__(self, request=None):
-        super().__init__(request)
-        self.seen = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.seen += len(raw_data)
-        if self.seen > layouts.max_upload_bytes():
-            self.request.layout_upload_too_large = True
-            raise StopUpload(connection_reset=True)
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
 
 
 def _require_importer(user):

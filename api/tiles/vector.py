@@ -24,7 +24,8 @@ from django.urls import reverse
 from django.utils.http import parse_etags
 from django.utils.translation import gettext_lazy
 
-from api.auth import logged_in, login_key, request_user
+from api.auth import login_key, request_user
+from api.http import login_or_basic
 from landreg.sharing import partner_provinces
 from shelters.selectors import shelter_stage_sql
 from townships.selectors import MAP_LAYER_TABLES
@@ -259,11 +260,7 @@ def scope_digest(provinces: frozenset[int] | None) -> str:
 
 def _refusal(request, layer_name: str) -> tuple[TileLayer | None, frozenset[int] | None, JsonResponse | None]:
     """The layer asked for and the provinces its tiles show (tile_scope), or the response that refuses it: 403
-    for anonymous users and for partners without an agreement sharing the layout, 404 for no such layer."""
-    # A session (the web map) or HTTP Basic (QGIS and GDAL send it with each tile), checked without loading the
-    # user on every tile: tiles carry no personal data, and small tiles cost PostGIS well under a millisecond.
-    if not logged_in(request):
-        return None, None, JsonResponse({"detail": LOG_IN}, status=403)
+    for partners without an agreement sharing the layout, 404 for no such layer. (The login is checked before.)"""
     try:
         provinces = tile_scope(request)
     except PermissionDenied as refused:
@@ -284,6 +281,12 @@ def _cache_headers(response: HttpResponse, etag: str | None) -> HttpResponse:
     return response
 
 
+# A session (the web map) or HTTP Basic (QGIS and GDAL send it with each tile), checked without loading the user on
+# every tile: tiles carry no personal data, and small tiles cost PostGIS well under a millisecond.
+tiles_login = login_or_basic(refuse=403, sentence=LOG_IN, load_user=False)
+
+
+@tiles_login
 def tile(request, layer: str, z: int, x: int, y: int):
     """GET /tiles/<layer>/<z>/<x>/<y>.mvt: 200 with the tile, 204 when it is empty, 304 when unchanged."""
     layer, provinces, refusal = _refusal(request, layer)
@@ -327,6 +330,7 @@ def tile(request, layer: str, z: int, x: int, y: int):
     return _cache_headers(response, etag)
 
 
+@tiles_login
 def tilejson(request, layer: str):
     """GET /tiles/<layer>.json: TileJSON 3.0.0 for MapLibre and QGIS."""
     layer, provinces, refusal = _refusal(request, layer)

@@ -213,7 +213,7 @@ def inspection_body(inspection: Inspection, created: bool) -> dict:
     }
 
 
-class Assignments(APIView):
+class AssignmentsView(APIView):
     """GET: the officer's plots for today (nearest first with ?lat=&lon=), each with its card."""
 
     @extend_schema(
@@ -275,7 +275,7 @@ class Assignments(APIView):
         return Response({"id": assignment.pk}, status=status.HTTP_201_CREATED)
 
 
-class PlotCard(APIView):
+class PlotCardView(APIView):
     """GET: a plot's card. A partner's only under an agreement sharing the layout of the plot's province; one
     outside it, or no plot at all, gets the same agreement sentence."""
 
@@ -299,7 +299,7 @@ class PlotCard(APIView):
         return Response(cards[pk])
 
 
-class Inspections(APIView):
+class InspectionsView(APIView):
     """POST (multipart): one inspection with its photos. 201 new, 200 when the client UUID was seen before."""
 
     @extend_schema(
@@ -327,7 +327,7 @@ class Inspections(APIView):
         )
 
 
-class InspectionByUuid(APIView):
+class InspectionByUuidView(APIView):
     @extend_schema(responses=InspectionAnswerSerializer)
     def get(self, request, client_uuid):
         inspection = get_object_or_404(
@@ -338,7 +338,7 @@ class InspectionByUuid(APIView):
         return Response(inspection_body(inspection, False))
 
 
-class OccupancyChecks(APIView):
+class OccupancyChecksView(APIView):
     @extend_schema(
         request={"multipart/form-data": OccupancyUploadSerializer},
         responses={201: OccupancyAnswerSerializer, 200: OccupancyAnswerSerializer},
@@ -367,7 +367,7 @@ class OccupancyChecks(APIView):
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class Projects(APIView):
+class ProjectsView(APIView):
     """POST: start a shelter project on an allocation (land officers)."""
 
     @extend_schema(
@@ -397,7 +397,7 @@ class Projects(APIView):
         return Response({"id": project.pk, "plot": project.plot_id}, status=status.HTTP_201_CREATED)
 
 
-class TranchePay(APIView):
+class TranchePayView(APIView):
     @extend_schema(
         request=inline_serializer(
             "TranchePayRequest",
@@ -421,7 +421,7 @@ class TranchePay(APIView):
         )
 
 
-class TownshipReport(APIView):
+class TownshipReportView(APIView):
     """GET: a township's shelter report. A township outside the caller's scope answers as one that does not exist
     (a partner: the agreement sentence for both)."""
 
@@ -431,7 +431,7 @@ class TownshipReport(APIView):
         return Response(selectors.township_report(request.user, township))
 
 
-class ReviewClose(APIView):
+class ReviewCloseView(APIView):
     """POST {"outcome": "resolved_on_site", "note": "what was found and done"}: close an open allocation review
     (land officers, administrators). A review outside the caller's provinces answers as one that does not exist."""
 
@@ -454,7 +454,7 @@ class ReviewClose(APIView):
         return Response({"id": review.pk, "closed_at": review.closed_at.isoformat(), "outcome": review.outcome})
 
 
-class Imports(APIView):
+class ImportsView(APIView):
     """POST (multipart): file = the Kobo / ODK Central export (JSON or CSV), attachments = a zip of the photos,
     form = inspection | occupancy. Answers the import report."""
 

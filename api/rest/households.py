@@ -77,6 +77,20 @@ class PersonWriteSerializer(serializers.ModelSerializer):
         extra_kwargs = {"relationship": {"required": False}}  # the head's is "head"; members must give theirs
 
 
+# What an officer states about a household at registration and may correct later (its code and province stay).
+HOUSEHOLD_FACTS = [
+    "size",
+    "category",
+    "country_returned_from",
+    "return_date",
+    "return_type",
+    "crossing_point",
+    *VULNERABILITY_FLAGS,
+    "landless_declared",
+    "prior_beneficiary",
+]
+
+
 class HouseholdWriteSerializer(serializers.ModelSerializer):
     province = serializers.SlugRelatedField(slug_field="pcode", queryset=AdminArea.objects.filter(level="province"))
     head = PersonWriteSerializer(write_only=True)
@@ -84,21 +98,7 @@ class HouseholdWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Household
-        fields = [
-            "code",
-            "province",
-            "size",
-            "category",
-            "country_returned_from",
-            "return_date",
-            "return_type",
-            "crossing_point",
-            *VULNERABILITY_FLAGS,
-            "landless_declared",
-            "prior_beneficiary",
-            "head",
-            "members",
-        ]
+        fields = ["code", "province", *HOUSEHOLD_FACTS, "head", "members"]
         # Optional: the service makes a pseudonymous code; it (and the database) judge uniqueness.
         extra_kwargs = {"code": {"validators": [], "required": False}}
 
@@ -106,17 +106,7 @@ class HouseholdWriteSerializer(serializers.ModelSerializer):
 class HouseholdUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Household
-        fields = [
-            "size",
-            "category",
-            "country_returned_from",
-            "return_date",
-            "return_type",
-            "crossing_point",
-            *VULNERABILITY_FLAGS,
-            "landless_declared",
-            "prior_beneficiary",
-        ]
+        fields = HOUSEHOLD_FACTS
 
 
 class EvidenceSerializer(serializers.ModelSerializer):

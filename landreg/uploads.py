@@ -1,0 +1,24 @@
+"""The HTTP side of upload limits, shared by the two faces (the API and the pages must not import each other)."""
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+
+
+class UploadLimit(FileUploadHandler):
+    """Stops reading an upload once it passes LANDREG_MAX_UPLOAD_BYTES, whatever Content-Length said, and sets
+    request.layout_upload_too_large so the view answers with the limit instead of reading on. Insert it first in
+    request.upload_handlers, before the body is read."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.seen = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.seen += len(raw_data)
+        if self.seen > settings.LANDREG_MAX_UPLOAD_BYTES:
+            self.request.layout_upload_too_large = True
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None

@@ -1,0 +1,12 @@
+"""The pages for people, one folder per feature."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("webmap.accounts.urls")),  # /login/ and /logout/ for every role
+    path("", include("webmap.map.urls")),  # the land officers' map (the home page) and the township dashboards
+    path("layouts/", include("webmap.layouts.urls")),
+    path("field/", include("webmap.field.urls")),
+    path("", include("webmap.documents.urls")),
+    path("", include("webmap.households.urls")),
+]
