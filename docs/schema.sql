@@ -109,6 +109,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.allocation_document_refuse_change()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   PERFORM landreg_raise('issued_documents_are_append_only', format(
@@ -120,6 +121,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.allocation_keep_ended_final()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   IF OLD.status IN ('rejected', 'revoked', 'transferred') AND NEW.status IS DISTINCT FROM OLD.status THEN
@@ -157,6 +159,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.allocation_refuse_delete()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   PERFORM landreg_raise('allocations_are_never_deleted', format(
@@ -225,6 +228,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.allocation_transition_refuse_change()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   PERFORM landreg_raise('allocation_transitions_are_append_only', 'the workflow log cannot be changed or deleted');
@@ -235,6 +239,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.ballot_part_refuse_change()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
   state text;
@@ -255,6 +260,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.ballot_refuse_change()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   IF TG_OP = 'DELETE' AND OLD.status = 'drawn' THEN
@@ -275,6 +281,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.block_check_at_commit()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
   b record;
@@ -292,6 +299,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.block_enforce_rules()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE v record;
 BEGIN
@@ -307,6 +315,7 @@ CREATE OR REPLACE FUNCTION public.block_rule_violations(b_id bigint, b_township 
  RETURNS TABLE(rule text, detail text)
  LANGUAGE plpgsql
  STABLE
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
   t record;
@@ -342,6 +351,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.inspection_advance_project()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   UPDATE shelters_shelterproject p
@@ -360,6 +370,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.inspection_check_stage_order()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
   proj record;
@@ -394,6 +405,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.inspection_refuse_change()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   PERFORM landreg_raise('inspections_are_append_only', format(
@@ -406,6 +418,7 @@ CREATE OR REPLACE FUNCTION public.landreg_area_outside(g geometry, container geo
  RETURNS double precision
  LANGUAGE sql
  STABLE
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
   SELECT CASE WHEN ST_CoveredBy(g, container) THEN 0
               ELSE ST_Area(ST_Transform(ST_Difference(g, container), srid)) END
@@ -416,6 +429,7 @@ CREATE OR REPLACE FUNCTION public.landreg_geometry_problem(g geometry)
  RETURNS text
  LANGUAGE sql
  IMMUTABLE
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
   SELECT CASE WHEN g IS NULL THEN 'the geometry is missing'
               WHEN ST_IsEmpty(g) THEN 'the geometry is empty'
@@ -487,6 +501,7 @@ CREATE OR REPLACE FUNCTION public.landreg_layer_versions(layers text[])
  RETURNS text
  LANGUAGE sql
  STABLE
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
   SELECT (SELECT oid FROM pg_database WHERE datname = current_database())::text || ':' ||
          string_agg(coalesce(pg_sequence_last_value(format('townships_layer_version_%s', name)::regclass), 0)::text,
@@ -509,6 +524,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.landreg_raise(rule text, detail text)
  RETURNS void
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   RAISE EXCEPTION '%: %', rule, detail USING ERRCODE = 'check_violation', CONSTRAINT = rule;
@@ -519,6 +535,7 @@ CREATE OR REPLACE FUNCTION public.landreg_tolerance_m2()
  RETURNS double precision
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'public', 'pg_temp'
 AS $function$ SELECT 0.01::double precision $function$;
 
 -- landreg_utm_srid(g geometry)
@@ -526,6 +543,7 @@ CREATE OR REPLACE FUNCTION public.landreg_utm_srid(g geometry)
  RETURNS integer
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
   SELECT CASE WHEN ST_X(ST_Centroid(g)) < 66 THEN 32641
               WHEN ST_X(ST_Centroid(g)) < 72 THEN 32642
@@ -554,6 +572,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.layer_version_bump()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   PERFORM nextval(format('townships_layer_version_%s', TG_ARGV[0])::regclass);
@@ -564,6 +583,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.plot_check_at_commit()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
   p record;
@@ -603,6 +623,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.plot_enforce_rules()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
   v record;
@@ -698,6 +719,7 @@ CREATE OR REPLACE FUNCTION public.plot_rule_violations(p_id bigint, p_township b
  RETURNS TABLE(rule text, detail text)
  LANGUAGE plpgsql
  STABLE
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
   t record;
@@ -755,6 +777,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.plot_validate_and_measure()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE problem text := landreg_geometry_problem(NEW.geom);
 BEGIN
@@ -772,6 +795,7 @@ CREATE OR REPLACE FUNCTION public.shelter_allocation_is_held(allocation bigint, 
  RETURNS boolean
  LANGUAGE sql
  STABLE
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
   SELECT EXISTS (SELECT 1 FROM allocations_allocation a
                   WHERE a.id = allocation AND a.plot_id = plot AND a.household_id = household
@@ -783,6 +807,7 @@ CREATE OR REPLACE FUNCTION public.shelter_inspection_tolerance_m()
  RETURNS double precision
  LANGUAGE sql
  STABLE
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
   SELECT coalesce(nullif(current_setting('landreg.inspection_tolerance_m', true), '')::float8, 30)
 $function$;
@@ -792,6 +817,7 @@ CREATE OR REPLACE FUNCTION public.shelter_plot_distance_m(plot bigint, pt geomet
  RETURNS double precision
  LANGUAGE sql
  STABLE
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
   SELECT CASE WHEN t.utm_srid IS NULL THEN ST_Distance(p.geom::geography, ST_Transform(pt, 4326)::geography)
               ELSE ST_Distance(ST_Transform(p.geom, t.utm_srid), ST_Transform(pt, t.utm_srid)) END
@@ -803,6 +829,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.shelter_project_check_allocation()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   IF NEW.status <> 'cancelled' AND (TG_OP = 'INSERT' OR NEW.plot_id IS DISTINCT FROM OLD.plot_id
@@ -820,6 +847,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.shelter_visit_check_uploader()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   IF NEW.source IN ('kobo', 'odk') AND NEW.uploaded_by_id IS NULL THEN
@@ -833,6 +861,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.township_check_at_commit()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
   t record;
@@ -863,6 +892,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.township_check_contents()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE r record;
 BEGIN
@@ -893,6 +923,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.township_derive_utm_zone()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE problem text := landreg_geometry_problem(NEW.geom);
 BEGIN
@@ -907,6 +938,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.township_remeasure_plots()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
   UPDATE townships_plot SET area_m2 = NULL WHERE township_id = NEW.id;  -- the BEFORE trigger re-measures
@@ -917,6 +949,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.tranche_check_release()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
   proj record;
@@ -1025,7 +1058,7 @@ CREATE TRIGGER tranche_paid_after_passed_inspection BEFORE INSERT OR DELETE OR U
 
 -- townships_block
 CREATE CONSTRAINT TRIGGER blocks_keep_the_land_rules AFTER INSERT ON public.townships_block DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION block_check_at_commit();
-CREATE CONSTRAINT TRIGGER blocks_keep_the_land_rules_when_reshaped AFTER UPDATE ON public.townships_block DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((old.geom IS DISTINCT FROM new.geom) OR (old.township_id IS DISTINCT FROM new.township_id))) EXECUTE FUNCTION block_check_at_commit();
+CREATE CONSTRAINT TRIGGER blocks_keep_the_land_rules_when_reshaped AFTER UPDATE ON public.townships_block DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)) OR (old.township_id IS DISTINCT FROM new.township_id))) EXECUTE FUNCTION block_check_at_commit();
 CREATE TRIGGER blocks_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.townships_block FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('blocks');
 
 -- townships_facility
@@ -1034,14 +1067,14 @@ CREATE TRIGGER facilities_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUN
 -- townships_plot
 CREATE TRIGGER allocated_plot_keeps_its_outline BEFORE UPDATE OF geom ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION plot_keep_allocated_outline();
 CREATE TRIGGER plot_geometry_valid_and_area_derived BEFORE INSERT ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION plot_validate_and_measure();
-CREATE TRIGGER plot_geometry_valid_and_area_derived_on_change BEFORE UPDATE ON public.townships_plot FOR EACH ROW WHEN (((old.geom IS DISTINCT FROM new.geom) OR (old.township_id IS DISTINCT FROM new.township_id) OR (old.area_m2 IS DISTINCT FROM new.area_m2))) EXECUTE FUNCTION plot_validate_and_measure();
+CREATE TRIGGER plot_geometry_valid_and_area_derived_on_change BEFORE UPDATE ON public.townships_plot FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)) OR (old.township_id IS DISTINCT FROM new.township_id) OR (old.area_m2 IS DISTINCT FROM new.area_m2))) EXECUTE FUNCTION plot_validate_and_measure();
 CREATE TRIGGER plot_status_follows_the_workflow BEFORE INSERT OR UPDATE OF status ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION plot_keep_status_with_workflow();
 CREATE CONSTRAINT TRIGGER plots_keep_the_land_rules AFTER INSERT ON public.townships_plot DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION plot_check_at_commit();
-CREATE CONSTRAINT TRIGGER plots_keep_the_land_rules_when_reshaped AFTER UPDATE ON public.townships_plot DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((old.geom IS DISTINCT FROM new.geom) OR (old.township_id IS DISTINCT FROM new.township_id) OR (old.block_id IS DISTINCT FROM new.block_id))) EXECUTE FUNCTION plot_check_at_commit();
+CREATE CONSTRAINT TRIGGER plots_keep_the_land_rules_when_reshaped AFTER UPDATE ON public.townships_plot DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)) OR (old.township_id IS DISTINCT FROM new.township_id) OR (old.block_id IS DISTINCT FROM new.block_id))) EXECUTE FUNCTION plot_check_at_commit();
 CREATE TRIGGER plots_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.townships_plot FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('plots');
 
 -- townships_township
-CREATE CONSTRAINT TRIGGER township_keeps_its_blocks_and_plots AFTER UPDATE ON public.townships_township DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((old.geom IS DISTINCT FROM new.geom)) EXECUTE FUNCTION township_check_at_commit();
+CREATE CONSTRAINT TRIGGER township_keeps_its_blocks_and_plots AFTER UPDATE ON public.townships_township DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)))) EXECUTE FUNCTION township_check_at_commit();
 CREATE TRIGGER township_plots_remeasured_in_a_new_zone AFTER UPDATE ON public.townships_township FOR EACH ROW WHEN ((old.utm_srid IS DISTINCT FROM new.utm_srid)) EXECUTE FUNCTION township_remeasure_plots();
 CREATE TRIGGER township_utm_zone_is_derived BEFORE INSERT OR UPDATE ON public.townships_township FOR EACH ROW EXECUTE FUNCTION township_derive_utm_zone();
 CREATE TRIGGER townships_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.townships_township FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('townships');
@@ -1052,6 +1085,7 @@ CREATE TRIGGER townships_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNC
 CREATE OR REPLACE FUNCTION public._pgh_attach_context()
  RETURNS uuid
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                     DECLARE
                         _pgh_context_id UUID;
@@ -1082,6 +1116,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public._pgtrigger_should_ignore(trigger_name name)
  RETURNS boolean
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 DECLARE
                     _pgtrigger_ignore TEXT[];
@@ -1106,6 +1141,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_18bca()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1124,6 +1160,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_3b569()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1142,6 +1179,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_43fa4()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1160,6 +1198,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_4c84a()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1178,6 +1217,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_57ebd()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1196,6 +1236,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_6e9a5()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1214,6 +1255,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_71f99()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1232,6 +1274,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_a6aaa()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1250,6 +1293,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_c06c0()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1268,6 +1312,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_d12ab()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1286,6 +1331,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_dd870()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1304,6 +1350,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_e2ad2()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1322,6 +1369,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_01d29()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1340,6 +1388,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_1374a()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1358,6 +1407,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_3e64e()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1376,6 +1426,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_4f9c4()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1394,6 +1445,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_76a02()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1412,6 +1464,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_7e081()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1430,6 +1483,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_9816b()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1448,6 +1502,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_9e6f2()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1466,6 +1521,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_a1d38()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1484,6 +1540,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_a8975()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1502,6 +1559,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_c12af()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1520,6 +1578,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_d24a5()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1538,6 +1597,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_060e7()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1556,6 +1616,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_27af8()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1574,6 +1635,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_4ab2a()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1592,6 +1654,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_630b3()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1610,6 +1673,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_65559()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1628,6 +1692,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_8dbb0()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1646,6 +1711,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_bb3de()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1664,6 +1730,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_dac31()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1682,6 +1749,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_e6a66()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1700,6 +1768,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_eae56()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1718,6 +1787,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_f4774()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1736,6 +1806,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_f5ec7()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1754,6 +1825,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_15c3f()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1772,6 +1844,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_47b6f()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1790,6 +1863,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_493d8()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1808,6 +1882,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_60f7a()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1826,6 +1901,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_789c6()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1844,6 +1920,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_815bf()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1862,6 +1939,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_a5900()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1880,6 +1958,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_be22c()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1898,6 +1977,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_bed33()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1916,6 +1996,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_ca24a()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1934,6 +2015,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_d279e()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
@@ -1952,6 +2034,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_e0afd()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
                 
                 BEGIN
