@@ -3,7 +3,11 @@ which is what GDAL and QGIS send — with every request, so a checked login is r
 instead of hashing the password again for each tile or page (about 0.6 s of CPU each).
 
 Every password check, Basic included, goes through authenticate(request=...), so django-axes counts failures
-and refuses a locked-out user or address before the password is hashed (LockoutBackend comes first)."""
+and refuses a locked-out user or address before the password is hashed (LockoutBackend comes first).
+
+With HTTPS on (settings.HTTPS), Basic credentials that came over plain http are refused with a 403 that says to use
+https, before any password check (RefuseBasicOverPlainHttp, the first middleware): the password has already
+crossed the network in clear, and a redirect would have the client send it again on every request."""
 
 import base64
 import binascii
@@ -17,7 +21,9 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, authenticate, get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from django.http import JsonResponse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -63,6 +69,32 @@ def client_ip_address(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+def basic_over_plain_http(request) -> bool:
+    """Whether the request carries HTTP Basic credentials over plain http while HTTPS is on."""
+    if not getattr(settings, "HTTPS", False) or request.is_secure():
+        return False
+    scheme, _, _ = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "basic"
+
+
+class RefuseBasicOverPlainHttp:
+    """With HTTPS on, answers a request with HTTP Basic credentials over plain http with a 403 saying to use https,
+    for every endpoint (REST API, OGC API, WFS, tiles, imagery). It comes before SecurityMiddleware's redirect to
+    https: a GIS client that silently followed it would keep sending its password in clear with every request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if basic_over_plain_http(request):
+            sentence = gettext(
+                "HTTP Basic credentials are refused over plain http: use the https:// address of this server "
+                "(in QGIS, GDAL and scripts too), and change this password if it crossed an untrusted network."
+            )
+            return JsonResponse({"detail": sentence}, status=403)
+        return self.get_response(request)
+
+
 def basic_auth_user(request):
     """The active user named by valid HTTP Basic credentials, or None. Checked once per request."""
     checked = getattr(request, "_landreg_basic_user", _NOT_CHECKED)
@@ -79,8 +111,8 @@ def _basic_auth_key(header: str) -> str:
 def _basic_auth_user(request):
     header = request.headers.get("Authorization", "")
     scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic" or not encoded:
-        return None
+    if scheme.lower() != "basic" or not encoded or basic_over_plain_http(request):
+        return None  # over plain http with HTTPS on, never checked (RefuseBasicOverPlainHttp refuses it first)
     # The entry is honoured only while the user is active and still has the same password hash.
     key = _basic_auth_key(header)
     remembered = cache.get(key)

@@ -90,6 +90,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Content-Security-Policy on every response (refusals and redirects too), and request.csp_nonce for the
+    # templates' few inline scripts.
+    "landreg.csp.ContentSecurityPolicyMiddleware",
+    # With HTTPS on, HTTP Basic over plain http is refused (403) before the redirect to https and any password check.
+    "api.auth.RefuseBasicOverPlainHttp",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -212,11 +217,32 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "login"  # landreg's own login page; the admin's login is for administrators
 LOGIN_REDIRECT_URL = "/"  # where each role lands after login is decided in webmap.accounts.views
 LOGOUT_REDIRECT_URL = "login"
+
+# HTTPS AND SECURITY HEADERS (docs/operations.md, "HTTPS and security headers"). Always: cookies out of reach of
+# scripts, no MIME sniffing, no framing, and the page's address sent only to our own origin (same-origin: links
+# out of landreg, e.g. to a partner's site, would otherwise carry the origin, and nothing outside needs it).
+# The Content-Security-Policy is landreg.csp's (middleware above).
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and env_bool("HTTPS", False):
+SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS=true (with DEBUG off), for a deployment behind TLS: cookies only over TLS, plain http redirected to https,
+# browsers told to use https only for LANDREG_HSTS_SECONDS (a year), and HTTP Basic over plain http refused
+# (api.auth). Behind nginx, which ends TLS and must set X-Forwarded-Proto itself (never pass the client's through).
+HTTPS = not DEBUG and env_bool("HTTPS", False)
+if HTTPS:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("LANDREG_HSTS_SECONDS", 365 * 24 * 60 * 60)
+    # Off by default: every subdomain would have to serve https too, for as long as browsers remember.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LANDREG_HSTS_INCLUDE_SUBDOMAINS", False)
+# Deliberate, so `manage.py check --deploy` does not warn of them: subdomains are left out of HSTS unless
+# LANDREG_HSTS_INCLUDE_SUBDOMAINS says so (W005), and the site is never put on the browsers' preload list, which
+# is hard to leave (W021).
+_SILENCED_SECURITY_CHECKS = ["security.W021"]
+if not env_bool("LANDREG_HSTS_INCLUDE_SUBDOMAINS", False):
+    _SILENCED_SECURITY_CHECKS.append("security.W005")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -283,4 +309,4 @@ PGHISTORY_APPEND_ONLY = True
 
 # Debian 12 ships GDAL 3.6; its missing file-access sandbox is noted in docs/operations.md. Uploaded
 # files are read by our importers with explicit drivers, never by GDAL guessing from a spatial reference.
-SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+SILENCED_SYSTEM_CHECKS = ["gis.W001", *_SILENCED_SECURITY_CHECKS]

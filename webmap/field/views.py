@@ -29,7 +29,7 @@ from shelters.xlsform import CHECKLIST_LABELS
 from webmap.map.views import refused_as_page, township_on_page, townships_on_page
 
 # Bumped when the shell's files change, so phones drop the old cache.
-SHELL_VERSION = "field-v1"
+SHELL_VERSION = "field-v2"
 
 
 class FieldLogin(auth_views.LoginView):

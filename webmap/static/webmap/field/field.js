@@ -391,6 +391,8 @@
   $("#inspection-form").addEventListener("submit", (e) => { e.preventDefault(); saveVisit(e.target, "inspection"); });
   $("#occupancy-form").addEventListener("submit", (e) => { e.preventDefault(); saveVisit(e.target, "occupancy"); });
   $("#sync-now").addEventListener("click", () => sync());
+  // The language switch (webmap/static/webmap/app.js does this on the other field pages; the shell keeps to this file).
+  $$("select[data-autosubmit]").forEach((s) => s.addEventListener("change", () => s.form.submit()));
   window.addEventListener("online", () => { showNetwork(); sync(); });
   window.addEventListener("offline", showNetwork);
   setInterval(() => { if (navigator.onLine) sync(); }, 60000);
