@@ -505,7 +505,8 @@ CREATE OR REPLACE FUNCTION public.landreg_layer_versions(layers text[])
 AS $function$
   SELECT (SELECT oid FROM pg_database WHERE datname = current_database())::text || ':' ||
          string_agg(coalesce(pg_sequence_last_value(format('townships_layer_version_%s', name)::regclass), 0)::text,
-                    '.' ORDER BY ord)
+                    '.' ORDER BY ord) ||
+         CASE WHEN pg_is_in_recovery() THEN '@' || pg_last_wal_replay_lsn()::text ELSE '' END
     FROM unnest(layers) WITH ORDINALITY AS l(name, ord)
 $function$;
 

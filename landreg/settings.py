@@ -138,6 +138,24 @@ _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = (_options.get("options", "") + " -c pgtrigger.ignore={}").strip()
 if os.environ.get("TEST_DATABASE_NAME"):  # lets two test runs share one cluster
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+# A READ REPLICA (docs/deploy.md, "A read replica"): with DATABASE_REPLICA_URL, a streaming replica of the primary
+# serves the read-heavy paths (tiles, OGC reads, WFS, exports, dashboards; landreg.routers). Unset: nothing changes.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+# After a write, the same user reads from the primary for this long (the replica may not have replayed it yet).
+LANDREG_REPLICA_STICKY_SECONDS = env_int("LANDREG_REPLICA_STICKY_SECONDS", 10)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    DATABASES["replica"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    _replica_options = DATABASES["replica"].setdefault("OPTIONS", {})
+    _replica_options["options"] = (_replica_options.get("options", "") + " -c pgtrigger.ignore={}").strip()
+    _replica_options.setdefault("application_name", "landreg-replica")  # tells its sessions apart in pg_stat_activity
+    # Tests never create a database on the replica: the alias mirrors the test database on the primary.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["landreg.routers.ReplicaRouter"]
+    # After authentication and after pghistory's middleware (its history context stays on the primary's connection).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("pghistory.middleware.HistoryMiddleware") + 1, "landreg.routers.ReplicaMiddleware"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Every password the project sets through Django (createsuperuser, changepassword, the admin's forms, the
