@@ -2,7 +2,6 @@
 
 import gzip
 import math
-import shutil
 import subprocess
 
 import mapbox_vector_tile
@@ -250,7 +249,6 @@ def test_a_tile_outside_the_grid_is_refused_with_a_sentence(partner, z, x, y, se
     assert response.json() == {"detail": sentence}
 
 
-@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="gdal-bin is installed by scripts/devenv.sh")
 def test_gdal_opens_a_saved_tile_and_counts_its_features(partner, plots, frame, tmp_path):
     """GDAL's MVT driver is what QGIS uses underneath; the z/x/y path lets it place the tile."""
     path = township_tile_url(frame)

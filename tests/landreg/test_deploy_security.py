@@ -156,18 +156,18 @@ def test_no_template_runs_an_inline_script_without_the_nonce(client, users, fiel
 
 def test_the_basemap_origin_is_allowed_for_images_and_fetches():
     assert basemap_origin("") == ""
-    assert basemap_origin("https://tile.openstreetmap.org/{z}/{x}/{y}.png") == "https://tile.openstreetmap.org"
+    assert basemap_origin("https://tiles.example.org/{z}/{x}/{y}.png") == "https://tiles.example.org"
     assert basemap_origin("https://{a-c}.tiles.example:8443/{z}/{x}/{y}.png") == "https://*.tiles.example:8443"
     assert basemap_origin("{z}/{x}/{y}.png") == ""
 
 
 @pytest.mark.django_db
 def test_the_policy_names_the_basemap_when_one_is_set(client):
-    with override_settings(LANDREG_BASEMAP_URL="https://tile.openstreetmap.org/{z}/{x}/{y}.png"):
+    with override_settings(LANDREG_BASEMAP_URL="https://tiles.example.org/{z}/{x}/{y}.png"):
         policy = csp(client.get("/login/"))
-    assert "https://tile.openstreetmap.org" in policy["img-src"]
-    assert "https://tile.openstreetmap.org" in policy["connect-src"]
-    assert "https://tile.openstreetmap.org" not in policy["script-src"]
+    assert "https://tiles.example.org" in policy["img-src"]
+    assert "https://tiles.example.org" in policy["connect-src"]
+    assert "https://tiles.example.org" not in policy["script-src"]
 
 
 # --- HTTP Basic over plain http ----------------------------------------------------------------------------------
