@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,6 +39,12 @@ class AdminArea(models.Model):
 
     def __str__(self):
         return f"{self.name_en} ({self.pcode})"
+
+    @property
+    def local_name(self) -> str:
+        """The area's name in the active language (Dari or Pashto where recorded), else its English name."""
+        language = (get_language() or "en")[:2]
+        return {"fa": self.name_prs, "ps": self.name_ps}.get(language) or self.name_en
 
     @property
     def province(self) -> "AdminArea":

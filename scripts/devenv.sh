@@ -11,7 +11,7 @@ PYTHON="${PYTHON:-python3}"
 # chromium is Debian's browser that the browser tests drive (Playwright never downloads one).
 # WeasyPrint renders letters and deeds with Pango/HarfBuzz and Noto fonts (Arabic script for Dari and Pashto);
 # the document tests read the PDFs back with poppler-utils (pdftotext, pdftoppm) and scan the QR code with zbarimg.
-APT_PACKAGES="postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev libpq-dev python3-venv chromium nodejs npm libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core poppler-utils zbar-tools gettext python3-qgis qgis-providers"
+APT_PACKAGES="postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev libpq-dev python3-venv chromium nodejs npm libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core poppler-utils zbar-tools gettext python3-qgis qgis-providers pgbackrest nginx"
 PG_BIN=/usr/lib/postgresql/15/bin
 
 say() { printf '\033[1m[landreg]\033[0m %s\n' "$*" >&2; }

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from landreg.history import track_history
@@ -81,6 +82,12 @@ class Township(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def local_name(self) -> str:
+        """The township's name in the active language (Dari or Pashto where recorded), else its name."""
+        language = (get_language() or "en")[:2]
+        return {"fa": self.name_prs, "ps": self.name_ps}.get(language) or self.name
 
     def clean(self):
         rules.check_township(self)

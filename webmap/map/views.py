@@ -58,19 +58,6 @@ def _pipeline_labels():
     }
 
 
-def township_name(township) -> str:
-    """The township's name in the request's language, when it has one."""
-    language = (get_language() or "en")[:2]
-    local = {"fa": township.name_prs, "ps": township.name_ps}.get(language)
-    return local or township.name
-
-
-def province_name(province) -> str:
-    language = (get_language() or "en")[:2]
-    local = {"fa": province.name_prs, "ps": getattr(province, "name_ps", "")}.get(language)
-    return local or province.name_en
-
-
 def _bbox(extent) -> list[float] | None:
     if not extent or extent[0] is None:
         return None
@@ -124,7 +111,7 @@ def map_config(request) -> dict:
         "imagery": _imagery(request, user),
         "extent": _bbox(townships.aggregate(e=Extent("geom"))["e"]) or AFGHANISTAN,
         "townships": [
-            {"id": t.pk, "code": t.code, "name": township_name(t), "bbox": _bbox(t.geom.extent)} for t in townships
+            {"id": t.pk, "code": t.code, "name": t.local_name, "bbox": _bbox(t.geom.extent)} for t in townships
         ],
         "statuses": [{"code": c, "label": str(lbl), "colour": colour} for c, (lbl, colour) in PLOT_STATUSES.items()],
         "uses": [{"code": c, "label": str(lbl)} for c, lbl in Plot.Use.choices],
@@ -272,9 +259,9 @@ def township_dashboard(request, code: str):
         "webmap/dashboard/township.html",
         {
             "township": township,
-            "township_name": township_name(township),
-            "province_name": province_name(township.province),
-            "townships": [(t.code, township_name(t)) for t in townships.order_by("name")],
+            "township_name": township.local_name,
+            "province_name": township.province.local_name,
+            "townships": [(t.code, t.local_name) for t in townships.order_by("name")],
             "today": calendar.shamsi_date(timezone.localdate()),
             "data": dashboard_data(township, request.user),
         },
