@@ -193,6 +193,11 @@ AXES_CLIENT_IP_CALLABLE = "api.auth.client_ip_address"
 # Behind a reverse proxy, the number of proxies in front of Django that append to X-Forwarded-For. 0 (the
 # default): the header is ignored, since any client can send it, and the address is REMOTE_ADDR.
 LANDREG_TRUSTED_PROXY_COUNT = env_int("LANDREG_TRUSTED_PROXY_COUNT", 0)
+# Signed tile URLs (docs/deploy.md, "The tile cache in nginx"): the secret nginx shares with Django to check a
+# tile URL's signature (secure_link) instead of asking the tile gate (api.tiles.gate); empty: nothing is signed and
+# the rendered nginx site has no signed-tiles block. How long a signed URL holds, in seconds.
+LANDREG_TILE_SIGNING_KEY = os.environ.get("LANDREG_TILE_SIGNING_KEY", "")
+LANDREG_TILE_SIGNED_SECONDS = env_int("LANDREG_TILE_SIGNED_SECONDS", 3600)
 
 LANGUAGE_CODE = "en"
 # Dari uses Django's "fa" code (Persian script and right-to-left; Afghan words come from our own

@@ -1,8 +1,9 @@
-"""Map tiles under /tiles/: raster tiles of uploaded imagery, and vector tiles of the land layers with TileJSON."""
+"""Map tiles under /tiles/: raster tiles of uploaded imagery, vector tiles of the land layers with TileJSON, and the
+gate nginx asks before serving a vector tile from its cache."""
 
 from django.urls import path, re_path
 
-from api.tiles import imagery, vector
+from api.tiles import gate, imagery, vector
 
 urlpatterns = [
     re_path(
@@ -10,6 +11,7 @@ urlpatterns = [
         imagery.imagery_tile,
         name="imagery-tile",
     ),
+    path("gate", gate.tile_gate, name="tile-gate"),  # before <layer>: no layer is called "gate"
     path("imagery/<int:pk>.json", imagery.imagery_tilejson, name="imagery-tilejson"),
     path("<str:layer>.json", vector.tilejson, name="tilejson"),
     path("<str:layer>/<int:z>/<int:x>/<int:y>.mvt", vector.tile, name="tile"),
