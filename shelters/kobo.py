@@ -22,7 +22,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from landreg import roles
 from landreg.services_common import require_role
@@ -39,27 +39,27 @@ MAX_ATTACHMENT_FILES = 20_000
 
 # Why a row was rejected, by the refusal's code: the short reasons the report groups rows by.
 REASONS = {
-    "unknown_plot": N_("no such plot in your provinces"),
-    "inspector_not_allowed": N_("inspector not a field officer of the plot in your provinces"),
-    "gps_invalid": N_("GPS point unreadable"),
-    "nul_character": N_("NUL character in the row"),
-    "text_required": N_("a text field holds something else"),
-    "attachment_unreadable": N_("bad photo"),
-    "gps_outside_plot": N_("GPS outside tolerance"),
-    "gps_inaccurate": N_("GPS outside tolerance"),
-    "gps_required": N_("no GPS point"),
-    "shelter_stages_pass_in_order": N_("stage out of order"),
-    "unknown_stage": N_("unknown stage"),
-    "no_shelter_project": N_("no shelter project on the plot"),
-    "photo_missing": N_("photo missing from the attachments"),
-    "photo_required": N_("no photo"),
-    "photo_without_exif": N_("bad photo"),
-    "photo_not_an_image": N_("bad photo"),
-    "photo_too_large": N_("bad photo"),
-    "photo_hash_used_once": N_("duplicate photo"),
-    "photo_used_for_another_plot": N_("duplicate photo (possible fraud)"),
-    "client_uuid_required": N_("no submission UUID"),
-    "permission": N_("not allowed"),
+    "unknown_plot": gettext_noop("no such plot in your provinces"),
+    "inspector_not_allowed": gettext_noop("inspector not a field officer of the plot in your provinces"),
+    "gps_invalid": gettext_noop("GPS point unreadable"),
+    "nul_character": gettext_noop("NUL character in the row"),
+    "text_required": gettext_noop("a text field holds something else"),
+    "attachment_unreadable": gettext_noop("bad photo"),
+    "gps_outside_plot": gettext_noop("GPS outside tolerance"),
+    "gps_inaccurate": gettext_noop("GPS outside tolerance"),
+    "gps_required": gettext_noop("no GPS point"),
+    "shelter_stages_pass_in_order": gettext_noop("stage out of order"),
+    "unknown_stage": gettext_noop("unknown stage"),
+    "no_shelter_project": gettext_noop("no shelter project on the plot"),
+    "photo_missing": gettext_noop("photo missing from the attachments"),
+    "photo_required": gettext_noop("no photo"),
+    "photo_without_exif": gettext_noop("bad photo"),
+    "photo_not_an_image": gettext_noop("bad photo"),
+    "photo_too_large": gettext_noop("bad photo"),
+    "photo_hash_used_once": gettext_noop("duplicate photo"),
+    "photo_used_for_another_plot": gettext_noop("duplicate photo (possible fraud)"),
+    "client_uuid_required": gettext_noop("no submission UUID"),
+    "permission": gettext_noop("not allowed"),
 }
 
 

@@ -13,6 +13,7 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from landreg.history import track_history
 
@@ -34,6 +35,30 @@ DEFAULT_CHECKLIST = {
     "doors_windows": ["doors_fitted", "windows_fitted", "locks_work"],
     "latrine": ["latrine_built", "pit_lined", "distance_from_water_ok"],
     "completed": ["household_moved_in", "site_cleared"],
+}
+
+
+# What each checklist item means, in English (marked with gettext_noop, which makemessages collects, and
+# translated where it is shown: the field pages, the XLSForm). The codes are stored; DEFAULT_CHECKLIST names them
+# per stage.
+CHECKLIST_LABELS = {
+    "footing_depth_ok": gettext_noop("Footing dug to the required depth"),
+    "plinth_level": gettext_noop("Plinth level and above flood line"),
+    "damp_proof_course": gettext_noop("Damp-proof course laid"),
+    "walls_plumb": gettext_noop("Walls plumb and bonded"),
+    "lintel_height_ok": gettext_noop("Walls reach lintel height"),
+    "corner_bonding": gettext_noop("Corners bonded or reinforced"),
+    "roof_beams_fixed": gettext_noop("Roof beams fixed to the ring beam"),
+    "roof_watertight": gettext_noop("Roof covered and watertight"),
+    "ring_beam": gettext_noop("Ring beam in place"),
+    "doors_fitted": gettext_noop("Doors fitted"),
+    "windows_fitted": gettext_noop("Windows fitted"),
+    "locks_work": gettext_noop("Doors lock"),
+    "latrine_built": gettext_noop("Latrine built"),
+    "pit_lined": gettext_noop("Pit lined"),
+    "distance_from_water_ok": gettext_noop("Latrine far enough from the water source"),
+    "household_moved_in": gettext_noop("Household lives in the shelter"),
+    "site_cleared": gettext_noop("Site cleared of rubble"),
 }
 
 

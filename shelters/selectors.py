@@ -25,6 +25,7 @@ from landreg.sharing import (
     suppressed,
 )
 from shelters.models import (
+    CHECKLIST_LABELS,
     DEFAULT_STAGES,
     AllocationReview,
     FieldAssignment,
@@ -121,8 +122,22 @@ def stage_name(stage: Stage) -> str:
     return str(label) if label is not None and stage.name == _ENGLISH_STAGES.get(stage.code) else stage.name
 
 
+def checklist_label(code: str) -> str:
+    """A checklist item's label in the reader's language (the default items are translated; an item a programme
+    configured without a label reads as its code, with spaces)."""
+    label = CHECKLIST_LABELS.get(code)
+    return _(label) if label is not None else code.replace("_", " ")
+
+
 def _stage_dict(stage: Stage) -> dict:
-    return {"code": stage.code, "name": stage_name(stage), "position": stage.position, "checklist": stage.checklist}
+    return {
+        "code": stage.code,
+        "name": stage_name(stage),
+        "position": stage.position,
+        "checklist": stage.checklist,
+        # The labels in the reader's language, so a phone that keeps the list offline shows them in it.
+        "items": [{"code": code, "label": checklist_label(code)} for code in stage.checklist or []],
+    }
 
 
 # What a partner's data-sharing agreement must share for a plot's card: the plot and its shelter, no one named.
@@ -135,7 +150,7 @@ def plot_cards(user, plot_ids, *, near: Point | None = None) -> dict[int, dict]:
     it shares none)."""
     plots = shared_only(plots_visible_to(user), user, CARD_DATASET, province_field="township__province")
     plots = plots.filter(pk__in=list(plot_ids))
-    plots = plots.annotate(outline=AsGeoJSON("geom", precision=6), middle=Centroid("geom"))
+    plots = plots.annotate(outline=AsGeoJSON("geom", precision=8), middle=Centroid("geom"))
     cards = {}
     for plot in plots:
         allocation = Allocation.objects.active().filter(plot=plot).select_related("household").first()
@@ -160,7 +175,14 @@ def plot_cards(user, plot_ids, *, near: Point | None = None) -> dict[int, dict]:
         cards[plot.pk] = {
             "id": plot.pk,
             "number": plot.number,
-            "township": {"id": plot.township_id, "code": plot.township.code, "name": plot.township.name},
+            "township": {
+                "id": plot.township_id,
+                "code": plot.township.code,
+                "name": plot.township.name,
+                # The zone the server measures a visit's distance in (null: on the ellipsoid); the phone measures
+                # the same way from `outline` (8 decimals: a millimetre).
+                "utm_srid": plot.township.utm_srid,
+            },
             "block": plot.block.code if plot.block else "",
             "status": plot.status,
             "area_m2": float(plot.area_m2) if plot.area_m2 is not None else None,

@@ -8,36 +8,15 @@ import io
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 
 from landreg.tabular import safe_append
-from shelters.models import DEFAULT_CHECKLIST, OccupancyCheck
+from shelters.models import CHECKLIST_LABELS, DEFAULT_CHECKLIST, OccupancyCheck
 from shelters.services import programme_default
 
 FORMS = ("inspection", "occupancy")
 LANGUAGES = [("en", "English (en)"), ("fa", "Dari (prs)"), ("ps", "Pashto (ps)")]
-
-# Checklist item labels (codes are stored; DEFAULT_CHECKLIST names them per stage).
-CHECKLIST_LABELS = {
-    "footing_depth_ok": N_("Footing dug to the required depth"),
-    "plinth_level": N_("Plinth level and above flood line"),
-    "damp_proof_course": N_("Damp-proof course laid"),
-    "walls_plumb": N_("Walls plumb and bonded"),
-    "lintel_height_ok": N_("Walls reach lintel height"),
-    "corner_bonding": N_("Corners bonded or reinforced"),
-    "roof_beams_fixed": N_("Roof beams fixed to the ring beam"),
-    "roof_watertight": N_("Roof covered and watertight"),
-    "ring_beam": N_("Ring beam in place"),
-    "doors_fitted": N_("Doors fitted"),
-    "windows_fitted": N_("Windows fitted"),
-    "locks_work": N_("Doors lock"),
-    "latrine_built": N_("Latrine built"),
-    "pit_lined": N_("Pit lined"),
-    "distance_from_water_ok": N_("Latrine far enough from the water source"),
-    "household_moved_in": N_("Household lives in the shelter"),
-    "site_cleared": N_("Site cleared of rubble"),
-}
 
 
 def _labels(text: str) -> list[str]:
@@ -119,11 +98,11 @@ def _common_head():
         _q(
             "text",
             "plot_ref",
-            N_("Plot"),
-            hint=N_("Township code / plot number, as painted on the plot, e.g. NAN-SM/112"),
+            gettext_noop("Plot"),
+            hint=gettext_noop("Township code / plot number, as painted on the plot, e.g. NAN-SM/112"),
             required="yes",
             constraint=PLOT_REF_CONSTRAINT,
-            constraint_message=N_("Write the township code, a slash, and the plot number."),
+            constraint_message=gettext_noop("Write the township code, a slash, and the plot number."),
         ),
     ]
 
@@ -132,35 +111,35 @@ def _gps_question():
     return _q(
         "geopoint",
         "gps",
-        N_("Stand on the plot and record the GPS position"),
+        gettext_noop("Stand on the plot and record the GPS position"),
         required="yes",
         constraint=". != ''",
-        constraint_message=N_("The visit needs the GPS point where you stand."),
+        constraint_message=gettext_noop("The visit needs the GPS point where you stand."),
     )
 
 
 def inspection_rows():
     programme = programme_default()
     survey = _common_head() + [
-        _q("select_one stage", "stage", N_("Construction stage inspected"), required="yes"),
+        _q("select_one stage", "stage", gettext_noop("Construction stage inspected"), required="yes"),
         _q(
             "select_multiple checklist",
             "checklist",
-            N_("What is done (tick what you see)"),
+            gettext_noop("What is done (tick what you see)"),
             choice_filter="stage=${stage}",
         ),
-        _q("select_one result", "result", N_("Does the stage pass?"), required="yes"),
+        _q("select_one result", "result", gettext_noop("Does the stage pass?"), required="yes"),
         _gps_question(),
         _q(
             "image",
             "photo1",
-            N_("Photo of the work"),
-            hint=N_("Take it with the camera on the plot: a passed stage needs at least one photo."),
+            gettext_noop("Photo of the work"),
+            hint=gettext_noop("Take it with the camera on the plot: a passed stage needs at least one photo."),
             required="${result} = 'pass'",
         ),
-        _q("image", "photo2", N_("Second photo (optional)")),
-        _q("image", "photo3", N_("Third photo (optional)")),
-        _q("text", "remarks", N_("Remarks"), appearance="multiline"),
+        _q("image", "photo2", gettext_noop("Second photo (optional)")),
+        _q("image", "photo3", gettext_noop("Third photo (optional)")),
+        _q("text", "remarks", gettext_noop("Remarks"), appearance="multiline"),
     ]
     choices = []
     for stage in programme.stages.all():
@@ -170,16 +149,25 @@ def inspection_rows():
             choices.append(
                 ["checklist", item, *_labels(CHECKLIST_LABELS.get(item, item.replace("_", " "))), stage.code]
             )
-    choices += [["result", "pass", *_labels(N_("Passed")), ""], ["result", "fail", *_labels(N_("Failed")), ""]]
+    choices += [
+        ["result", "pass", *_labels(gettext_noop("Passed")), ""],
+        ["result", "fail", *_labels(gettext_noop("Failed")), ""],
+    ]
     return survey, choices
 
 
 def occupancy_rows():
     survey = _common_head() + [
-        _q("select_one finding", "finding", N_("Who did you find on the plot?"), required="yes"),
+        _q("select_one finding", "finding", gettext_noop("Who did you find on the plot?"), required="yes"),
         _gps_question(),
-        _q("image", "photo1", N_("Photo of the plot (optional)")),
-        _q("text", "remarks", N_("Remarks"), hint=N_("Who lives there, what neighbours say"), appearance="multiline"),
+        _q("image", "photo1", gettext_noop("Photo of the plot (optional)")),
+        _q(
+            "text",
+            "remarks",
+            gettext_noop("Remarks"),
+            hint=gettext_noop("Who lives there, what neighbours say"),
+            appearance="multiline",
+        ),
     ]
     choices = [["finding", value, *_labels(str(label)), ""] for value, label in OccupancyCheck.Finding.choices]
     return survey, choices

@@ -14,7 +14,7 @@ from shelters.services import assignment_create, shelter_project_create
 
 
 def queue_count(page) -> str:
-    return page.inner_text("#queue-count").strip()
+    return page.get_attribute("#queue-count", "data-count")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,7 +65,7 @@ def test_an_inspection_made_offline_is_synced_exactly_once(
         page.set_input_files("#photos", files=[{"name": "IMG_2026.jpg", "mimeType": "image/jpeg", "buffer": photo}])
         page.fill("#inspection-form textarea[name=remarks]", "Foundation done")
         page.click("#save-inspection")
-        page.wait_for_function("() => document.querySelector('#queue-count').textContent === '1'")
+        page.wait_for_function("() => document.querySelector('#queue-count').dataset.count === '1'")
         assert "waiting to sync" in page.inner_text("#queue")
         # The visit's date is written in Shamsi with the Afghan month names, not the Iranian ones.
         assert shamsi_date(timezone.localdate(), "en") in page.inner_text("#queue")
@@ -74,11 +74,11 @@ def test_an_inspection_made_offline_is_synced_exactly_once(
         # Still offline, the page opens again from the service worker, with today's plots and the queue.
         page.reload()
         page.wait_for_selector("button.plot")
-        page.wait_for_function("() => document.querySelector('#queue-count').textContent === '1'")
+        page.wait_for_function("() => document.querySelector('#queue-count').dataset.count === '1'")
         page.evaluate("landregField.queueAll().then((items) => { window.keptCopy = items[0]; })")
 
         context.set_offline(False)  # the page's 'online' event sends the queue
-        page.wait_for_function("() => document.querySelector('#queue-count').textContent === '0'", timeout=20000)
+        page.wait_for_function("() => document.querySelector('#queue-count').dataset.count === '0'", timeout=20000)
         assert Inspection.objects.count() == 1
         inspection = Inspection.objects.get()
         assert (inspection.project_id, inspection.stage.code, inspection.result) == (project.pk, "foundation", "pass")
@@ -87,7 +87,7 @@ def test_an_inspection_made_offline_is_synced_exactly_once(
 
         # A second sync of the same visit (a retry whose answer was lost) creates nothing.
         page.evaluate("landregField.queuePut(window.keptCopy).then(() => landregField.sync())")
-        page.wait_for_function("() => document.querySelector('#queue-count').textContent === '0'")
+        page.wait_for_function("() => document.querySelector('#queue-count').dataset.count === '0'")
         page.click("#sync-now")
         page.wait_for_timeout(500)
         assert Inspection.objects.count() == 1 and Photo.objects.count() == 1
@@ -128,6 +128,6 @@ def test_a_visit_the_server_refuses_shows_why_and_can_be_discarded(
         assert "no EXIF" in page.inner_text("#queue li.refused")
         assert Inspection.objects.count() == 0
         page.click("#queue li.refused >> text=Discard")
-        page.wait_for_function("() => document.querySelector('#queue-count').textContent === '0'")
+        page.wait_for_function("() => document.querySelector('#queue-count').dataset.count === '0'")
     finally:
         context.close()

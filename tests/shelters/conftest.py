@@ -1,5 +1,7 @@
 """Shelter fixtures: a plot held by a household (allocation approved), a shelter project on it, site photos."""
 
+import json
+import subprocess
 import uuid
 
 import pytest
@@ -76,3 +78,64 @@ def inspect(project, field_officer, on_plot, photo):
 def media_in_tmp(settings, tmp_path):
     """Photos written by the tests go to a scratch folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# The keywords makemessages gives xgettext for Python files (django/core/management/commands/makemessages.py).
+MAKEMESSAGES_KEYWORDS = [
+    "--keyword=gettext_noop",
+    "--keyword=gettext_lazy",
+    "--keyword=ngettext_lazy:1,2",
+    "--keyword=pgettext:1c,2",
+    "--keyword=npgettext:1c,2,3",
+    "--keyword=pgettext_lazy:1c,2",
+    "--keyword=npgettext_lazy:1c,2,3",
+]
+
+
+def _po_strings(text: str) -> set[str]:
+    """The msgids of a PO file (continuation lines joined)."""
+    found, current = set(), None
+    for line in text.splitlines() + [""]:
+        if line.startswith("msgid "):
+            current = json.loads(line[6:])
+        elif line.startswith('"') and current is not None:
+            current += json.loads(line)
+        else:
+            if current:
+                found.add(current)
+            current = None
+    return found
+
+
+def strings_makemessages_collects(*paths) -> set[str]:
+    """What `makemessages` would put in the catalogue from these Python files: xgettext with Django's keywords."""
+    result = subprocess.run(
+        ["xgettext", "--language=Python", "--from-code=UTF-8", *MAKEMESSAGES_KEYWORDS, "-o", "-", *map(str, paths)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return _po_strings(result.stdout)
+
+
+@pytest.fixture
+def catalogue(settings, tmp_path):
+    """Install Dari and Pashto catalogues translating the given English strings as "[fa] …" and "[ps] …", ahead of
+    locale/ (as the translators' catalogue will be), compiled by msgfmt as `compilemessages` does."""
+
+    def install(msgids) -> None:
+        for language in ("fa", "ps"):
+            folder = tmp_path / "locale" / language / "LC_MESSAGES"
+            folder.mkdir(parents=True, exist_ok=True)
+            lines = ['msgid ""', 'msgstr "Content-Type: text/plain; charset=UTF-8\\n"', ""]
+            for msgid in sorted(msgids):
+                lines += [
+                    f"msgid {json.dumps(msgid, ensure_ascii=False)}",
+                    f"msgstr {json.dumps(f'[{language}] {msgid}', ensure_ascii=False)}",
+                    "",
+                ]
+            (folder / "django.po").write_text("\n".join(lines), encoding="utf-8")
+            subprocess.run(["msgfmt", "-o", folder / "django.mo", folder / "django.po"], check=True)
+        settings.LOCALE_PATHS = [tmp_path / "locale", *settings.LOCALE_PATHS]  # the first path wins
+
+    return install

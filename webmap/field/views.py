@@ -24,12 +24,12 @@ from landreg.roles import has_role
 from landreg.sharing import SMALL_CELL, SUPPRESSED
 from shelters import selectors
 from shelters.models import AllocationReview
+from shelters.photos import max_photo_bytes
 from shelters.services import OFFICE_ROLES, REVIEW_NOTE_MAX, allocation_review_close, inspection_tolerance_m
-from shelters.xlsform import CHECKLIST_LABELS
 from webmap.map.views import refused_as_page, township_on_page, townships_on_page
 
 # Bumped when the shell's files change, so phones drop the old cache.
-SHELL_VERSION = "field-v2"
+SHELL_VERSION = "field-v3"
 
 
 class FieldLogin(auth_views.LoginView):
@@ -55,7 +55,7 @@ def shell(request):
             "tolerance_m": inspection_tolerance_m(),
             "today": timezone.localdate(),
             "shell_version": SHELL_VERSION,
-            "checklist_labels": {code: _(label) for code, label in CHECKLIST_LABELS.items()},
+            "max_photo_bytes": max_photo_bytes(),
             # The Afghan month names (Hamal … Hut) in the page's language, for dates the phone writes itself.
             "shamsi_months": SHAMSI_MONTHS.get(get_language(), SHAMSI_MONTHS["en"]),
         },

@@ -1,7 +1,8 @@
 /* landreg field pages: today's plots nearest first, a plot's card, inspections and occupancy checks with the
    camera and the device GPS. Offline first: visits wait in IndexedDB with a UUID made on the phone and are sent
    when the connection returns; the server answers a UUID it has seen with the visit it already made, so a
-   retry never duplicates. No map library: distances are computed here. */
+   retry never duplicates. No map library: distances are computed here, to the edge of the plot's outline as the
+   server measures them (docs/field.md), so a visit off the plot is refused on site, not after sync. */
 (function () {
   "use strict";
   // Called by name, so `makemessages -d djangojs` finds every string.
@@ -10,9 +11,16 @@
   const app = document.getElementById("app");
   if (!app) return;
   const API = app.dataset.api;
-  const TOLERANCE = parseFloat(app.dataset.tolerance || "30");
-  const labels = document.getElementById("field-checklist");
-  const CHECKLIST_LABELS = labels ? JSON.parse(labels.textContent) : {};
+  const LANG = document.documentElement.lang || "en";
+  // Every request says the page's language, so the server's sentences (a refusal) come back in it.
+  const HEADERS = { Accept: "application/json", "Accept-Language": LANG };
+  // The server's tolerance (LANDREG_INSPECTION_TOLERANCE_M): from the page, then from the list of plots it sends.
+  let TOLERANCE = parseFloat(app.dataset.tolerance || "30");
+  const MAX_PHOTO_BYTES = parseInt(app.dataset.maxPhotoBytes || "0", 10);
+  // A position is used for a visit only while it says where the officer stands now: at most this old (a fix from
+  // the previous plot is not one from this plot) and accurate to the tolerance (the server accepts a fix up to twice
+  // the tolerance, but then it cannot tell whether the officer stands on the plot).
+  const POSITION_MAX_AGE_S = 120;
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
 
@@ -82,51 +90,166 @@
     }
   }
 
-  // --- position ---------------------------------------------------------------------------------------------------
-  function metres(lat1, lon1, lat2, lon2) {
-    const r = 6371008.8, rad = Math.PI / 180;
-    const dLat = (lat2 - lat1) * rad, dLon = (lon2 - lon1) * rad;
-    const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
-    return 2 * r * Math.asin(Math.sqrt(a));
+  // --- numbers and units in the page's language: "75 m" in English, "۷۵ متر" in Dari and Pashto -------------------
+  function localDigits(text) {
+    if (LANG === "en") return text;
+    return text.replace(/[0-9,.]/g, (c) => (c === "," ? "٬" : c === "." ? "٫" : "۰۱۲۳۴۵۶۷۸۹"[c]));
   }
+  function num(value, places) {
+    const p = places || 0;
+    return localDigits(Number(value).toLocaleString("en-US", { minimumFractionDigits: p, maximumFractionDigits: p }));
+  }
+  const unbroken = (text) => text.replace(/ /g, "\u00a0");  // a number and its unit stay on one line
+  function metresText(d) {
+    return unbroken(d < 1000
+      ? interpolate(gettext("%(n)s m"), { n: num(Math.round(d)) }, true)
+      : interpolate(gettext("%(n)s km"), { n: num(d / 1000, 1) }, true));
+  }
+  function bytesText(bytes) {
+    return unbroken(bytes < 1048576
+      ? interpolate(gettext("%(n)s KB"), { n: num(Math.max(1, Math.round(bytes / 1024))) }, true)
+      : interpolate(gettext("%(n)s MB"), { n: num(bytes / 1048576, 1) }, true));
+  }
+
+  // --- the distance to a plot, as the server measures it -----------------------------------------------------------
+  // The server measures from the GPS point to the plot's outline (0 inside) in the township's UTM zone
+  // (shelter_plot_distance_m). Here: the outline is projected onto a plane tangent at the point with the WGS 84
+  // ellipsoid's radii of curvature there (true ground metres, to the millimetre at the size of a plot), then scaled
+  // by the UTM zone's scale factor at the point, which is what the server's grid metres are.
+  const RAD = Math.PI / 180;
+  const WGS84_A = 6378137, WGS84_E2 = 0.00669437999014;
+  function utmScale(lat, lon, utmSrid) {
+    if (!utmSrid) return 1;  // a township without a zone: the server measures on the ellipsoid
+    const centralMeridian = -183 + 6 * (utmSrid % 100);
+    const b = Math.cos(lat * RAD) * Math.sin((lon - centralMeridian) * RAD);
+    return 0.9996 / Math.sqrt(1 - b * b);
+  }
+  function segmentFromOrigin(a, b) {
+    const dx = b[0] - a[0], dy = b[1] - a[1];
+    const length2 = dx * dx + dy * dy;
+    const t = length2 ? Math.max(0, Math.min(1, -(a[0] * dx + a[1] * dy) / length2)) : 0;
+    return Math.hypot(a[0] + t * dx, a[1] + t * dy);
+  }
+  function plotEdgeMetres(outline, lat, lon, utmSrid) {
+    const sin = Math.sin(lat * RAD), w = 1 - WGS84_E2 * sin * sin;
+    const east = (WGS84_A / Math.sqrt(w)) * Math.cos(lat * RAD) * RAD;  // metres per degree of longitude
+    const north = ((WGS84_A * (1 - WGS84_E2)) / (w * Math.sqrt(w))) * RAD;  // metres per degree of latitude
+    const polygons = outline.type === "MultiPolygon" ? outline.coordinates : [outline.coordinates];
+    let nearest = Infinity;
+    for (const rings of polygons) {
+      let inside = false;  // even-odd over the outer ring and its holes: a point in a hole is outside
+      for (const ring of rings) {
+        const xy = ring.map((c) => [(c[0] - lon) * east, (c[1] - lat) * north]);
+        for (let i = 0, j = xy.length - 1; i < xy.length; j = i++) {
+          const [xi, yi] = xy[i], [xj, yj] = xy[j];
+          if ((yi > 0) !== (yj > 0) && 0 < ((xj - xi) * -yi) / (yj - yi) + xi) inside = !inside;
+          nearest = Math.min(nearest, segmentFromOrigin(xy[j], xy[i]));
+        }
+      }
+      if (inside) return 0;
+    }
+    return nearest * utmScale(lat, lon, utmSrid);
+  }
+
+  // --- position ---------------------------------------------------------------------------------------------------
   function showPosition() {
     const p = state.position;
     const text = p
-      ? interpolate(gettext("Your position: %(lat)s, %(lon)s (± %(acc)s m)"), { lat: p.lat.toFixed(6), lon: p.lon.toFixed(6), acc: Math.round(p.accuracy) }, true)
+      ? interpolate(gettext("Your position: %(lat)s, %(lon)s (± %(acc)s m)"), { lat: localDigits(p.lat.toFixed(6)), lon: localDigits(p.lon.toFixed(6)), acc: num(Math.round(p.accuracy)) }, true)
       : gettext("No GPS position yet: go outside and allow the location.");
     $("#position").textContent = text;
     $$(".gps-text").forEach((el) => { el.textContent = text; });
+    showOnPlot();
+  }
+  function located(pos) {
+    state.position = {
+      lat: pos.coords.latitude,
+      lon: pos.coords.longitude,
+      accuracy: pos.coords.accuracy,
+      // When the fix arrived: every request asks for a new one (maximumAge 0), and the phone's own clock is the one
+      // the age is judged by (a fix's timestamp comes from the GPS or the system and may disagree with it).
+      at: Date.now(),
+    };
+    showPosition();
+    renderList();
   }
   function locate() {
     if (!navigator.geolocation) { showPosition(); return; }
-    navigator.geolocation.getCurrentPosition(
-      (pos) => { state.position = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: pos.coords.accuracy }; showPosition(); renderList(); },
-      () => showPosition(),
-      { enableHighAccuracy: true, timeout: 20000, maximumAge: 10000 }
-    );
+    navigator.geolocation.getCurrentPosition(located, () => showPosition(), { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 });
+  }
+  // While a visit's form is open, the position follows the phone and its distance to the plot is shown live.
+  let watchId = null, ticker = null;
+  function followPosition(on) {
+    if (watchId !== null) { navigator.geolocation.clearWatch(watchId); watchId = null; }
+    if (ticker !== null) { clearInterval(ticker); ticker = null; }
+    if (!on) return;
+    if (navigator.geolocation) {
+      watchId = navigator.geolocation.watchPosition(located, () => showPosition(), { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 });
+    }
+    ticker = setInterval(showOnPlot, 5000);  // a position grows old while the officer waits
+  }
+  function positionProblem() {
+    const p = state.position;
+    if (!p) return gettext("Wait for the GPS position before saving.");
+    const age = (Date.now() - p.at) / 1000;
+    if (age > POSITION_MAX_AGE_S) {
+      return interpolate(gettext("Your position is %(min)s minutes old: update the position where you stand."), { min: num(Math.floor(age / 60)) }, true);
+    }
+    if (p.accuracy > TOLERANCE) {
+      return interpolate(gettext("The GPS fix is accurate only to ± %(acc)s; wait in the open and update the position (± %(max)s or better)."), { acc: metresText(p.accuracy), max: metresText(TOLERANCE) }, true);
+    }
+    return "";
+  }
+  function edgeDistance(plot) {
+    if (!state.position || !plot.outline) return null;
+    return plotEdgeMetres(plot.outline, state.position.lat, state.position.lon, plot.township.utm_srid);
+  }
+  // Whether a visit to the plot may be saved from where the phone is: { ok, message } (the reason when not).
+  function onPlot(plot) {
+    const problem = positionProblem();
+    if (problem) return { ok: false, message: problem };
+    const d = edgeDistance(plot);
+    if (d === null) return { ok: true, message: "" };  // no outline kept: the server measures
+    const values = { d: metresText(d), number: plot.number, tol: metresText(TOLERANCE) };
+    if (d > TOLERANCE) {
+      return { ok: false, message: interpolate(gettext("You are %(d)s from the edge of plot %(number)s; a visit is accepted within %(tol)s. Move closer to the plot and update the position."), values, true) };
+    }
+    return { ok: true, message: d === 0 ? interpolate(gettext("You stand on plot %(number)s."), values, true) : interpolate(gettext("You are %(d)s from the edge of plot %(number)s: within %(tol)s."), values, true) };
+  }
+  function showOnPlot() {
+    const rule = interpolate(gettext("A position older than %(min)s minutes, or less accurate than ± %(tol)s, is not used: update it on the plot."), { min: num(POSITION_MAX_AGE_S / 60), tol: metresText(TOLERANCE) }, true);
+    for (const form of $$("#inspection-form, #occupancy-form")) {
+      $(".position-rule", form).textContent = rule;
+      const line = $(".on-plot", form);
+      if (!state.plot || form.closest("section").hidden) { line.textContent = ""; continue; }
+      const check = onPlot(state.plot);
+      line.textContent = check.message;
+      line.className = "on-plot " + (check.ok ? "ok" : "bad");
+      const error = $(".error", form);
+      if (check.ok && error.dataset.position) { error.textContent = ""; delete error.dataset.position; }
+    }
   }
 
   // --- today's plots ----------------------------------------------------------------------------------------------
   async function loadAssignments() {
     try {
-      const response = await fetch(API + "assignments/", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const response = await fetch(API + "assignments/", { credentials: "same-origin", headers: HEADERS });
       if (response.status === 401 || response.status === 403) { window.location.href = "/field/login/?next=/field/"; return; }
       if (!response.ok) throw new Error(response.statusText);
       const body = await response.json();
       state.assignments = body.assignments;
+      if (body.tolerance_m) TOLERANCE = body.tolerance_m;
       await storePut("assignments", body);
       $("#offline-data").hidden = true;
     } catch (e) {
       const saved = await storeGet("assignments");
       state.assignments = saved ? saved.assignments : [];
+      if (saved && saved.tolerance_m) TOLERANCE = saved.tolerance_m;
       $("#offline-data").hidden = false;
     }
     renderList();
   }
-  function distanceTo(plot) {
-    if (!state.position) return null;
-    return metres(state.position.lat, state.position.lon, plot.lat, plot.lon);
-  }
+  const distanceTo = edgeDistance;  // sorting uses whatever position there is; saving checks its age
   function stageName(plot, code) {
     const stage = plot.shelter && plot.shelter.stages.find((s) => s.code === code);
     return stage ? stage.name : (code || gettext("not started"));
@@ -150,7 +273,7 @@
       detail.className = "muted";
       const parts = [row.purpose === "occupancy" ? gettext("Occupancy check") : gettext("Shelter inspection")];
       if (plot.shelter) parts.push(interpolate(gettext("stage: %(stage)s"), { stage: stageName(plot, plot.shelter.stage_reached) }, true));
-      if (d !== null) parts.push(d < 1000 ? `${Math.round(d)} m` : `${(d / 1000).toFixed(1)} km`);
+      if (d !== null) parts.push(metresText(d));
       if (row.done) parts.push(gettext("done"));
       detail.textContent = parts.join(" · ");
       button.append(title, document.createElement("br"), detail);
@@ -163,6 +286,8 @@
   // --- views -----------------------------------------------------------------------------------------------------------
   function show(view) {
     for (const id of ["list-view", "card-view", "inspection-view", "occupancy-view"]) $("#" + id).hidden = id !== view;
+    followPosition(view === "inspection-view" || view === "occupancy-view");
+    showOnPlot();
     window.scrollTo(0, 0);
   }
   function openCard(plot) {
@@ -179,7 +304,7 @@
     };
     add(gettext("Township"), `${plot.township.name} (${plot.township.code})`);
     if (plot.block) add(gettext("Block"), plot.block);
-    if (plot.area_m2) add(gettext("Area"), `${Math.round(plot.area_m2)} m²`);
+    if (plot.area_m2) add(gettext("Area"), interpolate(gettext("%(n)s m²"), { n: num(Math.round(plot.area_m2)) }, true));
     if (plot.household) add(gettext("Household"), `${plot.household.code}${plot.household.head ? " · " + plot.household.head : ""}`);
     if (plot.shelter) {
       add(gettext("Implementing partner"), plot.shelter.partner);
@@ -187,7 +312,7 @@
       add(gettext("Next stage"), plot.shelter.next_stage ? stageName(plot, plot.shelter.next_stage) : gettext("completed"));
     }
     const d = distanceTo(plot);
-    if (d !== null) add(gettext("Distance"), `${Math.round(d)} m`);
+    if (d !== null) add(gettext("Distance to the plot's edge"), metresText(d));
     card.append(h, facts);
     $("#start-inspection").hidden = !plot.shelter;
     show("card-view");
@@ -196,6 +321,7 @@
     const plot = state.plot;
     const form = $("#inspection-form");
     form.reset();
+    renderPreviews(form);
     $(".error", form).textContent = "";
     $(".plot-number", form).textContent = plot.number;
     const select = $("#stage");
@@ -208,44 +334,76 @@
       select.append(option);
     }
     renderChecklist();
-    showPosition();
-    locate();
     show("inspection-view");
+    showPosition();
   }
   function renderChecklist() {
     const plot = state.plot;
     const stage = plot.shelter.stages.find((s) => s.code === $("#stage").value);
     const box = $("#checklist .items");
     box.replaceChildren();
-    for (const item of (stage && stage.checklist) || []) {
+    // The labels come with the list of plots, in the page's language (kept on the phone with it).
+    const items = (stage && (stage.items || (stage.checklist || []).map((code) => ({ code, label: code.replace(/_/g, " ") })))) || [];
+    for (const item of items) {
       const label = document.createElement("label");
       const input = document.createElement("input");
-      input.type = "checkbox"; input.name = "checklist"; input.value = item;
-      label.append(input, " " + (CHECKLIST_LABELS[item] || item.replace(/_/g, " ")));
+      input.type = "checkbox"; input.name = "checklist"; input.value = item.code;
+      label.append(input, " " + item.label);
       box.append(label);
     }
   }
   function openOccupancy() {
     const form = $("#occupancy-form");
     form.reset();
+    renderPreviews(form);
     $(".error", form).textContent = "";
     $(".plot-number", form).textContent = state.plot.number;
-    showPosition();
-    locate();
     show("occupancy-view");
+    showPosition();
+  }
+
+  // --- the photos chosen, shown before the visit is saved ----------------------------------------------------------------
+  const previewUrls = new Map();  // form id → the object URLs of its previews, released when the choice changes
+  function renderPreviews(form) {
+    for (const url of previewUrls.get(form.id) || []) URL.revokeObjectURL(url);
+    const urls = [];
+    const box = $(".previews", form);
+    box.replaceChildren();
+    for (const file of form.querySelector("input[type=file]").files) {
+      const url = URL.createObjectURL(file);
+      urls.push(url);
+      const item = document.createElement("li");
+      const img = document.createElement("img");
+      img.src = url;
+      img.alt = file.name;
+      const caption = document.createElement("span");
+      caption.textContent = `${file.name} · ${bytesText(file.size)}`;
+      if (MAX_PHOTO_BYTES && file.size > MAX_PHOTO_BYTES) {
+        item.className = "too-large";
+        caption.textContent += " · " + interpolate(gettext("larger than %(max)s: take it again"), { max: bytesText(MAX_PHOTO_BYTES) }, true);
+      }
+      item.append(img, caption);
+      box.append(item);
+    }
+    previewUrls.set(form.id, urls);
   }
 
   // --- saving a visit: into the queue first, then sent ----------------------------------------------------------------
-  function problem(form, message) {
-    $(".error", form).textContent = message;
+  function problem(form, message, position) {
+    const error = $(".error", form);
+    error.textContent = message;
+    if (position) error.dataset.position = "1"; else delete error.dataset.position;  // cleared once on the plot
     return false;
   }
   async function saveVisit(form, kind) {
     const plot = state.plot;
     const data = new FormData(form);
     const photos = Array.from(form.querySelector("input[type=file]").files);
-    if (!state.position) return problem(form, gettext("Wait for the GPS position before saving."));
-    if (state.position.accuracy > 2 * TOLERANCE) return problem(form, gettext("The GPS fix is not accurate enough yet; wait a moment and update the position."));
+    const here = onPlot(plot);
+    if (!here.ok) { showOnPlot(); return problem(form, here.message, true); }
+    if (MAX_PHOTO_BYTES && photos.some((file) => file.size > MAX_PHOTO_BYTES)) {
+      return problem(form, interpolate(gettext("A photo is larger than %(max)s; take it again or choose another."), { max: bytesText(MAX_PHOTO_BYTES) }, true));
+    }
     const item = {
       client_uuid: uuid4(),
       kind: kind,
@@ -263,6 +421,7 @@
       if (!data.get("result")) return problem(form, gettext("Say whether the stage passed or failed."));
       if (data.get("result") === "pass" && photos.length === 0) return problem(form, gettext("A passed stage needs at least one photo of the work."));
       item.stage = data.get("stage");
+      item.stage_name = stageName(plot, item.stage);  // the queue shows the name, in the page's language
       item.result = data.get("result");
       item.inspected_on = localDate();
       item.checklist = Object.fromEntries(data.getAll("checklist").map((c) => [c, true]));
@@ -274,6 +433,8 @@
     // Photos are stored as ArrayBuffers: some browsers cannot keep a File from a camera in IndexedDB.
     for (const photo of item.photos) { photo.blob = await photo.blob.arrayBuffer(); }
     await queuePut(item);
+    form.reset();
+    renderPreviews(form);
     await renderQueue();
     show("list-view");
     sync();
@@ -293,7 +454,7 @@
     if (item.kind === "inspection") body.append("checklist", JSON.stringify(item.checklist || {}));
     for (const photo of item.photos || []) body.append("photos", new Blob([photo.blob], { type: photo.type || "image/jpeg" }), photo.name);
     const url = API + (item.kind === "inspection" ? "inspections/" : "occupancy-checks/");
-    return fetch(url, { method: "POST", body, credentials: "same-origin", headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" } });
+    return fetch(url, { method: "POST", body, credentials: "same-origin", headers: { ...HEADERS, "X-CSRFToken": csrfToken() } });
   }
 
   async function sync() {
@@ -307,7 +468,7 @@
         try {
           if (item.attempted && item.kind === "inspection") {
             // Sent before but no answer came back: ask first, so the photos are not uploaded twice.
-            const known = await fetch(API + "inspections/" + item.client_uuid + "/", { credentials: "same-origin", headers: { Accept: "application/json" } });
+            const known = await fetch(API + "inspections/" + item.client_uuid + "/", { credentials: "same-origin", headers: HEADERS });
             if (known.status === 200) { await queueDelete(item.client_uuid); sent += 1; continue; }
           }
           item.attempted = true;
@@ -333,16 +494,22 @@
       state.syncing = false;
     }
     if (sent) {
-      $("#last-sync").textContent = interpolate(gettext("%(n)s visit(s) sent at %(time)s."), { n: sent, time: new Date().toLocaleTimeString() }, true);
+      $("#last-sync").textContent = interpolate(gettext("%(n)s visit(s) sent at %(time)s."), { n: num(sent), time: localDigits(new Date().toLocaleTimeString("en-GB")) }, true);
       loadAssignments();
     }
     await renderQueue();
   }
 
+  function queuedStageName(item) {
+    // A visit queued before the name was kept with it: its plot's stages in the list kept on the phone.
+    const row = state.assignments.find((a) => a.plot.id === item.plot);
+    return row && row.plot.shelter ? stageName(row.plot, item.stage) : item.stage;
+  }
   async function renderQueue() {
     const items = await queueAll();
     const waiting = items.filter((i) => !i.error).length;
-    $("#queue-count").textContent = String(items.length);
+    $("#queue-count").textContent = num(items.length);
+    $("#queue-count").dataset.count = String(items.length);  // the number itself, for scripts and the tests
     $("#queue-panel").dataset.waiting = String(waiting);
     const list = $("#queue");
     list.replaceChildren();
@@ -350,9 +517,9 @@
       const li = document.createElement("li");
       li.dataset.uuid = item.client_uuid;
       const what = item.kind === "inspection"
-        ? interpolate(gettext("Plot %(number)s: inspection of %(stage)s (%(result)s)"), { number: item.plot_number, stage: item.stage, result: item.result === "pass" ? gettext("passed") : gettext("failed") }, true)
+        ? interpolate(gettext("Plot %(number)s: inspection of %(stage)s (%(result)s)"), { number: item.plot_number, stage: item.stage_name || queuedStageName(item), result: item.result === "pass" ? gettext("passed") : gettext("failed") }, true)
         : interpolate(gettext("Plot %(number)s: occupancy check"), { number: item.plot_number }, true);
-      li.textContent = `${what} · ${shamsi(item.inspected_on || item.checked_on)} · ${interpolate(gettext("%(n)s photo(s)"), { n: (item.photos || []).length }, true)}`;
+      li.textContent = `${what} · ${shamsi(item.inspected_on || item.checked_on)} · ${interpolate(gettext("%(n)s photo(s)"), { n: num((item.photos || []).length) }, true)}`;
       if (item.error) {
         li.className = "refused";
         const why = document.createElement("p");
@@ -388,6 +555,7 @@
   $("#start-occupancy").addEventListener("click", openOccupancy);
   $("#stage").addEventListener("change", renderChecklist);
   $$(".locate").forEach((b) => b.addEventListener("click", locate));
+  $$("#inspection-form input[type=file], #occupancy-form input[type=file]").forEach((input) => input.addEventListener("change", () => renderPreviews(input.form)));
   $("#inspection-form").addEventListener("submit", (e) => { e.preventDefault(); saveVisit(e.target, "inspection"); });
   $("#occupancy-form").addEventListener("submit", (e) => { e.preventDefault(); saveVisit(e.target, "occupancy"); });
   $("#sync-now").addEventListener("click", () => sync());
@@ -400,7 +568,8 @@
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).catch(() => { /* pages still work online */ });
   }
-  window.landregField = { sync, queueAll, queuePut, renderQueue };  // for the browser tests and the benchmark
+  // For the browser tests and the benchmark (plotEdgeMetres is checked against PostGIS).
+  window.landregField = { sync, queueAll, queuePut, renderQueue, plotEdgeMetres };
   showNetwork();
   showPosition();
   locate();
