@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ENV := set -a; [ -f .data/env ] && . .data/env; set +a;
 
-.PHONY: run test setup migrate demo lint bench stop-db security-doc schema-doc
+.PHONY: run test setup migrate demo lint bench stop-db security-doc schema-doc backup restore-drill
 
 setup:
 	@scripts/devenv.sh setup
@@ -45,3 +45,13 @@ bench: migrate
 
 stop-db:
 	@scripts/devenv.sh stop-db
+
+# Backups with pgBackRest (docs/backups.md). `make backup` takes a differential (a full when there is none yet;
+# TYPE=full for a full), then the media under the same label; the first one turns on WAL archiving, which restarts
+# the private cluster once. `make restore-drill` restores the latest backup into a scratch cluster and checks it.
+TYPE ?= diff
+backup: setup
+	@$(ENV) $(PY) scripts/backup.py backup $(TYPE)
+
+restore-drill: setup
+	@$(ENV) $(PY) scripts/backup.py drill

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Sets up everything landreg needs on a Debian machine, idempotently:
 # system packages, the virtualenv, front-end assets, and a private PostGIS cluster.
-# Usage: scripts/devenv.sh setup | start-db | stop-db | env
+# Usage: scripts/devenv.sh setup | start-db | stop-db | cluster | cluster-dir
+#   cluster      initialise and start a cluster with the landreg role and database, without touching .data/env
+#                (LANDREG_PGDATA names its folder; tests/ops/test_backup.py makes its own primary this way)
+#   cluster-dir  print the folder of the private cluster
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -177,5 +180,7 @@ case "${1:-setup}" in
     ;;
   start-db) dir=$(ensure_cluster); ensure_database "$dir"; write_env "$dir" ;;
   stop-db) pg_run "$PG_BIN/pg_ctl" -D "$(cluster_dir)" stop ;;
-  *) echo "usage: $0 setup|start-db|stop-db" >&2; exit 2 ;;
+  cluster) dir=$(ensure_cluster); ensure_database "$dir"; echo "$dir" ;;
+  cluster-dir) cluster_dir ;;
+  *) echo "usage: $0 setup|start-db|stop-db|cluster|cluster-dir" >&2; exit 2 ;;
 esac
