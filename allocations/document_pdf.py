@@ -8,7 +8,7 @@ import segno
 import weasyprint
 from django.db import connection
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from landreg.calendar import RTL_LANGUAGES, gregorian_date, local_digits, number_text, shamsi_date
@@ -87,13 +87,11 @@ def wording(language: str) -> dict[str, str]:
     return {key: texts[language] for key, texts in WORDING.items()}
 
 
-def localised_name(obj, language: str, *, english: str = "name") -> str:
-    """The Dari or Pashto name of a township or province when it has one, else its English name."""
-    if language == "ps":
-        return getattr(obj, "name_ps", "") or getattr(obj, "name_prs", "") or getattr(obj, english)
-    if language == "fa":
-        return getattr(obj, "name_prs", "") or getattr(obj, english)
-    return getattr(obj, english)
+def localised_name(obj, language: str) -> str:
+    """The Dari or Pashto name of a township or province when it has one, else its English name: the models'
+    local_name, read in the document's language."""
+    with translation.override(language):
+        return obj.local_name
 
 
 def document_pdf(*, allocation, kind: str, language: str, number: str, issued_at, verify_url: str, by) -> bytes:
@@ -117,7 +115,7 @@ def document_pdf(*, allocation, kind: str, language: str, number: str, issued_at
         "head": head.name if head else "—",
         "father": (head.father_name if head else "") or "—",
         "household_code": household.code,
-        "province": localised_name(township.province, language, english="name_en"),
+        "province": localised_name(township.province, language),
         "township": localised_name(township, language),
         "block": plot.block.code if plot.block_id else "—",
         "plot_number": local_digits(plot.number, language),

@@ -152,10 +152,15 @@ class AllocationTransition(models.Model):
 
 
 class AllocationDocument(models.Model):
-    """An allocation letter or a deed as issued: a numbered PDF whose hash is recorded. Append-only.
+    """An allocation letter or a deed: a number and a verification QR code, issued once per allocation and kind.
+    Append-only.
 
-    Its standing is derived, never stored: valid; superseded when a later document of the same kind was
-    issued for the same allocation; revoked when the allocation has ended (revoked, transferred).
+    The number is the document; a language is only a rendering of it: the same document prints in English, Dari
+    or Pashto, each print logged (AllocationDocumentPrint). A document is replaced only by a deliberate re-issue
+    (lost, damaged, corrected), a new number that names the one it supersedes and the reason. Its standing is
+    derived, never stored: valid; superseded when a re-issue names it; revoked when the allocation has ended.
+
+    `file`, `sha256` and `language` keep the first rendering, as issued.
     """
 
     class Kind(models.TextChoices):
@@ -167,6 +172,13 @@ class AllocationDocument(models.Model):
         DARI = "fa", _("Dari")
         PASHTO = "ps", _("Pashto")
 
+    class ReissueReason(models.TextChoices):
+        LOST = "lost", _("Lost")
+        DAMAGED = "damaged", _("Damaged")
+        CORRECTED = "corrected", _("Corrected: the details on it were wrong")
+        # Documents re-issued before re-issues carried a reason (the data migration 0014 names them so).
+        UNRECORDED = "unrecorded", _("Re-issued before reasons were recorded")
+
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=6, choices=Kind.choices)
     # Printed on the document and in its QR code, e.g. NAN-SMD-L-000123.
@@ -176,12 +188,65 @@ class AllocationDocument(models.Model):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     file = models.FileField(upload_to="documents/%Y/%m/")
     sha256 = models.CharField(max_length=64)
+    # The document this one replaces (a re-issue), and why; empty for the first document of its kind.
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reissues", db_index=False
+    )
+    reissue_reason = models.CharField(max_length=10, choices=ReissueReason.choices, blank=True, db_default="")
+    reissue_note = models.TextField(blank=True, db_default="", help_text="The officer's explanation of a re-issue.")
 
     class Meta:
         ordering = ["allocation", "kind", "issued_at", "id"]
+        constraints = [
+            # With the two below, the documents of one allocation and kind form one line: a first one, each later
+            # one superseding the one before; the last is the current one.
+            models.UniqueConstraint(
+                fields=["allocation", "kind"],
+                condition=Q(supersedes__isnull=True),
+                name="document_issued_once_per_allocation_and_kind",
+                violation_error_message=_(
+                    "This allocation already has a document of this kind; print it again, or re-issue it with a "
+                    "reason, which supersedes it."
+                ),
+                violation_error_code="document_issued_once_per_allocation_and_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["supersedes"],
+                name="document_superseded_once",
+                violation_error_message=_("This document was already re-issued; re-issue the current one instead."),
+                violation_error_code="document_superseded_once",
+            ),
+            models.CheckConstraint(
+                name="reissued_document_has_reason",
+                condition=(Q(supersedes__isnull=True) & Q(reissue_reason=""))
+                | (Q(supersedes__isnull=False) & Q(reissue_reason__in=["lost", "damaged", "corrected", "unrecorded"])),
+                violation_error_message=_(
+                    "A re-issued document names the document it supersedes and the reason (lost, damaged or "
+                    "corrected); a first document has neither."
+                ),
+                violation_error_code="reissued_document_has_reason",
+            ),
+        ]
 
     def __str__(self):
         return self.number
+
+
+class AllocationDocumentPrint(models.Model):
+    """One printing of a letter or deed, in one language: who printed it, when, and the hash of the PDF they got.
+    Append-only: the log of every print and reprint."""
+
+    document = models.ForeignKey(AllocationDocument, on_delete=models.PROTECT, related_name="prints")
+    language = models.CharField(max_length=2, choices=AllocationDocument.Language.choices)
+    printed_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["document", "printed_at", "id"]
+
+    def __str__(self):
+        return f"{self.document_id} ({self.language}) {self.printed_at:%Y-%m-%d %H:%M}"
 
 
 class Ballot(models.Model):

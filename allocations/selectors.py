@@ -3,7 +3,7 @@
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 
 from allocations.models import Allocation, AllocationDocument
-from households.models import EligibilityAssessment, Household
+from households.models import EligibilityAssessment, Household, Person
 from households.selectors import households_visible_to
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from landreg.scope import filter_by_scope
@@ -46,7 +46,20 @@ def allocation_candidates(plot: Plot, user, limit: int = CANDIDATES_LIMIT) -> li
     )
     sizes = sorted(set(households.values_list("size", flat=True)))
     households = households.filter(size__in=household_sizes_fitting(plot, sizes))
-    ordered = households.annotate(priority=Subquery(latest_priority[:1])).order_by(
-        F("priority").desc(nulls_last=True), "created_at", "pk"
+    latest_results = EligibilityAssessment.objects.filter(household=OuterRef("pk"), eligible=True).order_by(
+        "-assessed_at"
     )
+    head = Person.objects.filter(household=OuterRef("pk"), relationship="head").order_by("pk")
+    ordered = households.annotate(
+        priority=Subquery(latest_priority[:1]),
+        eligibility_results=Subquery(latest_results.values("results")[:1]),
+        head_name=Subquery(head.values("name")[:1]),
+    ).order_by(F("priority").desc(nulls_last=True), "created_at", "pk")
     return list(ordered[:limit])
+
+
+def eligibility_reasons(household: Household) -> list[str]:
+    """Why a household from allocation_candidates() is eligible: the explanations of the criteria its latest
+    eligible assessment passed, as the assessor recorded them."""
+    results = getattr(household, "eligibility_results", None) or []
+    return [r.get("explanation", "") for r in results if r.get("passed") and r.get("explanation")]

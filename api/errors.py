@@ -25,6 +25,9 @@ CONFLICTS = {
     "closed_review_is_final",
     "plot_number_unique_in_township",
     "document_not_allowed",
+    "document_already_issued",
+    "document_superseded",
+    "document_revoked",
     "drawn_ballot_is_immutable",
     "record_in_use",
 }

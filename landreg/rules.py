@@ -86,7 +86,28 @@ RULES = {
     "allocation_transitions_are_append_only": (None, _("The workflow log is evidence and cannot be changed.")),
     "issued_documents_are_append_only": (
         None,
-        _("An issued letter or deed cannot be changed; issue a new one, which supersedes it."),
+        _("An issued letter or deed cannot be changed; re-issue it with a reason, which supersedes it."),
+    ),
+    # allocations/sql/0014_documents_issued_once.sql and allocations/models.py
+    "document_issued_once_per_allocation_and_kind": (
+        None,
+        _(
+            "This allocation already has a document of this kind; print it again, or re-issue it with a reason, "
+            "which supersedes it."
+        ),
+    ),
+    "document_superseded_once": (None, _("This document was already re-issued; re-issue the current one instead.")),
+    "reissued_document_has_reason": (
+        "reissue_reason",
+        _("A re-issued document names the document it supersedes and the reason: lost, damaged or corrected."),
+    ),
+    "reissue_supersedes_same_allocation_and_kind": (
+        None,
+        _("A re-issue supersedes a document of the same allocation and kind."),
+    ),
+    "document_prints_are_append_only": (
+        None,
+        _("The log of printed letters and deeds is evidence and cannot be changed."),
     ),
     "drawn_ballot_is_immutable": (None, _("This ballot was drawn in public; nothing about it can be changed.")),
     "ballot_seed_is_fixed": (None, _("A ballot's seed is recorded before the draw and cannot be changed.")),

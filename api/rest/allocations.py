@@ -1,6 +1,8 @@
 """REST v1 for the allocation workflow: propose, then one endpoint per step. Conflicts answer 409."""
 
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -70,6 +72,9 @@ class StepSerializer(serializers.Serializer):
     lat = serializers.FloatField(required=False, min_value=29, max_value=39, help_text="Handover GPS latitude.")
     accuracy_m = serializers.FloatField(required=False, min_value=0, help_text="Handover GPS accuracy (m).")
     heir = serializers.IntegerField(required=False, help_text="Heir household id (transfer).")
+    heir_code = serializers.CharField(
+        required=False, max_length=30, help_text="Heir household code, instead of its id (transfer)."
+    )
 
 
 class AllocationFilterSerializer(serializers.Serializer):
@@ -129,6 +134,16 @@ class AllocationViewSet(viewsets.ReadOnlyModelViewSet):
             details["accuracy_m"] = values.pop("accuracy_m", None)
         if "heir" in values:
             details["heir"] = households_visible_to(request.user).get(pk=values.pop("heir"))
+        elif "heir_code" in values:
+            code = values.pop("heir_code").strip()
+            details["heir"] = households_visible_to(request.user).filter(code__iexact=code).first()
+            if details["heir"] is None:
+                raise ValidationError(
+                    {
+                        "heir_code": _("No household with the code %(code)s is in your scope; check the code.")
+                        % {"code": code}
+                    }
+                )
         allocation = allocation_transition(allocation=allocation, action=name, by=request.user, **details)
         allocation = self.get_queryset().get(pk=allocation.pk)
         return Response(AllocationSerializer(allocation).data)

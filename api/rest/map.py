@@ -8,6 +8,7 @@ request's language, so the browser never converts calendars."""
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
@@ -15,9 +16,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from allocations.documents import ISSUABLE_IN
+from allocations.documents import ISSUABLE_IN, REISSUE_REASONS, document_standing
 from allocations.models import Allocation, AllocationDocument
-from allocations.selectors import allocation_candidates, allocations_visible_to
+from allocations.selectors import allocation_candidates, allocations_visible_to, eligibility_reasons
 from allocations.services import TRANSITIONS
 from households.models import Category
 from households.selectors import households_visible_to
@@ -36,10 +37,109 @@ from townships.selectors import layer_versions
 # layout, as for the OGC API and WFS layers. Everything else on the map comes from roles that work in their scope.
 MAP_DATASET = "township_layout"
 SEARCH_LIMIT = 10
-# Workflow steps that need nothing but a click, offered in the panel on the way to printing the letter.
-SIMPLE_STEPS = {
-    "assign": gettext_lazy("Assign the plot to the household"),
-    "issue_letter": gettext_lazy("Record the allocation letter as issued"),
+# The workflow's steps as the panel offers them, in the order an office takes them: the next step of the main path
+# first, then the documents, then the steps off the path (suspend, revoke, transfer). Each says what it does before
+# it is taken; the panel asks for confirmation of every one, since no step can be undone. Who may take a step is
+# TRANSITIONS' (allocations/services.py), the same check the API makes.
+# action: (group, button, what it does, what the success message says, the fields the step needs)
+STEPS = {
+    "approve": (
+        "next",
+        gettext_lazy("Approve the allocation…"),
+        gettext_lazy("Plot %(plot)s is allocated to %(who)s by the committee's decision. Give its reference."),
+        gettext_lazy("Plot %(plot)s approved for %(who)s. Next: a land officer assigns the plot."),
+        ["reference"],
+    ),
+    "reject": (
+        "next",
+        gettext_lazy("Reject the proposal…"),
+        gettext_lazy(
+            "The proposal of plot %(plot)s for %(who)s ends for good and the plot is available again. Say why."
+        ),
+        gettext_lazy("The proposal of plot %(plot)s for %(who)s was rejected; the plot is available again."),
+        ["reason", "reference"],
+    ),
+    "assign": (
+        "next",
+        gettext_lazy("Assign the plot to the household…"),
+        gettext_lazy("Plot %(plot)s is assigned to %(who)s, who then counts as allocated."),
+        gettext_lazy("Plot %(plot)s assigned to %(who)s. Next: issue and print the allocation letter."),
+        [],
+    ),
+    "issue_letter": (
+        "next",
+        gettext_lazy("Record the letter as given to the household…"),
+        gettext_lazy("Records that %(who)s received the allocation letter %(letter)s for plot %(plot)s."),
+        gettext_lazy(
+            "The allocation letter for plot %(plot)s is recorded as given to %(who)s. Next: hand the plot over on "
+            "site, with a GPS point."
+        ),
+        [],
+    ),
+    "hand_over": (
+        "next",
+        gettext_lazy("Hand over the plot (GPS point)…"),
+        gettext_lazy(
+            "Records that %(who)s received plot %(plot)s on site. The GPS point must lie on the plot: use this "
+            "device's location, or click the point on the map."
+        ),
+        gettext_lazy("Plot %(plot)s handed over to %(who)s. Next: confirm that the household lives there."),
+        ["point"],
+    ),
+    "confirm_occupancy": (
+        "next",
+        gettext_lazy("Confirm occupancy…"),
+        gettext_lazy("Records that %(who)s lives on plot %(plot)s."),
+        gettext_lazy("%(who)s confirmed as living on plot %(plot)s. Next: a land officer titles the allocation."),
+        [],
+    ),
+    "title": (
+        "next",
+        gettext_lazy("Title the allocation…"),
+        gettext_lazy("Plot %(plot)s is titled to %(who)s; its deed can then be issued and printed."),
+        gettext_lazy("Plot %(plot)s titled to %(who)s. Next: issue and print the deed."),
+        [],
+    ),
+    "appeal": (
+        "next",
+        gettext_lazy("Record an appeal…"),
+        gettext_lazy("Records that %(who)s appealed the suspension of plot %(plot)s; a committee member decides."),
+        gettext_lazy("The appeal of %(who)s for plot %(plot)s is recorded; a committee member decides."),
+        ["reason"],
+    ),
+    "reinstate": (
+        "next",
+        gettext_lazy("Reinstate the allocation…"),
+        gettext_lazy("The allocation of plot %(plot)s to %(who)s returns to the step at which it was suspended."),
+        gettext_lazy("The allocation of plot %(plot)s to %(who)s is reinstated."),
+        ["reference"],
+    ),
+    "suspend": (
+        "other",
+        gettext_lazy("Suspend…"),
+        gettext_lazy(
+            "The allocation of plot %(plot)s to %(who)s is suspended and the plot shows as disputed. Say why."
+        ),
+        gettext_lazy("The allocation of plot %(plot)s to %(who)s is suspended; it may be appealed."),
+        ["reason"],
+    ),
+    "revoke": (
+        "other",
+        gettext_lazy("Revoke…"),
+        gettext_lazy(
+            "The allocation of plot %(plot)s to %(who)s ends for good and the plot is available again; the record "
+            "stays. Choose the reason."
+        ),
+        gettext_lazy("The allocation of plot %(plot)s to %(who)s is revoked; the plot is available again."),
+        ["reason_code", "reason"],
+    ),
+    "transfer": (
+        "other",
+        gettext_lazy("Transfer to an heir…"),
+        gettext_lazy("The allocation of plot %(plot)s passes from %(who)s to the heir's household. Give its code."),
+        gettext_lazy("Plot %(plot)s passed from %(who)s to the heir's household."),
+        ["heir_code", "reason"],
+    ),
 }
 
 
@@ -48,31 +148,81 @@ def walking_distance_m() -> int:
 
 
 def facilities_near(plot: Plot, metres: int) -> list[dict]:
-    """Facilities within `metres` of the plot's edge, nearest first (townships.selectors), for the panel."""
+    """Facilities within `metres` of the plot's edge, nearest first (townships.selectors), for the panel. `label`
+    is the name, led by the kind unless the name already says it ("Water point 2", not "Water point Water point 2")."""
     rows = townships_selectors.facilities_near(plot, metres)
-    return [
-        {
-            "kind": kind,
-            "kind_label": choice_label(Facility.Kind, kind),
-            "name": name,
-            "functional": functional,
-            "distance_m": round(metres_away),
-            "distance_text": _("%(metres)s m") % {"metres": calendar.number_text(round(metres_away), places=0)},
-        }
-        for kind, name, functional, metres_away in rows
-    ]
+    out = []
+    for kind, name, functional, metres_away in rows:
+        kind_label = choice_label(Facility.Kind, kind)
+        with translation.override("en"):
+            english_kind = str(Facility.Kind(kind).label)
+        named_by_kind = name and name.casefold().startswith((kind_label.casefold(), english_kind.casefold()))
+        out.append(
+            {
+                "kind": kind,
+                "kind_label": kind_label,
+                "name": name,
+                "label": name if named_by_kind else " ".join(part for part in (kind_label, name) if part),
+                "functional": functional,
+                "distance_m": round(metres_away),
+                "distance_text": _("%(metres)s m") % {"metres": calendar.number_text(round(metres_away), places=0)},
+            }
+        )
+    return out
 
 
 def _when(moment) -> str:
     return calendar.shamsi_datetime(moment) if moment else ""
 
 
-def _allocation_json(allocation: Allocation) -> dict:
+def _head_name(allocation: Allocation) -> str:
+    head = next((m for m in allocation.household.members.all() if m.relationship == "head"), None)
+    return head.name if head else ""
+
+
+def _who(allocation: Allocation) -> str:
+    """'household DEMO-NAN-0147 (Habibullah)': the panel is shown with names only to roles that may see them."""
+    name = _head_name(allocation)
+    if name:
+        return _("household %(code)s (%(name)s)") % {"code": allocation.household.code, "name": name}
+    return _("household %(code)s") % {"code": allocation.household.code}
+
+
+def _document_json(document: AllocationDocument, *, may_print: bool) -> dict:
+    standing = document_standing(document)
+    pdf = reverse("document-pdf", kwargs={"number": document.number})
+    prints = list(document.prints.all())
+    return {
+        "number": document.number,
+        "kind": document.kind,
+        "kind_label": choice_label(AllocationDocument.Kind, document.kind),
+        "standing": standing,
+        "standing_label": {"valid": _("valid"), "superseded": _("superseded"), "revoked": _("revoked")}[standing],
+        "issued_at": _when(document.issued_at),
+        "issued_by": document.issued_by.username if document.issued_by else "",
+        "reissue_reason": choice_label(AllocationDocument.ReissueReason, document.reissue_reason)
+        if document.reissue_reason
+        else "",
+        "supersedes": document.supersedes.number if document.supersedes_id else "",
+        "prints": len(prints),
+        "last_printed": _when(prints[-1].printed_at) if prints else "",
+        "pdf_url": pdf,
+        # The same document in each language: a rendering, logged as a print, never a new number.
+        "print_urls": {code: f"{pdf}?language={code}" for code in AllocationDocument.Language.values}
+        if may_print and standing == "valid"
+        else {},
+    }
+
+
+def _allocation_json(allocation: Allocation, *, may_print: bool = False) -> dict:
     return {
         "id": allocation.pk,
         "status": allocation.status,
         "status_label": choice_label(Allocation.Status, allocation.status),
+        "household_id": allocation.household_id,
         "household_code": allocation.household.code,
+        "head_name": _head_name(allocation),
+        "household_url": reverse("household-detail", kwargs={"pk": allocation.household_id}),
         "proposed_at": _when(allocation.proposed_at),
         "decision_reference": allocation.decision_reference,
         "revocation_reason": choice_label(Allocation.RevocationReason, allocation.revocation_reason)
@@ -89,11 +239,57 @@ def _allocation_json(allocation: Allocation) -> dict:
             }
             for t in allocation.transitions.all()
         ],
-        "documents": [
-            {"number": d.number, "kind": d.kind, "pdf_url": reverse("document-pdf", kwargs={"number": d.number})}
-            for d in allocation.documents.all()
-        ],
+        "documents": [_document_json(d, may_print=may_print) for d in allocation.documents.all()],
     }
+
+
+def _current(allocation: Allocation, kind: str) -> AllocationDocument | None:
+    """The allocation's current document of a kind, from the prefetched documents."""
+    superseded = {d.supersedes_id for d in allocation.documents.all() if d.supersedes_id}
+    return next((d for d in allocation.documents.all() if d.kind == kind and d.pk not in superseded), None)
+
+
+def _steps(plot: Plot, active: Allocation | None, user) -> list[dict]:
+    """The workflow steps this user may take on the active allocation now, as TRANSITIONS allows them."""
+    if active is None:
+        return []
+    letter = _current(active, AllocationDocument.Kind.LETTER)
+    words = {"plot": plot.number, "who": _who(active), "letter": letter.number if letter else ""}
+    steps = []
+    for name, (group, button, consequence, done, fields) in STEPS.items():
+        allowed_from, _to, allowed_roles = TRANSITIONS[name]
+        if active.status not in allowed_from or not has_role(user, *allowed_roles):
+            continue
+        if name == "approve" and user.pk in (active.proposed_by_id, active.household.registered_by_id):
+            continue  # maker-checker: the panel says so instead
+        if name == "issue_letter" and letter is None:
+            continue  # the office prints the letter first, then records it as given
+        steps.append(
+            {
+                "action": name.replace("_", "-"),
+                "group": group,
+                "label": str(button),
+                "consequence": str(consequence) % words,
+                "done": str(done) % words,
+                "fields": fields,
+            }
+        )
+    return steps
+
+
+def _documents_offered(active: Allocation | None, is_officer: bool) -> list[dict]:
+    """The documents a land officer may issue now: a kind whose status allows it and that has none yet. Those
+    already issued are printed (in any language) or re-issued from the allocation's document list."""
+    if active is None or not is_officer:
+        return []
+    offered = []
+    for kind, text in (
+        (AllocationDocument.Kind.LETTER, gettext_lazy("Issue and print the allocation letter")),
+        (AllocationDocument.Kind.DEED, gettext_lazy("Issue and print the deed")),
+    ):
+        if active.status in ISSUABLE_IN[kind] and _current(active, kind) is None:
+            offered.append({"kind": kind, "label": str(text)})
+    return offered
 
 
 def plot_panel(plot: Plot, user) -> dict:
@@ -103,7 +299,8 @@ def plot_panel(plot: Plot, user) -> dict:
         allocations_visible_to(user)
         .filter(plot=plot)
         .select_related("household")
-        .prefetch_related("transitions__by", "documents")
+        .prefetch_related("transitions__by", "documents__prints", "documents__issued_by", "documents__supersedes")
+        .prefetch_related("household__members")
         .order_by("-proposed_at", "-pk")
     )
     active = next((a for a in allocations if a.status in Allocation.ACTIVE), None)
@@ -115,11 +312,12 @@ def plot_panel(plot: Plot, user) -> dict:
     is_committee = has_role(user, roles.COMMITTEE_MEMBER)
     status_label, colour = PLOT_STATUSES.get(plot.status, (plot.status, "#999"))
     area = plot.area_m2
+    may_issue = bool(is_officer and active is not None)
     return {
         "id": plot.pk,
         "number": plot.number,
         "block": plot.block.code if plot.block else "",
-        "township": {"id": plot.township.pk, "code": plot.township.code, "name": plot.township.name},
+        "township": {"id": plot.township.pk, "code": plot.township.code, "name": plot.township.local_name},
         "area_m2": float(area) if area is not None else None,
         "area_biswa": float(area / 100) if area is not None else None,
         "area_text": _("%(m2)s m² (%(biswa)s biswa)")
@@ -133,8 +331,10 @@ def plot_panel(plot: Plot, user) -> dict:
         "use_label": choice_label(Plot.Use, plot.use),
         "walking_distance_m": walking_distance_m(),
         "facilities": facilities_near(plot, walking_distance_m()),
-        "allocations": [_allocation_json(a) for a in allocations] if sees_people else None,
-        "active": _allocation_json(active) if active is not None else None,
+        "allocations": [_allocation_json(a, may_print=may_issue and a is active) for a in allocations]
+        if sees_people
+        else None,
+        "active": _allocation_json(active, may_print=may_issue) if active is not None else None,
         "shelter": plot_shelter(plot),
         "actions": {
             "propose": is_officer
@@ -154,19 +354,17 @@ def plot_panel(plot: Plot, user) -> dict:
                 and user.pk in (active.proposed_by_id, active.household.registered_by_id)
             ),
             "revoke": bool((is_officer or is_committee) and active is not None),
-            "letter": bool(
-                is_officer and active is not None and active.status in ISSUABLE_IN[AllocationDocument.Kind.LETTER]
-            ),
-            "deed": bool(
-                is_officer and active is not None and active.status in ISSUABLE_IN[AllocationDocument.Kind.DEED]
-            ),
+            "letter": bool(may_issue and active.status in ISSUABLE_IN[AllocationDocument.Kind.LETTER]),
+            "deed": bool(may_issue and active.status in ISSUABLE_IN[AllocationDocument.Kind.DEED]),
         },
-        "steps": [
-            {"action": name.replace("_", "-"), "label": str(text)}
-            for name, text in SIMPLE_STEPS.items()
-            if active is not None and active.status in TRANSITIONS[name][0] and has_role(user, *TRANSITIONS[name][2])
+        "steps": _steps(plot, active, user),
+        "documents_to_issue": _documents_offered(active, is_officer),
+        "languages": [{"code": c, "label": str(v)} for c, v in AllocationDocument.Language.choices],
+        "reissue_reasons": [
+            {"code": c, "label": choice_label(AllocationDocument.ReissueReason, c)} for c in REISSUE_REASONS
         ],
         "revocation_reasons": [{"code": c, "label": str(v)} for c, v in Allocation.RevocationReason.choices],
+        "handover_tolerance_m": int(settings.LANDREG_HANDOVER_TOLERANCE_M),
     }
 
 
@@ -220,14 +418,18 @@ class PlotCandidatesView(APIView):
                 "plot": plot.pk,
                 "entitlement_note": _("Households whose entitlement matches %(m2)s m², highest priority first.")
                 % {"m2": calendar.number_text(plot.area_m2 or 0, places=0)},
+                # Nothing is chosen for the officer: the list is in priority order, and each row says why.
                 "households": [
                     {
                         "id": h.pk,
                         "code": h.code,
+                        "head_name": h.head_name or "",
                         "size": h.size,
                         "priority": h.priority or 0,
                         "category": choice_label(Category, h.category),
                         "registered": calendar.shamsi_date(h.created_at.date()),
+                        "eligible_because": eligibility_reasons(h),
+                        "url": reverse("household-detail", kwargs={"pk": h.pk}),
                     }
                     for h in households
                 ],
@@ -263,7 +465,9 @@ class MapSearchView(APIView):
         for t in townships.filter(
             Q(name__icontains=q) | Q(name_prs__icontains=q) | Q(name_ps__icontains=q) | Q(code__icontains=q)
         )[:SEARCH_LIMIT]:
-            results.append({"type": "township", "id": t.pk, "label": t.name, "code": t.code, "bbox": _bbox(t.geom)})
+            results.append(
+                {"type": "township", "id": t.pk, "label": t.local_name, "code": t.code, "bbox": _bbox(t.geom)}
+            )
         plots = plots_on_map(request.user).filter(number__iexact=q)
         if township := data.validated_data.get("township"):
             plots = plots.filter(township_id=township)
@@ -272,7 +476,8 @@ class MapSearchView(APIView):
                 {
                     "type": "plot",
                     "id": p.pk,
-                    "label": _("Plot %(number)s, %(township)s") % {"number": p.number, "township": p.township.name},
+                    "label": _("Plot %(number)s, %(township)s")
+                    % {"number": p.number, "township": p.township.local_name},
                     "bbox": _bbox(p.geom),
                 }
             )

@@ -11,8 +11,10 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from allocations.documents import (
+    document_current,
     document_from_token,
     document_issue,
+    document_print,
     document_standing,
     document_verification_token,
 )
@@ -77,8 +79,8 @@ def qr_url(document: AllocationDocument, tmp_path) -> str:
     return out.stdout.decode().strip()
 
 
-def issue(allocation, users, kind="letter", language="en"):
-    return document_issue(allocation=allocation, kind=kind, language=language, by=users["officer_nangarhar"])
+def issue(allocation, users, kind="letter", language="en", **reissue):
+    return document_issue(allocation=allocation, kind=kind, language=language, by=users["officer_nangarhar"], **reissue)
 
 
 def test_a_letter_in_english_names_the_household_and_the_plot(allocation_at, users):
@@ -132,9 +134,10 @@ def test_the_qr_code_leads_to_a_page_that_follows_the_documents_standing(allocat
     assert page.status_code == 200
     assert "VALID" in page.text and "NAN-TEST-L-000001" in page.text and "500.00 m²" in page.text
 
-    second = issue(allocation, users, language="fa")
+    second = issue(allocation, users, language="fa", reissue_reason="lost")
     assert document_standing(first) == "superseded"
-    assert "SUPERSEDED" in client.get(urlsplit(url).path).text
+    superseded = client.get(urlsplit(url).path).text
+    assert "SUPERSEDED" in superseded and "reported lost" in superseded
     second_page = client.get(urlsplit(qr_url(second, tmp_path)).path).text
     assert "VALID" in second_page and "NAN-TEST-L-000002" in second_page
 
@@ -144,6 +147,77 @@ def test_the_qr_code_leads_to_a_page_that_follows_the_documents_standing(allocat
     assert "REVOKED" in revoked
     for page_text in (page.text, second_page, revoked):
         assert "Gul Ahmad" not in page_text and "Abdul Karim" not in page_text and "HH-0001" not in page_text
+
+
+def test_printing_in_another_language_keeps_the_number_and_supersedes_nothing(allocation_at, users, tmp_path):
+    allocation = allocation_at("letter_issued")
+    letter = issue(allocation, users, language="en")
+    officer = users["officer_nangarhar"]
+    dari, printed = document_print(document=letter, language="fa", by=officer)
+    pashto, _ = document_print(document=letter, language="ps", by=officer)
+    assert document_standing(letter) == "valid"
+    assert AllocationDocument.objects.count() == 1
+    assert [(p.language, p.printed_by) for p in letter.prints.all()] == [
+        ("en", officer),
+        ("fa", officer),
+        ("ps", officer),
+    ]
+    assert printed.sha256 == hashlib.sha256(dari).hexdigest()
+    for pdf, words in ((dari, ["مکتوب توزیع نمره زمین", "شهرک آزمایشی"]), (pashto, ["د ځمکې د نمرې د وېش لیک"])):
+        path = tmp_path / "print.pdf"
+        path.write_bytes(pdf)
+        out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
+        text = " ".join(BIDI_CONTROLS.sub("", out.stdout.decode()).split())
+        assert all(w in text for w in words) and "NAN-TEST-L-000001" in text
+
+
+def test_a_second_issue_without_a_reason_is_refused_and_says_to_print_again(allocation_at, users):
+    allocation = allocation_at("letter_issued")
+    issue(allocation, users, language="en")
+    with pytest.raises(ValidationError) as error:
+        issue(allocation, users, language="fa")
+    assert error.value.code == "document_already_issued"
+    assert "Allocation letter NAN-TEST-L-000001 is already issued for this allocation. Print it again" in str(
+        error.value
+    )
+    assert AllocationDocument.objects.count() == 1
+
+
+def test_a_reissue_needs_one_of_the_reasons_and_something_to_reissue(allocation_at, users):
+    allocation = allocation_at("titled")
+    with pytest.raises(ValidationError, match="nothing to re-issue"):
+        issue(allocation, users, kind="deed", reissue_reason="lost")
+    deed = issue(allocation, users, kind="deed")
+    for bad in ("unrecorded", "because I said so"):
+        with pytest.raises(ValidationError, match="Choose why the document is re-issued: lost, damaged, corrected"):
+            issue(allocation, users, kind="deed", reissue_reason=bad)
+    again = issue(allocation, users, kind="deed", reissue_reason="corrected", reissue_note="Father's name misspelt")
+    assert (again.supersedes, again.reissue_reason, again.reissue_note) == (deed, "corrected", "Father's name misspelt")
+    assert [document_standing(d) for d in (deed, again)] == ["superseded", "valid"]
+    assert document_current(allocation, "deed") == again
+
+
+def test_only_a_document_that_stands_is_printed(allocation_at, users):
+    allocation = allocation_at("letter_issued")
+    officer = users["officer_nangarhar"]
+    first = issue(allocation, users)
+    issue(allocation, users, reissue_reason="damaged")
+    with pytest.raises(ValidationError, match="NAN-TEST-L-000001 was superseded by NAN-TEST-L-000002; print"):
+        document_print(document=first, language="en", by=officer)
+    allocation_transition(allocation=allocation, action="revoke", by=officer, reason_code="error")
+    current = document_current(allocation, "letter")
+    with pytest.raises(ValidationError, match="has ended, so the document gives no right"):
+        document_print(document=current, language="en", by=officer)
+    assert first.prints.count() == 1 and current.prints.count() == 1  # the first print of each, as issued
+
+
+def test_only_a_land_officer_in_scope_prints(allocation_at, users):
+    letter = issue(allocation_at("letter_issued"), users)
+    with pytest.raises(PermissionDenied, match="Only a land officer"):
+        document_print(document=letter, language="fa", by=users["committee"])
+    with pytest.raises(PermissionDenied, match="outside your scope"):
+        document_print(document=letter, language="fa", by=users["officer_herat"])
+    assert letter.prints.count() == 1
 
 
 def test_a_deed_is_not_superseded_by_a_letter(allocation_at, users):
@@ -164,9 +238,12 @@ def test_a_deed_before_the_allocation_is_titled_is_refused_with_a_sentence(alloc
     assert not AllocationDocument.objects.exists()
 
 
-def test_a_letter_before_the_letter_step_is_refused(allocation_at, users):
-    with pytest.raises(ValidationError, match="This allocation is assigned, so no allocation letter can be issued"):
-        issue(allocation_at("assigned"), users)
+def test_the_letter_is_printed_once_the_plot_is_assigned_not_before(allocation_at, users):
+    allocation = allocation_at("approved")
+    with pytest.raises(ValidationError, match="This allocation is approved, so no allocation letter can be issued"):
+        issue(allocation, users)
+    allocation = allocation_transition(allocation=allocation, action="assign", by=users["officer_nangarhar"])
+    assert issue(allocation, users).number == "NAN-TEST-L-000001"
 
 
 def test_only_a_land_officer_in_scope_may_issue(allocation_at, users):
@@ -180,7 +257,10 @@ def test_only_a_land_officer_in_scope_may_issue(allocation_at, users):
 
 def test_numbers_count_up_per_township_and_kind(allocation_at, users):
     allocation = allocation_at("titled")
-    numbers = [issue(allocation, users, kind=k).number for k in ("letter", "deed", "letter", "deed")]
+    numbers = [
+        issue(allocation, users, kind=k, reissue_reason=r).number
+        for k, r in (("letter", ""), ("deed", ""), ("letter", "lost"), ("deed", "damaged"))
+    ]
     assert numbers == ["NAN-TEST-L-000001", "NAN-TEST-D-000001", "NAN-TEST-L-000002", "NAN-TEST-D-000002"]
 
 

@@ -238,3 +238,25 @@ def test_the_json_parser_refuses_a_nul_character_anywhere_and_says_where(body, w
         f"The request holds a NUL character (\\u0000) in {where}, which no text may contain: remove it."
     )
     assert JSONParser().parse(io.BytesIO(b'{"head": {"name": "Gul Ahmad"}}')) == {"head": {"name": "Gul Ahmad"}}
+
+
+def test_a_transfer_names_the_heir_by_household_code_as_the_map_panel_does(
+    api, plots, make_household, users, field_officer, frame
+):
+    officer, committee = users["officer_nangarhar"], users["committee"]
+    heir = make_household()
+    a = api(officer, "post", "/api/v1/allocations/", {"household": make_household().pk, "plot": plots[0].pk}).json()
+    url = f"/api/v1/allocations/{a['id']}"
+    api(committee, "post", f"{url}/approve/", {"reference": "CMT-1"})
+    api(officer, "post", f"{url}/assign/")
+    api(officer, "post", f"{url}/issue-letter/")
+    point = frame.rect(5, 5, 1, 1).centroid
+    api(field_officer, "post", f"{url}/hand-over/", {"lon": point.x, "lat": point.y, "accuracy_m": 5})
+    unknown = api(officer, "post", f"{url}/transfer/", {"heir_code": "NO-SUCH-CODE"})
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"]["heir_code"] == [
+        "No household with the code NO-SUCH-CODE is in your scope; check the code."
+    ]
+    done = api(officer, "post", f"{url}/transfer/", {"heir_code": heir.code.lower(), "reason": "Head died."})
+    assert done.status_code == 200 and done.json()["status"] == "transferred"
+    assert Allocation.objects.get(transferred_from_id=a["id"]).household == heir

@@ -47,13 +47,42 @@ def test_issue_a_letter_then_read_it_and_download_it(api, allocation_at, users):
     assert [d["number"] for d in listed] == ["NAN-TEST-L-000001"]
 
 
-def test_a_second_letter_supersedes_the_first(api, allocation_at, users):  # noqa: F811
+def test_a_letter_prints_in_each_language_with_one_number_and_each_print_is_logged(api, allocation_at, users):  # noqa: F811
+    officer = users["officer_nangarhar"]
+    url = f"/api/v1/allocations/{allocation_at('letter_issued').pk}/documents/"
+    assert api(officer, "post", url, {"kind": "letter", "language": "en"}).status_code == 201
+    for language in ("fa", "ps", "en"):
+        pdf = api(officer, "get", f"/api/v1/documents/NAN-TEST-L-000001/pdf/?language={language}")
+        assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+        assert f"NAN-TEST-L-000001-{language}.pdf" in pdf["Content-Disposition"]
+    body = api(officer, "get", "/api/v1/documents/NAN-TEST-L-000001/").json()
+    assert (body["standing"], body["prints"]) == ("valid", 4)
+    assert [d["number"] for d in api(officer, "get", url).json()] == ["NAN-TEST-L-000001"]
+    assert PersonalDataAccess.objects.filter(action="export", user=officer).count() == 3
+    bad = api(officer, "get", "/api/v1/documents/NAN-TEST-L-000001/pdf/?language=de")
+    assert bad.status_code == 400 and "language" in bad.json()
+    refused = api(users["committee"], "get", "/api/v1/documents/NAN-TEST-L-000001/pdf/?language=fa")
+    assert refused.status_code == 403 and "Only a land officer" in refused.json()["detail"]
+
+
+def test_a_second_issue_is_a_409_and_a_reissue_with_a_reason_supersedes(api, allocation_at, users):  # noqa: F811
     officer = users["officer_nangarhar"]
     url = f"/api/v1/allocations/{allocation_at('letter_issued').pk}/documents/"
     api(officer, "post", url, {"kind": "letter", "language": "en"})
-    api(officer, "post", url, {"kind": "letter", "language": "fa"})
+    again = api(officer, "post", url, {"kind": "letter", "language": "fa"})
+    assert again.status_code == 409 and again.json()["codes"] == ["document_already_issued"]
+    assert "NAN-TEST-L-000001 is already issued" in again.json()["detail"]
+    bad_reason = api(officer, "post", url, {"kind": "letter", "reissue_reason": "unrecorded"})
+    assert bad_reason.status_code == 400 and "reissue_reason" in bad_reason.json()
+    reissued = api(officer, "post", url, {"kind": "letter", "reissue_reason": "lost", "reissue_note": "Flood"})
+    assert reissued.status_code == 201
+    assert (reissued.json()["number"], reissued.json()["supersedes"]) == ("NAN-TEST-L-000002", "NAN-TEST-L-000001")
     assert api(officer, "get", "/api/v1/documents/NAN-TEST-L-000001/").json()["standing"] == "superseded"
     assert api(officer, "get", "/api/v1/documents/NAN-TEST-L-000002/").json()["standing"] == "valid"
+    old = api(officer, "get", "/api/v1/documents/NAN-TEST-L-000001/pdf/?language=fa")
+    assert old.status_code == 409 and "superseded by NAN-TEST-L-000002" in old.json()["detail"]
+    as_issued = api(officer, "get", "/api/v1/documents/NAN-TEST-L-000001/pdf/")
+    assert as_issued.status_code == 200  # the file as issued stays readable, as evidence
 
 
 def test_a_deed_before_title_is_a_400_with_a_sentence(api, allocation_at, users):  # noqa: F811

@@ -157,21 +157,143 @@ def test_plot_tiles_carry_status_but_no_household(client, users, entitled_plots,
     assert b"reserved" in tile and household.code.encode() not in tile and b"Head" not in tile
 
 
-def test_the_panel_leads_an_officer_from_approval_to_the_printed_letter(client, users, entitled_plots, make_household):
+def steps(client, url):
+    return [s["action"] for s in client.get(url).json()["steps"]]
+
+
+def test_the_panel_leads_an_officer_from_approval_to_the_printed_deed(
+    client, users, entitled_plots, make_household, field_officer, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    officer = users["officer_nangarhar"]
+    household = make_household(head={"name": "Habibullah", "father_name": "Gul", "sex": "m"})
+    allocation = allocation_propose(household=household, plot=entitled_plots[0], proposed_by=officer)
+    allocation_transition(allocation=allocation, action="approve", by=users["committee"], reference="C-9")
+    client.force_login(officer)
+    url = f"/api/v1/map/plots/{entitled_plots[0].pk}/"
+    data = client.get(url).json()
+    assert [(s["action"], s["group"]) for s in data["steps"]] == [
+        ("assign", "next"),
+        ("suspend", "other"),
+        ("revoke", "other"),
+    ]
+    assign = data["steps"][0]
+    assert (
+        assign["consequence"]
+        == f"Plot 0 is assigned to household {household.code} (Habibullah), who then counts as allocated."
+    )
+    assert assign["done"].startswith(f"Plot 0 assigned to household {household.code} (Habibullah). Next: issue")
+    assert data["active"]["head_name"] == "Habibullah" and data["documents_to_issue"] == []
+
+    client.post(f"/api/v1/allocations/{allocation.pk}/assign/", {}, content_type="application/json")
+    data = client.get(url).json()
+    # The office prints the letter first; recording it as given comes after.
+    assert steps(client, url)[:1] != ["issue-letter"] and [d["kind"] for d in data["documents_to_issue"]] == ["letter"]
+    client.post(
+        f"/api/v1/allocations/{allocation.pk}/documents/",
+        {"kind": "letter", "language": "en"},
+        content_type="application/json",
+    )
+    data = client.get(url).json()
+    assert data["documents_to_issue"] == [] and steps(client, url)[0] == "issue-letter"
+    [letter] = data["active"]["documents"]
+    assert (letter["number"], letter["standing"], letter["prints"]) == ("NAN-TEST-L-000001", "valid", 1)
+    assert set(letter["print_urls"]) == {"en", "fa", "ps"}
+    assert letter["print_urls"]["fa"] == "/api/v1/documents/NAN-TEST-L-000001/pdf/?language=fa"
+
+    client.post(f"/api/v1/allocations/{allocation.pk}/issue-letter/", {}, content_type="application/json")
+    assert steps(client, url)[0] == "hand-over"
+    hand_over = client.get(url).json()["steps"][0]
+    assert hand_over["fields"] == ["point"] and "GPS point" in hand_over["consequence"]
+    centre = entitled_plots[0].geom.point_on_surface
+    body = {"lon": centre.x, "lat": centre.y, "accuracy_m": 4}
+    assert (
+        client.post(
+            f"/api/v1/allocations/{allocation.pk}/hand-over/", body, content_type="application/json"
+        ).status_code
+        == 200
+    )
+    assert steps(client, url)[0] == "confirm-occupancy"
+    client.post(f"/api/v1/allocations/{allocation.pk}/confirm-occupancy/", {}, content_type="application/json")
+    assert steps(client, url)[0] == "title"
+    client.post(f"/api/v1/allocations/{allocation.pk}/title/", {}, content_type="application/json")
+    data = client.get(url).json()
+    assert data["active"]["status"] == "titled" and [d["kind"] for d in data["documents_to_issue"]] == ["deed"]
+    assert data["actions"]["deed"] and steps(client, url) == ["suspend", "revoke", "transfer"]
+
+
+def test_each_role_gets_the_steps_the_api_allows_it(client, users, entitled_plots, make_household, field_officer):
     allocation = allocation_propose(
         household=make_household(), plot=entitled_plots[0], proposed_by=users["officer_nangarhar"]
     )
-    allocation_transition(allocation=allocation, action="approve", by=users["committee"], reference="C-9")
-    client.force_login(users["officer_nangarhar"])
     url = f"/api/v1/map/plots/{entitled_plots[0].pk}/"
-    assert [s["action"] for s in client.get(url).json()["steps"]] == ["assign"]
-    assert (
-        client.post(f"/api/v1/allocations/{allocation.pk}/assign/", {}, content_type="application/json").status_code
-        == 200
-    )
-    assert [s["action"] for s in client.get(url).json()["steps"]] == ["issue-letter"]
-    client.post(f"/api/v1/allocations/{allocation.pk}/issue-letter/", {}, content_type="application/json")
-    data = client.get(url).json()
-    assert data["steps"] == [] and data["actions"]["letter"] and not data["actions"]["deed"]
     client.force_login(users["committee"])
-    assert client.get(url).json()["steps"] == []
+    assert steps(client, url) == ["approve", "reject", "revoke"]
+    client.force_login(users["officer_nangarhar"])
+    assert steps(client, url) == ["revoke"]  # the maker does not approve or reject
+    allocation_transition(allocation=allocation, action="approve", by=users["committee"], reference="C-1")
+    allocation_transition(allocation=allocation, action="assign", by=users["officer_nangarhar"])
+    allocation_transition(allocation=allocation, action="issue_letter", by=users["officer_nangarhar"])
+    client.force_login(field_officer)
+    data = client.get(url).json()
+    assert steps(client, url) == ["hand-over"] and data["documents_to_issue"] == []
+    assert data["active"]["documents"] == [] or not data["active"]["documents"][0]["print_urls"]
+    client.force_login(users["committee"])
+    assert steps(client, url) == ["suspend", "revoke"]
+
+
+def test_the_committee_rejects_with_a_reason_and_the_plot_is_free_again(client, users, entitled_plots, make_household):
+    household = make_household(head={"name": "Habibullah", "father_name": "Gul", "sex": "m"})
+    allocation = allocation_propose(household=household, plot=entitled_plots[0], proposed_by=users["officer_nangarhar"])
+    client.force_login(users["committee"])
+    url = f"/api/v1/map/plots/{entitled_plots[0].pk}/"
+    reject = next(s for s in client.get(url).json()["steps"] if s["action"] == "reject")
+    assert reject["fields"] == ["reason", "reference"] and "ends for good" in reject["consequence"]
+    no_reason = client.post(f"/api/v1/allocations/{allocation.pk}/reject/", {}, content_type="application/json")
+    assert no_reason.status_code == 400 and "Say why" in no_reason.json()["detail"]
+    done = client.post(
+        f"/api/v1/allocations/{allocation.pk}/reject/", {"reason": "Owns land"}, content_type="application/json"
+    )
+    assert done.status_code == 200
+    data = client.get(url).json()
+    assert data["status"] == "available" and data["active"] is None and data["steps"] == []
+
+
+def test_candidates_show_the_heads_name_why_they_are_eligible_and_a_link(client, users, entitled_plots, make_household):
+    household = make_household(head={"name": "Habibullah", "father_name": "Gul", "sex": "m"})
+    EligibilityAssessment.objects.create(
+        household=household,
+        scheme=default_scheme(),
+        eligible=True,
+        priority_score=2,
+        results=[
+            {"criterion": "returnee", "passed": True, "explanation": "Returned from Iran in 2024."},
+            {"criterion": "landless", "passed": True, "explanation": "Declares no land."},
+            {"criterion": "income", "passed": False, "explanation": "Not checked."},
+        ],
+    )
+    client.force_login(users["officer_nangarhar"])
+    [h] = client.get(f"/api/v1/map/plots/{entitled_plots[0].pk}/candidates/").json()["households"]
+    assert (h["code"], h["head_name"], h["size"], h["priority"]) == (household.code, "Habibullah", 6, 2)
+    assert h["eligible_because"] == ["Returned from Iran in 2024.", "Declares no land."]
+    assert h["url"] == f"/households/{household.pk}/"
+
+
+def test_facilities_are_not_named_twice_and_dari_pages_use_dari_names(client, users, entitled_plots, township, frame):
+    township.name_prs = "شهرک آزمایشی"
+    township.save(update_fields=["name_prs"])
+    from townships import services as township_services
+
+    township_services.facility_create(
+        township=township, kind="water_point", name="Water point 2", geom=frame.rect(25, 30, 1, 1).centroid
+    )
+    client.force_login(users["officer_nangarhar"])
+    url = f"/api/v1/map/plots/{entitled_plots[1].pk}/"
+    english = client.get(url).json()
+    assert [f["label"] for f in english["facilities"]] == ["Water point 2"]
+    assert english["township"]["name"] == township.name
+    dari = client.get(url, HTTP_ACCEPT_LANGUAGE="fa").json()
+    assert dari["township"]["name"] == "شهرک آزمایشی"
+    [water] = dari["facilities"]
+    assert water["label"] in ("Water point 2", f"{water['kind_label']} Water point 2")
+    assert water["label"].count("Water point") == 1
