@@ -2,7 +2,7 @@
 
 Everything it creates is marked is_demo (and codes start with DEMO-), so it is never mistaken for real
 records of real people. The same seed always gives the same data. Each step is a module of this app: users,
-land, households, workflow, shelters; this one runs them in order, in one transaction.
+land, households, workflow, shelters, partners; this one runs them in order, in one transaction.
 """
 
 import random
@@ -12,6 +12,7 @@ from django.db import transaction
 
 from demo.households import demo_eligibility_create, demo_households_create
 from demo.land import PLANS, demo_provinces_ensure, demo_township_create
+from demo.partners import demo_agreement_create
 from demo.shelters import demo_shelters_create
 from demo.users import DEMO_LOGINS, DEMO_PASSWORD, demo_users_create
 from demo.workflow import demo_allocations_create, demo_ballot_create
@@ -47,4 +48,5 @@ def demo_load(progress: Callable[[str], None] = print) -> dict:
         totals["plots"] += township.plots.count()
         totals["households"] += len(households)
     demo_ballot_create(users, progress)
+    demo_agreement_create(users, progress)
     return totals

@@ -19,7 +19,7 @@ DEMO_LOGINS = [
     ("gis.specialist", "GIS specialist"),
     ("field.nangarhar", "field officer, Nangarhar"),
     ("field.herat", "field officer, Herat"),
-    ("partner.unhcr", "partner (no personal data)"),
+    ("partner.unhcr", "partner (no personal data), agreement for Nangarhar: /partners/"),
 ]
 
 

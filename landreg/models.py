@@ -98,7 +98,8 @@ DATASETS = {
 # Deliberately absent: names, father's names, tazkira and PoR numbers (or their last digits), phone numbers,
 # dates of birth, GPS points of households, vulnerability flags.
 HOUSEHOLD_FIELDS = {
-    "code": (_("Pseudonymous household code"), "#beneficiary+code"),
+    # A keyed hash under the agreement's own key, never the code on letters and deeds (landreg/sharing.py).
+    "code": (_("Pseudonymous household code (a different one under each agreement)"), "#beneficiary+code"),
     "province": (_("Province (p-code)"), "#adm1+code"),
     "district": (_("Current district (p-code)"), "#adm2+code"),
     "category": (_("Category (returnee, deportee, IDP, host community)"), "#group+code"),
@@ -178,3 +179,35 @@ class DataSharingAgreement(models.Model):
             errors["household_fields"] = gettext("Household records are shared: choose the household fields that are.")
         if errors:
             raise ValidationError(errors)
+
+
+class PseudonymKey(models.Model):
+    """The secret key behind one agreement's pseudonymous household codes (landreg/sharing.py: pseudonym).
+
+    A key per agreement, so the rows a partner receives under one agreement cannot be linked to the rows of
+    another, nor to the household code printed on letters and deeds. Kept apart from the agreement on purpose:
+    it is not in the agreement's history, the admin, any export or the GIS logins' grants, and rotating it
+    (deleting the row: the next export makes a new one) leaves nothing behind that could recompute the old codes.
+    """
+
+    agreement = models.OneToOneField(
+        DataSharingAgreement, on_delete=models.CASCADE, primary_key=True, related_name="pseudonym_key"
+    )
+    # 32 random bytes from the secrets module, written by landreg.sharing.pseudonym_key_of.
+    key = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pseudonym key")
+        constraints = [
+            # A copied or hand-made row (psql) must not weaken or share a key: two agreements with one key
+            # would give the same codes, and a short key could be guessed.
+            models.CheckConstraint(
+                name="pseudonym_key_is_32_bytes",
+                condition=models.lookups.Exact(models.Func(F("key"), function="octet_length"), 32),
+            ),
+            models.UniqueConstraint(fields=["key"], name="pseudonym_key_is_one_agreements_only"),
+        ]
+
+    def __str__(self):
+        return f"pseudonym key of agreement #{self.agreement_id}"  # never the key itself

@@ -3,12 +3,17 @@
 the agreement model (landreg/models.py: DATASETS, HOUSEHOLD_FIELDS); the partner datasets themselves (HXL-tagged
 rows) are built above the domain apps, in partners/exports.py.
 
-Data responsibility: no partner export without a valid data-sharing agreement; pseudonymous codes only;
+Data responsibility: no partner export without a valid data-sharing agreement; pseudonymous codes only, a
+different one under each agreement (`pseudonym`, docs/partners.md);
 aggregates with small cells (fewer than 5 households) suppressed; every export logged; names, national ID and
 PoR numbers, phone numbers and household GPS points are never in the catalogue, so no agreement can share them.
 """
 
+import base64
 import datetime
+import hashlib
+import hmac
+import secrets
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from landreg import roles
-from landreg.models import DATASETS, DataSharingAgreement
+from landreg.models import DATASETS, DataSharingAgreement, PseudonymKey
 
 # Counts of households below this are never given to roles without personal data: shown as "<5" in partner
 # files and "fewer than 5" on the dashboard. Zero is shown: it says nothing about anyone.
@@ -171,3 +176,45 @@ def partner_export_agreement(user, dataset: str, province, on=None) -> DataShari
     if not roles.has_role(user, roles.PARTNER):
         raise PermissionDenied(_("Partner exports are for partners and administrators; your role has its own exports."))
     return agreement_for(user, dataset, province, on)
+
+
+# Pseudonymous household codes: HMAC-SHA256 of the household's id under a key of the agreement, never the code
+# printed on letters and deeds. 60 bits in Crockford's base32 (no I, L, O, U), in three groups of four: readable
+# over the phone, and for a million households the chance that two share a code is below one in a million.
+PSEUDONYM_BYTES = 32
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def pseudonym(key: bytes, household_id: int) -> str:
+    """The household's code under one agreement's key, e.g. "7KQ3-M2XD-9FTA"."""
+    digest = hmac.new(key, f"household:{household_id}".encode(), hashlib.sha256).digest()
+    text = base64.b32encode(digest[:10]).decode().translate(str.maketrans(_BASE32, _CROCKFORD))[:12]
+    return f"{text[:4]}-{text[4:8]}-{text[8:]}"
+
+
+def pseudonym_key_of(agreement: DataSharingAgreement | None) -> bytes:
+    """The agreement's pseudonym key, made on its first export (whoever made the agreement: admin, psql).
+    None (an administrator checking what a partner receives): a key for this export only, so the codes an
+    administrator sees link to no partner's file."""
+    if agreement is None:
+        return secrets.token_bytes(PSEUDONYM_BYTES)
+    # Two first exports at once: one key wins, and both read it back.
+    PseudonymKey.objects.bulk_create(
+        [PseudonymKey(agreement=agreement, key=secrets.token_bytes(PSEUDONYM_BYTES))], ignore_conflicts=True
+    )
+    return bytes(PseudonymKey.objects.get(agreement=agreement).key)
+
+
+def pseudonym_key_rotate(*, agreement: DataSharingAgreement) -> None:
+    """Forget the agreement's key: its next export has new codes, which cannot be linked to the earlier files."""
+    PseudonymKey.objects.filter(agreement=agreement).delete()
+
+
+def pseudonym_keys_of_ended_forget(on: datetime.date | None = None) -> list[str]:
+    """Forget the keys of agreements that have ended: nobody can recompute the codes a partner was given under
+    them. The references of the agreements whose key was forgotten."""
+    ended = PseudonymKey.objects.filter(agreement__valid_until__lt=on or timezone.localdate())
+    references = sorted(ended.values_list("agreement__reference", flat=True))
+    ended.delete()
+    return references

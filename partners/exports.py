@@ -19,7 +19,7 @@ from households.models import Household
 from landreg.access_log import log_personal_data_access
 from landreg.models import HOUSEHOLD_FIELDS, DataSharingAgreement
 from landreg.scope import filter_by_scope
-from landreg.sharing import suppressed
+from landreg.sharing import pseudonym, pseudonym_key_of, suppressed
 from landreg.tabular import SafeWriter
 from parcels.models import AdminArea
 from shelters.models import DEFAULT_STAGES
@@ -109,21 +109,23 @@ def _counts(queryset, by: str, of: str) -> dict:
     return result
 
 
-def household_records(*, user, province, fields: list[str], chunk_size: int = 2000) -> PartnerDataset:
+def household_records(*, user, province, fields: list[str], key: bytes, chunk_size: int = 2000) -> PartnerDataset:
     """One row per household of the province in the user's scope, with only `fields` (catalogue codes, written
-    in catalogue order). Rows stream from the database in chunks."""
+    in catalogue order). The code is the household's pseudonym under `key` (the agreement's, landreg/sharing.py),
+    never the code printed on its letters, and the rows are in the order of those pseudonyms: in the order of
+    registration they would line up with the printed codes. Rows stream from the database in chunks."""
     wanted = [f for f in HOUSEHOLD_FIELDS if f in fields]
     active = Allocation.objects.active().filter(household=OuterRef("pk")).order_by("-pk")
-    households = filter_by_scope(Household.objects.filter(province=province), user, province_field="province").order_by(
-        "code"
-    )
+    households = filter_by_scope(Household.objects.filter(province=province), user, province_field="province")
     ids = list(households.values_list("pk", flat=True))
+    codes = {pk: pseudonym(key, pk) for pk in ids}
+    in_order = sorted(ids, key=codes.__getitem__)
     records = households.annotate(
         allocation_status=Subquery(active.values("status")[:1]),
         township=Subquery(active.values("plot__township__code")[:1]),
         shelter_stage=shelter_stage(through="household"),
     ).values_list(
-        "code",
+        "pk",
         "province__pcode",
         "current_district__pcode",
         "category",
@@ -135,21 +137,25 @@ def household_records(*, user, province, fields: list[str], chunk_size: int = 20
     )
 
     def rows() -> Iterator[list]:
-        for code, pcode, district, category, size, status, allocation, town, stage in records.iterator(
-            chunk_size=chunk_size
-        ):
-            values = {
-                "code": code,
-                "province": pcode,
-                "district": district or "",
-                "category": category,
-                "size": size,
-                "status": status,
-                "allocation_status": allocation or "",
-                "township": town or "",
-                "shelter_stage": stage or "",
-            }
-            yield [values[f] for f in wanted]
+        for start in range(0, len(in_order), chunk_size):
+            chunk = in_order[start : start + chunk_size]
+            found = {record[0]: record for record in records.filter(pk__in=chunk)}
+            for pk in chunk:
+                if pk not in found:  # deleted since the export began
+                    continue
+                _pk, pcode, district, category, size, status, allocation, town, stage = found[pk]
+                values = {
+                    "code": codes[pk],
+                    "province": pcode,
+                    "district": district or "",
+                    "category": category,
+                    "size": size,
+                    "status": status,
+                    "allocation_status": allocation or "",
+                    "township": town or "",
+                    "shelter_stage": stage or "",
+                }
+                yield [values[f] for f in wanted]
 
     return PartnerDataset(
         name="household_records",
@@ -163,12 +169,14 @@ def household_records(*, user, province, fields: list[str], chunk_size: int = 20
 
 
 def partner_dataset(*, user, dataset: str, province, agreement: DataSharingAgreement | None, **options):
-    """The dataset as this user may receive it under `agreement` (None: an administrator, every catalogue field)."""
+    """The dataset as this user may receive it under `agreement` (None: an administrator, every catalogue field,
+    and household codes under a key for this export only)."""
     if dataset == "township_summary":
         return township_summary(user=user, province=province)
     if dataset == "household_records":
         fields = agreement.household_fields if agreement is not None else list(HOUSEHOLD_FIELDS)
-        return household_records(user=user, province=province, fields=fields, **options)
+        key = pseudonym_key_of(agreement)
+        return household_records(user=user, province=province, fields=fields, key=key, **options)
     raise ValidationError(
         _("%(dataset)s is not a table; take it from the township exports instead.") % {"dataset": dataset},
         code="dataset_not_a_table",

@@ -9,4 +9,5 @@ urlpatterns = [
     path("field/", include("webmap.field.urls")),
     path("", include("webmap.documents.urls")),
     path("", include("webmap.households.urls")),
+    path("partners/", include("webmap.partners.urls")),  # what partners may download under their agreements
 ]

@@ -38,7 +38,9 @@ class PartnerExportView(APIView):
         description=(
             "Partners (under a valid data-sharing agreement covering the dataset and the province) and "
             "administrators. The second row holds HXL hashtags. township_summary suppresses household counts "
-            "under 5 as '<5'; household_records holds pseudonymous codes and only the agreed fields. Logged."
+            "under 5 as '<5'; household_records holds only the agreed fields, and instead of the household code "
+            "printed on letters a pseudonym under the agreement's own key (docs/partners.md), in pseudonym order. "
+            "Logged."
         ),
         parameters=[
             OpenApiParameter("dataset", OpenApiTypes.STR, OpenApiParameter.PATH, enum=TABLES),

@@ -59,3 +59,22 @@ def test_the_demo_loads_once_and_is_clearly_marked(db, capsys):
     call_command("load_demo", "--once")
     assert "already loaded" in capsys.readouterr().out
     assert Township.objects.count() == 2
+
+
+def test_the_demo_partner_has_one_agreement_for_nangarhar_and_sees_its_downloads(db, client):
+    from demo.partners import DEMO_AGREEMENT
+    from landreg.models import DataSharingAgreement
+    from landreg.sharing import agreement_for
+    from parcels.models import AdminArea
+
+    call_command("load_demo")
+    agreement = DataSharingAgreement.objects.get()
+    assert agreement.reference == DEMO_AGREEMENT
+    partner = get_user_model().objects.get(username="partner.unhcr")
+    assert list(agreement.users.all()) == [partner]
+    assert agreement_for(partner, "household_records", AdminArea.objects.get(pcode="AF06")) == agreement
+    client.force_login(partner)
+    page = client.get("/partners/").content.decode()
+    assert "/api/v1/partner/exports/household_records.csv?province=AF06" in page
+    assert "/api/v1/exports/townships/NAN-SMD.gpkg" in page and "HER-SHD" not in page
+    assert client.get("/townships/HER-SHD/dashboard/").status_code == 403  # Herat is not in the agreement

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from landreg.models import PersonalDataAccess
+from landreg.sharing import pseudonym, pseudonym_key_of
 from tests.landreg.test_data_sharing import agreement_create
 
 
@@ -19,15 +20,18 @@ def signed(users, provinces):
 def test_export_partner_writes_the_agreed_fields_and_logs_the_export(
     users, provinces, signed, make_household, tmp_path
 ):
-    make_household(head={"name": "Bibi Hawa", "father_name": "Nazar", "sex": "f", "tazkira": "1400-5555-31416"})
+    household = make_household(
+        head={"name": "Bibi Hawa", "father_name": "Nazar", "sex": "f", "tazkira": "1400-5555-31416"}
+    )
     out = tmp_path / "records.csv"
     stdout = io.StringIO()
     call_command("export_partner", "household_records", user="partner", province="AF06", out=out, stdout=stdout)
     lines = out.read_text().splitlines()
     assert lines[0] == "code,province,category,size,status,allocation_status,township"
     assert lines[1].startswith("#beneficiary+code,#adm1+code")
-    assert lines[2].startswith("HH-0001,AF06,documented_returnee,6,eligible")
-    assert "Bibi Hawa" not in out.read_text() and "1416" not in out.read_text()
+    code = pseudonym(pseudonym_key_of(signed), household.pk)
+    assert lines[2].startswith(f"{code},AF06,documented_returnee,6,eligible")
+    assert "Bibi Hawa" not in out.read_text() and "1416" not in out.read_text() and household.code not in lines[2]
     assert "under agreement DSA-2026-001" in stdout.getvalue()
     log = PersonalDataAccess.objects.get(action="export")
     assert log.user == users["partner"] and "DSA-2026-001" in log.where and "export_partner" in log.where

@@ -202,3 +202,105 @@ def test_the_dashboard_suppresses_allocations_and_shelters_under_5_for_a_partner
     data = client.get(f"/townships/{township.code}/dashboard/").context["data"]
     approved = next(row for row in data["pipeline"] if row["code"] == "approved")
     assert approved["n_text"] == "3" and data["shelter"]["projects_text"] == "3"
+
+
+# The "Data for partners" page: what may be downloaded under each agreement, and what to ask for without one.
+
+
+def data_page(client, user):
+    client.force_login(user)
+    response = client.get("/partners/")
+    assert response.status_code == 200, response.content[:300]
+    return response.content.decode()
+
+
+def test_without_an_agreement_the_data_page_says_what_to_ask_for(client, users, both):
+    page = data_page(client, users["partner"])
+    assert "not covered by any data-sharing agreement" in page and ASK in page
+    assert "Household records: one pseudonymised row per household" in page  # the catalogue to choose from
+    assert "/api/v1/partner/exports/" not in page and "/api/v1/exports/townships/" not in page
+
+
+def test_the_data_page_lists_the_downloads_of_the_agreement_with_its_end_date(
+    client, users, both, signed_for_nangarhar
+):
+    page = data_page(client, users["partner"])
+    assert f"Agreement {signed_for_nangarhar.reference}, UNHCR Afghanistan" in page
+    until = signed_for_nangarhar.valid_until
+    assert f"{until.day} " in page and str(until.year) in page and "Valid until" in page
+    assert "/api/v1/partner/exports/household_records.csv?province=AF06" in page
+    assert "/api/v1/partner/exports/township_summary.csv?province=AF06" in page
+    assert "/api/v1/exports/townships/NAN-TEST.gpkg" in page
+    assert "AF32" not in page and "HER-TEST" not in page  # Herat is not in the agreement
+    assert "not covered by any data-sharing agreement" not in page
+
+
+def test_the_data_page_offers_only_what_the_agreement_shares(client, users, provinces, both):
+    agreement_create(users=[users["partner"]], provinces=[provinces["herat"]], datasets=["township_summary"])
+    page = data_page(client, users["partner"])
+    assert "/api/v1/partner/exports/township_summary.csv?province=AF32" in page
+    assert "household_records.csv" not in page and "/api/v1/exports/townships/" not in page
+
+
+def test_every_link_of_the_data_page_downloads_and_is_logged(client, users, both, signed_for_nangarhar):
+    from landreg.models import PersonalDataAccess
+
+    page = data_page(client, users["partner"])
+    links = sorted(set(re.findall(r'href="(/api/v1/[^"]+)"', page)))
+    assert len(links) == 2 + 5  # two tables for Nangarhar, five formats of its one township
+    for link in links:
+        response = client.get(link.replace("&amp;", "&"))
+        assert response.status_code == 200, (link, response.content[:200])
+        b"".join(response.streaming_content)
+    assert PersonalDataAccess.objects.filter(action="export", user=users["partner"]).count() == len(links)
+
+
+def test_an_ended_agreement_is_listed_without_downloads_and_says_to_renew(client, users, provinces, both):
+    from tests.landreg.test_data_sharing import END
+
+    agreement_create(
+        users=[users["partner"]],
+        provinces=[provinces["nangarhar"]],
+        valid_from=END.replace(year=END.year - 5),
+        valid_until=END.replace(year=END.year - 3),
+    )
+    page = data_page(client, users["partner"])
+    assert "Ended on" in page and "renewed" in page and ASK in page
+    assert "/api/v1/partner/exports/" not in page
+
+
+def test_the_data_page_is_for_partners_only(client, users):
+    client.force_login(users["officer_nangarhar"])
+    assert "for partner organisations" in refusal(client.get("/partners/"))
+    client.logout()
+    assert client.get("/partners/")["Location"].startswith("/login/")
+
+
+def test_the_data_page_in_dari_gives_shamsi_dates(client, users, both, signed_for_nangarhar):
+    from django.utils import translation
+
+    from landreg.calendar import shamsi_date
+
+    client.force_login(users["partner"])
+    client.cookies["django_language"] = "fa"
+    with translation.override("en"):  # the request switches this thread to Dari; the next test must not stay in it
+        page = client.get("/partners/").content.decode()
+    assert 'dir="rtl"' in page and shamsi_date(signed_for_nangarhar.valid_until, "fa") in page
+
+
+def test_an_agreement_ending_within_30_days_says_to_ask_for_renewal(client, users, provinces, both):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.landreg.test_data_sharing import START
+
+    agreement_create(
+        users=[users["partner"]],
+        provinces=[provinces["nangarhar"]],
+        valid_from=START,
+        valid_until=timezone.localdate() + datetime.timedelta(days=10),
+    )
+    page = data_page(client, users["partner"])
+    assert "It ends in 10 days: ask for its renewal now." in page
+    assert "/api/v1/partner/exports/household_records.csv?province=AF06" in page  # still current

@@ -24,11 +24,23 @@ from townships.layouts.limits import (
     max_features,
     max_unzipped_bytes,
     max_upload_bytes,
+    max_upload_mib,
     min_plot_m2,
     too_large_message,
 )
 from townships.layouts.messages import PROBLEMS, REASON_LABELS, REPAIRS, describe, problem_text, repair_text
-from townships.layouts.read import ACCEPT, COMMON_SRIDS, FORMATS, LayoutFile, Mapping, layout_inspect
+from townships.layouts.read import (
+    ACCEPT,
+    COMMON_SRIDS,
+    FORMATS,
+    USE_VALUES_LIMIT,
+    LayoutFile,
+    Mapping,
+    layout_field_values,
+    layout_inspect,
+    number_order,
+    use_of,
+)
 from townships.layouts.report import LayoutReport, layout_import_report, report_for_people
 from townships.layouts.services import (
     IMPORT_ROLES,
@@ -48,6 +60,7 @@ __all__ = [
     "PROBLEMS",
     "REASON_LABELS",
     "REPAIRS",
+    "USE_VALUES_LIMIT",
     "LayoutError",
     "LayoutFile",
     "LayoutReport",
@@ -59,6 +72,7 @@ __all__ = [
     "layout_check",
     "layout_commit",
     "layout_file_store",
+    "layout_field_values",
     "layout_files_clean",
     "layout_import_report",
     "layout_imports_visible_to",
@@ -66,7 +80,9 @@ __all__ = [
     "max_features",
     "max_unzipped_bytes",
     "max_upload_bytes",
+    "max_upload_mib",
     "min_plot_m2",
+    "number_order",
     "problem_text",
     "repair_text",
     "report_for_people",
@@ -74,4 +90,5 @@ __all__ = [
     "stored_path",
     "too_large_message",
     "townships_for_import",
+    "use_of",
 ]

@@ -8,17 +8,21 @@ import json
 from django.apps import apps
 
 from townships.layouts.limits import close_gap_m, min_plot_m2
-from townships.layouts.read import LayoutFile, Mapping, _features
+from townships.layouts.read import LayoutFile, Mapping, _features, number_order
 from townships.layouts.report import REPORT_LIST_LIMIT, LayoutReport
 from townships.models import Block, Plot, Township
 
 CHUNK = 5000  # rows per COPY into the temporary table
+# Plot numbers as people count them (1, 2, 10, 100), in SQL where a LIMIT needs the order; the lists are then
+# sorted in full by read.number_order, which also orders the letters (12A, B3).
+NUMBER_ORDER = "NULLIF(substring({column} from '^[0-9]{{1,15}}'), '')::numeric NULLS LAST, {column}"
 
 CREATE_STAGE = """
 CREATE TEMP TABLE layout_feature (
   fid bigint, kind text, number text, block_code text, use_raw text, use text, geom geometry,
   problems jsonb NOT NULL DEFAULT '[]', repairs jsonb NOT NULL DEFAULT '[]',
-  block_id bigint, plot_id bigint, action text, changes text[] NOT NULL DEFAULT '{}', allocated boolean
+  block_id bigint, plot_id bigint, action text, changes text[] NOT NULL DEFAULT '{}', allocated boolean,
+  block_before text, moved_m double precision, overlaps_old boolean
 ) ON COMMIT DROP
 """
 
@@ -170,10 +174,14 @@ CHECKS = [
     """,
 ]
 
-# Differences with the plots already in the township, matched by number.
+# Differences with the plots already in the township, matched by number. Numbers are township-wide, so a file's
+# plot 17 may be another block's plot 17: each change keeps the block before, how far the outline's centre moves
+# (m, in the UTM zone) and whether the new outline overlaps the old one at all (if not: "a different plot with
+# the same number?").
 DIFF = [
     """
     UPDATE layout_feature f SET plot_id = m.id, changes = m.changes, allocated = m.allocated,
+      block_before = m.block_before, moved_m = m.moved_m, overlaps_old = m.overlaps_old,
       action = CASE WHEN m.changes = '{}' THEN 'unchanged' ELSE 'change' END
     FROM (
       SELECT f2.fid AS mfid, p.id,
@@ -184,7 +192,11 @@ DIFF = [
                CASE WHEN p.block_id IS DISTINCT FROM f2.block_id THEN 'block' END,
                CASE WHEN p.use <> f2.use THEN 'use' END], NULL) AS changes,
              EXISTS (SELECT 1 FROM allocations_allocation a WHERE a.plot_id = p.id
-                      AND NOT (a.status = ANY(%(ended)s))) AS allocated
+                      AND NOT (a.status = ANY(%(ended)s))) AS allocated,
+             (SELECT b.code FROM townships_block b WHERE b.id = p.block_id) AS block_before,
+             ST_Distance(ST_Transform(ST_PointOnSurface(p.geom), %(srid)s),
+                         ST_Transform(ST_PointOnSurface(f2.geom), %(srid)s)) AS moved_m,
+             ST_Relate(p.geom, f2.geom, 'T********') AS overlaps_old
         FROM layout_feature f2 JOIN townships_plot p ON p.township_id = %(t)s AND p.number = f2.number
        WHERE f2.kind = 'polygon') m
     WHERE f.fid = m.mfid
@@ -317,11 +329,12 @@ def _check(cursor, *, township: Township, info: LayoutFile, mapping: Mapping, sr
     by_reason = dict(cursor.fetchall())
     counts["reasons"] = by_reason
     cursor.execute(
-        "SELECT number, changes, coalesce(allocated, false) FROM layout_feature WHERE action = 'change' "
-        "ORDER BY number LIMIT %s",
+        "SELECT number, changes, coalesce(allocated, false), block_before, "
+        "  (SELECT b.code FROM townships_block b WHERE b.id = f.block_id), block_code, moved_m, overlaps_old "
+        f"FROM layout_feature f WHERE action = 'change' ORDER BY {NUMBER_ORDER.format(column='number')} LIMIT %s",
         [REPORT_LIST_LIMIT],
     )
-    changed_rows = cursor.fetchall()
+    changed_rows = sorted(cursor.fetchall(), key=lambda row: number_order(row[0]))
     cursor.execute(
         "SELECT number FROM layout_feature WHERE action = 'add' AND problems = '[]' ORDER BY fid LIMIT %s",
         [REPORT_LIST_LIMIT],
@@ -332,18 +345,31 @@ def _check(cursor, *, township: Township, info: LayoutFile, mapping: Mapping, sr
         "(SELECT 1 FROM layout_feature f WHERE f.number = p.number AND f.kind <> 'label') ORDER BY p.number",
         [township.pk],
     )
-    missing = [r[0] for r in cursor.fetchall()]
+    missing = sorted((r[0] for r in cursor.fetchall()), key=number_order)
     counts["missing"] = len(missing)
     cursor.execute(
         "SELECT number FROM layout_feature WHERE action = 'change' AND allocated AND 'outline' = ANY(changes) "
         "ORDER BY number"
     )
-    allocated_moves = [r[0] for r in cursor.fetchall()]
+    allocated_moves = sorted((r[0] for r in cursor.fetchall()), key=number_order)
     counts["allocated_moves"] = len(allocated_moves)
+    cursor.execute("SELECT count(*) FROM layout_feature WHERE action = 'change' AND overlaps_old IS false")
+    counts["different_plots"] = cursor.fetchone()[0]
     return LayoutReport(
         counts=counts,
         features=rows,
-        changed=[{"number": n, "changes": c, "allocated": a} for n, c, a in changed_rows],
+        changed=[
+            {
+                "number": n,
+                "changes": c,
+                "allocated": a,
+                "block_before": before or "",
+                "block_after": after or code or "",
+                "moved_m": round(moved, 1) if moved is not None else None,
+                "different_plot": overlaps is False,
+            }
+            for n, c, a, before, after, code, moved, overlaps in changed_rows
+        ],
         missing=missing[:REPORT_LIST_LIMIT],
         allocated_moves=allocated_moves,
         added=added_numbers,

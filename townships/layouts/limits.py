@@ -34,14 +34,24 @@ class LayoutError(Exception):
     """The file as a whole cannot be used; the message says what to fix."""
 
 
-def _mb(n: int) -> int:
-    return max(1, n // 1_000_000)
+MIB = 1024 * 1024  # sizes are shown in MiB, as the limit is set (LANDREG_MAX_UPLOAD_BYTES = 200 × 1024²)
+
+
+def _mib(n: int) -> int:
+    """Whole MiB rounded up, at least 1: a file a byte over a 200 MiB limit is 201 MiB, never "200 MiB, over the
+    200 MiB limit"."""
+    return max(1, -(-n // MIB))
+
+
+def max_upload_mib() -> int:
+    """The upload limit as the pages, the errors and the docs give it: 200 (MiB) by default."""
+    return max(1, max_upload_bytes() // MIB)
 
 
 def too_large_message(size: int) -> str:
-    return _("The file is %(size)d MB, over the %(mb)d MB limit. Split the layout into several files.") % {
-        "size": _mb(size),
-        "mb": _mb(max_upload_bytes()),
+    return _("The file is %(size)d MiB, over the %(mb)d MiB limit. Split the layout into several files.") % {
+        "size": _mib(size),
+        "mb": max_upload_mib(),
     }
 
 

@@ -73,3 +73,8 @@ def problem_text(entry: dict) -> str:
 
 def repair_text(entry: dict) -> str:
     return describe(REPAIRS, entry)
+
+
+def change_labels() -> dict:
+    """What a layout changes in a matched plot, as the report names it."""
+    return {"outline": gettext_lazy("outline"), "block": gettext_lazy("block"), "use": gettext_lazy("use")}

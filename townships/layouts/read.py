@@ -3,6 +3,7 @@ and declared CRS, and its features as rows for the checks, in EPSG:4326."""
 
 import hashlib
 import logging
+import re
 import threading
 import zipfile
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from townships.layouts.limits import (
     ZIP_MAX_MEMBERS,
     ZIP_MAX_RATIO,
     LayoutError,
-    _mb,
+    _mib,
     max_features,
     max_unzipped_bytes,
     max_upload_bytes,
@@ -95,6 +96,12 @@ class LayoutFile:
     size_bytes: int
 
 
+def number_order(text: str) -> tuple:
+    """Plot numbers (and other labels) in the order people count them: 1, 2, 10, 100, 100A, B3."""
+    parts = re.split(r"(\d+)", text)
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.lower()) for p in parts if p)
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -138,8 +145,8 @@ def _shapefile_in_zip(path: Path) -> str:
     packed = max(1, sum(m.compress_size for m in members))
     if unzipped > max_unzipped_bytes() or unzipped / packed > ZIP_MAX_RATIO:
         raise LayoutError(
-            _("The zip unpacks to %(mb)d MB, which is not a plausible layout; it is refused unread.")
-            % {"mb": _mb(unzipped)}
+            _("The zip unpacks to %(mb)d MiB, which is not a plausible layout; it is refused unread.")
+            % {"mb": _mib(unzipped)}
         )
     shapes = [m.filename for m in members if m.filename.lower().endswith(".shp") and ".." not in m.filename]
     if len(shapes) != 1:
@@ -254,6 +261,35 @@ class Mapping:
 
     def as_dict(self) -> dict:
         return {"number": self.number, "block": self.block, "use": self.use, "use_values": self.use_values or {}}
+
+
+USE_VALUES_LIMIT = 40  # distinct values offered for mapping uses; more than that is not a field of uses
+
+
+@_gdal_errors_held_back()
+def layout_field_values(info: LayoutFile, field: str, limit: int = USE_VALUES_LIMIT) -> tuple[list[str], bool]:
+    """The distinct values of one attribute in the file, as the checks read them (trimmed; the empty value,
+    which means residential, left out), in natural order; and whether there were more than `limit` of them."""
+    source, label = _open(info.path, info.name)
+    seen: set[str] = set()
+    try:
+        for layer in _layers(source, label):
+            if field not in layer.fields:
+                continue
+            for feature in layer:
+                value = _text(feature.get(field))
+                if value:
+                    seen.add(value)
+                    if len(seen) > limit:
+                        return sorted(seen, key=number_order)[:limit], True
+    except GDALException as exc:
+        raise LayoutError(_("The file's layer could not be read; it is damaged or truncated.")) from exc
+    return sorted(seen, key=number_order), False
+
+
+def use_of(raw: str, use_values: dict | None = None) -> str | None:
+    """The use a value of the file stands for, through the source's own spellings or a use's code or name."""
+    return _use(raw, Mapping(number="", use_values=use_values))
 
 
 def _use(raw: str, mapping: Mapping) -> str | None:

@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from townships.layouts.messages import problem_text, repair_text
+from townships.layouts.messages import change_labels, problem_text, repair_text
 from townships.models import LayoutImport, Township
 
 OGR2OGR = shutil.which("ogr2ogr") or "/usr/bin/ogr2ogr"
@@ -18,7 +18,7 @@ OGR2OGR = shutil.which("ogr2ogr") or "/usr/bin/ogr2ogr"
 class LayoutReport:
     counts: dict
     features: list  # only the repaired and rejected ones, in file order
-    changed: list  # [{"number", "changes"}]
+    changed: list  # [{"number", "changes", "allocated", "block_before", "block_after", "moved_m", "different_plot"}]
     missing: list  # numbers of plots in the township that the file does not have (kept as they are)
     allocated_moves: list  # numbers of plots with an active allocation whose outline would move
     added: list
@@ -134,5 +134,9 @@ def report_for_people(layout_import: LayoutImport) -> dict:
             "repairs": [{**r, "message": repair_text(r)} for r in feature["repairs"]],
         }
         for feature in report.get("features", [])
+    ]
+    labels = change_labels()
+    report["changed"] = [
+        {**ch, "change_labels": [labels.get(c, c) for c in ch.get("changes", [])]} for ch in report.get("changed", [])
     ]
     return report

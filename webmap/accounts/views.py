@@ -14,7 +14,7 @@ from landreg.roles import has_role
 
 def landing_url(user) -> str:
     """Where a user starts: officers and committee members on the map, field officers in the field app,
-    administrators in the admin, partners on the township dashboard (aggregates only)."""
+    administrators in the admin, partners on "Data for partners" (what their agreements let them download)."""
     if has_role(user, roles.LAND_OFFICER, roles.COMMITTEE_MEMBER, roles.GIS_SPECIALIST) and not user.is_superuser:
         return reverse("map")
     if user.is_superuser or has_role(user, roles.ADMINISTRATOR):
@@ -22,7 +22,7 @@ def landing_url(user) -> str:
     if has_role(user, roles.FIELD_OFFICER):
         return reverse("field-shell")
     if has_role(user, roles.PARTNER):
-        return reverse("dashboard")
+        return reverse("partner-data")
     return reverse("map")
 
 

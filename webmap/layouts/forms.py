@@ -50,13 +50,34 @@ class LayoutMappingForm(forms.Form):
         help_text=_("One per line, e.g. RES=residential. Uses: %(uses)s.") % {"uses": ", ".join(Plot.Use.values)},
     )
     srid = LayoutUploadForm.base_fields["srid"]
+    # The attribute whose values were offered below the use field (a hidden field): when the person picks
+    # another use attribute, the page offers that attribute's values before checking.
+    values_of = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, fields=(), **kwargs):
+    def __init__(self, *args, fields=(), values=(), known_uses=None, **kwargs):
+        """values: the distinct values of the chosen use attribute in the file, offered one by one, each with
+        its use (from the source's spellings, `known_uses`, or the use's own code or name) already chosen."""
         super().__init__(*args, **kwargs)
         choices = [(f, f) for f in fields]
         self.fields["number_field"].choices = choices
         self.fields["block_field"].choices = [("", "—")] + choices
         self.fields["use_field"].choices = [("", "—")] + choices
+        self.values = list(values)
+        use_choices = [("", _("— not a use (such plots are rejected)"))] + list(Plot.Use.choices)
+        offered = {}
+        for i, value in enumerate(self.values):
+            offered[f"use_for_{i}"] = forms.ChoiceField(
+                label=_("“%(value)s” in the file is") % {"value": value},
+                choices=use_choices,
+                required=False,
+                initial=layouts.use_of(value, known_uses) or "",
+            )
+        if offered:  # right after the use attribute, before the free spellings
+            self.fields["use_values"].label = _("Other spellings of uses")
+            order = list(self.fields)
+            at = order.index("use_field") + 1
+            merged = {**self.fields, **offered}
+            self.fields = {name: merged[name] for name in order[:at] + list(offered) + order[at:]}
 
     def clean_use_values(self):
         values = {}
@@ -70,6 +91,10 @@ class LayoutMappingForm(forms.Form):
                     % {"line": line.strip(), "uses": ", ".join(Plot.Use.values)}
                 )
             values[spelling.strip()] = use.strip()
+        for i, value in enumerate(self.values):  # cleaned before this field: they come first
+            chosen = self.cleaned_data.get(f"use_for_{i}")
+            if chosen:
+                values[value] = chosen
         return values
 
     @staticmethod

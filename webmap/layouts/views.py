@@ -8,6 +8,7 @@ import queue
 import threading
 from pathlib import Path
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections
@@ -84,7 +85,7 @@ def _layout_upload(request):
     return render(
         request,
         "webmap/layouts/upload.html",
-        {"form": form, "error": error, "imports": imports, "max_mb": layouts.max_upload_bytes() // 1_000_000},
+        {"form": form, "error": error, "imports": imports, "max_mib": layouts.max_upload_mib()},
     )
 
 
@@ -125,16 +126,32 @@ def layout_mapping(request):
                 "form": LayoutUploadForm(user=request.user),
                 "error": str(exc),
                 "imports": layouts.layout_imports_visible_to(request.user)[:20],
-                "max_mb": layouts.max_upload_bytes() // 1_000_000,
+                "max_mib": layouts.max_upload_mib(),
             },
         )
     source = LayoutSource.objects.filter(township_id=kept["township"], name=kept["source"]).first()
     initial = mapping_initial(source) if source else _guess(info.fields)
     if kept.get("srid"):
         initial["srid"] = kept["srid"]
-    form = LayoutMappingForm(request.POST or None, fields=info.fields, initial=initial)
+    known_uses = source.use_values if source else {}
+    data = request.POST if request.method == "POST" else None
+    use_field = (data or initial).get("use_field") or ""
+    if use_field not in info.fields:
+        use_field = ""
+    try:
+        values, more = layouts.layout_field_values(info, use_field) if use_field else ([], False)
+    except layouts.LayoutError as exc:
+        values, more, kept["error"] = [], False, str(exc)
     error = kept.get("error")
-    if request.method == "POST" and form.is_valid():
+    note = None
+    if data is not None and ("values_of" in data and data["values_of"] != use_field or "show_values" in data):
+        # Another use attribute was picked: offer its values before checking anything.
+        initial = {**initial, **data.dict()}
+        data = None
+        note = _("Choose the use each value of “%(field)s” stands for, then check the layout.") % {"field": use_field}
+    initial["values_of"] = use_field
+    form = LayoutMappingForm(data, fields=info.fields, initial=initial, values=values, known_uses=known_uses)
+    if data is not None and form.is_valid():
         values = form.cleaned_data
         mapping = layouts.Mapping(
             values["number_field"], values["block_field"], values["use_field"], values["use_values"]
@@ -144,7 +161,18 @@ def layout_mapping(request):
     return render(
         request,
         "webmap/layouts/mapping.html",
-        {"form": form, "info": info, "error": error, "kept": kept, "needs_crs": not info.crs_name},
+        {
+            "form": form,
+            "info": info,
+            "error": error,
+            "note": note,
+            "kept": kept,
+            "needs_crs": not info.crs_name,
+            "use_field": use_field,
+            "values": values,
+            "more_values": more,
+            "values_limit": layouts.USE_VALUES_LIMIT,
+        },
     )
 
 
@@ -183,6 +211,7 @@ def layout_report(request, pk):
                 for code, n in sorted(layout_import.counts.get("reasons", {}).items())
             ],
             "has_problems_file": layouts.report_path(layout_import).exists(),
+            "different_plots": [ch for ch in report.get("changed", []) if ch.get("different_plot")],
             "can_commit": layout_import.status in (LayoutImport.Status.CHECKED, LayoutImport.Status.NEEDS_CONFIRMATION),
         },
     )
@@ -207,6 +236,12 @@ def layout_commit(request, pk):
     if request.method != "POST":
         return redirect("layout-report", pk=pk)
     confirm = request.POST.get("confirm_allocated_moves") == "yes"
+    if layout_import.counts.get("different_plots") and request.POST.get("confirm_different_plots") != "yes":
+        messages.error(
+            request,
+            _("Nothing was written: confirm the plots whose new outline does not overlap the old one, or renumber."),
+        )
+        return redirect("layout-report", pk=pk)
     return StreamingHttpResponse(_progress(request, layout_import, confirm), content_type="text/html; charset=utf-8")
 
 

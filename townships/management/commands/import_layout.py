@@ -114,7 +114,12 @@ class Command(BaseCommand):
                 f"  feature {feature['fid']} (plot {feature['number'] or '?'}): {feature['outcome']}: {' '.join(texts)}"
             )
         for change in checked.report.get("changed", []):
-            self.stdout.write(f"  plot {change['number']}: changes {', '.join(change['changes'])}")
+            where = ""
+            if "block_before" in change:
+                where = f", block {change['block_before'] or '-'} -> {change['block_after'] or '-'}"
+                where += f", moves {change['moved_m']} m" if change.get("moved_m") is not None else ""
+            flag = "  A different plot with the same number?" if change.get("different_plot") else ""
+            self.stdout.write(f"  plot {change['number']}: changes {', '.join(change['changes'])}{where}{flag}")
         if checked.report.get("allocated_moves"):
             self.stdout.write(
                 self.style.WARNING(
