@@ -3,6 +3,7 @@
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 
 from allocations.models import Allocation, AllocationDocument
+from households.eligibility import reason_text
 from households.models import EligibilityAssessment, Household, Person
 from households.selectors import households_visible_to
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
@@ -59,7 +60,7 @@ def allocation_candidates(plot: Plot, user, limit: int = CANDIDATES_LIMIT) -> li
 
 
 def eligibility_reasons(household: Household) -> list[str]:
-    """Why a household from allocation_candidates() is eligible: the explanations of the criteria its latest
-    eligible assessment passed, as the assessor recorded them."""
+    """Why a household from allocation_candidates() is eligible: the criteria its latest eligible assessment
+    passed, each as a sentence in the reader's language (results are stored as reason codes)."""
     results = getattr(household, "eligibility_results", None) or []
-    return [r.get("explanation", "") for r in results if r.get("passed") and r.get("explanation")]
+    return [text for r in results if r.get("passed") and (text := reason_text(r))]

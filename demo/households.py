@@ -152,8 +152,8 @@ def demo_eligibility_create(township: Township, households: list[Household], off
             Entitlement(township=township, min_members=11, plot_biswa=15),
         ]
     )
-    results = [
-        {"criterion": c.kind, "passed": True, "explanation": "Demonstration assessment."} for c in scheme.criteria.all()
+    results = [  # a reason code, rendered in the reader's language (households.eligibility.REASONS)
+        {"criterion": c.kind, "passed": True, "reason": "demonstration", "params": {}} for c in scheme.criteria.all()
     ]
     EligibilityAssessment.objects.bulk_create(
         EligibilityAssessment(

@@ -17,7 +17,18 @@ from landreg.admin import LandregAdmin, ReadOnlyInline, WorkflowRecordAdmin
 
 class PersonInline(ReadOnlyInline):
     model = Person
-    fields = ["relationship", "name", "father_name", "sex", "date_of_birth", "tazkira_last4", "por_last4"]
+    fields = [
+        "relationship",
+        "name",
+        "father_name",
+        "name_local",
+        "father_name_local",
+        "sex",
+        "date_of_birth",
+        "phone",
+        "tazkira_last4",
+        "por_last4",
+    ]
     readonly_fields = ["tazkira_last4", "por_last4"]
 
 

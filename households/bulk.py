@@ -18,15 +18,24 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from households.identity import id_number_hash
+from households.identity import id_number_hash, normalise_phone
 from households.models import VULNERABILITY_FLAGS, Category, DuplicateFlag, Household, Person
 from households.services import OUTSIDE_SCOPE, duplicate_candidates_visible, duplicate_check_log, household_register
 from landreg import roles
 from landreg.calendar import parse_date
 from landreg.services_common import require_province, require_role
 from landreg.spreadsheets import SpreadsheetError, xlsx_rows
+from landreg.uploads import max_upload_mib
 from parcels.models import AdminArea
+
+# The outcome of a row, as the officer reads it.
+OUTCOME_LABELS = {
+    "create": gettext_lazy("To register"),
+    "duplicate": gettext_lazy("Duplicate"),
+    "invalid": gettext_lazy("Invalid"),
+}
 
 COLUMNS = {  # column -> accepted header spellings (lower case)
     "province": ["province", "province_pcode", "pcode", "adm1_pcode"],
@@ -38,6 +47,7 @@ COLUMNS = {  # column -> accepted header spellings (lower case)
     "date_of_birth": ["date_of_birth", "dob", "birth_date"],
     "tazkira": ["tazkira", "tazkira_number", "nid"],
     "por": ["por", "por_number", "por_card"],
+    "phone": ["phone", "phone_number", "mobile"],
     "return_date": ["return_date", "date_of_return"],
     "country_returned_from": ["country_returned_from", "returned_from", "country"],
     "return_type": ["return_type"],
@@ -66,6 +76,10 @@ class RowReport:
     messages: list[str] = field(default_factory=list)
     code: str = ""
 
+    @property
+    def outcome_label(self) -> str:
+        return str(OUTCOME_LABELS[self.outcome])
+
 
 @dataclass
 class ImportReport:
@@ -83,10 +97,7 @@ class ImportReport:
 def read_rows(name: str, content: bytes) -> list[dict]:
     """Rows of a CSV or XLSX file as dicts keyed by our column names."""
     if len(content) > settings.LANDREG_MAX_UPLOAD_BYTES:
-        raise ListError(
-            _("The file is larger than the %(mb)d MB limit; split the list.")
-            % {"mb": settings.LANDREG_MAX_UPLOAD_BYTES // 1_000_000}
-        )
+        raise ListError(_("The file is larger than the %(mb)d MiB limit; split the list.") % {"mb": max_upload_mib()})
     if name.lower().endswith(".xlsx"):
         try:
             table = xlsx_rows(content)
@@ -122,6 +133,71 @@ def read_rows(name: str, content: bytes) -> list[dict]:
     return [{c: (row[i] if i < len(row) else "") for c, i in positions.items()} for row in table[1:]]
 
 
+def province_lookup_key(text: str) -> str:
+    """How a province is looked up: its p-code or any of its names, case, spaces and Arabic letter forms aside."""
+    return "".join(str(text).translate(_ARABIC_FORMS).split()).casefold()
+
+
+# Arabic keyboards type ي and ك where Dari has ی and ک.
+_ARABIC_FORMS = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی"})
+
+
+def provinces_by_code_and_name() -> dict:
+    """Each province by its p-code and by its English, Dari and Pashto names (province_lookup_key)."""
+    found = {}
+    for area in AdminArea.objects.filter(level="province"):
+        for text in (area.pcode, area.name_en, area.name_prs, area.name_ps):
+            if text:
+                found.setdefault(province_lookup_key(text), area)
+    return found
+
+
+# The template offered for download: the header row, and one example row that says how each column is written.
+TEMPLATE_ROWS = [
+    [
+        "province",
+        "category",
+        "size",
+        "head_name",
+        "father_name",
+        "sex",
+        "date_of_birth",
+        "tazkira",
+        "por",
+        "phone",
+        "return_date",
+        "country_returned_from",
+        "return_type",
+        "crossing_point",
+        *FLAGS,
+    ],
+    [
+        "Nangarhar",
+        "documented_returnee",
+        "6",
+        "Gul Agha",
+        "Noor Mohammad",
+        "m",
+        "1360/01/01",
+        "1400-0101-23456",
+        "",
+        "0700 123 456",
+        "1403/05/12",
+        "PK",
+        "deported",
+        "torkham",
+        *["no"] * len(FLAGS),
+    ],
+]
+
+
+def list_template_csv() -> bytes:
+    """The template list as CSV, UTF-8 with a byte-order mark so that spreadsheet programs read Dari names."""
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(TEMPLATE_ROWS)
+    return out.getvalue().encode("utf-8-sig")
+
+
 def _date(value, what: str):
     """A Gregorian (2024-08-02) or Solar Hijri (1403/05/12) date, or a spreadsheet date."""
     try:
@@ -150,10 +226,12 @@ def _parse(raw: dict, provinces: dict, check_province: Callable[[AdminArea], Non
             problems.append(
                 _("Column %(column)s holds a NUL character, which no text may contain; remove it.") % {"column": column}
             )
-    pcode = str(raw.get("province", "")).strip().upper()
-    values["province"] = provinces.get(pcode)
+    pcode = str(raw.get("province", "")).strip()
+    values["province"] = provinces.get(province_lookup_key(pcode))
     if values["province"] is None:
-        problems.append(_("Province “%(p)s” is not a province p-code (AF01…AF34).") % {"p": pcode})
+        problems.append(
+            _("Province “%(p)s” is neither a province p-code (AF01…AF34) nor a province's name.") % {"p": pcode}
+        )
     else:
         try:
             check_province(values["province"])
@@ -184,6 +262,10 @@ def _parse(raw: dict, provinces: dict, check_province: Callable[[AdminArea], Non
         "tazkira": str(raw.get("tazkira", "")).strip(),
         "por": str(raw.get("por", "")).strip(),
     }
+    try:
+        head["phone"] = normalise_phone(str(raw.get("phone", "")))
+    except ValueError as exc:
+        problems.append(str(exc))
     for column, target, label in (
         ("date_of_birth", head, _("Date of birth")),
         ("return_date", values, _("Return date")),
@@ -234,7 +316,7 @@ def households_import(
     require_role(by, [roles.LAND_OFFICER], _("register households"))
     where = where or "household list import"
     rows = read_rows(name, content)
-    provinces = {a.pcode: a for a in AdminArea.objects.filter(level="province")}
+    provinces = provinces_by_code_and_name()
 
     def check_province(province: AdminArea) -> None:  # each row's, before anything is written (dry run too)
         require_province(by, province.pk, _("Province “%(p)s”") % {"p": province.pcode})

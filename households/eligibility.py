@@ -2,9 +2,11 @@
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from households.models import (
     VULNERABILITY_FLAGS,
+    Category,
     Document,
     EligibilityAssessment,
     EligibilityCriterion,
@@ -12,6 +14,7 @@ from households.models import (
     Household,
 )
 from landreg import roles
+from landreg.i18n import choice_label
 from landreg.services_common import require_province, require_role
 
 K = EligibilityCriterion.Kind
@@ -22,30 +25,62 @@ def priority_score(household: Household, weights: dict) -> int:
     return sum(int(weights.get(flag, 0)) for flag in VULNERABILITY_FLAGS if getattr(household, flag))
 
 
-def _check(criterion: EligibilityCriterion, household: Household) -> tuple[bool, str]:
+# Each criterion's result is stored as a reason code with its parameters, never as a sentence: the sentence is
+# rendered in the reader's language when shown (reason_text). The codes and their sentences:
+REASONS = {
+    "category_not_eligible": gettext_lazy("The category “%(category)s” is not eligible under this scheme."),
+    "category_needs_evidence": gettext_lazy("“%(category)s” needs evidence: upload a %(documents)s."),
+    "category_with_evidence": gettext_lazy("“%(category)s”, with evidence."),
+    "tazkira_recorded": gettext_lazy("The head's tazkira number is recorded (…%(last4)s)."),
+    "tazkira_missing": gettext_lazy("The head of household has no tazkira number recorded."),
+    "landless_declared": gettext_lazy("Landlessness is declared."),
+    "landless_not_declared": gettext_lazy("Landlessness has not been declared."),
+    "prior_beneficiary": gettext_lazy("The household benefited under an earlier scheme."),
+    "no_prior_benefit": gettext_lazy("No earlier benefit is recorded."),
+    # The seeded demonstration's assessments (demo/households.py) say what they are.
+    "demonstration": gettext_lazy("Demonstration assessment."),
+}
+
+
+def reason_text(result: dict) -> str:
+    """One stored criterion result as a sentence in the current language. Parameters that are codes (a category,
+    document kinds) are translated too. A result stored before reason codes, whose sentence no code matched,
+    keeps its sentence as it was written."""
+    code = result.get("reason", "")
+    if code not in REASONS:
+        return result.get("explanation", "")
+    params = dict(result.get("params", {}))
+    if "category" in params:
+        params["category"] = choice_label(Category, params["category"])
+    if "documents" in params:
+        params["documents"] = _(" or ").join(choice_label(Document.Kind, k) for k in params["documents"])
+    return str(REASONS[code]) % params
+
+
+def _check(criterion: EligibilityCriterion, household: Household) -> tuple[bool, str, dict]:
+    """(passed, reason code, its parameters) of one criterion."""
     if criterion.kind == K.CATEGORY_WITH_EVIDENCE:
         evidence = criterion.params.get(household.category)
-        label = household.get_category_display()
+        category = {"category": household.category}
         if evidence is None:
-            return False, _("The category “%(category)s” is not eligible under this scheme.") % {"category": label}
+            return False, "category_not_eligible", category
         kinds = set(household.documents.values_list("kind", flat=True))
         if evidence and not kinds.intersection(evidence):
-            names = _(" or ").join(str(Document.Kind(k).label) for k in evidence)
-            return False, _("“%(category)s” needs evidence: upload a %(docs)s.") % {"category": label, "docs": names}
-        return True, _("“%(category)s”, with evidence.") % {"category": label}
+            return False, "category_needs_evidence", {**category, "documents": list(evidence)}
+        return True, "category_with_evidence", category
     if criterion.kind == K.TAZKIRA_PRESENT:
         head = household.members.filter(relationship="head").first()
         if head and head.tazkira_hash:
-            return True, _("The head's tazkira number is recorded (…%(last4)s).") % {"last4": head.tazkira_last4}
-        return False, _("The head of household has no tazkira number recorded.")
+            return True, "tazkira_recorded", {"last4": head.tazkira_last4}
+        return False, "tazkira_missing", {}
     if criterion.kind == K.LANDLESS_DECLARED:
         if household.landless_declared:
-            return True, _("Landlessness is declared.")
-        return False, _("Landlessness has not been declared.")
+            return True, "landless_declared", {}
+        return False, "landless_not_declared", {}
     if criterion.kind == K.NOT_PRIOR_BENEFICIARY:
         if household.prior_beneficiary:
-            return False, _("The household benefited under an earlier scheme.")
-        return True, _("No earlier benefit is recorded.")
+            return False, "prior_beneficiary", {}
+        return True, "no_prior_benefit", {}
     raise ValueError(f"unknown criterion {criterion.kind}")
 
 
@@ -63,8 +98,8 @@ def eligibility_assess(
     require_province(by, household.province_id, _("This household"))
     results = []
     for criterion in scheme.criteria.all():
-        passed, explanation = _check(criterion, household)
-        results.append({"criterion": criterion.kind, "passed": passed, "explanation": explanation})
+        passed, reason, params = _check(criterion, household)
+        results.append({"criterion": criterion.kind, "passed": passed, "reason": reason, "params": params})
     eligible = bool(results) and all(r["passed"] for r in results)
     assessment = EligibilityAssessment.objects.create(
         household=household,
@@ -75,15 +110,29 @@ def eligibility_assess(
         results=results,
         decision_reference=decision_reference,
     )
-    if household.status in (
-        Household.Status.REGISTERED,
-        Household.Status.VERIFIED,
-        Household.Status.ELIGIBLE,
-        Household.Status.INELIGIBLE,
-    ):
+    if household.status in ASSESSABLE:
         household.status = Household.Status.ELIGIBLE if eligible else Household.Status.INELIGIBLE
         household.save(update_fields=["status", "updated_at"])
     return assessment
+
+
+# The statuses an assessment may set; a household allocated (or further) keeps its status.
+ASSESSABLE = (
+    Household.Status.REGISTERED,
+    Household.Status.VERIFIED,
+    Household.Status.ELIGIBLE,
+    Household.Status.INELIGIBLE,
+)
+
+
+def eligibility_reassess(*, household: Household, by) -> EligibilityAssessment | None:
+    """After a fact changed (evidence added, a member or the household corrected): assess again against the
+    scheme of the last assessment, if there was one and the household is still being assessed. None otherwise."""
+    last = household.assessments.select_related("scheme").first()
+    status = Household.objects.filter(pk=household.pk).values_list("status", flat=True).first()
+    if last is None or status not in ASSESSABLE:
+        return None
+    return eligibility_assess(household=household, scheme=last.scheme, by=by)
 
 
 def default_scheme() -> EligibilityScheme:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Now, Upper
+from django.db.models.functions import Now, Right, Upper
 from django.utils.translation import gettext_lazy as _
 
 from landreg.history import track_history
@@ -106,6 +106,7 @@ class Household(models.Model):
         return self.code
 
 
+@track_history
 class Person(models.Model):
     class Relationship(models.TextChoices):
         HEAD = "head", _("Head of household")
@@ -123,8 +124,20 @@ class Person(models.Model):
     relationship = models.CharField(max_length=8, choices=Relationship.choices)
     name = models.CharField(max_length=150)
     father_name = models.CharField(max_length=150, blank=True, db_default="")
+    # The same names as written in Dari or Pashto (Arabic script), when the officer records them.
+    name_local = models.CharField(max_length=150, blank=True, db_default="")
+    father_name_local = models.CharField(max_length=150, blank=True, db_default="")
     sex = models.CharField(max_length=1, choices=Sex.choices)
+    # May be an estimate from the person's age (1 January, or 1 Hamal, of the year): duplicates compare years too.
     date_of_birth = models.DateField(null=True, blank=True)
+    # Digits only, as dialled in Afghanistan (0700123456) or with the country code (93700123456).
+    phone = models.CharField(max_length=20, blank=True, db_default="")
+    # Keys that spelling variants of a name share ("Sher Agha", "Shir Aqa"): derived by the database from the names
+    # (trigger person_name_keys_derived, households/sql/0004), compared with pg_trgm to find possible duplicates.
+    name_key = models.CharField(max_length=150, blank=True, editable=False, db_default="")
+    father_name_key = models.CharField(max_length=150, blank=True, editable=False, db_default="")
+    local_name_key = models.CharField(max_length=150, blank=True, editable=False, db_default="")
+    local_father_name_key = models.CharField(max_length=150, blank=True, editable=False, db_default="")
     # National ID (tazkira) and Proof-of-Registration card numbers are never stored in clear: a keyed
     # hash finds exact duplicates, the last digits let an officer confirm a number read from a card.
     tazkira_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False, db_default="")
@@ -144,6 +157,11 @@ class Person(models.Model):
             # Duplicate search by head name + father's name (pg_trgm similarity).
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="person_name_trgm_idx"),
             GinIndex(OpClass(Upper("father_name"), name="gin_trgm_ops"), name="person_father_name_trgm_idx"),
+            # Duplicate candidates and name search by key: households/duplicates.py.
+            GinIndex(OpClass("name_key", name="gin_trgm_ops"), name="person_name_key_trgm_idx"),
+            GinIndex(OpClass("local_name_key", name="gin_trgm_ops"), name="person_local_name_key_trgm_idx"),
+            # Phone search: the last nine digits are the number whether written 0700…, 93700… or +93 700….
+            models.Index(Right("phone", 9), name="person_phone_last9_idx"),
         ]
 
     def __str__(self):
@@ -192,7 +210,7 @@ class DuplicateFlag(models.Model):
     class Reason(models.TextChoices):
         SAME_TAZKIRA = "same_tazkira", _("Same tazkira number")
         SAME_POR = "same_por", _("Same PoR card number")
-        SIMILAR_HEAD = "similar_head", _("Similar head name, father's name and date of birth")
+        SIMILAR_HEAD = "similar_head", _("Similar head: name, father's name, date of birth and district")
 
     class Decision(models.TextChoices):
         UNDECIDED = "undecided", _("Not decided yet")
@@ -202,7 +220,9 @@ class DuplicateFlag(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="duplicate_flags")
     candidate = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=14, choices=Reason.choices)
-    similarity = models.FloatField(help_text="1.0 for an identical ID number; trigram similarity for names.")
+    similarity = models.FloatField(
+        help_text="1.0 for an identical ID number; for a similar head, the score of households/duplicates.py (0..1)."
+    )
     decision = models.CharField(max_length=14, choices=Decision.choices, default="undecided", db_default="undecided")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

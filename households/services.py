@@ -5,19 +5,46 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from households.duplicates import (  # re-exported: callers import the duplicate services from here
+    OUTSIDE_SCOPE,
+    duplicate_candidates_visible,
+    duplicate_check_log,
+    duplicate_decide,
+    duplicates_flag,
+)
+from households.eligibility import eligibility_reassess
 from households.evidence import evidence_file_name, evidence_kind
-from households.identity import id_number_hash, id_number_last4
-from households.models import Document, DuplicateFlag, Household, Person
+from households.identity import id_number_hash, id_number_last4, normalise_phone
+from households.models import Document, Household, Person
 from landreg import roles
-from landreg.access_log import log_personal_data_access
 from landreg.services_common import require_province, require_role
+
+__all__ = [
+    "OUTSIDE_SCOPE",
+    "document_add",
+    "duplicate_candidates_visible",
+    "duplicate_check_log",
+    "duplicate_decide",
+    "duplicates_flag",
+    "household_register",
+    "household_update",
+    "person_add",
+    "person_update",
+    "persons_with_id_number",
+]
 
 
 def person_set_id_numbers(person: Person, *, tazkira: str = "", por: str = "") -> None:
     person.tazkira_hash, person.tazkira_last4 = id_number_hash(tazkira), id_number_last4(tazkira)
     person.por_hash, person.por_last4 = id_number_hash(por), id_number_last4(por)
+
+
+def _phone(text: str) -> str:
+    try:
+        return normalise_phone(text)
+    except ValueError as error:
+        raise ValidationError({"phone": ValidationError(str(error), code="phone")}) from None
 
 
 def _refuse_nul_characters(*records: dict) -> None:
@@ -64,115 +91,14 @@ def household_register(
     for data in [{**head, "relationship": Person.Relationship.HEAD}, *members]:
         data = dict(data)
         tazkira, por = data.pop("tazkira", ""), data.pop("por", "")
+        data["phone"] = _phone(data.get("phone", ""))
         person = Person(household=household, **data)
         person_set_id_numbers(person, tazkira=tazkira, por=por)
         person.full_clean(exclude=["household"])
         people.append(person)
-    Person.objects.bulk_create(people)
+    Person.objects.bulk_create(people)  # the name keys are derived by the database (households/sql/0004)
     duplicates_flag(household=household, by=registered_by, where=where)
     return household
-
-
-# Head-of-household names at least this similar (pg_trgm, 0..1) are shown to the officer as possible duplicates.
-NAME_SIMILARITY = 0.6
-
-_SIMILAR_HEADS = """
-    SELECT other.household_id,
-           (similarity(upper(other.name), upper(head.name))
-            + similarity(upper(other.father_name), upper(head.father_name))) / 2 AS score
-      FROM households_person head
-      JOIN households_person other
-        ON other.relationship = 'head' AND other.household_id <> head.household_id
-       AND other.date_of_birth = head.date_of_birth
-       AND upper(other.name) %% upper(head.name)
-     WHERE head.household_id = %s AND head.relationship = 'head'
-"""
-
-
-def duplicates_flag(*, household: Household, by=None, where: str = "") -> list[DuplicateFlag]:
-    """Flag households that may be this one: the same tazkira or PoR number, or a head with a similar name,
-    a similar father's name and the same date of birth. The officer decides (duplicate_decide).
-
-    A match compared the new household with another one's personal data: it is logged as a view by `by`."""
-    from django.db import connection
-
-    flags = []
-    people = list(household.members.all())
-    for reason, field in (
-        (DuplicateFlag.Reason.SAME_TAZKIRA, "tazkira_hash"),
-        (DuplicateFlag.Reason.SAME_POR, "por_hash"),
-    ):
-        digests = {getattr(p, field) for p in people} - {""}
-        for other in Person.objects.filter(**{f"{field}__in": digests}).exclude(household=household):
-            flags.append(
-                DuplicateFlag(household=household, candidate_id=other.household_id, reason=reason, similarity=1.0)
-            )
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [NAME_SIMILARITY])
-        cursor.execute(_SIMILAR_HEADS, [household.pk])
-        for candidate_id, score in cursor.fetchall():
-            if score >= NAME_SIMILARITY:
-                flags.append(
-                    DuplicateFlag(
-                        household=household,
-                        candidate_id=candidate_id,
-                        reason=DuplicateFlag.Reason.SIMILAR_HEAD,
-                        similarity=round(score, 3),
-                    )
-                )
-    if flags:
-        duplicate_check_log(
-            by=by, ids={f.candidate_id for f in flags}, where=where or "duplicate check at registration"
-        )
-    return DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
-
-
-def duplicate_check_log(*, by, ids, where: str) -> None:
-    """Log a duplicate check that matched other households: it read their ID-number hashes or names."""
-    if ids:
-        log_personal_data_access(user=by, action="view", what="households.Household", ids=sorted(ids), where=where)
-
-
-# What an officer is told of a possible duplicate registered outside their provinces: that it exists, and whom to
-# ask; never its code, name or province.
-OUTSIDE_SCOPE = {
-    DuplicateFlag.Reason.SAME_TAZKIRA: gettext_lazy(
-        "A household with the same tazkira number is registered outside your provinces; ask the Ministry's data team."
-    ),
-    DuplicateFlag.Reason.SAME_POR: gettext_lazy(
-        "A household with the same PoR card number is registered outside your provinces; ask the Ministry's data team."
-    ),
-    DuplicateFlag.Reason.SIMILAR_HEAD: gettext_lazy(
-        "A household with a similar head's name, father's name and date of birth is registered outside your "
-        "provinces; ask the Ministry's data team."
-    ),
-}
-
-
-def duplicate_candidates_visible(user, ids) -> set[int]:
-    """Which of these households (possible duplicates) the user may see, and so be told the code of."""
-    from households.selectors import households_visible_to
-
-    return set(households_visible_to(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
-
-
-@transaction.atomic
-def duplicate_decide(*, flag: DuplicateFlag, decision: str, by, note: str = "") -> DuplicateFlag:
-    """Record the officer's decision on a possible duplicate."""
-    from django.utils import timezone
-
-    require_role(by, [roles.LAND_OFFICER, roles.COMMITTEE_MEMBER], _("decide on a possible duplicate"))
-    # Deciding compares the people of both households: neither may lie outside the decider's provinces. The
-    # other household is not named: its province and code are not the decider's to learn.
-    provinces = dict(
-        Household.objects.filter(pk__in=[flag.household_id, flag.candidate_id]).values_list("pk", "province_id")
-    )
-    require_province(by, provinces[flag.household_id], _("This household"))
-    require_province(by, provinces[flag.candidate_id], _("The other household of this possible duplicate"))
-    flag.decision, flag.decided_by, flag.decided_at, flag.decision_note = decision, by, timezone.now(), note
-    flag.full_clean()
-    flag.save()
-    return flag
 
 
 def persons_with_id_number(number: str):
@@ -225,7 +151,22 @@ def document_add(
     )
     document.full_clean()
     document.save()
+    if kind == Document.Kind.TAZKIRA and number:
+        _tazkira_from_evidence(household=household, person=person, number=number, by=by)
+    eligibility_reassess(household=household, by=by)
     return document
+
+
+def _tazkira_from_evidence(*, household: Household, person: Person | None, number: str, by) -> None:
+    """A tazkira scan with its number supplies the number to its person (the head when none is named) if it was
+    missing; duplicates are then looked for again. A number already recorded is not overwritten by a scan: an
+    officer corrects it on the member's form."""
+    person = person or household.members.filter(relationship=Person.Relationship.HEAD).first()
+    if person is None or person.tazkira_hash:
+        return
+    person.tazkira_hash, person.tazkira_last4 = id_number_hash(number), id_number_last4(number)
+    person.save(update_fields=["tazkira_hash", "tazkira_last4"])
+    duplicates_flag(household=household, by=by, where="tazkira number from evidence")
 
 
 @transaction.atomic
@@ -239,4 +180,69 @@ def household_update(*, household: Household, by, **fields) -> Household:
     require_province(by, household.province_id, _("Province %(p)s") % {"p": household.province})
     household.full_clean()
     household.save()
+    eligibility_reassess(household=household, by=by)
     return household
+
+
+# What a member's form may change; ID numbers are given in clear ("tazkira", "por") and kept only as hashes.
+PERSON_FIELDS = (
+    "relationship",
+    "name",
+    "father_name",
+    "name_local",
+    "father_name_local",
+    "sex",
+    "date_of_birth",
+    "phone",
+)
+
+
+@transaction.atomic
+def person_add(*, household: Household, by, where: str = "", **data) -> Person:
+    """Add a member to a registered household. Its history is kept (PersonEvent, by trigger)."""
+    require_role(by, [roles.LAND_OFFICER], _("add a member"))
+    require_province(by, household.province_id, _("This household"))
+    _refuse_nul_characters(data)
+    tazkira, por = data.pop("tazkira", ""), data.pop("por", "")
+    unknown = set(data) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValueError(f"not a member's field: {sorted(unknown)}")
+    data["phone"] = _phone(data.get("phone", ""))
+    person = Person(household=household, **data)
+    person_set_id_numbers(person, tazkira=tazkira, por=por)
+    person.full_clean()
+    person.save()
+    _after_member_change(household=household, by=by, where=where)
+    return person
+
+
+@transaction.atomic
+def person_update(*, person: Person, by, where: str = "", **data) -> Person:
+    """Correct a member's facts. A "tazkira" or "por" given (not empty) replaces the number; an empty one keeps
+    it: a number is removed only by an administrator. Every change is kept in the member's history."""
+    person = Person.objects.select_for_update().select_related("household").get(pk=person.pk)
+    household = person.household
+    require_role(by, [roles.LAND_OFFICER], _("edit a member"))
+    require_province(by, household.province_id, _("This household"))
+    _refuse_nul_characters(data)
+    tazkira, por = data.pop("tazkira", ""), data.pop("por", "")
+    unknown = set(data) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValueError(f"not a member's field: {sorted(unknown)}")
+    for name, value in data.items():
+        setattr(person, name, value)
+    person.phone = _phone(person.phone)
+    if tazkira:
+        person.tazkira_hash, person.tazkira_last4 = id_number_hash(tazkira), id_number_last4(tazkira)
+    if por:
+        person.por_hash, person.por_last4 = id_number_hash(por), id_number_last4(por)
+    person.full_clean()
+    person.save()
+    _after_member_change(household=household, by=by, where=where)
+    return person
+
+
+def _after_member_change(*, household: Household, by, where: str) -> None:
+    """A changed member may make the household a possible duplicate, or change its eligibility."""
+    duplicates_flag(household=household, by=by, where=where or "duplicate check after a member changed")
+    eligibility_reassess(household=household, by=by)

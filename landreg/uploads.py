@@ -3,6 +3,13 @@
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
+MIB = 1024 * 1024  # sizes are shown in MiB, as the limit is set (LANDREG_MAX_UPLOAD_BYTES = 200 × 1024²)
+
+
+def max_upload_mib() -> int:
+    """The upload limit as every page, error and doc gives it: 200 (MiB) by default."""
+    return max(1, settings.LANDREG_MAX_UPLOAD_BYTES // MIB)
+
 
 class UploadLimit(FileUploadHandler):
     """Stops reading an upload once it passes LANDREG_MAX_UPLOAD_BYTES, whatever Content-Length said, and sets

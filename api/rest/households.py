@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from api.parsers import FormParser, JSONParser, MultiPartParser
 from households.bulk import ListError, households_import
-from households.eligibility import eligibility_assess
+from households.eligibility import eligibility_assess, reason_text
 from households.models import (
     VULNERABILITY_FLAGS,
     Document,
@@ -21,7 +21,7 @@ from households.models import (
     Household,
     Person,
 )
-from households.selectors import household_get, households_list
+from households.selectors import household_get, households_list, households_search
 from households.services import (
     OUTSIDE_SCOPE,
     document_add,
@@ -29,16 +29,31 @@ from households.services import (
     duplicate_decide,
     household_register,
     household_update,
+    person_add,
+    person_update,
 )
 from landreg.access_log import log_personal_data_access
+from landreg.history import history_of
 from parcels.models import AdminArea
+
+# A member's facts as the API reads and writes them (ID numbers apart).
+PERSON_FACTS = [
+    "relationship",
+    "name",
+    "father_name",
+    "name_local",
+    "father_name_local",
+    "sex",
+    "date_of_birth",
+    "phone",
+]
 
 
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         # ID numbers are shown only as their last four digits.
-        fields = ["id", "relationship", "name", "father_name", "sex", "date_of_birth", "tazkira_last4", "por_last4"]
+        fields = ["id", *PERSON_FACTS, "tazkira_last4", "por_last4"]
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -73,8 +88,23 @@ class PersonWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ["relationship", "name", "father_name", "sex", "date_of_birth", "tazkira", "por"]
+        fields = [*PERSON_FACTS, "tazkira", "por"]
         extra_kwargs = {"relationship": {"required": False}}  # the head's is "head"; members must give theirs
+
+
+class PersonUpdateSerializer(PersonWriteSerializer):
+    """A member's correction: any fact; an ID number given replaces the recorded one, an empty one keeps it."""
+
+    class Meta(PersonWriteSerializer.Meta):
+        extra_kwargs = {name: {"required": False} for name in PERSON_FACTS}
+
+
+class PersonHistorySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    action = serializers.CharField()
+    user = serializers.CharField()
+    db_role = serializers.CharField()
+    changed = serializers.ListField(child=serializers.CharField())
 
 
 # What an officer states about a household at registration and may correct later (its code and province stay).
@@ -156,11 +186,26 @@ class DuplicateFlagSerializer(serializers.ModelSerializer):
 
 class AssessmentSerializer(serializers.ModelSerializer):
     scheme = serializers.SlugRelatedField(slug_field="code", queryset=EligibilityScheme.objects.all())
+    results = serializers.SerializerMethodField()
 
     class Meta:
         model = EligibilityAssessment
         fields = ["id", "scheme", "eligible", "priority_score", "results", "assessed_at", "decision_reference"]
         read_only_fields = ["eligible", "priority_score", "results", "assessed_at"]
+
+    def get_results(self, assessment) -> list[dict]:
+        """Each criterion: its reason code and parameters, and the explanation in the reader's language
+        (Accept-Language)."""
+        return [
+            {
+                "criterion": r.get("criterion", ""),
+                "passed": r.get("passed"),
+                "reason": r.get("reason", ""),
+                "params": r.get("params", {}),
+                "explanation": reason_text(r),
+            }
+            for r in assessment.results
+        ]
 
 
 class HouseholdImportSerializer(serializers.Serializer):
@@ -182,8 +227,19 @@ class HouseholdViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    # Search, as on the households page: ?q= (code or a member's name, any spelling or script), ?father=,
+    # ?phone=, ?tazkira= (an exact match of the keyed hash). The search is logged without digits.
+    SEARCH = {"q": "text", "father": "father_name", "phone": "phone", "tazkira": "tazkira"}
+
     def get_queryset(self):
-        return households_list(self.request.user, where=self.request.path).select_related("province")
+        criteria = {
+            self.SEARCH[k]: v.strip() for k, v in self.request.query_params.items() if k in self.SEARCH and v.strip()
+        }
+        if self.action == "list" and criteria:
+            households = households_search(self.request.user, where=self.request.path, **criteria)
+        else:
+            households = households_list(self.request.user, where=self.request.path)
+        return households.select_related("province")
 
     def get_serializer_class(self):
         return {
@@ -280,6 +336,43 @@ class HouseholdViewSet(viewsets.ModelViewSet):
         )
         return Response(EvidenceSerializer(document).data, status=201)
 
+    @extend_schema(request=PersonWriteSerializer, responses={201: PersonSerializer})
+    @action(detail=True, methods=["post"])
+    def members(self, request, pk=None):
+        """Add a member: {"relationship", "name", "sex", ...; "tazkira", "por" in clear, kept only as hashes}."""
+        household = self.get_object()
+        data = PersonWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if not values.get("relationship"):
+            raise serializers.ValidationError({"relationship": ["Say how this member is related to the head."]})
+        person = person_add(household=household, by=request.user, where=request.path, **values)
+        return Response(PersonSerializer(person).data, status=201)
+
+    def _member(self, household, person_id) -> Person:
+        person = household.members.filter(pk=person_id).first()
+        if person is None:
+            raise Http404("No member with this id in this household.")
+        return person
+
+    @extend_schema(request=PersonUpdateSerializer, responses=PersonSerializer)
+    @action(detail=True, methods=["patch"], url_path=r"members/(?P<person_id>[0-9]+)")
+    def member_update(self, request, pk=None, person_id=None):
+        """Correct a member; every change is kept in the member's history."""
+        household = self.get_object()
+        person = self._member(household, person_id)
+        data = PersonUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        person = person_update(person=person, by=request.user, where=request.path, **data.validated_data)
+        return Response(PersonSerializer(person).data)
+
+    @extend_schema(responses=PersonHistorySerializer(many=True))
+    @action(detail=True, methods=["get"], url_path=r"members/(?P<person_id>[0-9]+)/history")
+    def member_history(self, request, pk=None, person_id=None):
+        """A member's history, oldest first: when, what, who, which facts changed (never the values)."""
+        person = self._member(self.get_object(), person_id)
+        return Response(PersonHistorySerializer(history_of(person), many=True).data)
+
     @extend_schema(responses=DuplicateFlagSerializer(many=True))
     @action(detail=True, methods=["get"])
     def duplicates(self, request, pk=None):
@@ -291,7 +384,9 @@ class HouseholdViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path=r"duplicates/(?P<flag_id>[0-9]+)/decide")
     def decide_duplicate(self, request, pk=None, flag_id=None):
         """Decide on one flag: {"decision": "same_household" | "different", "decision_note": "why"}."""
-        flag = self.get_object().duplicate_flags.get(pk=flag_id)
+        flag = self.get_object().duplicate_flags.filter(pk=flag_id).first()
+        if flag is None:
+            raise Http404("No possible duplicate with this id for this household.")
         data = DuplicateFlagSerializer(flag, data=request.data, partial=True, context={"request": request})
         data.is_valid(raise_exception=True)
         flag = duplicate_decide(

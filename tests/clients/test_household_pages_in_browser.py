@@ -55,10 +55,14 @@ def test_an_officer_registers_and_resolves_a_duplicate(live_server, page, provin
     assert "1400-0101-23456" not in page.content()
     register(page, live_server, "Gul Aga", "۱۴۰۰۰۱۰۱۲۳۴۵۶")  # same number typed in Dari digits
     assert "Possible duplicates" in page.content() and "Same tazkira number" in page.content()
+    with page.expect_navigation():
+        page.click("text=Compare and decide")
+    assert page.input_value("select[name=decision]") == ""  # nothing chosen for the officer
     page.select_option("select[name=decision]", "same_household")
     page.fill("input[name=note]", "Registered twice")
-    page.click("text=Decide")
-    page.wait_for_selector("text=Decision recorded.")
+    with page.expect_navigation():
+        page.click("text=Record the decision")
+    page.wait_for_selector("text=Decision recorded")
     scan = tmp_path / "por.pdf"
     scan.write_bytes(scan_pdf())
     page.select_option("#id_ev-kind", "por_card")

@@ -128,7 +128,32 @@ def test_rows_outside_the_officers_provinces_are_invalid_and_say_so(users):
 def test_a_province_code_that_does_not_exist_is_told_apart(users):
     report = run(HEADER + GOOD[0].replace("AF06", "AF99"), users["officer_nangarhar"])
     assert report.rows[0].outcome == "invalid"
-    assert report.rows[0].messages == ["Province “AF99” is not a province p-code (AF01…AF34)."]
+    assert report.rows[0].messages == [
+        "Province “AF99” is neither a province p-code (AF01…AF34) nor a province's name."
+    ]
+
+
+@pytest.mark.parametrize("province", ["Nangarhar", "nangarhar", " NANGARHAR ", "ننگرهار", "AF06", "af06"])
+def test_a_province_is_its_p_code_or_its_name_in_any_language(users, province):
+    report = run(HEADER + GOOD[0].replace("AF06", province, 1), users["officer_nangarhar"])
+    assert report.rows[0].outcome == "create", report.rows[0].messages
+
+
+def test_the_template_is_a_list_that_checks_clean(client, users):
+    client.force_login(users["officer_nangarhar"])
+    response = client.get("/households/import/template.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    content = response.content
+    assert content.startswith("\ufeff".encode())  # spreadsheet programs then read it as UTF-8
+    report = run(content.decode("utf-8-sig"), users["officer_nangarhar"])
+    assert [(r.outcome, r.messages) for r in report.rows] == [("create", [])]
+
+
+def test_the_template_is_for_land_officers_only(client, users):
+    client.force_login(users["partner"])
+    assert client.get("/households/import/template.csv").status_code == 403
+    assert client.get("/households/import/").status_code == 403
 
 
 def test_a_national_officer_registers_rows_of_any_province(users):

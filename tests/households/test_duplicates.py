@@ -48,3 +48,15 @@ def test_the_officers_decision_is_recorded(make_household, users):
         users["officer_nangarhar"],
         "Cousins",
     )
+
+
+def test_a_pair_is_asked_about_once_whichever_household_is_checked_again(make_household, users):
+    from households.services import person_add
+
+    first = make_household(head=head("Shir Agha", "Gul Mohammad", datetime.date(1979, 6, 1)))
+    second = make_household(head=head("Sher Agha", "Gul Muhammad", datetime.date(1979, 6, 1)))
+    flag = DuplicateFlag.objects.get()
+    duplicate_decide(flag=flag, decision="same_household", by=users["officer_nangarhar"])
+    # The first household is checked again when a member is added: the pair is not asked about a second time.
+    person_add(household=first, by=users["officer_nangarhar"], relationship="child", name="Zarmina", sex="f")
+    assert list(DuplicateFlag.objects.values_list("household", "candidate")) == [(second.pk, first.pk)]

@@ -142,32 +142,30 @@ def test_the_api_answers_a_decision_outside_the_provinces_with_a_403_sentence(cl
     assert DuplicateFlag.objects.get().decision == "undecided"
 
 
-def test_the_page_answers_a_decision_outside_the_provinces_with_a_403_and_the_sentence(
+def test_the_compare_page_of_a_duplicate_outside_the_provinces_is_a_404_naming_nothing(
     client, household, make_household, users
 ):
-    """The household's own page comes back, with the refusal said on it (not Django's bare 403 page)."""
+    """The other household is in Nangarhar: an officer of Herat may neither see it side by side nor decide."""
     flag = same_tazkira(make_household, "herat")
     client.force_login(users["officer_herat"])
-    response = client.post(
-        f"/households/{flag.household_id}/", {"action": "decide", "flag": flag.pk, "decision": "different", "note": ""}
-    )
-    page = response.content.decode()
-    assert response.status_code == 403 and household.code not in page
-    assert f'<p class="error" role="alert">{OTHER_OUTSIDE}</p>' in page
-    assert f"Household {flag.household.code}" in page  # the page itself, to try something else
+    url = f"/households/{flag.household_id}/duplicates/{flag.pk}/"
+    for response in (client.get(url), client.post(url, {"decision": "different", "note": ""})):
+        page = html.unescape(response.content.decode())
+        assert response.status_code == 404 and household.code not in page and "Gul Ahmad" not in page
+    detail = client.get(f"/households/{flag.household_id}/").content.decode()
+    assert household.code not in detail and "registered outside your provinces" in html.unescape(detail)
     assert DuplicateFlag.objects.get().decision == "undecided"
 
 
-@pytest.mark.parametrize("flag_id", ["999999", "x", ""])
-def test_the_page_answers_a_flag_that_is_not_the_households_with_a_400_sentence(
+@pytest.mark.parametrize("flag_id", ["999999", "0"])
+def test_the_compare_page_of_a_flag_that_is_not_the_households_is_a_404(
     client, household, make_household, users, flag_id
 ):
     flag = same_tazkira(make_household, "nangarhar")
     client.force_login(users["officer_nangarhar"])
-    response = client.post(
-        f"/households/{flag.household_id}/", {"action": "decide", "flag": flag_id, "decision": "different", "note": ""}
-    )
-    assert response.status_code == 400
-    page = html.unescape(response.content.decode())
-    assert "This possible duplicate is not one of this household's; reload the page." in page
+    response = client.post(f"/households/{household.pk}/duplicates/{flag_id}/", {"decision": "different"})
+    assert response.status_code == 404
+    third = make_household(head={"name": "Wali", "father_name": "Khan", "sex": "m"})
+    unrelated = client.post(f"/households/{third.pk}/duplicates/{flag.pk}/", {"decision": "different"})
+    assert unrelated.status_code == 404  # the flag names neither this household
     assert DuplicateFlag.objects.get().decision == "undecided"

@@ -73,26 +73,107 @@ class PersonForm(forms.Form):
     relationship = forms.ChoiceField(choices=[("", "—"), *Person.Relationship.choices], label=_("Relationship"))
     name = forms.CharField(max_length=150, label=_("Name"))
     father_name = forms.CharField(max_length=150, required=False, label=_("Father's name"))
+    name_local = forms.CharField(
+        max_length=150,
+        required=False,
+        label=_("Name in Dari or Pashto script"),
+        widget=forms.TextInput(attrs={"dir": "rtl", "lang": "fa"}),
+    )
+    father_name_local = forms.CharField(
+        max_length=150,
+        required=False,
+        label=_("Father's name in Dari or Pashto script"),
+        widget=forms.TextInput(attrs={"dir": "rtl", "lang": "fa"}),
+    )
     sex = forms.ChoiceField(choices=[("", "—"), *Person.Sex.choices], label=_("Sex"))
-    date_of_birth = ShamsiDateField(required=False, label=_("Date of birth"))
+    date_of_birth = ShamsiDateField(
+        required=False, label=_("Date of birth"), help_text=_("Only the age known: 1 Hamal of the year of birth.")
+    )
+    phone = forms.CharField(
+        max_length=20,
+        required=False,
+        label=_("Phone"),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr", "autocomplete": "off"}),
+    )
     tazkira = forms.CharField(
-        max_length=40, required=False, label=_("Tazkira number"), widget=forms.TextInput(attrs={"autocomplete": "off"})
+        max_length=40,
+        required=False,
+        label=_("Tazkira number"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "dir": "ltr"}),
     )
     por = forms.CharField(
-        max_length=40, required=False, label=_("PoR card number"), widget=forms.TextInput(attrs={"autocomplete": "off"})
+        max_length=40,
+        required=False,
+        label=_("PoR card number"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "dir": "ltr"}),
     )
 
 
-MemberFormSet = formset_factory(PersonForm, extra=3, max_num=20)
+# One empty member row; "Add a member" (webmap/static/webmap/households/members.js) adds more, up to 20.
+MemberFormSet = formset_factory(PersonForm, extra=1, max_num=20, validate_max=True)
+
+
+class PersonEditForm(PersonForm):
+    """A registered member's facts. An ID number typed replaces the recorded one; left empty, it stays."""
+
+    def __init__(self, *args, person=None, **kwargs):
+        if person is not None and "initial" not in kwargs:
+            kwargs["initial"] = {f: getattr(person, f) for f in self.base_fields if f not in ("tazkira", "por")}
+        super().__init__(*args, **kwargs)
+        for name, last4 in (
+            ("tazkira", getattr(person, "tazkira_last4", "")),
+            ("por", getattr(person, "por_last4", "")),
+        ):
+            if last4:
+                self.fields[name].help_text = _("Recorded, ending …%(last4)s. Type a number only to replace it.") % {
+                    "last4": last4
+                }
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.get_relationship_display()})"
 
 
 class EvidenceForm(forms.Form):
     kind = forms.ChoiceField(choices=Document.Kind.choices, label=_("Kind"))
+    # The view narrows the choice to the household's members.
+    person = MemberChoiceField(
+        Person.objects.none(), required=False, label=_("Whose document"), empty_label=_("The head of household")
+    )
     file = forms.FileField(label=_("Scan (PDF, JPEG or PNG)"))
-    number = forms.CharField(max_length=40, required=False, label=_("Document number"))
+    number = forms.CharField(
+        max_length=40,
+        required=False,
+        label=_("Document number"),
+        help_text=_("A tazkira's number is recorded for its person when none was, and eligibility is assessed again."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "dir": "ltr"}),
+    )
     issued_on = ShamsiDateField(required=False, label=_("Issued on"))
 
 
 class DuplicateDecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=DuplicateFlag.Decision.choices[1:], label=_("Decision"))
+    # Nothing is chosen until the officer chooses: a decision is never a default.
+    decision = forms.ChoiceField(
+        choices=[("", _("— choose —")), *DuplicateFlag.Decision.choices[1:]],
+        label=_("Decision"),
+        error_messages={"required": _("Choose whether these are the same household or different households.")},
+    )
     note = forms.CharField(max_length=500, required=False, label=_("Why"))
+
+
+class HouseholdSearchForm(forms.Form):
+    q = forms.CharField(max_length=150, required=False, label=_("Code or name"))
+    father = forms.CharField(max_length=150, required=False, label=_("Father's name"))
+    phone = forms.CharField(
+        max_length=30,
+        required=False,
+        label=_("Phone"),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr"}),
+    )
+    tazkira = forms.CharField(
+        max_length=40,
+        required=False,
+        label=_("Tazkira number"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "dir": "ltr"}),
+    )

@@ -71,6 +71,12 @@
   }
   window.landregOpenPlot = openPanel;
 
+  // /?plot=<id>: a household's page links the plot it holds here; its panel opens once the map is ready.
+  var linkedPlot = parseInt(new URLSearchParams(window.location.search).get("plot"), 10);
+  if (linkedPlot) {
+    if (window.landregMapLoaded) { openPanel(linkedPlot); } else { map.on("load", function () { openPanel(linkedPlot); }); }
+  }
+
   // Text that may run in another direction than the page (a name, a code, a number) is isolated with <bdi>; a
   // sentence from the server takes its own direction (dir=auto), so one not yet translated still reads right.
   function bdi(text) { return el("bdi", { text: text }); }

@@ -1,0 +1,266 @@
+"""Possible duplicate households (docs/domain.md, rule 4): found, scored, flagged, compared side by side, decided.
+
+Two doors find a possible duplicate. The same tazkira or PoR number (a keyed hash, households/identity.py) is an
+exact match. A similar head is scored on four facts together: the name (in Latin script, and in Arabic script when
+both records have it), the father's name, the date of birth (or only its year, from an age) and the district of
+origin. Names are compared by the keys the database derives from them (households_name_key, households/sql/0004),
+which spelling variants share ("Sher Agha", "Shir Aqa"), with pg_trgm: the GIN index on the key finds a bounded
+set of candidates, and the score below is computed over that set. The score and its threshold were measured on a
+generated set of variant pairs (tests/households/variant_pairs.py; bench/duplicates.py prints the figures).
+
+Every household is compared, whatever its province; an officer is told the code of a match only inside their own
+provinces, and otherwise only that it exists and whom to ask.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from households.models import DuplicateFlag, Household, Person
+from landreg import roles
+from landreg.access_log import log_personal_data_access
+from landreg.services_common import require_province, require_role
+
+# A similar head is flagged at this score (0..1) or above. Measured: bench/duplicates.py.
+SCORE_THRESHOLD = 0.70
+# The trigram similarity of name keys that makes a head a candidate at all (the index's threshold), and the most
+# candidates scored for one household.
+CANDIDATE_SIMILARITY = 0.3
+CANDIDATE_LIMIT = 100
+# How much each fact weighs; a fact missing on either side counts half (it neither clears nor accuses).
+WEIGHTS = {"name": 0.5, "father": 0.25, "birth": 0.15, "district": 0.10}
+UNKNOWN = 0.5
+
+
+@dataclass(frozen=True)
+class Head:
+    """What is compared of a head of household: names, date of birth, district of origin."""
+
+    name: str
+    father_name: str = ""
+    name_local: str = ""
+    father_name_local: str = ""
+    date_of_birth: datetime.date | None = None
+    district_id: int | None = None
+
+    @classmethod
+    def of(cls, household: Household) -> "Head | None":
+        person = household.members.filter(relationship=Person.Relationship.HEAD).first()
+        if person is None:
+            return None
+        return cls(
+            name=person.name,
+            father_name=person.father_name,
+            name_local=person.name_local,
+            father_name_local=person.father_name_local,
+            date_of_birth=person.date_of_birth,
+            district_id=household.origin_district_id,
+        )
+
+
+# The candidates: heads whose name key (Latin or Arabic script) is trigram-similar to the probe's, by the GIN
+# indexes on the keys; for each, the similarity of each name and the facts the score compares.
+_CANDIDATES = """
+    WITH probe AS (
+        SELECT households_name_key(%(name)s) AS name_key,
+               households_name_key(%(father)s) AS father_key,
+               households_name_key(%(name_local)s) AS local_key,
+               households_name_key(%(father_local)s) AS local_father_key
+    ), found AS (
+        SELECT p.household_id, p.name_key, p.father_name_key, p.local_name_key, p.local_father_name_key,
+               p.date_of_birth
+          FROM households_person p, probe
+         WHERE p.relationship = 'head' AND probe.name_key <> '' AND p.name_key %% probe.name_key
+         UNION
+        SELECT p.household_id, p.name_key, p.father_name_key, p.local_name_key, p.local_father_name_key,
+               p.date_of_birth
+          FROM households_person p, probe
+         WHERE p.relationship = 'head' AND probe.local_key <> '' AND p.local_name_key %% probe.local_key
+    )
+    SELECT found.household_id,
+           similarity(found.name_key, probe.name_key),
+           CASE WHEN found.local_name_key <> '' AND probe.local_key <> ''
+                THEN similarity(found.local_name_key, probe.local_key) END,
+           CASE WHEN found.father_name_key <> '' AND probe.father_key <> ''
+                THEN similarity(found.father_name_key, probe.father_key) END,
+           CASE WHEN found.local_father_name_key <> '' AND probe.local_father_key <> ''
+                THEN similarity(found.local_father_name_key, probe.local_father_key) END,
+           found.date_of_birth,
+           -- one primary-key look-up per candidate, whatever the planner thinks of the households table
+           (SELECT h.origin_district_id FROM households_household h WHERE h.id = found.household_id)
+      FROM found, probe
+     WHERE found.household_id IS DISTINCT FROM %(exclude)s
+     ORDER BY greatest(similarity(found.name_key, probe.name_key),
+                       similarity(found.local_name_key, probe.local_key)) DESC, found.household_id
+     LIMIT %(limit)s
+"""
+
+
+# Dates of birth further apart than this many years are two people, whatever the names say (an estimate from an
+# age is rarely that far out).
+BIRTH_YEARS_APART = 5
+
+
+def _birth(a: datetime.date | None, b: datetime.date | None) -> float | None:
+    """The same date: 1. The same year (a date estimated from an age): 0.8. One or two years apart: 0.5, 0.2;
+    further: 0; more than BIRTH_YEARS_APART: None, not the same person."""
+    if a is None or b is None:
+        return UNKNOWN
+    if a == b:
+        return 1.0
+    years = abs(a.year - b.year)
+    if years > BIRTH_YEARS_APART:
+        return None
+    return {0: 0.8, 1: 0.5, 2: 0.2}.get(years, 0.0)
+
+
+def _best(*values: float | None) -> float | None:
+    known = [v for v in values if v is not None]
+    return max(known) if known else None
+
+
+def head_score(*, name: float | None, father: float | None, birth: float, district: float) -> float:
+    """The weighted score (0..1) of a candidate, from the similarity of each fact (None: not known on one side)."""
+    facts = {
+        "name": UNKNOWN if name is None else name,
+        "father": UNKNOWN if father is None else father,
+        "birth": birth,
+        "district": district,
+    }
+    return round(sum(WEIGHTS[k] * v for k, v in facts.items()), 3)
+
+
+def similar_heads(head: Head, *, exclude_household: int | None = None) -> list[tuple[int, float]]:
+    """(household id, score) of every head scoring SCORE_THRESHOLD or more against this one, best first."""
+    params = {
+        "name": head.name,
+        "father": head.father_name,
+        "name_local": head.name_local,
+        "father_local": head.father_name_local,
+        "exclude": exclude_household,
+        "limit": CANDIDATE_LIMIT,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(CANDIDATE_SIMILARITY)])
+        cursor.execute(_CANDIDATES, params)
+        rows = cursor.fetchall()
+    found = []
+    for household_id, name, local, father, local_father, born, district in rows:
+        if head.district_id is None or district is None:
+            same_district = UNKNOWN
+        else:
+            same_district = 1.0 if head.district_id == district else 0.0
+        birth = _birth(head.date_of_birth, born)
+        if birth is None:
+            continue
+        score = head_score(
+            name=_best(name, local), father=_best(father, local_father), birth=birth, district=same_district
+        )
+        if score >= SCORE_THRESHOLD:
+            found.append((household_id, score))
+    return sorted(found, key=lambda pair: (-pair[1], pair[0]))
+
+
+def duplicates_flag(*, household: Household, by=None, where: str = "") -> list[DuplicateFlag]:
+    """Flag households that may be this one: the same tazkira or PoR number as any of its members, or a similar
+    head (scored above). Flags already there stay as they are, with their decisions. The officer decides
+    (duplicate_decide).
+
+    A match compared the new household with another one's personal data: it is logged as a view by `by`."""
+    flags = []
+    people = list(household.members.all())
+    for reason, field in (
+        (DuplicateFlag.Reason.SAME_TAZKIRA, "tazkira_hash"),
+        (DuplicateFlag.Reason.SAME_POR, "por_hash"),
+    ):
+        digests = {getattr(p, field) for p in people} - {""}
+        if not digests:
+            continue
+        for other in Person.objects.filter(**{f"{field}__in": digests}).exclude(household=household):
+            flags.append(
+                DuplicateFlag(household=household, candidate_id=other.household_id, reason=reason, similarity=1.0)
+            )
+    head = Head.of(household)
+    if head is not None:
+        for candidate_id, score in similar_heads(head, exclude_household=household.pk):
+            flags.append(
+                DuplicateFlag(
+                    household=household,
+                    candidate_id=candidate_id,
+                    reason=DuplicateFlag.Reason.SIMILAR_HEAD,
+                    similarity=score,
+                )
+            )
+    # A pair already flagged the other way round for the same reason (registered first, then checked again after a
+    # correction) is one question, asked and perhaps decided once.
+    reverse = set(
+        DuplicateFlag.objects.filter(candidate=household, household_id__in={f.candidate_id for f in flags}).values_list(
+            "household_id", "reason"
+        )
+    )
+    flags = [f for f in flags if (f.candidate_id, f.reason) not in reverse]
+    if flags:
+        duplicate_check_log(
+            by=by, ids={f.candidate_id for f in flags}, where=where or "duplicate check at registration"
+        )
+    return DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
+
+
+def duplicate_check_log(*, by, ids, where: str) -> None:
+    """Log a duplicate check that matched other households: it read their ID-number hashes or names."""
+    if ids:
+        log_personal_data_access(user=by, action="view", what="households.Household", ids=sorted(ids), where=where)
+
+
+# What an officer is told of a possible duplicate registered outside their provinces: that it exists, and whom to
+# ask; never its code, name or province.
+OUTSIDE_SCOPE = {
+    DuplicateFlag.Reason.SAME_TAZKIRA: gettext_lazy(
+        "A household with the same tazkira number is registered outside your provinces; ask the Ministry's data team."
+    ),
+    DuplicateFlag.Reason.SAME_POR: gettext_lazy(
+        "A household with the same PoR card number is registered outside your provinces; ask the Ministry's data team."
+    ),
+    DuplicateFlag.Reason.SIMILAR_HEAD: gettext_lazy(
+        "A household with a similar head's name, father's name and date of birth is registered outside your "
+        "provinces; ask the Ministry's data team."
+    ),
+}
+
+
+def duplicate_candidates_visible(user, ids) -> set[int]:
+    """Which of these households (possible duplicates) the user may see, and so be told the code of."""
+    from households.selectors import households_visible_to
+
+    return set(households_visible_to(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def duplicate_decide(*, flag: DuplicateFlag, decision: str, by, note: str = "") -> DuplicateFlag:
+    """Record the officer's decision on a possible duplicate: "same_household" or "different", never a default."""
+    from django.core.exceptions import ValidationError
+
+    require_role(by, [roles.LAND_OFFICER, roles.COMMITTEE_MEMBER], _("decide on a possible duplicate"))
+    # Deciding compares the people of both households: neither may lie outside the decider's provinces. The
+    # other household is not named: its province and code are not the decider's to learn.
+    provinces = dict(
+        Household.objects.filter(pk__in=[flag.household_id, flag.candidate_id]).values_list("pk", "province_id")
+    )
+    require_province(by, provinces[flag.household_id], _("This household"))
+    require_province(by, provinces[flag.candidate_id], _("The other household of this possible duplicate"))
+    if decision not in (DuplicateFlag.Decision.SAME_HOUSEHOLD, DuplicateFlag.Decision.DIFFERENT):
+        raise ValidationError(
+            {
+                "decision": ValidationError(
+                    _("Choose whether these are the same household or different households."), code="no_decision"
+                )
+            }
+        )
+    flag.decision, flag.decided_by, flag.decided_at, flag.decision_note = decision, by, timezone.now(), note
+    flag.full_clean()
+    flag.save()
+    return flag
