@@ -6,6 +6,7 @@
   "use strict";
   var L = window.landreg;
   var config = L.config, map = L.map, gettext = L.gettext, fmt = L.fmt, rtl = L.rtl, digits = L.digits, el = L.el;
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
   var post = L.post, message = L.message, refreshTiles = L.refreshTiles;
   // Each language named in itself, so an officer finds theirs whatever the page's language.
   var ENDONYMS = { en: "English", fa: "دری", ps: "پښتو" };
@@ -191,7 +192,7 @@
       var line = [el("strong", {}, [bdi(d.kind_label + " " + d.number)]), " · ",
         el("span", { "class": "standing-" + d.standing, text: d.standing_label })];
       var facts = fmt(gettext("issued %(date)s by %(user)s"), { date: d.issued_at, user: d.issued_by || "—" }, true);
-      if (d.prints) facts += " · " + fmt(gettext("printed %(count)s times, last %(date)s"), { count: digits(d.prints), date: d.last_printed }, true);
+      if (d.prints) facts += " · " + fmt(ngettext("printed %(count)s time, last %(date)s", "printed %(count)s times, last %(date)s", d.prints), { count: digits(d.prints), date: d.last_printed }, true);
       if (d.supersedes) facts += " · " + fmt(gettext("replaces %(number)s (%(reason)s)"), { number: d.supersedes, reason: d.reissue_reason }, true);
       var item = el("li", { "data-number": d.number }, [el("div", {}, line), el("div", { "class": "muted" }, [bdi(facts)])]);
       var languages = Object.keys(d.print_urls);
