@@ -8,10 +8,12 @@ a 1,270 m square in its UTM zone with 34 blocks of 10 × 10 plots of 20 m × 20 
 land rules (validity, inside block and township, no overlap, area in UTM) and the history. Two connections
 load townships side by side; loading stops after --build-seconds and the benchmark runs on what was loaded.
 
-Then, for each layer and zoom the web map asks for (townships and provinces at z10, townships and blocks at
-z12, blocks and plots at z14, plots at z16), over up to --tiles tiles that hold data (the tiles of the
-townships' centres):
+Then, for each layer and zoom the web map asks for (township points at z5 and z8, townships and provinces at
+z10, townships and blocks at z12, blocks and plots at z14, plots at z16, z17 and z18), over up to --tiles tiles
+that hold data (the tiles of the townships' centres):
   1. PostGIS: the tile query of api/tiles/vector.py (the same function), --concurrency psycopg2 connections;
+     for a tile that carries label points (plots from z16, provinces to z10), the same query without them too,
+     in the same rounds: what the labels cost in size and time;
   2. Django uncached: GET /tiles/<layer>/<z>/<x>/<y>.mvt on gunicorn (--workers: 2, then 4 sync workers;
      127.0.0.1 only) with a session cookie, every layer version bumped first so no tile is in the cache;
   3. Django cached: the first 100 of those tiles, warmed, then asked again and again (the answer says hit or
@@ -49,8 +51,8 @@ BLOCK_PLOTS = 10  # a block is 10 × 10 plots
 BLOCKS = 34  # blocks a township, on a 6 × 6 grid of 210 m (200 m of plots and a street)
 BLOCK_PITCH = 210.0
 TOWNSHIP_SIDE = 10 + 6 * BLOCK_PITCH  # 1,270 m
-RUNS = [("townships", 10), ("provinces", 10), ("townships", 12), ("blocks", 12), ("blocks", 14), ("plots", 14)]
-RUNS += [("plots", 16)]
+RUNS = [("township-points", 5), ("township-points", 8), ("townships", 10), ("provinces", 10), ("townships", 12)]
+RUNS += [("blocks", 12), ("blocks", 14), ("plots", 14), ("plots", 16), ("plots", 17), ("plots", 18)]
 CACHED_TILES = 100  # fewer than the 300 entries of Django's default LocMemCache, per worker
 
 
@@ -290,7 +292,7 @@ def run(fetch_factory, work: list, concurrency: int, seconds: float) -> dict:
     }
 
 
-def postgis_client(layer_name: str):
+def postgis_client(layer_name: str, labels: bool = True):
     from api.tiles.vector import LAYERS, tile_sql
 
     layer = LAYERS[layer_name]
@@ -300,7 +302,7 @@ def postgis_client(layer_name: str):
         cursor = conn.cursor()
 
         def fetch(z, x, y):
-            cursor.execute(tile_sql(layer, z), {"z": z, "x": x, "y": y})
+            cursor.execute(tile_sql(layer, z, labels=labels), {"z": z, "x": x, "y": y})
             data = cursor.fetchone()[0]
             return (200 if data else 204), len(data or b""), "postgis"
 
@@ -326,14 +328,26 @@ def django_client(layer_name: str, port: int, cookie: str):
     return factory
 
 
-def measure(layer: str, z: int, port: int, cookie: str, workers: int, args) -> tuple[dict, dict, dict]:
-    """PostGIS, Django uncached and Django cached on the same tiles; two alternating rounds, the best of each."""
+def has_labels(layer: str, z: int) -> bool:
+    from api.tiles.vector import LAYERS
+
+    labels = LAYERS[layer].labels
+    return labels is not None and labels.minzoom <= z <= labels.maxzoom
+
+
+def measure(layer: str, z: int, port: int, cookie: str, workers: int, args) -> tuple[dict, dict, dict, dict | None]:
+    """PostGIS, Django uncached and Django cached on the same tiles, and PostGIS without the label points when
+    the tile has them; two alternating rounds, the best of each."""
     work = tiles_with_data(z, args.tiles)
     few = work[:CACHED_TILES]
     for warm in work[:4]:  # every worker and its connection has loaded PostGIS and PROJ
         run(django_client(layer, port, cookie), [warm] * workers * 2, workers, 10)
     best = {}
     for _round in range(2):
+        if has_labels(layer, z):
+            unlabelled = run(postgis_client(layer, labels=False), work, args.concurrency, args.seconds)
+            if "unlabelled" not in best or unlabelled["tiles_s"] > best["unlabelled"]["tiles_s"]:
+                best["unlabelled"] = unlabelled
         postgis = run(postgis_client(layer), work, args.concurrency, args.seconds)
         bump_every_layer_version()
         uncached = run(django_client(layer, port, cookie), work, args.concurrency, args.seconds)
@@ -342,7 +356,7 @@ def measure(layer: str, z: int, port: int, cookie: str, workers: int, args) -> t
         for name, result in (("postgis", postgis), ("uncached", uncached), ("cached", cached)):
             if name not in best or result["tiles_s"] > best[name]["tiles_s"]:
                 best[name] = result
-    return best["postgis"], best["uncached"], best["cached"]
+    return best["postgis"], best["uncached"], best["cached"], best.get("unlabelled")
 
 
 def bump_every_layer_version() -> None:
@@ -448,7 +462,7 @@ def main():
             "| p50 / p95 ms | ratio | Django cached tiles/s | p50 / p95 ms | cache hits | ratio |"
         )
         print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for workers, layer, z, postgis, uncached, cached in results:
+        for workers, layer, z, postgis, uncached, cached, _unlabelled in results:
             hits = cached["cache"].get("hit", 0) / max(1, cached["n"])
             print(
                 f"| {workers} | {layer} | {z} | {postgis['n']} | {postgis['kb']:.1f} | {postgis['tiles_s']:.0f} | "
@@ -458,6 +472,18 @@ def main():
                 f"{cached['p50_ms']:.1f} / {cached['p95_ms']:.1f} | {hits:.0%} | "
                 f"{cached['tiles_s'] / postgis['tiles_s']:.2f} |"
             )
+        print()
+        print("Label points (one a plot or province, in the one tile that holds it), PostGIS, same rounds:")
+        print()
+        print("| workers | layer | z | KiB/tile without | with | ratio | tiles/s without | with | ratio |")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        for workers, layer, z, postgis, _uncached, _cached, unlabelled in results:
+            if unlabelled:
+                size, speed = postgis["kb"] / unlabelled["kb"], postgis["tiles_s"] / unlabelled["tiles_s"]
+                print(
+                    f"| {workers} | {layer} | {z} | {unlabelled['kb']:.1f} | {postgis['kb']:.1f} | {size:.2f} | "
+                    f"{unlabelled['tiles_s']:.0f} | {postgis['tiles_s']:.0f} | {speed:.2f} |"
+                )
     finally:
         if gunicorn is not None:
             stop_gunicorn(gunicorn)

@@ -23,6 +23,7 @@ class TownshipPlan:
     code: str
     name: str
     name_prs: str
+    name_ps: str
     province_pcode: str
     lon: float
     lat: float
@@ -32,8 +33,11 @@ class TownshipPlan:
 
 
 PLANS = [
-    TownshipPlan("NAN-SMD", "Sheikh Mesri (demo)", "شیخ مصری (نمونه)", "AF06", 70.515, 34.372, 4, 4, 250),
-    TownshipPlan("HER-SHD", "Shaidayee (demo)", "شیدایی (نمونه)", "AF32", 62.268, 34.366, 5, 4, 250),
+    # No brackets in the Dari and Pashto names: MapLibre's right-to-left plugin draws them unmirrored on the map.
+    TownshipPlan(
+        "NAN-SMD", "Sheikh Mesri (demo)", "شیخ مصری - نمونه", "شیخ مصري - بېلګه", "AF06", 70.515, 34.372, 4, 4, 250
+    ),
+    TownshipPlan("HER-SHD", "Shaidayee (demo)", "شیدایی - نمونه", "شیدايي - بېلګه", "AF32", 62.268, 34.366, 5, 4, 250),
 ]
 
 
@@ -123,6 +127,7 @@ def demo_township_create(plan: TownshipPlan, progress: Callable[[str], None]) ->
         code=plan.code,
         name=plan.name,
         name_prs=plan.name_prs,
+        name_ps=plan.name_ps,
         province=province,
         legal_basis=Township.LegalBasis.DECREE_305_2018,
         geom=MultiPolygon(boundary, srid=4326),

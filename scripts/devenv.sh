@@ -70,6 +70,10 @@ ensure_assets() {
   mkdir -p "$vendor/maplibre"
   sed -e '/^\/\/# sourceMappingURL=/d' "$ROOT/node_modules/maplibre-gl/dist/maplibre-gl.js" > "$vendor/maplibre/maplibre-gl.js"
   cp "$ROOT/node_modules/maplibre-gl/dist/maplibre-gl.css" "$vendor/maplibre/maplibre-gl.css"
+  # MapLibre's right-to-left plugin: joins Arabic-script letters and orders Dari and Pashto labels right to left
+  # (asm.js, no WebAssembly, so no CSP exception); the map loads it only when it draws such a label.
+  mkdir -p "$vendor/mapbox-gl-rtl-text"
+  cp "$ROOT/node_modules/@mapbox/mapbox-gl-rtl-text/mapbox-gl-rtl-text.min.js" "$vendor/mapbox-gl-rtl-text/"
 }
 
 # Translations: compile every .po that changed (msgfmt from Debian's gettext; the .mo files are not in git).

@@ -46,8 +46,13 @@ def test_ogc_api_features_publish_no_personal_data(client, users, allocated):
 
 def test_vector_tiles_and_tilejson_publish_no_personal_data(client, users, allocated, frame):
     client.force_login(users["admin"])
-    for layer in ("townships", "blocks", "plots", "facilities", "provinces"):
-        response = client.get(township_tile_url(frame, layer=layer, z=16 if layer != "provinces" else 10))
+    tiles = [(layer, 16, (30, 12)) for layer in ("townships", "blocks", "plots", "facilities")]
+    tiles += [("provinces", 10, (30, 12)), ("township-points", 10, (250, 150)), ("township-points", 5, (250, 150))]
+    for layer, z, at in tiles:
+        response = client.get(township_tile_url(frame, layer=layer, z=z, at=at))
         if response.status_code == 200:
             assert_clean(json.dumps(decode(response), default=str), allocated)
         assert_clean(client.get(f"/tiles/{layer}.json").content.decode(), allocated)
+    # The township's point counts the allocated plot (by status), and says nothing of who holds it.
+    point = decode(client.get(township_tile_url(frame, layer="township-points", z=10, at=(250, 150))))
+    assert point["township-points"]["features"][0]["properties"]["reserved"] == 1

@@ -19,6 +19,7 @@ DEGREES_PER_METRE = 1 / 80_000
 MAP_LAYER_TABLES = {
     "provinces": ("admin_areas",),
     "townships": ("townships",),
+    "township-points": ("townships", "plots"),  # a point a township with its counts of plots by status
     "blocks": ("blocks", "townships"),
     "plots": ("plots", "blocks", "townships", "shelters"),
     "facilities": ("facilities",),

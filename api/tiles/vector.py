@@ -2,6 +2,9 @@
 
 A tile is made by PostGIS in one query (`tile_sql`): the spatial index finds the features whose box meets
 the tile (plus a margin), ST_AsMVTGeom clips and snaps them to the tile grid, ST_AsMVT encodes the layer.
+Labels are points, not polygons: a polygon cut by tile edges would be labelled once in each tile it reaches
+("156 156"), so the plots and provinces tiles carry a second layer of label points, and the townships are also
+a layer of points with their counts of plots by status; each point is in the one tile that holds it (`PointLayer`).
 Tiles carry no personal data (a plot shows its status, never who holds it), so officers and GIS specialists
 read every province's tiles, whatever their own scope (a deliberate choice: the map shows the neighbours).
 Partners read what their data-sharing agreements share, as everywhere else: the township layout of the
@@ -28,6 +31,7 @@ from api.auth import login_key, request_user
 from api.http import login_or_basic
 from landreg.sharing import partner_provinces
 from shelters.selectors import shelter_stage_sql
+from townships.models import Plot
 from townships.selectors import MAP_LAYER_TABLES
 from townships.selectors import layer_version as townships_layer_version
 
@@ -44,8 +48,30 @@ CACHE_TIMEOUT = 3600  # in-process cache; an edit gives new keys, so old tiles o
 # How long a login's tile scope is remembered: a partner whose agreement ends or shrinks is refused (or shown
 # less) within this time; a refusal is not remembered, so a new agreement counts at once.
 SCOPE_TIMEOUT = 300
+# A label point well inside an area (the centre of the largest circle inside it), for provinces and townships,
+# whose outlines are irregular; plots are small and simple, and a point on their surface costs less.
+LABEL_POINT_OF_AREA = "(ST_MaximumInscribedCircle(f.geom)).center"
+# The map writes plot numbers from zoom 16.5 (drawn from zoom-16 tiles); tiles of smaller zooms would carry them for
+# nothing. They make a plots tile about half as big again (docs/benchmarks.md).
+PLOT_LABELS_FROM_ZOOM = 16
+# The counts of a township point: its plots in all, and in each plot status.
+PLOT_COUNTS = ("plots", *Plot.Status.values)
 LAYOUT_DATASET = "township_layout"  # what an agreement must share for a partner to see the map layers
 EVERY_PROVINCE = "every province"  # the remembered scope of every role but partner (None cannot be told from a miss)
+
+
+@dataclass(frozen=True)
+class PointLayer:
+    """A layer of one point per feature of a table (a label's anchor), drawn only in the tile that holds the point
+    (half-open tile bounds), so a client draws each label once, however many tiles the feature reaches."""
+
+    name: str
+    description: str
+    columns: str  # as TileLayer.columns, over the layer's table aliased f
+    fields: dict
+    point: str  # SQL of the point in EPSG:4326 from f.geom, inside the feature
+    minzoom: int = 0  # a tile of the layer it goes with carries the points only from this zoom ...
+    maxzoom: int = MAX_ZOOM  # ... to this one
 
 
 @dataclass(frozen=True)
@@ -65,6 +91,11 @@ class TileLayer:
     # townships (a database rule), and a few hundred townships are summed in a millisecond where a million
     # plots take 0.4 s, after every edit.
     bounds_table: str = ""
+    # SQL of a point in EPSG:4326 from f.geom: the layer's features are these points instead of their geometry,
+    # each in the one tile that holds it (as a PointLayer), and `joins` are made only for the points in the tile.
+    point: str = ""
+    # A second layer of label points in the same tile (with its own zooms): the feature's number or name.
+    labels: PointLayer | None = None
 
 
 # A partner's features: those of the shared provinces, by the table aliased f (a layer's, or its bounds_table).
@@ -93,17 +124,62 @@ LAYERS = {
             minzoom=0,
             maxzoom=12,
             simplify=True,
+            labels=PointLayer(
+                name="province-labels",
+                description="Where to write each province's name, once (Dari or Pashto name absent when not recorded).",
+                columns="f.id AS fid, f.pcode, f.name_en, NULLIF(f.name_prs, '') AS name_prs, "
+                "NULLIF(f.name_ps, '') AS name_ps",
+                fields={"pcode": "String", "name_en": "String", "name_prs": "String", "name_ps": "String"},
+                point=LABEL_POINT_OF_AREA,
+                maxzoom=10,
+            ),
         ),
         TileLayer(
             name="townships",
             description="Townships for returnees and IDPs: boundary, code, names and status.",
             table="townships_township",
-            columns="f.id AS fid, f.id, f.code, f.name, f.name_prs, f.status",
-            fields={"id": "Number", "code": "String", "name": "String", "name_prs": "String", "status": "String"},
+            columns="f.id AS fid, f.id, f.code, f.name, f.name_prs, f.name_ps, f.status",
+            fields={
+                "id": "Number",
+                "code": "String",
+                "name": "String",
+                "name_prs": "String",
+                "name_ps": "String",
+                "status": "String",
+            },
             versions=MAP_LAYER_TABLES["townships"],
             minzoom=6,
             maxzoom=16,
             simplify=True,
+        ),
+        TileLayer(
+            name="township-points",
+            description=(
+                "One point a township (inside it), with its code, names (Dari or Pashto absent when not recorded), "
+                "status, and its number of plots in all (plots) and in each plot status: what the map draws at "
+                "national and provincial zoom. Counts of land only, nothing about households."
+            ),
+            table="townships_township",
+            columns="f.id AS fid, f.id, f.code, f.name, NULLIF(f.name_prs, '') AS name_prs, "
+            "NULLIF(f.name_ps, '') AS name_ps, f.status, " + ", ".join(f"c.{name}" for name in PLOT_COUNTS),
+            fields={
+                "id": "Number",
+                "code": "String",
+                "name": "String",
+                "name_prs": "String",
+                "name_ps": "String",
+                "status": "String",
+                **dict.fromkeys(PLOT_COUNTS, "Number"),
+            },
+            versions=MAP_LAYER_TABLES["township-points"],
+            minzoom=0,
+            maxzoom=14,
+            bounds_table="townships_township",
+            point=LABEL_POINT_OF_AREA,
+            # Counted only for the townships whose point is in the tile, from the (township, status) index.
+            joins="CROSS JOIN LATERAL (SELECT count(*) AS plots, "
+            + ", ".join(f"count(*) FILTER (WHERE p.status = '{status}') AS {status}" for status in Plot.Status.values)
+            + " FROM townships_plot p WHERE p.township_id = f.id) AS c",
         ),
         TileLayer(
             name="blocks",
@@ -148,6 +224,14 @@ LAYERS = {
             minzoom=13,
             maxzoom=18,
             bounds_table="townships_township",
+            labels=PointLayer(
+                name="plot-labels",
+                description="Where to write each plot's number, once; with its status and use, for the map's filters.",
+                columns="f.id AS fid, f.id, f.number, f.status, f.use",
+                fields={"id": "Number", "number": "String", "status": "String", "use": "String"},
+                point="ST_PointOnSurface(f.geom)",
+                minzoom=PLOT_LABELS_FROM_ZOOM,
+            ),
         ),
         TileLayer(
             name="facilities",
@@ -172,9 +256,10 @@ def _province_parameters(provinces: frozenset[int] | None) -> dict:
     return {} if provinces is None else {"provinces": sorted(provinces)}
 
 
-def tile_sql(layer: TileLayer, z: int, provinces: frozenset[int] | None = None) -> str:
+def tile_sql(layer: TileLayer, z: int, provinces: frozenset[int] | None = None, labels: bool = True) -> str:
     """The one query that makes a tile of `layer` at zoom z, with parameters z, x, y (and `provinces`, the ids
-    of a partner's shared provinces, when given: only their features are drawn).
+    of a partner's shared provinces, when given: only their features are drawn): the layer, and its label points
+    when it has them at this zoom (and `labels`; the benchmark measures the tile without them too).
 
     The view, the benchmark and the index test all run this SQL. Storage is EPSG:4326 and tiles are
     EPSG:3857: the search box is the tile envelope (with the buffer) transformed to 4326, a constant the
@@ -184,6 +269,21 @@ def tile_sql(layer: TileLayer, z: int, provinces: frozenset[int] | None = None) 
     clips away (NULL) are skipped by ST_AsMVT itself: a `WHERE geom IS NOT NULL` would be pushed into the
     scan by the planner and clip every feature twice.
     """
+    shared = _shared_only(layer.table, provinces)
+    if layer.point:
+        parts = [_points_sql(layer.name, layer.table, layer.columns, layer.point, layer.joins, layer.where + shared)]
+    else:
+        parts = [_geometry_sql(layer, z, shared)]
+    extra = layer.labels
+    if labels and extra and extra.minzoom <= z <= extra.maxzoom:
+        parts.append(_points_sql(extra.name, layer.table, extra.columns, extra.point, "", layer.where + shared))
+    if len(parts) == 1:
+        return parts[0]
+    # A tile of several layers is their encodings end to end (an MVT is a list of layers); an empty one is NULL.
+    return "SELECT " + " || ".join(f"COALESCE(({part}), ''::bytea)" for part in parts)
+
+
+def _geometry_sql(layer: TileLayer, z: int, shared: str) -> str:
     geometry = "f.geom"
     if layer.simplify and z < SIMPLIFY_BELOW_ZOOM:
         tolerance = WEB_MERCATOR_WIDTH_M / 2**z / EXTENT / METRES_PER_DEGREE
@@ -195,7 +295,26 @@ def tile_sql(layer: TileLayer, z: int, provinces: frozenset[int] | None = None) 
                                     {EXTENT}, {BUFFER}, true) AS geom
                   FROM {layer.table} f {layer.joins}
                  WHERE f.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {MARGIN!r}), 4326)
-                       {layer.where}{_shared_only(layer.table, provinces)}) AS mvt
+                       {layer.where}{shared}) AS mvt
+    """
+
+
+def _points_sql(name: str, table: str, columns: str, point: str, joins: str, where: str) -> str:
+    """A layer of one point per feature, in the one tile that holds it: west and south edges in, east and north
+    out, so a point on an edge is in one tile only. The point is made once per feature whose box meets the tile
+    (OFFSET 0 keeps the planner from copying its expression into each test), and `joins` only for the points
+    in the tile."""
+    tile = "ST_TileEnvelope(%(z)s, %(x)s, %(y)s)"
+    return f"""
+        SELECT ST_AsMVT(mvt.*, '{name}', {EXTENT}, 'geom', 'fid')
+          FROM (SELECT {columns}, ST_AsMVTGeom(f.point, {tile}, {EXTENT}, 0, false) AS geom
+                  FROM (SELECT f.*, ST_Transform({point}, 3857) AS point
+                          FROM {table} f
+                         WHERE f.geom && ST_Transform({tile}, 4326) {where}
+                        OFFSET 0) AS f
+                       {joins}
+                 WHERE ST_X(f.point) >= ST_XMin({tile}) AND ST_X(f.point) < ST_XMax({tile})
+                   AND ST_Y(f.point) >= ST_YMin({tile}) AND ST_Y(f.point) < ST_YMax({tile})) AS mvt
     """
 
 
@@ -363,7 +482,20 @@ def tilejson(request, layer: str):
                 "minzoom": layer.minzoom,
                 "maxzoom": layer.maxzoom,
                 "fields": layer.fields,
-            }
+            },
+            *(
+                [
+                    {
+                        "id": labels.name,
+                        "description": labels.description,
+                        "minzoom": max(layer.minzoom, labels.minzoom),
+                        "maxzoom": min(layer.maxzoom, labels.maxzoom),
+                        "fields": labels.fields,
+                    }
+                ]
+                if (labels := layer.labels)
+                else []
+            ),
         ],
     }
     return _cache_headers(JsonResponse(document), None)

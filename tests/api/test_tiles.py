@@ -6,13 +6,13 @@ import subprocess
 
 import mapbox_vector_tile
 import pytest
-from django.contrib.gis.geos import MultiPolygon
+from django.contrib.gis.geos import MultiPolygon, Point
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from allocations.services import allocation_propose
-from api.tiles.vector import LAYERS, MVT_CONTENT_TYPE, tile_sql
+from api.tiles.vector import LAYERS, MVT_CONTENT_TYPE, PLOT_COUNTS, tile_sql
 from townships import services
 
 PLOT_KEYS = {"id", "number", "status", "use", "area_m2", "block", "township"}
@@ -115,9 +115,7 @@ def test_a_client_that_accepts_gzip_gets_the_tile_gzipped_with_its_own_etag(part
     assert zipped["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
     assert gzip.decompress(zipped.content) == plain.content and len(zipped.content) < len(plain.content)
     assert zipped["ETag"] != plain["ETag"] and "Accept-Encoding" in zipped["Vary"]
-    again = partner.get(
-        township_tile_url(frame), headers={"accept-encoding": "gzip", "if-none-match": zipped["ETag"]}
-    )
+    again = partner.get(township_tile_url(frame), headers={"accept-encoding": "gzip", "if-none-match": zipped["ETag"]})
     assert again.status_code == 304
 
 
@@ -165,7 +163,14 @@ def test_every_layer_draws_its_features(partner, plots, frame, provinces):
     provinces["nangarhar"].geom = MultiPolygon(frame.rect(-5000, -5000, 10000, 10000))
     provinces["nangarhar"].save()
     expected = {
-        "townships": ({"id", "code", "name", "name_prs", "status"}, {"code": "NAN-TEST", "status": "identified"}),
+        "townships": (
+            {"id", "code", "name", "name_prs", "name_ps", "status"},
+            {"code": "NAN-TEST", "status": "identified"},
+        ),
+        "township-points": (
+            {"id", "code", "name", "status", *PLOT_COUNTS},
+            {"code": "NAN-TEST", "plots": 3, "available": 3, "allocated": 0},
+        ),
         "blocks": ({"id", "code", "township"}, {"code": "A", "township": "NAN-TEST"}),
         "plots": (PLOT_KEYS, {"number": "0"}),
         "facilities": ({"id", "kind", "name", "functional"}, {"kind": "school", "functional": True}),
@@ -173,7 +178,8 @@ def test_every_layer_draws_its_features(partner, plots, frame, provinces):
     }
     for layer, (keys, some_values) in expected.items():
         z = max(LAYERS[layer].minzoom, 14)
-        response = partner.get(township_tile_url(frame, layer=layer, z=z, at=(5, 5)))
+        at = (250, 150) if layer == "township-points" else (5, 5)  # the township's point: its middle
+        response = partner.get(township_tile_url(frame, layer=layer, z=z, at=at))
         assert response.status_code == 200, layer
         features = decode(response)[layer]["features"]
         assert {k for f in features for k in f["properties"]} == keys, layer
@@ -200,10 +206,12 @@ def test_tilejson_describes_the_layer_for_maplibre_and_qgis(partner, plots):
     west, south, east, north = document["bounds"]
     assert 70.49 < west < east < 70.52 and 34.39 < south < north < 34.41
     assert west <= document["center"][0] <= east and south <= document["center"][1] <= north
-    [layer] = document["vector_layers"]
+    layer, labels = document["vector_layers"]
     assert layer["id"] == "plots"
     assert set(layer["fields"]) == PLOT_KEYS | {"shelter_stage"}  # absent from a plot with no shelter yet
     assert set(layer["fields"].values()) <= {"String", "Number", "Boolean"}
+    assert (labels["id"], labels["minzoom"], labels["maxzoom"]) == ("plot-labels", 16, 18)
+    assert set(labels["fields"]) == {"id", "number", "status", "use"}
 
 
 def test_tilejson_of_an_empty_layer_covers_the_world(partner):
@@ -299,3 +307,145 @@ def test_the_plot_tile_query_uses_the_spatial_index(plots, township, frame):
 
     assert "Seq Scan on townships_plot" not in plan, plan
     assert f"Index Scan using {gist} on townships_plot" in plan or f"Bitmap Index Scan on {gist}" in plan, plan
+
+
+# --- labels: one point a feature, in the one tile that holds it ---------------------------------------------------
+
+
+def tile_corner(x: int, y: int, z: int) -> tuple[float, float]:
+    """The north-west corner of a tile, in lon, lat."""
+    n = 2**z
+    return x / n * 360 - 180, math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+
+
+def tiles_around(lon: float, lat: float, z: int) -> list[tuple[int, int, int]]:
+    """The four tiles at zoom z that meet at the tile corner nearest a point."""
+    n = 2**z
+    x = round((lon + 180) / 360 * n)
+    y = round((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return [(z, x - dx, y - dy) for dx in (0, 1) for dy in (0, 1)]
+
+
+def features(client, layer: str, tiles, source_layer: str | None = None) -> list[dict]:
+    """The features of `source_layer` (the layer's own by default) in every one of the tiles, together."""
+    found = []
+    for z, x, y in tiles:
+        response = client.get(url(layer, z, x, y))
+        assert response.status_code in (200, 204), response.content
+        if response.status_code == 200:
+            for feature in decode(response).get(source_layer or layer, {"features": []})["features"]:
+                found.append({**feature, "tile": (z, x, y)})
+    return found
+
+
+def point_lon_lat(feature) -> tuple[float, float]:
+    """Where a decoded point feature lies (the decoder counts the tile grid's y upwards from the south edge)."""
+    z, x, y = feature["tile"]
+    px, py = feature["geometry"]["coordinates"]
+    west, north = tile_corner(x, y, z)
+    east, south = tile_corner(x + 1, y + 1, z)
+    lat = math.degrees(
+        math.atan(
+            math.sinh(
+                math.asinh(math.tan(math.radians(south)))
+                + py / 4096 * (math.asinh(math.tan(math.radians(north))) - math.asinh(math.tan(math.radians(south))))
+            )
+        )
+    )
+    return west + px / 4096 * (east - west), lat
+
+
+@pytest.fixture
+def plot_on_a_tile_corner(township, frame):
+    return plot_on_tile_corner(township, frame)
+
+
+def plot_on_tile_corner(township, frame):
+    """A 16 m × 16 m plot "156" in the north of the test township whose middle is a corner of four tiles at zoom
+    16 (or 17 or 18, and so at every deeper zoom): its outline is cut into four, one piece in each. Returns the
+    plot, that zoom and the corner (lon, lat)."""
+    from pyproj import Transformer
+
+    to_metres = Transformer.from_crs(4326, 32642, always_xy=True)
+    lon, lat = frame.to_wgs.transform(frame.x0 + 250, frame.y0 + 200)
+    for z in (16, 17, 18):
+        _z, x, y = tiles_around(lon, lat, z)[0]
+        cx, cy = to_metres.transform(*tile_corner(x, y, z))
+        cx, cy = cx - frame.x0, cy - frame.y0
+        if 20 < cx < 480 and 120 < cy < 280:  # inside the township, clear of its blocks (y < 100)
+            plot = services.plot_create(township=township, number="156", geom=frame.rect(cx - 8, cy - 8, 16, 16))
+            return plot, z, tile_corner(x, y, z)
+    raise AssertionError("no tile corner in the north of the test township")
+
+
+def test_a_plot_cut_by_tile_edges_has_its_number_in_one_tile_only(partner, plot_on_a_tile_corner):
+    plot, corner_zoom, corner = plot_on_a_tile_corner
+
+    for z in range(corner_zoom, 19):
+        tiles = tiles_around(*corner, z)
+        outline = [f for f in features(partner, "plots", tiles) if f["id"] == plot.pk]
+        labels = [f for f in features(partner, "plots", tiles, "plot-labels") if f["id"] == plot.pk]
+        assert len(outline) == 4, z  # the polygon reaches all four tiles ...
+        assert len(labels) == 1, z  # ... and its number is written in one
+        assert labels[0]["properties"] == {"id": plot.pk, "number": "156", "status": "planned", "use": "residential"}
+        assert labels[0]["geometry"]["type"] == "Point"
+        assert plot.geom.contains(Point(*point_lon_lat(labels[0]), srid=4326))
+
+
+def test_plot_numbers_are_only_in_the_tiles_that_draw_them(partner, plots, frame):
+    """The map writes plot numbers from zoom 16.5: the tiles of smaller zooms do not carry them for nothing."""
+    for z, expected in ((14, False), (15, False), (16, True), (18, True)):
+        tile = decode(partner.get(township_tile_url(frame, z=z)))
+        assert ("plot-labels" in tile) is expected, z
+    extent = MultiPolygon([p.geom for p in plots]).extent
+    for z in (16, 17, 18):  # every plot's number once, in whichever tile holds it
+        labels = features(partner, "plots", covering(extent, z), "plot-labels")
+        assert sorted(f["properties"]["number"] for f in labels) == ["0", "1", "2"], z
+
+
+def covering(lon_lat_box, z: int) -> list[tuple[int, int, int]]:
+    west, south, east, north = lon_lat_box
+    (x0, y0), (x1, y1) = tile_of(west, north, z), tile_of(east, south, z)
+    return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def test_a_township_is_one_point_with_its_plots_counted_by_status(partner, plots, frame, township):
+    services.township_update(township=township, name_prs="شهرک آزمایشی")
+    services.plot_update(plot=plots[2], status="disputed")
+
+    for z in range(4, 15):
+        points = features(partner, "township-points", covering(township.geom.extent, z))
+        assert len(points) == 1, z
+    [point] = points
+    assert point["geometry"]["type"] == "Point"
+    assert township.geom.contains(Point(*point_lon_lat(point), srid=4326))  # inside it, in the one tile
+    counts = {k: v for k, v in point["properties"].items() if k in PLOT_COUNTS and v}
+    assert counts == {"plots": 3, "available": 2, "disputed": 1}
+    assert (point["properties"]["name_prs"], point["properties"]["code"]) == ("شهرک آزمایشی", "NAN-TEST")
+    assert "name_ps" not in point["properties"]  # not recorded: the map falls back on the name
+
+
+def test_a_plot_change_gives_the_township_points_a_new_etag_and_new_counts(partner, plots, frame):
+    path = township_tile_url(frame, layer="township-points", z=10, at=(250, 150))
+    before = partner.get(path)
+
+    services.plot_update(plot=plots[0], status="allocated")
+    after = partner.get(path, headers={"if-none-match": before["ETag"]})
+
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    [point] = decode(after)["township-points"]["features"]
+    assert (point["properties"]["available"], point["properties"]["allocated"]) == (2, 1)
+
+
+def test_a_province_across_many_tiles_has_its_name_in_one(partner, frame, provinces):
+    provinces["nangarhar"].geom = MultiPolygon(frame.rect(-60000, -40000, 120000, 80000))
+    provinces["nangarhar"].save()
+
+    for z in (5, 7, 9):
+        tiles = covering(provinces["nangarhar"].geom.extent, z)
+        outlines = features(partner, "provinces", tiles)
+        labels = features(partner, "provinces", tiles, "province-labels")
+        assert len(outlines) == len(tiles) > 1 or z == 5, z
+        assert [f["properties"] for f in labels] == [{"pcode": "AF06", "name_en": "Nangarhar", "name_prs": "ننگرهار"}]
+    deep = decode(partner.get(township_tile_url(frame, layer="provinces", z=11)))
+    assert "province-labels" not in deep  # the map writes province names only at small zooms

@@ -61,6 +61,7 @@ def two_provinces(plots, frame, provinces):
 # What each layer shows of each province, as (property, value) of one of its features.
 MARKS = {
     "townships": ("code", {"nangarhar": "NAN-TEST", "herat": "HER-TEST"}),
+    "township-points": ("code", {"nangarhar": "NAN-TEST", "herat": "HER-TEST"}),
     "blocks": ("township", {"nangarhar": "NAN-TEST", "herat": "HER-TEST"}),
     "plots": ("township", {"nangarhar": "NAN-TEST", "herat": "HER-TEST"}),
     "facilities": ("name", {"nangarhar": "Nangarhar school", "herat": "Herat clinic"}),
@@ -78,6 +79,8 @@ def common_tile(frame, layer: str, *points) -> str:
 
 
 def both_townships_tile(frame, layer: str) -> str:
+    if layer == "township-points":  # a township is a point in its middle
+        return common_tile(frame, layer, (250, 150), (750, 150))
     return common_tile(frame, layer, (10, 10), (610, 10))
 
 

@@ -122,6 +122,7 @@ def test_officer_proposes_committee_approves_and_the_plot_changes_colour(
     officer.page.click("#propose-start")
     officer.page.wait_for_selector("#propose-form")
     assert household.code in officer.page.inner_text("#propose-form")
+    officer.page.check(f"#propose-form label[data-code='{household.code}'] input")
     officer.page.click("#propose-form button[type=submit]")
     officer.wait_for_status(plot, "reserved")
     officer.page.wait_for_function("() => document.getElementById('plot-panel').dataset.status === 'reserved'")
@@ -133,8 +134,9 @@ def test_officer_proposes_committee_approves_and_the_plot_changes_colour(
     committee = Watched(webgl_browser, live_server)
     committee.login("committee.n")
     committee.click_plot(plot)
-    committee.page.fill("#approve-form input[name=reference]", "NAN-CMT-1405-07")
-    committee.page.click("#approve-form button[type=submit]")
+    committee.page.click("#plot-panel button[data-action=approve]")
+    committee.page.fill("#step-dialog input[name=reference]", "NAN-CMT-1405-07")
+    committee.page.click("#step-dialog button.confirm")
     committee.wait_for_status(plot, "allocated")
     assert committee.rendered(plot)["colour"] not in (before, reserved)
     assert Plot.objects.get(pk=plot.pk).status == "allocated"
@@ -159,7 +161,7 @@ def test_a_plot_taken_a_moment_ago_gives_a_clear_message_and_refreshes(
 ):
     from allocations.services import allocation_propose
 
-    make_household(size=6)
+    first = make_household(size=6)
     other = make_household(size=5)
     plot = map_plots[0]
     officer = Watched(webgl_browser, live_server)
@@ -167,6 +169,7 @@ def test_a_plot_taken_a_moment_ago_gives_a_clear_message_and_refreshes(
     officer.click_plot(plot)
     officer.page.click("#propose-start")
     officer.page.wait_for_selector("#propose-form")
+    officer.page.check(f"#propose-form label[data-code='{first.code}'] input")
     # Another officer takes the plot while this one is choosing.
     allocation_propose(household=other, plot=plot, proposed_by=users["officer_nangarhar"])
     officer.page.click("#propose-form button[type=submit]")

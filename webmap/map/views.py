@@ -3,16 +3,18 @@
 Thin: the map page hands MapLibre a small JSON configuration (tile URLs carrying the layer versions, the user's
 townships and extent, translated legend entries); everything else comes from the tile and JSON endpoints."""
 
-from functools import wraps
+from functools import cache, wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models.aggregates import Extent
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -32,7 +34,7 @@ from landreg.sharing import (
 )
 from parcels.selectors import imagery_visible_to
 from shelters.selectors import township_shelter_completion
-from townships.map_style import PLOT_STATUSES
+from townships.map_style import LOCAL_NAME_FIELDS, PLOT_STATUSES
 from townships.models import Plot
 from townships.selectors import layer_versions, townships_visible_to
 
@@ -40,6 +42,10 @@ from townships.selectors import layer_versions, townships_visible_to
 # counts are the aggregates of the township_summary file). The map needs the layout (MAP_DATASET).
 SUMMARY_DATASET = "township_summary"
 MAP_DATASET = "township_layout"
+# MapLibre's right-to-left plugin (ICU's Arabic shaping and bidi, asm.js: no WebAssembly, so no CSP exception),
+# vendored by scripts/devenv.sh from the npm package @mapbox/mapbox-gl-rtl-text; without it Arabic-script labels
+# are drawn as unjoined letters in the wrong order.
+RTL_TEXT_PLUGIN = "vendor/mapbox-gl-rtl-text/mapbox-gl-rtl-text.min.js"
 AFGHANISTAN = [60.5, 29.3, 75.2, 38.5]  # west, south, east, north: the extent for national users with no data
 PIPELINE = [
     ("proposed", [Allocation.Status.PROPOSED]),
@@ -99,13 +105,21 @@ def township_on_page(user, dataset: str, **lookup):
     return township
 
 
+@cache
+def rtl_text_plugin_installed() -> bool:
+    return finders.find(RTL_TEXT_PLUGIN) is not None
+
+
 def map_config(request) -> dict:
     user = request.user
     versions = layer_versions()
     townships = townships_on_page(user, MAP_DATASET).order_by("name")
     tile_root = request.build_absolute_uri("/tiles/")
+    language = (get_language() or "en")[:2]
     return {
-        "language": (get_language() or "en")[:2],
+        "language": language,
+        "localNameField": LOCAL_NAME_FIELDS.get(language),
+        "rtlTextPlugin": static(RTL_TEXT_PLUGIN) if rtl_text_plugin_installed() else None,
         "tiles": {name: f"{tile_root}{name}/{{z}}/{{x}}/{{y}}.mvt?v={version}" for name, version in versions.items()},
         "basemap": settings.LANDREG_BASEMAP_URL,
         "imagery": _imagery(request, user),
@@ -166,9 +180,19 @@ def dashboard_home(request):
     return redirect("township-dashboard", code=township.code)
 
 
+def percent_text(value: float) -> str:
+    """A share as a person reads it: '63%' in English, '۶۳٪' (Dari digits, the Arabic percent sign) in Dari and
+    Pashto."""
+    return calendar.number_text(value, places=0) + ("٪" if _dari_or_pashto() else "%")
+
+
+def _dari_or_pashto() -> bool:
+    return (get_language() or "en")[:2] in calendar.RTL_LANGUAGES
+
+
 def _bars(rows: list[tuple[str, str, int, str]]) -> list[dict]:
-    """(code, label, count, colour) → rows with their share of the largest, for CSS bar widths."""
-    top = max((n for _c, _l, n, _col in rows), default=0) or 1
+    """(code, label, count, colour) → rows with their share of the total, which is also the bar's width: the bars
+    of a section are the parts of one whole (a bar drawn full means all of it)."""
     total = sum(n for _c, _l, n, _col in rows)
     return [
         {
@@ -176,8 +200,8 @@ def _bars(rows: list[tuple[str, str, int, str]]) -> list[dict]:
             "label": text,
             "n": n,
             "n_text": calendar.number_text(n, places=0),
-            "width": round(100 * n / top, 1),
-            "share": calendar.number_text(100 * n / total, places=0) if total else calendar.number_text(0, places=0),
+            "width": round(100 * n / total, 1) if total else 0,
+            "share": percent_text(100 * n / total if total else 0),
             "colour": colour,
         }
         for code, text, n, colour in rows
@@ -235,7 +259,7 @@ def dashboard_data(township, user) -> dict:
         completed, projects = shelter["completed"], shelter["projects"]
         shelter["completed_text"], shelter["projects_text"] = count_text(completed), count_text(projects)
         hidden = small and (is_small_cell(completed) or is_small_cell(projects))
-        shelter["share"] = None if hidden else calendar.number_text(100 * completed / projects, places=0)
+        shelter["share"] = None if hidden else percent_text(100 * completed / projects)
         shelter["bars"] = suppress(_bars([(lbl, lbl, n, "#4daf4a") for lbl, n in shelter["by_stage"]]))
     return {
         "plots": plots,
@@ -254,6 +278,7 @@ def township_dashboard(request, code: str):
     township = township_on_page(request.user, SUMMARY_DATASET, code=code)
     if township is None:
         raise Http404(_("No township with this code in your scope."))
+    today = timezone.localdate()
     return render(
         request,
         "webmap/dashboard/township.html",
@@ -262,7 +287,11 @@ def township_dashboard(request, code: str):
             "township_name": township.local_name,
             "province_name": township.province.local_name,
             "townships": [(t.code, t.local_name) for t in townships.order_by("name")],
-            "today": calendar.shamsi_date(timezone.localdate()),
+            "today": calendar.shamsi_date(today),
+            # The printed page's date: Shamsi, and in English the Gregorian date beside it.
+            "printed_on": calendar.shamsi_date(today)
+            if _dari_or_pashto()
+            else f"{calendar.shamsi_date(today)} ({calendar.gregorian_date(today)})",
             "data": dashboard_data(township, request.user),
         },
     )

@@ -32,18 +32,53 @@
   config.statuses.forEach(function (s) { statusColour.push(s.code, s.colour); });
   statusColour.push("#999999");
 
+  // Names on the map in the page's language: the tiles carry every language's name (they are shared by all and
+  // cached), and the style picks the Dari or Pashto one where it is recorded (config.localNameField), else `name`.
+  function localName(fallback) {
+    return config.localNameField ? ["coalesce", ["get", config.localNameField], ["get", fallback]] : ["get", fallback];
+  }
+  // A number from a tile, written with the page's digits by the browser's Intl: Dari and Pashto write the same
+  // Extended Arabic-Indic digits (as the server does, landreg/calendar.py), and Chromium has no Pashto number data,
+  // so both use Dari's.
+  var numberLocale = config.language === "fa" || config.language === "ps" ? "fa-AF" : "en";
+  function count(property) { return ["number-format", ["get", property], { locale: numberLocale }]; }
+  // A translated sentence with %(name)s places, as an expression that fills each place with that tile count.
+  function sentence(text) {
+    var parts = ["concat"];
+    text.split(/(%\(\w+\)s)/).forEach(function (piece) {
+      var place = /^%\((\w+)\)s$/.exec(piece);
+      if (place) parts.push(count(place[1]));
+      else if (piece) parts.push(piece);
+    });
+    return parts;
+  }
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  function plotCounts(n) {
+    return sentence(ngettext("%(plots)s plot · %(available)s available", "%(plots)s plots · %(available)s available", n));
+  }
+  var townshipLabel = ["format",
+    localName("name"), {},
+    "\n", {},
+    ["case", ["==", ["get", "plots"], 1], plotCounts(1), plotCounts(2)], { "font-scale": 0.85 }];
+
   function vector(name, minzoom, maxzoom) {
     return { type: "vector", tiles: [config.tiles[name]], minzoom: minzoom, maxzoom: maxzoom };
   }
 
   var sources = {
     provinces: vector("provinces", 0, 12),
+    // A point a township with its counts of plots by status, each in one tile: the symbols of the low zooms.
+    "township-points": vector("township-points", 0, 14),
     townships: vector("townships", 6, 16),
     blocks: vector("blocks", 12, 18),
     plots: vector("plots", 13, 18),
     facilities: vector("facilities", 13, 18)
   };
-  // No glyphs URL: MapLibre draws label glyphs in the browser with the system font, so nothing is fetched.
+  // No glyphs URL: MapLibre draws label glyphs in the browser with the system font, so nothing is fetched. Arabic
+  // script needs the right-to-left plugin (our own copy) to join its letters and order the words.
+  if (config.rtlTextPlugin && maplibregl.getRTLTextPluginStatus() === "unavailable") {
+    maplibregl.setRTLTextPlugin(config.rtlTextPlugin, true);
+  }
   var layers = [{ id: "background", type: "background", paint: { "background-color": "#f3f0e8" } }];
   if (config.basemap) {
     sources.basemap = { type: "raster", tiles: [config.basemap], tileSize: 256, maxzoom: 19 };
@@ -55,6 +90,8 @@
     sources["imagery-" + img.id] = source;
     layers.push({ id: "imagery-" + img.id, type: "raster", source: "imagery-" + img.id });
   });
+  var halo = { "text-halo-color": "#ffffff", "text-halo-width": 1.5 };
+  function paint(colour) { return Object.assign({ "text-color": colour }, halo); }
   layers.push(
     { id: "provinces-line", type: "line", source: "provinces", "source-layer": "provinces",
       paint: { "line-color": "#7a6a58", "line-width": 1.2, "line-dasharray": [3, 2] } },
@@ -70,15 +107,24 @@
       paint: { "line-color": "#ffffff", "line-width": 0.8 } },
     { id: "plots-selected", type: "line", source: "plots", "source-layer": "plots", filter: ["==", ["get", "id"], -1],
       paint: { "line-color": "#000000", "line-width": 3 } },
-    { id: "plot-numbers", type: "symbol", source: "plots", "source-layer": "plots", minzoom: 16.5,
-      layout: { "text-field": ["get", "number"], "text-font": ["sans-serif"], "text-size": 12 },
-      paint: { "text-color": "#111111", "text-halo-color": "#ffffff", "text-halo-width": 1.2 } },
     { id: "facilities", type: "circle", source: "facilities", "source-layer": "facilities",
       paint: { "circle-radius": 5, "circle-color": "#d7301f", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5,
                "circle-opacity": ["case", ["get", "functional"], 1, 0.4] } },
-    { id: "township-names", type: "symbol", source: "townships", "source-layer": "townships", minzoom: 9, maxzoom: 15,
-      layout: { "text-field": ["get", "code"], "text-font": ["sans-serif"], "text-size": 13 },
-      paint: { "text-color": "#24475e", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } }
+    // Townships as symbols where their outlines are specks: a circle whose area grows with the plots.
+    { id: "township-circles", type: "circle", source: "township-points", "source-layer": "township-points", maxzoom: 12,
+      paint: { "circle-color": "#24475e", "circle-opacity": 0.85, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5,
+               "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "plots"]], 0, 5, 20, 11, 60, 18] } },
+    // Labels last; MapLibre places the upper layers' labels first: plot numbers, townships, then provinces.
+    { id: "province-names", type: "symbol", source: "provinces", "source-layer": "province-labels", maxzoom: 9,
+      layout: { "text-field": localName("name_en"), "text-font": ["sans-serif"], "text-size": 14 },
+      paint: paint("#6b5a48") },
+    { id: "township-names", type: "symbol", source: "township-points", "source-layer": "township-points", maxzoom: 13,
+      layout: { "text-field": townshipLabel, "text-font": ["sans-serif"], "text-size": 13, "text-anchor": "top",
+                "text-offset": [0, 1], "symbol-sort-key": ["-", 0, ["get", "plots"]] },
+      paint: paint("#1d3a4d") },
+    { id: "plot-numbers", type: "symbol", source: "plots", "source-layer": "plot-labels", minzoom: 16.5,
+      layout: { "text-field": ["get", "number"], "text-font": ["sans-serif"], "text-size": 12 },
+      paint: paint("#111111") }
   );
 
   var map = new maplibregl.Map({
