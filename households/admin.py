@@ -12,23 +12,13 @@ from households.models import (
     Person,
 )
 from households.selectors import households_visible_to
+from households.services import PERSON_FIELDS
 from landreg.admin import LandregAdmin, ReadOnlyInline, WorkflowRecordAdmin
 
 
 class PersonInline(ReadOnlyInline):
     model = Person
-    fields = [
-        "relationship",
-        "name",
-        "father_name",
-        "name_local",
-        "father_name_local",
-        "sex",
-        "date_of_birth",
-        "phone",
-        "tazkira_last4",
-        "por_last4",
-    ]
+    fields = [*PERSON_FIELDS, "tazkira_last4", "por_last4"]
     readonly_fields = ["tazkira_last4", "por_last4"]
 
 

@@ -24,6 +24,7 @@ from households.models import (
 from households.selectors import household_get, households_list, households_search
 from households.services import (
     OUTSIDE_SCOPE,
+    PERSON_FIELDS,
     document_add,
     duplicate_candidates_visible,
     duplicate_decide,
@@ -36,24 +37,12 @@ from landreg.access_log import log_personal_data_access
 from landreg.history import history_of
 from parcels.models import AdminArea
 
-# A member's facts as the API reads and writes them (ID numbers apart).
-PERSON_FACTS = [
-    "relationship",
-    "name",
-    "father_name",
-    "name_local",
-    "father_name_local",
-    "sex",
-    "date_of_birth",
-    "phone",
-]
-
 
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         # ID numbers are shown only as their last four digits.
-        fields = ["id", *PERSON_FACTS, "tazkira_last4", "por_last4"]
+        fields = ["id", *PERSON_FIELDS, "tazkira_last4", "por_last4"]
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -88,7 +77,7 @@ class PersonWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = [*PERSON_FACTS, "tazkira", "por"]
+        fields = [*PERSON_FIELDS, "tazkira", "por"]
         extra_kwargs = {"relationship": {"required": False}}  # the head's is "head"; members must give theirs
 
 
@@ -96,7 +85,7 @@ class PersonUpdateSerializer(PersonWriteSerializer):
     """A member's correction: any fact; an ID number given replaces the recorded one, an empty one keeps it."""
 
     class Meta(PersonWriteSerializer.Meta):
-        extra_kwargs = {name: {"required": False} for name in PERSON_FACTS}
+        extra_kwargs = {name: {"required": False} for name in PERSON_FIELDS}
 
 
 class PersonHistorySerializer(serializers.Serializer):
