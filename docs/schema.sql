@@ -105,6 +105,33 @@ BEGIN
   RETURN NULL;
 END $function$;
 
+-- allocation_document_check_reissue()
+CREATE OR REPLACE FUNCTION public.allocation_document_check_reissue()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF NEW.supersedes_id IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM allocations_allocationdocument o
+        WHERE o.id = NEW.supersedes_id AND o.allocation_id = NEW.allocation_id AND o.kind = NEW.kind) THEN
+    PERFORM landreg_raise('reissue_supersedes_same_allocation_and_kind', format(
+      'document %s can supersede only a %s of the same allocation', NEW.number, NEW.kind));
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- allocation_document_print_refuse_change()
+CREATE OR REPLACE FUNCTION public.allocation_document_print_refuse_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  PERFORM landreg_raise('document_prints_are_append_only', 'the log of printed letters and deeds cannot be changed');
+  RETURN NULL;
+END $function$;
+
 -- allocation_document_refuse_change()
 CREATE OR REPLACE FUNCTION public.allocation_document_refuse_change()
  RETURNS trigger
@@ -347,6 +374,61 @@ BEGIN
   END IF;
 END $function$;
 
+-- households_name_key(name text)
+CREATE OR REPLACE FUNCTION public.households_name_key(name text)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    k text := lower(coalesce(name, ''));
+BEGIN
+    IF k ~ '[\u0600-\u06ff]' THEN
+        k := regexp_replace(k, '[\u064b-\u065f\u0670\u0640\u200c\u200d]', '', 'g');
+        k := translate(k, 'يىئكۀةأإآٱؤقثصذضظطح', 'یییکههااااوغسسزززته');
+        RETURN regexp_replace(k, '[^\u0621-\u06ff]', '', 'g');
+    END IF;
+    k := translate(k, 'áàâäãåāéèêëēíìîïīóòôöõōúùûüūýÿçñ', 'aaaaaaaeeeeeiiiiioooooouuuuuyycn');
+    k := regexp_replace(k, '[^a-z0-9]+', ' ', 'g');
+    k := regexp_replace(k, '\m(mohd|muhd|mhd|md|mohmd)\M', 'muhammad', 'g');
+    -- digraphs, word by word (spaces are still there, so "Mohammad Hashim" keeps its d and h apart)
+    k := replace(k, 'kh', 'x');
+    k := replace(k, 'gh', 'g');
+    k := replace(k, 'sh', 'ş');
+    k := replace(k, 'ch', 'ç');
+    k := replace(k, 'ph', 'f');
+    k := replace(k, 'th', 't');
+    k := replace(k, 'dh', 'z');
+    k := replace(k, 'zh', 'z');
+    k := translate(k, 'gqcv', 'kkkw');
+    -- y is a consonant at the start of a word before a vowel, and between vowels; elsewhere a vowel
+    k := regexp_replace(k, '\my(?=[aeiou])', 'Y', 'g');
+    k := regexp_replace(k, '([aeiou])y+(?=[aeiou])', '\1Y', 'g');
+    -- h between vowels, and after a vowel at the end of a word, is not heard
+    k := regexp_replace(k, '([aeiouy])h+(?=[aeiouy])', '\1', 'g');
+    k := regexp_replace(k, '([aeiouy])h+\M', '\1', 'g');
+    k := regexp_replace(k, '[aeiouy]+', 'a', 'g');
+    k := lower(replace(k, ' ', ''));
+    RETURN regexp_replace(k, '(.)\1+', '\1', 'g');
+END
+$function$;
+
+-- households_person_name_keys()
+CREATE OR REPLACE FUNCTION public.households_person_name_keys()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+    NEW.name_key := households_name_key(NEW.name);
+    NEW.father_name_key := households_name_key(NEW.father_name);
+    NEW.local_name_key := households_name_key(NEW.name_local);
+    NEW.local_father_name_key := households_name_key(NEW.father_name_local);
+    RETURN NEW;
+END
+$function$;
+
 -- inspection_advance_project()
 CREATE OR REPLACE FUNCTION public.inspection_advance_project()
  RETURNS trigger
@@ -584,39 +666,39 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.plot_check_at_commit()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
-  p record;
-  v record;
-  ok boolean;
+  noted regclass := to_regclass('pg_temp.landreg_plots_to_check');
+  checked regclass := to_regclass('pg_temp.landreg_plots_checked');
+  ours boolean;
+  pending boolean;
+  done boolean;
+  ids bigint[];
 BEGIN
-  -- The row as it stands now: it may have been edited again, or deleted, later in the transaction.
-  SELECT id, number, township_id, block_id, geom INTO p FROM townships_plot WHERE id = NEW.id;
-  IF NOT FOUND THEN RETURN NULL; END IF;
-  -- Committing writers of one township's plots take turns, so two transactions cannot each commit one half
-  -- of an overlap without seeing the other (READ COMMITTED re-reads after the lock).
-  PERFORM pg_advisory_xact_lock(hashtext('landreg.plots_of_township'), p.township_id::integer);
-  -- Fast path: exact predicates say "all fine" for nearly every write; only when they do not do we ask
-  -- plot_rule_violations() which rule broke and by how many m², allowing for reprojection noise.
-  SELECT ST_CoveredBy(p.geom, t.geom) INTO ok FROM townships_township t WHERE t.id = p.township_id;
-  IF ok AND p.block_id IS NOT NULL THEN
-    SELECT b.township_id = p.township_id AND ST_CoveredBy(p.geom, b.geom) INTO ok
-      FROM townships_block b WHERE b.id = p.block_id;
+  IF noted IS NULL OR checked IS NULL THEN
+    -- The tables were dropped mid-transaction: this plot is checked on its own.
+    PERFORM plots_check_land_rules(ARRAY[NEW.id]);
+    RETURN NULL;
   END IF;
-  IF ok THEN
-    -- "+ 0" keeps the planner on the spatial index alone; the township_id index would read every plot of
-    -- the township (100,000 in a large one) for each check.
-    SELECT NOT EXISTS (SELECT 1 FROM townships_plot o
-                        WHERE o.township_id + 0 = p.township_id AND o.id <> p.id
-                          AND o.geom && p.geom AND ST_Relate(o.geom, p.geom, 'T********'))
-      INTO ok;
+  SELECT count(*) = 2 AND bool_and(pg_get_userbyid(c.relowner) = current_user),
+         EXISTS (SELECT 1 FROM pg_temp.landreg_plots_to_check),
+         EXISTS (SELECT 1 FROM pg_temp.landreg_plots_checked k WHERE k.id = NEW.id)
+    INTO ours, pending, done
+    FROM pg_class c WHERE c.oid IN (noted, checked);
+  IF NOT ours THEN
+    RAISE EXCEPTION 'plots_keep_the_land_rules: the temporary tables landreg_plots_to_check and landreg_plots_checked belong to the land rules; drop your own'
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'plots_keep_the_land_rules';
   END IF;
-  IF ok IS DISTINCT FROM true THEN
-    FOR v IN SELECT * FROM plot_rule_violations(p.id, p.township_id, p.block_id, p.geom) LOOP
-      PERFORM landreg_raise(v.rule, format('plot %s: %s', p.number, v.detail));
-    END LOOP;
+  IF done AND NOT pending THEN
+    RETURN NULL;  -- checked, with every plot this transaction touched, since it was last written
   END IF;
+  SELECT array_agg(DISTINCT id) INTO ids
+    FROM (SELECT id FROM pg_temp.landreg_plots_to_check UNION ALL SELECT NEW.id) AS touched;
+  TRUNCATE pg_temp.landreg_plots_to_check;
+  PERFORM plots_check_land_rules(ids);
+  INSERT INTO pg_temp.landreg_plots_checked (id) SELECT unnest(ids) ON CONFLICT DO NOTHING;
   RETURN NULL;
 END $function$;
 
@@ -774,10 +856,51 @@ BEGIN
   END LOOP;
 END $function$;
 
+-- plot_set_violations(ids bigint[])
+CREATE OR REPLACE FUNCTION public.plot_set_violations(ids bigint[])
+ RETURNS TABLE(plot_id bigint, plot_number text, rule text, detail text)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'public', 'pg_temp'
+ SET enable_seqscan TO 'off'
+AS $function$
+  WITH touched AS MATERIALIZED (
+    SELECT p.id, p.number, p.township_id, p.block_id, p.geom
+      FROM (SELECT DISTINCT u.id FROM unnest(ids) AS u(id)) AS d,
+           LATERAL (SELECT * FROM townships_plot q WHERE q.id = d.id LIMIT 1) AS p  -- by its key, one by one
+  ),
+  outside AS (
+    SELECT p.id
+      FROM touched p
+      JOIN townships_township t ON t.id = p.township_id  -- the foreign key reports a missing township
+      LEFT JOIN townships_block b ON b.id = p.block_id
+     WHERE NOT ST_CoveredBy(p.geom, t.geom)
+        OR (b.id IS NOT NULL AND (b.township_id <> p.township_id OR NOT ST_CoveredBy(p.geom, b.geom)))
+  ),
+  meeting AS (
+    -- Interiors must not intersect: shared edges and corners are fine ('T********' is interior/interior).
+    -- "+ 0" keeps the planner on the spatial index alone; the township_id index would read every plot of the
+    -- township (100,000 in a large one) for each plot.
+    SELECT t.id AS a, o.id AS b
+      FROM touched t
+      JOIN townships_plot o ON o.township_id + 0 = t.township_id AND o.geom && t.geom AND o.id <> t.id
+     WHERE (o.id > t.id OR o.id NOT IN (SELECT id FROM touched))
+       AND ST_Relate(o.geom, t.geom, 'T********')
+  ),
+  suspects AS (
+    SELECT id FROM outside UNION SELECT a FROM meeting UNION SELECT b FROM meeting
+  )
+  SELECT s.id, s.number::text, v.rule, v.detail
+    FROM touched s, LATERAL plot_rule_violations(s.id, s.township_id, s.block_id, s.geom) WITH ORDINALITY AS v
+   WHERE s.id IN (SELECT id FROM suspects)
+   ORDER BY s.id, v.ordinality
+$function$;
+
 -- plot_validate_and_measure()
 CREATE OR REPLACE FUNCTION public.plot_validate_and_measure()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE problem text := landreg_geometry_problem(NEW.geom);
@@ -788,7 +911,36 @@ BEGIN
   -- The area is never typed in: whatever a client sends, it is measured in the township's UTM zone.
   NEW.area_m2 := round(ST_Area(ST_Transform(NEW.geom,
                    (SELECT utm_srid FROM townships_township WHERE id = NEW.township_id)))::numeric, 2);
+  -- Noted for the land rules at commit (plot_check_at_commit), when it concerns them.
+  IF TG_OP = 'INSERT' OR OLD.geom IS DISTINCT FROM NEW.geom OR OLD.township_id IS DISTINCT FROM NEW.township_id
+     OR OLD.block_id IS DISTINCT FROM NEW.block_id THEN
+    IF to_regclass('pg_temp.landreg_plots_to_check') IS NULL THEN
+      CREATE TEMPORARY TABLE landreg_plots_to_check (id bigint NOT NULL) ON COMMIT DELETE ROWS;
+      CREATE TEMPORARY TABLE IF NOT EXISTS landreg_plots_checked (id bigint PRIMARY KEY) ON COMMIT DELETE ROWS;
+    END IF;
+    INSERT INTO pg_temp.landreg_plots_to_check (id) VALUES (NEW.id);
+  END IF;
   RETURN NEW;
+END $function$;
+
+-- plots_check_land_rules(ids bigint[])
+CREATE OR REPLACE FUNCTION public.plots_check_land_rules(ids bigint[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE v record;
+BEGIN
+  -- Committing writers of one township's plots take turns, so two transactions cannot each commit one half of an
+  -- overlap without seeing the other (READ COMMITTED: the next statement reads what the other one committed).
+  -- The townships are locked in one order, so two writers of the same townships cannot deadlock here.
+  PERFORM pg_advisory_xact_lock(hashtext('landreg.plots_of_township'), s.township_id::integer)
+     FROM (SELECT DISTINCT p.township_id
+             FROM unnest(ids) AS u(id), LATERAL (SELECT township_id FROM townships_plot q WHERE q.id = u.id LIMIT 1) AS p
+            ORDER BY 1) AS s;
+  FOR v IN SELECT * FROM plot_set_violations(ids) LIMIT 1 LOOP
+    PERFORM landreg_raise(v.rule, format('plot %s: %s', v.plot_number, v.detail));
+  END LOOP;
 END $function$;
 
 -- shelter_allocation_is_held(allocation bigint, plot bigint, household bigint)
@@ -1015,6 +1167,10 @@ CREATE CONSTRAINT TRIGGER status_changes_with_a_transition AFTER INSERT OR UPDAT
 
 -- allocations_allocationdocument
 CREATE TRIGGER issued_documents_are_append_only BEFORE DELETE OR UPDATE ON public.allocations_allocationdocument FOR EACH ROW EXECUTE FUNCTION allocation_document_refuse_change();
+CREATE TRIGGER reissue_supersedes_same_allocation_and_kind BEFORE INSERT ON public.allocations_allocationdocument FOR EACH ROW EXECUTE FUNCTION allocation_document_check_reissue();
+
+-- allocations_allocationdocumentprint
+CREATE TRIGGER document_prints_are_append_only BEFORE DELETE OR UPDATE ON public.allocations_allocationdocumentprint FOR EACH ROW EXECUTE FUNCTION allocation_document_print_refuse_change();
 
 -- allocations_allocationtransition
 CREATE TRIGGER allocation_transitions_are_append_only BEFORE DELETE OR UPDATE ON public.allocations_allocationtransition FOR EACH ROW EXECUTE FUNCTION allocation_transition_refuse_change();
@@ -1030,6 +1186,9 @@ CREATE TRIGGER drawn_ballot_plots_are_immutable BEFORE INSERT OR DELETE OR UPDAT
 
 -- allocations_ballotresult
 CREATE TRIGGER drawn_ballot_results_are_immutable BEFORE INSERT OR DELETE OR UPDATE ON public.allocations_ballotresult FOR EACH ROW EXECUTE FUNCTION ballot_part_refuse_change('result');
+
+-- households_person
+CREATE TRIGGER person_name_keys_derived BEFORE INSERT OR UPDATE OF name, father_name, name_local, father_name_local ON public.households_person FOR EACH ROW EXECUTE FUNCTION households_person_name_keys();
 
 -- parcels_adminarea
 CREATE TRIGGER admin_areas_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.parcels_adminarea FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('admin_areas');
@@ -1068,7 +1227,7 @@ CREATE TRIGGER facilities_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUN
 -- townships_plot
 CREATE TRIGGER allocated_plot_keeps_its_outline BEFORE UPDATE OF geom ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION plot_keep_allocated_outline();
 CREATE TRIGGER plot_geometry_valid_and_area_derived BEFORE INSERT ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION plot_validate_and_measure();
-CREATE TRIGGER plot_geometry_valid_and_area_derived_on_change BEFORE UPDATE ON public.townships_plot FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)) OR (old.township_id IS DISTINCT FROM new.township_id) OR (old.area_m2 IS DISTINCT FROM new.area_m2))) EXECUTE FUNCTION plot_validate_and_measure();
+CREATE TRIGGER plot_geometry_valid_and_area_derived_on_change BEFORE UPDATE ON public.townships_plot FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)) OR (old.township_id IS DISTINCT FROM new.township_id) OR (old.block_id IS DISTINCT FROM new.block_id) OR (old.area_m2 IS DISTINCT FROM new.area_m2))) EXECUTE FUNCTION plot_validate_and_measure();
 CREATE TRIGGER plot_status_follows_the_workflow BEFORE INSERT OR UPDATE OF status ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION plot_keep_status_with_workflow();
 CREATE CONSTRAINT TRIGGER plots_keep_the_land_rules AFTER INSERT ON public.townships_plot DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION plot_check_at_commit();
 CREATE CONSTRAINT TRIGGER plots_keep_the_land_rules_when_reshaped AFTER UPDATE ON public.townships_plot DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)) OR (old.township_id IS DISTINCT FROM new.township_id) OR (old.block_id IS DISTINCT FROM new.block_id))) EXECUTE FUNCTION plot_check_at_commit();
@@ -1178,6 +1337,25 @@ AS $function$
 
 -- pgtrigger_append_only_43fa4()
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_43fa4()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
+-- pgtrigger_append_only_49055()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_49055()
  RETURNS trigger
  LANGUAGE plpgsql
  SET search_path TO 'public', 'pg_temp'
@@ -1420,6 +1598,25 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "townships_blockevent" ("code", "created_at", "geom", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_id", "updated_at") VALUES (OLD."code", OLD."created_at", OLD."geom", OLD."id", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."township_id", OLD."updated_at"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_delete_delete_4b29e()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_4b29e()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "households_personevent" ("date_of_birth", "father_name", "father_name_key", "father_name_local", "household_id", "id", "local_father_name_key", "local_name_key", "name", "name_key", "name_local", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "por_hash", "por_last4", "relationship", "sex", "tazkira_hash", "tazkira_last4") VALUES (OLD."date_of_birth", OLD."father_name", OLD."father_name_key", OLD."father_name_local", OLD."household_id", OLD."id", OLD."local_father_name_key", OLD."local_name_key", OLD."name", OLD."name_key", OLD."name_local", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."phone", OLD."por_hash", OLD."por_last4", OLD."relationship", OLD."sex", OLD."tazkira_hash", OLD."tazkira_last4"); RETURN NULL;
                 END;
             $function$;
 
@@ -1727,6 +1924,25 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_insert_insert_cab81()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_cab81()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "households_personevent" ("date_of_birth", "father_name", "father_name_key", "father_name_local", "household_id", "id", "local_father_name_key", "local_name_key", "name", "name_key", "name_local", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "por_hash", "por_last4", "relationship", "sex", "tazkira_hash", "tazkira_last4") VALUES (NEW."date_of_birth", NEW."father_name", NEW."father_name_key", NEW."father_name_local", NEW."household_id", NEW."id", NEW."local_father_name_key", NEW."local_name_key", NEW."name", NEW."name_key", NEW."name_local", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."phone", NEW."por_hash", NEW."por_last4", NEW."relationship", NEW."sex", NEW."tazkira_hash", NEW."tazkira_last4"); RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_insert_insert_dac31()
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_dac31()
  RETURNS trigger
@@ -1876,6 +2092,25 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "shelters_allocationreviewevent" ("allocation_id", "closed_at", "closed_by_id", "closing_note", "detail", "id", "occupancy_check_id", "outcome", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plot_id", "raised_at", "raised_by_id", "reason") VALUES (NEW."allocation_id", NEW."closed_at", NEW."closed_by_id", NEW."closing_note", NEW."detail", NEW."id", NEW."occupancy_check_id", NEW."outcome", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."plot_id", NEW."raised_at", NEW."raised_by_id", NEW."reason"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_5a79e()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_5a79e()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "households_personevent" ("date_of_birth", "father_name", "father_name_key", "father_name_local", "household_id", "id", "local_father_name_key", "local_name_key", "name", "name_key", "name_local", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "por_hash", "por_last4", "relationship", "sex", "tazkira_hash", "tazkira_last4") VALUES (NEW."date_of_birth", NEW."father_name", NEW."father_name_key", NEW."father_name_local", NEW."household_id", NEW."id", NEW."local_father_name_key", NEW."local_name_key", NEW."name", NEW."name_key", NEW."name_local", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."phone", NEW."por_hash", NEW."por_last4", NEW."relationship", NEW."sex", NEW."tazkira_hash", NEW."tazkira_last4"); RETURN NULL;
                 END;
             $function$;
 
@@ -2067,6 +2302,14 @@ CREATE TRIGGER pgtrigger_update_update_d279e AFTER UPDATE ON public.households_h
 
 -- households_householdevent
 CREATE TRIGGER pgtrigger_append_only_dd870 BEFORE DELETE OR UPDATE ON public.households_householdevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_dd870();
+
+-- households_person
+CREATE TRIGGER pgtrigger_delete_delete_4b29e AFTER DELETE ON public.households_person FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_4b29e();
+CREATE TRIGGER pgtrigger_insert_insert_cab81 AFTER INSERT ON public.households_person FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_cab81();
+CREATE TRIGGER pgtrigger_update_update_5a79e AFTER UPDATE ON public.households_person FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_5a79e();
+
+-- households_personevent
+CREATE TRIGGER pgtrigger_append_only_49055 BEFORE DELETE OR UPDATE ON public.households_personevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_49055();
 
 -- landreg_datasharingagreement
 CREATE TRIGGER pgtrigger_delete_delete_a8975 AFTER DELETE ON public.landreg_datasharingagreement FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_a8975();

@@ -18,9 +18,15 @@ def issued_document(raw, number="RAW-L-000001"):
     return allocation, raw.fetchone()[0]
 
 
+REISSUE_INSERT = (
+    "INSERT INTO allocations_allocationdocument (allocation_id, kind, number, language, issued_at, file, sha256, "
+    "supersedes_id, reissue_reason) VALUES (%s, 'letter', %s, 'fa', now(), %s, repeat('0', 64), %s, 'lost')"
+)
+
+
 def test_it_accepts_a_new_document_that_supersedes_the_old_one(raw):
-    allocation, _ = issued_document(raw)
-    error = refused(raw, DOCUMENT_INSERT, (allocation, "RAW-L-000002", "documents/2026/11/RAW-L-000002.pdf"))
+    allocation, document = issued_document(raw)
+    error = refused(raw, REISSUE_INSERT, (allocation, "RAW-L-000002", "documents/2026/11/RAW-L-000002.pdf", document))
     assert error is None
 
 
