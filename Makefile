@@ -20,7 +20,7 @@ run: migrate
 	@echo "landreg is serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	@# Threads, not sync workers: with no buffering proxy in front, a phone uploading photos on a slow link holds a sync
 	@# worker for the whole upload; 24 threads keep serving others (and keep connections alive for map tiles).
-	@$(ENV) exec $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --worker-class gthread --threads 8 --keep-alive 5 --timeout 120 --access-logfile -
+	@$(ENV) exec $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --worker-class gthread --threads 8 --keep-alive 5 --timeout 120 --no-control-socket --access-logfile -
 
 test: setup
 	@$(VENV)/bin/ruff check --quiet .

@@ -18,15 +18,18 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY, authenticate, get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY, authenticate, get_user_model, user_logged_in
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+
+from landreg.roles import access_annotations
 
 BASIC_AUTH_CACHE_SECONDS = 300
 _NOT_CHECKED = object()
@@ -43,8 +46,20 @@ class LockoutBackend(AxesStandaloneBackend):
 
     def get_user(self, user_id):
         # Sessions name the first backend when a script logs a user in without authenticate() (force_login,
-        # bench/allocate_concurrency.py): it must be able to load the user.
-        return ModelBackend().get_user(user_id)
+        # bench/allocate_concurrency.py): it must be able to load the user, with their roles and scope in the
+        # same query.
+        user = get_user_model()._default_manager.annotate(**access_annotations()).filter(pk=user_id).first()
+        return user if user is not None and ModelBackend().user_can_authenticate(user) else None
+
+
+@receiver(user_logged_in)
+def load_session_user_with_access(sender, request, user, **kwargs):
+    """A session started by the login form names ModelBackend, which loads the user alone; name LockoutBackend
+    instead, which loads them with their roles and scope in the same query (one statement a request, not five).
+    Sessions started before keep their backend and still work."""
+    if request is not None and hasattr(request, "session"):
+        if request.session.get(BACKEND_SESSION_KEY) == "django.contrib.auth.backends.ModelBackend":
+            request.session[BACKEND_SESSION_KEY] = f"{LockoutBackend.__module__}.{LockoutBackend.__qualname__}"
 
 
 class LockoutHandler(AxesDatabaseHandler):
@@ -95,11 +110,13 @@ class RefuseBasicOverPlainHttp:
         return self.get_response(request)
 
 
-def basic_auth_user(request):
-    """The active user named by valid HTTP Basic credentials, or None. Checked once per request."""
+def basic_auth_user(request, *, with_access: bool = False):
+    """The active user named by valid HTTP Basic credentials, or None. Checked once per request. with_access: load
+    the user with their roles and scope in the same query, for a caller that will ask them (the tiles, which only
+    ask whether someone logged in, do not)."""
     checked = getattr(request, "_landreg_basic_user", _NOT_CHECKED)
     if checked is _NOT_CHECKED:
-        checked = request._landreg_basic_user = _basic_auth_user(request)
+        checked = request._landreg_basic_user = _basic_auth_user(request, with_access)
     return checked
 
 
@@ -108,7 +125,7 @@ def _basic_auth_key(header: str) -> str:
     return "basic-auth:" + salted_hmac("api.auth.basic", header).hexdigest()
 
 
-def _basic_auth_user(request):
+def _basic_auth_user(request, with_access: bool):
     header = request.headers.get("Authorization", "")
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded or basic_over_plain_http(request):
@@ -118,7 +135,10 @@ def _basic_auth_user(request):
     remembered = cache.get(key)
     if remembered is not None:
         pk, password_hash = remembered
-        user = get_user_model().objects.filter(pk=pk, is_active=True).first()
+        users = get_user_model().objects.filter(pk=pk, is_active=True)
+        if with_access:  # the user's roles and scope in the same query (landreg.roles.access_of)
+            users = users.annotate(**access_annotations())
+        user = users.first()
         if user is not None and user.password == password_hash:
             return user
     try:
@@ -169,7 +189,7 @@ def request_user(request):
     """The logged-in user, or the user named by valid HTTP Basic credentials, or AnonymousUser."""
     if request.user.is_authenticated and request.user.is_active:
         return request.user
-    user = basic_auth_user(request)
+    user = basic_auth_user(request, with_access=True)
     if user is not None:
         request.user = user
     return request.user
@@ -183,7 +203,7 @@ class CachedBasicAuthentication(BaseAuthentication):
         header = request.headers.get("Authorization", "")
         if not header.lower().startswith("basic "):
             return None
-        user = basic_auth_user(request._request)
+        user = basic_auth_user(request._request, with_access=True)
         if user is None:
             raise AuthenticationFailed("Invalid user name or password.")
         return user, None

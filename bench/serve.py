@@ -17,13 +17,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(database_url: str, workers: int, port: int, log, *, probe: str, env: dict | None = None):
-    """gunicorn on 127.0.0.1:port serving database_url, once `probe` answers; its own process group."""
+def start_gunicorn(
+    database_url: str, workers: int, port: int, log, *, probe: str, env: dict | None = None, root: Path = ROOT
+):
+    """gunicorn on 127.0.0.1:port serving database_url, once `probe` answers; its own process group. `root`: the
+    tree to serve (another copy, to measure a change against the code before it)."""
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "--workers", str(workers)]
-        + ["--bind", f"127.0.0.1:{port}", "--timeout", "120"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url, "DEBUG": "false", **(env or {})},
+        [str(root / ".venv" / "bin" / "gunicorn"), "config.wsgi", "--workers", str(workers)]
+        + ["--bind", f"127.0.0.1:{port}", "--timeout", "120"]
+        # Each server without a control socket: gunicorn 24+ puts every one at ~/.gunicorn/gunicorn.ctl, so a
+        # second server (make run, a test stack) would replace or delete this one's.
+        + ["--no-control-socket"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root), "DATABASE_URL": database_url, "DEBUG": "false", **(env or {})},
         stdout=log,
         stderr=log,
         start_new_session=True,  # its own process group, so that we stop exactly it and its workers

@@ -1,5 +1,7 @@
 """The roles (Django groups) landreg knows, and small helpers to ask about them."""
 
+from typing import NamedTuple
+
 from django.utils.translation import gettext_lazy as _
 
 ADMINISTRATOR = "administrator"
@@ -23,15 +25,84 @@ ROLE_LABELS = {
 PERSONAL_DATA_ROLES = (ADMINISTRATOR, LAND_OFFICER, COMMITTEE_MEMBER, FIELD_OFFICER)
 
 
+class Access(NamedTuple):
+    """What decides what a user may do and see: their roles and their geographic scope (landreg/scope.py reads
+    it). has_scope is False when no scope was ever given (such a user sees no province)."""
+
+    roles: frozenset
+    has_scope: bool
+    national: bool
+    province_ids: frozenset
+    township_ids: frozenset
+
+
+def access_annotations() -> dict:
+    """Annotations of a user queryset that bring the user's Access in the same query as the user (api.auth loads
+    the requesting user with them): one statement a request instead of one each for the groups, the scope, its
+    provinces and its townships."""
+    from django.contrib.auth.models import Group
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import OuterRef, Subquery
+
+    from landreg.models import UserScope
+
+    user = OuterRef("pk")
+    return {
+        "landreg_role_names": ArraySubquery(Group.objects.filter(user=user).values("name")),
+        "landreg_scope_national": Subquery(UserScope.objects.filter(user=user).values("national")[:1]),
+        "landreg_province_ids": ArraySubquery(
+            UserScope.provinces.through.objects.filter(userscope__user=user).values("adminarea_id")
+        ),
+        "landreg_township_ids": ArraySubquery(
+            UserScope.townships.through.objects.filter(userscope__user=user).values("township_id")
+        ),
+    }
+
+
+def access_of(user) -> Access:
+    """The user's roles and scope, read in one query and remembered on the user object. The requesting user is
+    loaded afresh for each request (session or HTTP Basic), so a change of role or scope is seen by the next
+    request; a script holding one user object across changes loads a fresh one (or calls forget_access)."""
+    access = getattr(user, "_landreg_access", None)
+    if access is None:
+        if not hasattr(user, "landreg_role_names"):  # not loaded with access_annotations(): one query now
+            row = type(user)._default_manager.filter(pk=user.pk).values(**access_annotations()).first() or {}
+            for name in (
+                "landreg_role_names",
+                "landreg_scope_national",
+                "landreg_province_ids",
+                "landreg_township_ids",
+            ):
+                setattr(user, name, row.get(name))
+        national = user.landreg_scope_national
+        access = user._landreg_access = Access(
+            roles=frozenset(user.landreg_role_names or ()),
+            has_scope=national is not None,
+            national=bool(national),
+            province_ids=frozenset(user.landreg_province_ids or ()),
+            township_ids=frozenset(user.landreg_township_ids or ()),
+        )
+    return access
+
+
+def forget_access(user) -> None:
+    """Drop what access_of remembered on this user object, so that the next question reads the database again."""
+    for name in (
+        "_landreg_access",
+        "landreg_role_names",
+        "landreg_scope_national",
+        "landreg_province_ids",
+        "landreg_township_ids",
+    ):
+        vars(user).pop(name, None)
+
+
 def has_role(user, *roles: str) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    names = getattr(user, "_landreg_roles", None)
-    if names is None:
-        names = user._landreg_roles = set(user.groups.values_list("name", flat=True))
-    return bool(names.intersection(roles))
+    return bool(access_of(user).roles.intersection(roles))
 
 
 # What each role may do in the admin and the API, as Django model permissions ("app.action_model").

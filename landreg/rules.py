@@ -221,8 +221,9 @@ def errors_from_violations(violations) -> ValidationError | None:
 def database_rules_explained():
     """Re-raise a database refusal that names one of our rules as a readable ValidationError.
 
-    Services check the rules first with full_clean(); this catches what only the database can see, such as
-    a concurrent transaction that took the plot a moment ago.
+    Some services check a rule first with full_clean(), for a sentence before the write; others (the allocation
+    workflow) leave the rules to the database, and this words its refusal the same way. It also catches what only
+    the database can see, such as a concurrent transaction that took the plot a moment ago.
     """
     try:
         yield

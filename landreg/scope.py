@@ -2,27 +2,32 @@
 
 from django.db.models import Q, QuerySet
 
+from landreg.roles import access_of
+
 
 def province_ids_in_scope(user) -> set[int] | None:
-    """The provinces a user may see; None means all of them (national users, superusers)."""
+    """The provinces a user may see; None means all of them (national users, superusers). Read with the user's
+    roles in one query a request (landreg.roles.access_of)."""
     if not user.is_authenticated or not user.is_active:
         return set()
     if user.is_superuser:
         return None
-    scope = getattr(user, "scope", None)  # None when no scope was ever given
-    if scope is None:
+    access = access_of(user)
+    if not access.has_scope:  # no scope was ever given
         return set()
-    if scope.national:
+    if access.national:
         return None
-    return set(scope.provinces.values_list("pk", flat=True))
+    return set(access.province_ids)
 
 
 def township_ids_in_scope(user) -> set[int] | None:
     """Townships a user is limited to, or None when the user sees every township of their provinces."""
-    if not user.is_authenticated or user.is_superuser or not hasattr(user, "scope"):
+    if not user.is_authenticated or user.is_superuser:
         return None
-    ids = set(user.scope.townships.values_list("pk", flat=True))
-    return ids or None
+    access = access_of(user)
+    if not access.has_scope:
+        return None
+    return set(access.township_ids) or None
 
 
 def filter_by_scope(queryset: QuerySet, user, *, province_field: str, township_field: str | None = None):

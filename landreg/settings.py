@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "landreg.csp.ContentSecurityPolicyMiddleware",
     # With HTTPS on, HTTP Basic over plain http is refused (403) before the redirect to https and any password check.
     "api.auth.RefuseBasicOverPlainHttp",
+    # Geodata (GeoJSON, GML) gzipped for clients that accept it, with its own ETag (api/http.py).
+    "api.http.GzipGeodataMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -329,6 +331,9 @@ LOGGING = {
 # Django, and always the database role; history tables refuse updates and deletes.
 PGHISTORY_BASE_MODEL = "landreg.history.HistoryEvent"
 PGHISTORY_APPEND_ONLY = True
+# Only requests that may write carry the context (user, url). Tracking GET too cost every tile and page a query
+# for the user (the middleware reads request.user) and a set_config on each statement; no GET writes a land record.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # Debian 12 ships GDAL 3.6; its missing file-access sandbox is noted in docs/operations.md. Uploaded
 # files are read by our importers with explicit drivers, never by GDAL guessing from a spatial reference.

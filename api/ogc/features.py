@@ -5,6 +5,7 @@ storage coordinates."""
 import hashlib
 import json
 import math
+from contextlib import nullcontext
 
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
@@ -57,8 +58,11 @@ def features(collection: Collection, qs: QuerySet, srid: int, lat_first: bool) -
 def stored_feature(c: Collection, user, pk) -> tuple[object, dict]:
     """The object and its feature as stored (EPSG:4326, longitude first: what its ETag is made of), if the user's
     scope holds it."""
+    qs = c.queryset(user)
+    if any(f.name == "township" and f.is_relation for f in c.model._meta.concrete_fields):
+        qs = qs.select_related("township")  # the item view asks for it (who may edit it)
     try:
-        obj = c.queryset(user).get(pk=int(pk))
+        obj = qs.get(pk=int(pk))
     except (c.model.DoesNotExist, ValueError):
         raise Refused(404, _("No feature %(id)s in %(c)s within your scope.") % {"id": pk, "c": c.id}) from None
     feature = features(c, c.model.objects.filter(pk=obj.pk), 4326, False)[0]
@@ -109,7 +113,9 @@ def feature_page_json(collection: Collection, qs: QuerySet, srid: int, lat_first
     except EmptyResultSet:  # an empty scope (a partner without an agreement, an account with no provinces)
         return "[]", 0, False
     try:
-        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: a refused value leaves no harm
+        # Inside a transaction, a savepoint, so that a refused value leaves it usable; outside one (a request in
+        # autocommit), no savepoint and no transaction to open: a failed read harms nothing.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
             cursor.execute(*query)
             return cursor.fetchone()
     except DataError:  # the checks above should catch every such value first; this is the last line

@@ -67,7 +67,7 @@ def fail(client, username, times, address="10.0.0.1"):
         ("committee", "/"),
         ("gis", "/"),
         ("admin", "/admin/"),
-        ("partner", "/dashboard/"),
+        ("partner", "/partners/"),
         ("field_officer", "/field/"),
     ],
 )
@@ -80,12 +80,16 @@ def test_the_login_page_sends_each_role_to_its_own_page(client, users, field_off
     assert client.session[SESSION_KEY] == str(user.pk)
 
 
-def test_a_partner_lands_on_the_dashboard_of_the_provinces_their_agreement_shares(client, users, township, provinces):
-    agreement_create(users=[users["partner"]], provinces=[provinces["nangarhar"]], datasets=["township_summary"])
+def test_a_partner_lands_on_what_their_agreement_lets_them_download(client, users, township, provinces):
+    agreement = agreement_create(
+        users=[users["partner"]], provinces=[provinces["nangarhar"]], datasets=["township_summary"]
+    )
     users["partner"].set_password(GOOD)
     users["partner"].save()
     answer = client.post("/login/", {"username": "partner", "password": GOOD}, follow=True)
-    assert answer.status_code == 200 and answer.redirect_chain[-1][0] == "/townships/NAN-TEST/dashboard/"
+    assert answer.status_code == 200 and answer.redirect_chain[-1][0] == "/partners/"
+    page = answer.content.decode()
+    assert agreement.reference in page and "/partner/exports/township_summary.csv?province=AF06" in page
 
 
 def test_a_session_naming_the_first_backend_still_loads_its_user(client, officer, settings):
