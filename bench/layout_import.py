@@ -13,7 +13,7 @@ Time is wall clock; peak memory is the process's peak resident set (VmHWM), whic
 backend's own memory. The ratio is import time over ogr2ogr time, measured in the same run.
 The scratch database is dropped at the end, whatever happens.
 
-Run: set -a; . .data/env; set +a; .venv/bin/python bench/layout_import.py [--plots 100000] [--keep]
+Run: set -a; . .data/env; set +a; .venv/bin/python bench/layout_import.py [--plots 100000] [--keep] [--scratch NAME]
 """
 
 import argparse
@@ -170,7 +170,7 @@ def child(step: str, gpkg: Path, layout_import: int | None) -> None:
     marks = {}  # stage -> seconds since start when its last progress report came
 
     def progress(stage, done, total):
-        marks[f"{stage} {done}/{total}" if stage == "written" else stage] = time.perf_counter() - start
+        marks[f"{stage} {done}/{total}" if stage in ("written", "checked") else stage] = time.perf_counter() - start
 
     if step == "check":
         checked = layouts.layout_check(
@@ -215,13 +215,22 @@ def machine() -> str:
 
 
 def main():
+    global SCRATCH
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plots", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
+    parser.add_argument(
+        "--scratch",
+        default=SCRATCH,
+        help="name of the scratch database (give each concurrent run its own; it must start with landreg_bench_)",
+    )
     parser.add_argument("--child", choices=["check", "commit"], help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--import-id", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not args.scratch.startswith("landreg_bench_"):
+        parser.error("--scratch must start with landreg_bench_")
+    SCRATCH = args.scratch
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "landreg.settings")
     if args.child:
         child(args.child, args.file, args.import_id)

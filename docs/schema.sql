@@ -578,6 +578,36 @@ AS $function$
   SELECT t.id FROM townships_township t WHERE t.province_id IN (SELECT landreg_gis_login_provinces(login))
 $function$;
 
+-- landreg_guard_history(tbl regclass)
+CREATE OR REPLACE FUNCTION public.landreg_guard_history(tbl regclass)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'history_is_never_skipped') THEN
+    EXECUTE format('CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR UPDATE OR DELETE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped()', tbl);
+  END IF;
+END $function$;
+
+-- landreg_history_never_skipped()
+CREATE OR REPLACE FUNCTION public.landreg_history_never_skipped()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF coalesce(current_setting('pgtrigger.ignore', true), '') NOT IN ('', '{}')
+     AND NOT pg_has_role(current_user, (SELECT datdba FROM pg_database WHERE datname = current_database()), 'MEMBER')
+  THEN
+    RAISE EXCEPTION 'history_is_never_skipped: only the application may set pgtrigger.ignore (it is %)',
+      current_setting('pgtrigger.ignore', true)
+      USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'history_is_never_skipped';
+  END IF;
+  RETURN NULL;
+END $function$;
+
 -- landreg_layer_versions(layers text[])
 CREATE OR REPLACE FUNCTION public.landreg_layer_versions(layers text[])
  RETURNS text
@@ -1163,6 +1193,7 @@ CREATE TRIGGER allocations_are_never_deleted BEFORE DELETE ON public.allocations
 CREATE TRIGGER approval_by_a_checker BEFORE INSERT OR UPDATE ON public.allocations_allocation FOR EACH ROW EXECUTE FUNCTION allocation_check_maker_checker();
 CREATE TRIGGER approval_by_a_committee_member_in_scope BEFORE INSERT OR UPDATE OF approved_by_id ON public.allocations_allocation FOR EACH ROW EXECUTE FUNCTION allocation_check_approver();
 CREATE TRIGGER ended_allocation_is_final BEFORE UPDATE ON public.allocations_allocation FOR EACH ROW EXECUTE FUNCTION allocation_keep_ended_final();
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.allocations_allocation FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE CONSTRAINT TRIGGER status_changes_with_a_transition AFTER INSERT OR UPDATE OF status ON public.allocations_allocation DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION allocation_check_transition_written();
 
 -- allocations_allocationdocument
@@ -1171,6 +1202,9 @@ CREATE TRIGGER reissue_supersedes_same_allocation_and_kind BEFORE INSERT ON publ
 
 -- allocations_allocationdocumentprint
 CREATE TRIGGER document_prints_are_append_only BEFORE DELETE OR UPDATE ON public.allocations_allocationdocumentprint FOR EACH ROW EXECUTE FUNCTION allocation_document_print_refuse_change();
+
+-- allocations_allocationevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.allocations_allocationevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- allocations_allocationtransition
 CREATE TRIGGER allocation_transitions_are_append_only BEFORE DELETE OR UPDATE ON public.allocations_allocationtransition FOR EACH ROW EXECUTE FUNCTION allocation_transition_refuse_change();
@@ -1187,8 +1221,24 @@ CREATE TRIGGER drawn_ballot_plots_are_immutable BEFORE INSERT OR DELETE OR UPDAT
 -- allocations_ballotresult
 CREATE TRIGGER drawn_ballot_results_are_immutable BEFORE INSERT OR DELETE OR UPDATE ON public.allocations_ballotresult FOR EACH ROW EXECUTE FUNCTION ballot_part_refuse_change('result');
 
+-- households_household
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.households_household FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- households_householdevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.households_householdevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
 -- households_person
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.households_person FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE TRIGGER person_name_keys_derived BEFORE INSERT OR UPDATE OF name, father_name, name_local, father_name_local ON public.households_person FOR EACH ROW EXECUTE FUNCTION households_person_name_keys();
+
+-- households_personevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.households_personevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- landreg_datasharingagreement
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.landreg_datasharingagreement FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- landreg_datasharingagreementevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.landreg_datasharingagreementevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- parcels_adminarea
 CREATE TRIGGER admin_areas_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.parcels_adminarea FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('admin_areas');
@@ -1196,36 +1246,65 @@ CREATE TRIGGER admin_areas_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRU
 -- shelters_allocationreview
 CREATE TRIGGER closed_review_has_outcome_and_note BEFORE INSERT OR UPDATE ON public.shelters_allocationreview FOR EACH ROW WHEN ((new.closed_at IS NOT NULL)) EXECUTE FUNCTION allocation_review_check_closing();
 CREATE TRIGGER closed_review_is_final BEFORE DELETE OR UPDATE ON public.shelters_allocationreview FOR EACH ROW WHEN ((old.closed_at IS NOT NULL)) EXECUTE FUNCTION allocation_review_keep_closed();
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_allocationreview FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- shelters_allocationreviewevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_allocationreviewevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- shelters_inspection
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_inspection FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE TRIGGER imported_visit_names_its_uploader BEFORE INSERT ON public.shelters_inspection FOR EACH ROW EXECUTE FUNCTION shelter_visit_check_uploader('inspection');
 CREATE TRIGGER inspection_advances_project AFTER INSERT ON public.shelters_inspection FOR EACH ROW WHEN (((new.result)::text = 'pass'::text)) EXECUTE FUNCTION inspection_advance_project();
 CREATE TRIGGER inspections_are_append_only BEFORE DELETE OR UPDATE ON public.shelters_inspection FOR EACH ROW EXECUTE FUNCTION inspection_refuse_change('inspection');
 CREATE TRIGGER shelter_stages_pass_in_order BEFORE INSERT ON public.shelters_inspection FOR EACH ROW EXECUTE FUNCTION inspection_check_stage_order();
 
+-- shelters_inspectionevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_inspectionevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
 -- shelters_occupancycheck
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_occupancycheck FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE TRIGGER imported_visit_names_its_uploader BEFORE INSERT ON public.shelters_occupancycheck FOR EACH ROW EXECUTE FUNCTION shelter_visit_check_uploader('occupancy check');
 
+-- shelters_occupancycheckevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_occupancycheckevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
 -- shelters_photo
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_photo FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE TRIGGER inspection_photos_are_append_only BEFORE DELETE OR UPDATE ON public.shelters_photo FOR EACH ROW EXECUTE FUNCTION inspection_refuse_change('photo');
 
+-- shelters_photoevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_photoevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
 -- shelters_shelterproject
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_shelterproject FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE TRIGGER shelter_project_needs_active_allocation BEFORE INSERT OR UPDATE ON public.shelters_shelterproject FOR EACH ROW EXECUTE FUNCTION shelter_project_check_allocation();
 CREATE TRIGGER shelter_projects_bump_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.shelters_shelterproject FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('shelters');
 
+-- shelters_shelterprojectevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_shelterprojectevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
 -- shelters_tranche
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_tranche FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE TRIGGER tranche_paid_after_passed_inspection BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_tranche FOR EACH ROW EXECUTE FUNCTION tranche_check_release();
+
+-- shelters_trancheevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.shelters_trancheevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- townships_block
 CREATE CONSTRAINT TRIGGER blocks_keep_the_land_rules AFTER INSERT ON public.townships_block DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION block_check_at_commit();
 CREATE CONSTRAINT TRIGGER blocks_keep_the_land_rules_when_reshaped AFTER UPDATE ON public.townships_block DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)) OR (old.township_id IS DISTINCT FROM new.township_id))) EXECUTE FUNCTION block_check_at_commit();
 CREATE TRIGGER blocks_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.townships_block FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('blocks');
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.townships_block FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- townships_blockevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.townships_blockevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- townships_facility
 CREATE TRIGGER facilities_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.townships_facility FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('facilities');
 
 -- townships_plot
 CREATE TRIGGER allocated_plot_keeps_its_outline BEFORE UPDATE OF geom ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION plot_keep_allocated_outline();
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.townships_plot FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE TRIGGER plot_geometry_valid_and_area_derived BEFORE INSERT ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION plot_validate_and_measure();
 CREATE TRIGGER plot_geometry_valid_and_area_derived_on_change BEFORE UPDATE ON public.townships_plot FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)) OR (old.township_id IS DISTINCT FROM new.township_id) OR (old.block_id IS DISTINCT FROM new.block_id) OR (old.area_m2 IS DISTINCT FROM new.area_m2))) EXECUTE FUNCTION plot_validate_and_measure();
 CREATE TRIGGER plot_status_follows_the_workflow BEFORE INSERT OR UPDATE OF status ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION plot_keep_status_with_workflow();
@@ -1233,11 +1312,18 @@ CREATE CONSTRAINT TRIGGER plots_keep_the_land_rules AFTER INSERT ON public.towns
 CREATE CONSTRAINT TRIGGER plots_keep_the_land_rules_when_reshaped AFTER UPDATE ON public.townships_plot DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)) OR (old.township_id IS DISTINCT FROM new.township_id) OR (old.block_id IS DISTINCT FROM new.block_id))) EXECUTE FUNCTION plot_check_at_commit();
 CREATE TRIGGER plots_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.townships_plot FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('plots');
 
+-- townships_plotevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.townships_plotevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
 -- townships_township
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.townships_township FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE CONSTRAINT TRIGGER township_keeps_its_blocks_and_plots AFTER UPDATE ON public.townships_township DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)))) EXECUTE FUNCTION township_check_at_commit();
 CREATE TRIGGER township_plots_remeasured_in_a_new_zone AFTER UPDATE ON public.townships_township FOR EACH ROW WHEN ((old.utm_srid IS DISTINCT FROM new.utm_srid)) EXECUTE FUNCTION township_remeasure_plots();
 CREATE TRIGGER township_utm_zone_is_derived BEFORE INSERT OR UPDATE ON public.townships_township FOR EACH ROW EXECUTE FUNCTION township_derive_utm_zone();
 CREATE TRIGGER townships_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.townships_township FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('townships');
+
+-- townships_townshipevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.townships_townshipevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- Functions of the history (django-pghistory, generated from the models) --------------------------------------------
 

@@ -292,17 +292,23 @@ def use_of(raw: str, use_values: dict | None = None) -> str | None:
     return _use(raw, Mapping(number="", use_values=use_values))
 
 
-def _use(raw: str, mapping: Mapping) -> str | None:
+def _use_table(mapping: Mapping) -> dict[str, str]:
+    """Every spelling of a use this mapping knows, lower-cased, to its use: the source's own spellings first,
+    then each use's code and name (in the active language). Built once per file, not once per feature."""
+    table: dict[str, str] = {}
+    for value, label in Plot.Use.choices:
+        table.setdefault(value, value)
+        table.setdefault(str(label).lower(), value)
+    for key, value in (mapping.use_values or {}).items():
+        if value in Plot.Use.values:
+            table[str(key).strip().lower()] = value
+    return table
+
+
+def _use(raw: str, mapping: Mapping, table: dict[str, str] | None = None) -> str | None:
     if not raw:
         return Plot.Use.RESIDENTIAL
-    own = {str(k).strip().lower(): v for k, v in (mapping.use_values or {}).items()}
-    text = raw.strip().lower()
-    if text in own and own[text] in Plot.Use.values:
-        return own[text]
-    for value, label in Plot.Use.choices:
-        if text in (value, str(label).lower()):
-            return value
-    return None
+    return (table if table is not None else _use_table(mapping)).get(raw.strip().lower())
 
 
 def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks: dict, progress):
@@ -318,6 +324,7 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
                 _("The file has no attribute “%(f)s”. Its attributes are: %(all)s.")
                 % {"f": wanted, "all": ", ".join(sorted(fields))}
             )
+    uses = _use_table(mapping)
     wgs84 = SpatialReference(4326)
     transform = None if srs.srid == 4326 else CoordTransform(srs, wgs84)
 
@@ -332,7 +339,7 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
             number = get(feature, own, mapping.number)
             block = get(feature, own, mapping.block)
             use_raw = get(feature, own, mapping.use)
-            use = _use(use_raw, mapping)
+            use = _use(use_raw, mapping, uses)
             if use is None:
                 problems.append(
                     {"code": "unknown_use", "params": {"use": use_raw, "allowed": ", ".join(Plot.Use.values)}}
@@ -349,9 +356,9 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
                     repairs.append({"code": "single_part"})
                 if name == "POLYGON":
                     kind = "polygon"
-                    before = bytes(geom.wkb)
+                    before = geom.wkb_size  # closing a ring adds a point, so the WKB grows; no need to export it
                     geom.close_rings()
-                    if bytes(geom.wkb) != before:
+                    if geom.wkb_size != before:
                         repairs.append({"code": "ring_closed"})
                 elif name == "LINESTRING" or name == "LINEARRING":
                     kind = "line"

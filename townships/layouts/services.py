@@ -14,7 +14,7 @@ from landreg import roles
 from landreg.rules import database_rules_explained
 from landreg.scope import filter_by_scope, township_ids_in_scope
 from landreg.services_common import require_province, require_role
-from townships.layouts.checks import INSERT_PLOTS, UPDATE_PLOTS, _check
+from townships.layouts.checks import _check
 from townships.layouts.limits import LayoutError
 from townships.layouts.read import (
     LayoutFile,
@@ -27,6 +27,7 @@ from townships.layouts.read import (
 )
 from townships.layouts.report import LayoutReport, _write_problem_geopackage
 from townships.layouts.store import _file_chunks, _storage, layout_file_store, report_path, stored_path
+from townships.layouts.write import plots_write
 from townships.models import LayoutImport, LayoutSource, Township
 from townships.rules import check_land_rules_now
 from townships.selectors import townships_visible_to
@@ -202,12 +203,7 @@ def layout_commit(
             if confirm_allocated_moves:  # the database lets allocated plots move in this transaction only
                 cursor.execute("SELECT set_config('landreg.confirm_allocated_moves', 'on', true)")
             with database_rules_explained():
-                cursor.execute(INSERT_PLOTS, {"t": township.pk})
-                if progress:
-                    progress("written", 1, 3)
-                cursor.execute(UPDATE_PLOTS)
-                if progress:
-                    progress("written", 2, 3)
+                plots_write(cursor, township_id=township.pk, progress=progress)
                 check_land_rules_now()  # the database's own land rules, for every plot written
                 if progress:
                     progress("written", 3, 3)
