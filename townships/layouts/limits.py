@@ -4,6 +4,8 @@ error a file as a whole raises when it cannot be used."""
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from landreg.uploads import MIB, max_upload_mib
+
 ZIP_MAX_MEMBERS = 50
 ZIP_MAX_RATIO = 100  # a shapefile compresses about 3:1; a zip bomb by thousands
 
@@ -34,18 +36,10 @@ class LayoutError(Exception):
     """The file as a whole cannot be used; the message says what to fix."""
 
 
-MIB = 1024 * 1024  # sizes are shown in MiB, as the limit is set (LANDREG_MAX_UPLOAD_BYTES = 200 × 1024²)
-
-
 def _mib(n: int) -> int:
     """Whole MiB rounded up, at least 1: a file a byte over a 200 MiB limit is 201 MiB, never "200 MiB, over the
     200 MiB limit"."""
     return max(1, -(-n // MIB))
-
-
-def max_upload_mib() -> int:
-    """The upload limit as the pages, the errors and the docs give it: 200 (MiB) by default."""
-    return max(1, max_upload_bytes() // MIB)
 
 
 def too_large_message(size: int) -> str:
