@@ -167,7 +167,8 @@ def test_the_officer_and_the_committee_take_an_allocation_from_proposal_to_deed(
     said = take_step(committee, "approve", {"input[name=reference]": "NAN-CMT-1405-07"})
     assert "Habibullah" in said
     panel_status(committee, "allocated")
-    says(committee, f"Plot 2 approved for household {habibullah.code} (Habibullah)")
+    approved = says(committee, habibullah.code)  # on the Dari page: "plot 2 approved for …" in Dari
+    assert "Habibullah" in approved and "تأیید شد" in approved and "approved" not in approved, approved
     shot(committee, "3-approved-fa")
     committee.check_clean()
     committee.close()
