@@ -177,11 +177,23 @@ def login_key(request) -> str | None:
     """Who asks, as a cache key: their session, or their HTTP Basic credentials (keyed by an HMAC, never the
     password); None for an anonymous visitor. For what is decided once per login and remembered for a few minutes
     (the provinces a partner's tiles show), so that it costs no query on every tile."""
+    key = claimed_login_key(request)
+    if key is None or key.startswith("session:") or basic_auth_user(request) is not None:
+        return key
+    return None
+
+
+def claimed_login_key(request) -> str | None:
+    """login_key(request) as the request claims it, without checking the credentials: the session's (read from
+    the session store: a cached_db session costs no query while it is in the cache), or the HMAC of its HTTP Basic
+    header. A key is worth only what was remembered under it after login_key checked that login (the tiles' short
+    way, api/tiles/path.py); a forged header yields a key nothing was remembered under."""
     user_id = request.session.get(SESSION_KEY)
     if user_id is not None:
         return f"session:{user_id}:{request.session.session_key}"
-    if basic_auth_user(request) is not None:
-        return _basic_auth_key(request.headers["Authorization"])
+    header = request.headers.get("Authorization", "")
+    if header[:6].lower() == "basic " and not basic_over_plain_http(request):
+        return _basic_auth_key(header)
     return None
 
 

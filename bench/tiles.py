@@ -14,12 +14,15 @@ that hold data (the tiles of the townships' centres):
   1. PostGIS: the tile query of api/tiles/vector.py (the same function), --concurrency psycopg2 connections;
      for a tile that carries label points (plots from z16, provinces to z10), the same query without them too,
      in the same rounds: what the labels cost in size and time;
-  2. Django uncached: GET /tiles/<layer>/<z>/<x>/<y>.mvt on gunicorn (--workers: 2, then 4 sync workers;
-     127.0.0.1 only) with a session cookie, every layer version bumped first so no tile is in the cache;
+  2. Django uncached: GET /tiles/<layer>/<z>/<x>/<y>.mvt?v=<layer version> on gunicorn (--workers: 2, then 4
+     sync workers; 127.0.0.1 only) with a session cookie, as the map asks, every layer version bumped first so
+     no tile is in the cache;
   3. Django cached: the first 100 of those tiles, warmed, then asked again and again (the answer says hit or
      miss in X-Tile-Cache; each gunicorn worker has its own in-process cache).
 Each run is bounded by its number of tiles and by --seconds; the three alternate twice and the best of each
-is kept (the machine is shared). Tiles/s, p50 and p95 latency, and the ratio to PostGIS in the same round.
+is kept (the machine is shared). Tiles/s, p50 and p95 latency, the ratio to PostGIS in the same round, and the
+CPU the gunicorn workers spent per tile (user + system, from /proc: what is left in Django and gunicorn).
+--runs picks layers and zooms (e.g. `plots:18,blocks:14`) for a shorter run.
 The scratch database is dropped at the end, whatever happens.
 
 Run: set -a; . .data/env; set +a; .venv/bin/python bench/tiles.py [--per-province 9] [--build-seconds 2400]
@@ -37,6 +40,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 from pathlib import Path
+from urllib.parse import urlencode
 
 import psycopg2
 from scratch import connection_params, create_database, database_url, drop_database
@@ -311,12 +315,26 @@ def postgis_client(layer_name: str, labels: bool = True):
     return factory
 
 
+def current_version(layer_name: str) -> str:
+    """The layer's version, which the map puts in its tile URLs (`?v=`)."""
+    from api.tiles.vector import LAYERS
+
+    conn = scratch_connection()
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT landreg_layer_versions(%s)", [list(LAYERS[layer_name].versions)])
+        version = cursor.fetchone()[0]
+    conn.close()
+    return version
+
+
 def django_client(layer_name: str, port: int, cookie: str):
     def factory():
+        query = urlencode({"v": current_version(layer_name)}, safe=":.")
+
         def fetch(z, x, y):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             try:
-                conn.request("GET", f"/tiles/{layer_name}/{z}/{x}/{y}.mvt", headers={"Cookie": cookie})
+                conn.request("GET", f"/tiles/{layer_name}/{z}/{x}/{y}.mvt?{query}", headers={"Cookie": cookie})
                 response = conn.getresponse()
                 data = response.read()
             finally:
@@ -335,7 +353,31 @@ def has_labels(layer: str, z: int) -> bool:
     return labels is not None and labels.minzoom <= z <= labels.maxzoom
 
 
-def measure(layer: str, z: int, port: int, cookie: str, workers: int, args) -> tuple[dict, dict, dict, dict | None]:
+def workers_cpu_seconds(master: int) -> float:
+    """User + system CPU seconds spent so far by the gunicorn workers (the children of `master`)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # fields[1] is the parent's pid; utime and stime are fields 14 and 15
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def cpu_run(master: int, *run_args) -> dict:
+    """run(), with the workers' CPU per tile (ms)."""
+    before = workers_cpu_seconds(master)
+    result = run(*run_args)
+    result["cpu_ms"] = 1000 * (workers_cpu_seconds(master) - before) / max(1, result["n"])
+    return result
+
+
+def measure(
+    layer: str, z: int, port: int, cookie: str, workers: int, args, master: int
+) -> tuple[dict, dict, dict, dict | None]:
     """PostGIS, Django uncached and Django cached on the same tiles, and PostGIS without the label points when
     the tile has them; two alternating rounds, the best of each."""
     work = tiles_with_data(z, args.tiles)
@@ -350,9 +392,11 @@ def measure(layer: str, z: int, port: int, cookie: str, workers: int, args) -> t
                 best["unlabelled"] = unlabelled
         postgis = run(postgis_client(layer), work, args.concurrency, args.seconds)
         bump_every_layer_version()
-        uncached = run(django_client(layer, port, cookie), work, args.concurrency, args.seconds)
+        uncached = cpu_run(master, django_client(layer, port, cookie), work, args.concurrency, args.seconds)
         run(django_client(layer, port, cookie), few * 3, args.concurrency, args.seconds)  # warm every worker
-        cached = run(django_client(layer, port, cookie), few * args.cached_passes, args.concurrency, args.seconds)
+        cached = cpu_run(
+            master, django_client(layer, port, cookie), few * args.cached_passes, args.concurrency, args.seconds
+        )
         for name, result in (("postgis", postgis), ("uncached", uncached), ("cached", cached)):
             if name not in best or result["tiles_s"] > best[name]["tiles_s"]:
                 best[name] = result
@@ -401,6 +445,7 @@ def main():
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", default="2,4", help="gunicorn sync workers; a list runs each in turn")
     parser.add_argument("--cached-passes", type=int, default=5)
+    parser.add_argument("--runs", default="", help="layer:zoom,... (default: every layer and zoom the map asks for)")
     args = parser.parse_args()
 
     load_before = " ".join(f"{v:.1f}" for v in os.getloadavg())
@@ -425,8 +470,9 @@ def main():
         for workers in [int(w) for w in args.workers.split(",")]:
             port = free_port()
             gunicorn = start_gunicorn(workers, port, log)
-            for layer, z in RUNS:
-                results.append((workers, layer, z, *measure(layer, z, port, cookie, workers, args)))
+            runs = [(name, int(z)) for name, z in (r.split(":") for r in args.runs.split(","))] if args.runs else RUNS
+            for layer, z in runs:
+                results.append((workers, layer, z, *measure(layer, z, port, cookie, workers, args, gunicorn.pid)))
                 print(results[-1], flush=True)
             if workers != int(args.workers.split(",")[-1]):
                 stop_gunicorn(gunicorn)
@@ -459,18 +505,20 @@ def main():
         print()
         print(
             "| workers | layer | z | tiles | KiB/tile | PostGIS tiles/s | p50 / p95 ms | Django uncached tiles/s "
-            "| p50 / p95 ms | ratio | Django cached tiles/s | p50 / p95 ms | cache hits | ratio |"
+            "| p50 / p95 ms | ratio | CPU ms/tile | Django cached tiles/s | p50 / p95 ms | cache hits | ratio "
+            "| CPU ms/tile |"
         )
-        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for workers, layer, z, postgis, uncached, cached, _unlabelled in results:
             hits = cached["cache"].get("hit", 0) / max(1, cached["n"])
             print(
                 f"| {workers} | {layer} | {z} | {postgis['n']} | {postgis['kb']:.1f} | {postgis['tiles_s']:.0f} | "
                 f"{postgis['p50_ms']:.1f} / {postgis['p95_ms']:.1f} | {uncached['tiles_s']:.0f} | "
                 f"{uncached['p50_ms']:.1f} / {uncached['p95_ms']:.1f} | "
-                f"{uncached['tiles_s'] / postgis['tiles_s']:.2f} | {cached['tiles_s']:.0f} | "
+                f"{uncached['tiles_s'] / postgis['tiles_s']:.2f} | {uncached['cpu_ms']:.2f} | "
+                f"{cached['tiles_s']:.0f} | "
                 f"{cached['p50_ms']:.1f} / {cached['p95_ms']:.1f} | {hits:.0%} | "
-                f"{cached['tiles_s'] / postgis['tiles_s']:.2f} |"
+                f"{cached['tiles_s'] / postgis['tiles_s']:.2f} | {cached['cpu_ms']:.2f} |"
             )
         print()
         print("Label points (one a plot or province, in the one tile that holds it), PostGIS, same rounds:")

@@ -90,6 +90,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a vector tile of a login already checked is answered here, without the middleware below, which pages
+    # need and tiles do not (api/tiles/path.py); every other request, and any tile it cannot answer, goes on.
+    "api.tiles.path.TilePathMiddleware",
     # Content-Security-Policy on every response (refusals and redirects too), and request.csp_nonce for the
     # templates' few inline scripts.
     "landreg.csp.ContentSecurityPolicyMiddleware",

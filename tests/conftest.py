@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.utils import translation
 from pyproj import Transformer
 
 from households.services import household_register
@@ -108,6 +109,15 @@ def make_household(provinces):
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def language_reset():
+    """A request with Accept-Language leaves its language active in the test's thread: every test starts and ends
+    in the default language, so no test depends on the order they run in."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

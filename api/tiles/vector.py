@@ -8,15 +8,21 @@ a layer of points with their counts of plots by status; each point is in the one
 Tiles carry no personal data (a plot shows its status, never who holds it), so officers and GIS specialists
 read every province's tiles, whatever their own scope (a deliberate choice: the map shows the neighbours).
 Partners read what their data-sharing agreements share, as everywhere else: the township layout of the
-provinces shared with them (`tile_scope`, decided once per login and remembered for a few minutes, so the
+provinces shared with them (`tile_scope`, decided once per login and remembered for LOGIN_SECONDS, so the
 tiles of everyone else cost no query for it). The ETag and the in-process cache key are built from the
 versions of the tables a layer reads (sequences bumped by a statement trigger on every change, whoever makes
 it), so an edit from Django, QGIS or psql gives new keys at once and no stale tile is ever served; a
 partner's keys also carry a digest of their provinces, so no one is served a tile made for someone else.
+
+A tile address of the map carries its layer's version (`?v=`), and the tile of a (layer, version, scope, z, x, y)
+never changes: when the cache holds it, it is sent without asking the database for the current version, so a
+cached tile costs no query at all (an address whose version is not in the cache is answered as one without it:
+with the current version's tile). Most tiles take the short way through Django (api/tiles/path.py).
 """
 
 import gzip
 import hashlib
+import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -45,9 +51,12 @@ WEB_MERCATOR_WIDTH_M = 40075016.685578488
 METRES_PER_DEGREE = WEB_MERCATOR_WIDTH_M / 360  # in web mercator, along a parallel, at any latitude
 CACHE_SECONDS = 60  # how long browsers and QGIS may reuse a tile before asking again with If-None-Match
 CACHE_TIMEOUT = 3600  # in-process cache; an edit gives new keys, so old tiles only wait to be culled
-# How long a login's tile scope is remembered: a partner whose agreement ends or shrinks is refused (or shown
-# less) within this time; a refusal is not remembered, so a new agreement counts at once.
-SCOPE_TIMEOUT = 300
+# How long a login's tile scope is remembered, and with it that the login holds: within this time a user who is
+# deactivated, changes their password or loses a role, or a partner whose agreement ends or shrinks, is refused
+# (or shown less); logging out ends a session's tiles at once (the session is gone). A refusal is not
+# remembered, so a new agreement counts at once.
+LOGIN_SECONDS = 60
+SCOPE_TIMEOUT = LOGIN_SECONDS
 # A label point well inside an area (the centre of the largest circle inside it), for provinces and townships,
 # whose outlines are irregular; plots are small and simple, and a point on their surface costs less.
 LABEL_POINT_OF_AREA = "(ST_MaximumInscribedCircle(f.geom)).center"
@@ -356,9 +365,9 @@ def tile_scope(request) -> frozenset[int] | None:
     every role but partner; for a partner, the provinces a current agreement shares the township layout for.
     PermissionDenied, with the sentence saying what to ask for, for a partner with none.
 
-    Decided once per login (session or Basic credentials) and remembered for SCOPE_TIMEOUT, so a tile costs
+    Decided once per login (session or Basic credentials) and remembered for LOGIN_SECONDS, so a tile costs
     no query for it; a refusal is decided again on each request."""
-    key = f"tile-scope:{login_key(request)}"
+    key = scope_key(login_key(request))
     scope = cache.get(key)
     if scope is None:
         user = request_user(request)
@@ -368,6 +377,21 @@ def tile_scope(request) -> frozenset[int] | None:
         scope = EVERY_PROVINCE if provinces is None else frozenset(provinces)
         cache.set(key, scope, SCOPE_TIMEOUT)
     return None if scope == EVERY_PROVINCE else scope
+
+
+def scope_key(login: str | None) -> str:
+    """The cache key of what tile_scope remembered for a login (api.auth.login_key)."""
+    return f"tile-scope:{login}"
+
+
+def remembered_scope(login: str | None) -> tuple[bool, frozenset[int] | None]:
+    """(True, the provinces) when tile_scope decided this login's scope within LOGIN_SECONDS; (False, None) when
+    it did not (the login must be checked). Costs no query: for the tiles' short way (api/tiles/path.py), whose
+    login key is only claimed, never checked, so only what tile_scope wrote after checking it counts."""
+    scope = cache.get(scope_key(login)) if login is not None else None
+    if scope is None:
+        return False, None
+    return True, (None if scope == EVERY_PROVINCE else scope)
 
 
 def scope_digest(provinces: frozenset[int] | None) -> str:
@@ -413,32 +437,72 @@ def tile(request, layer: str, z: int, x: int, y: int):
         return refusal
     if not 0 <= z <= MAX_ZOOM:
         return JsonResponse({"detail": f"The zoom level must be between 0 and {MAX_ZOOM}, not {z}."}, status=400)
-    if not (0 <= x < 2**z and 0 <= y < 2**z):
+    if not tile_exists(z, x, y):
         return JsonResponse(
             {"detail": f"At zoom {z}, x and y must be between 0 and {2**z - 1}; tile {x}/{y} does not exist."},
             status=400,
         )
+    return tile_answer(request, layer, z, x, y, provinces)
+
+
+def tile_exists(z: int, x: int, y: int) -> bool:
+    """Whether z/x/y is a tile of the grid, down to MAX_ZOOM."""
+    return 0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z
+
+
+# What a version in a tile address may look like (landreg_layer_versions(): "<database>:<n>.<n>...", and
+# "@<replay LSN>" on a replica); anything else is not looked up in the cache.
+VERSION_SHAPE = re.compile(r"[0-9A-Za-z:.@/]{1,120}")
+
+
+def tile_answer(request, layer: TileLayer, z: int, x: int, y: int, provinces: frozenset[int] | None) -> HttpResponse:
+    """The tile z/x/y of `layer` (a tile of the grid) as `provinces` show it, for a login already checked: 200,
+    204 when it is empty, 304 when the client holds it. From the cache without a query when the address's `v`
+    is a version whose tile the cache holds; otherwise at the current version."""
     if z < layer.minzoom:  # never drawn that far out; no need to ask the database
         return _cache_headers(HttpResponse(status=204), None)
-
-    # The version is read before the tile, so a cached tile is never older than its key.
-    version = layer_version(layer)
     # Gzipped for clients that accept it (browsers, QGIS, GDAL): tiles shrink to about a third on slow links.
     # Each encoding is its own representation, with its own ETag.
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
     # A partner's tile is its own representation too: their provinces' digest is part of the version.
-    version = f"{version}-{digest}" if (digest := scope_digest(provinces)) else version
-    etag = f'"{layer.name}-{version}-{z}-{x}-{y}{"-gz" if gzipped else ""}"'
-    if etag in parse_etags(request.headers.get("If-None-Match", "")):
-        return _cache_headers(HttpResponse(status=304), etag)
-    key = f"tile:{layer.name}:{version}:{z}:{x}:{y}{':gz' if gzipped else ''}"
+    digest = scope_digest(provinces)
+    asked = request.GET.get("v", "")
+    if VERSION_SHAPE.fullmatch(asked):
+        version = f"{asked}-{digest}" if digest else asked
+        data = cache.get(_tile_key(layer, version, z, x, y, gzipped))
+        if data is not None:  # made at that version (the key says so), which an address never outlives
+            return _tile_response(request, layer, version, z, x, y, gzipped, data, hit=True)
+    # The version is read before the tile, so a cached tile is never older than its key.
+    version = layer_version(layer)
+    version = f"{version}-{digest}" if digest else version
+    key = _tile_key(layer, version, z, x, y, gzipped)
     data = cache.get(key)
     hit = data is not None
-    if not hit:
+    if not hit and _etag(layer, version, z, x, y, gzipped) not in _held_etags(request):
         data = tile_bytes(layer, z, x, y, provinces)
         if data and gzipped:
             data = gzip.compress(data, compresslevel=6, mtime=0)
         cache.set(key, data, CACHE_TIMEOUT)
+    return _tile_response(request, layer, version, z, x, y, gzipped, data, hit=hit)
+
+
+def _tile_key(layer: TileLayer, version: str, z: int, x: int, y: int, gzipped: bool) -> str:
+    return f"tile:{layer.name}:{version}:{z}:{x}:{y}{':gz' if gzipped else ''}"
+
+
+def _etag(layer: TileLayer, version: str, z: int, x: int, y: int, gzipped: bool) -> str:
+    return f'"{layer.name}-{version}-{z}-{x}-{y}{"-gz" if gzipped else ""}"'
+
+
+def _held_etags(request) -> list[str]:
+    return parse_etags(request.headers.get("If-None-Match", ""))
+
+
+def _tile_response(request, layer, version, z, x, y, gzipped, data, *, hit) -> HttpResponse:
+    """304 when the client holds this ETag; otherwise the tile's bytes (data), 204 when empty."""
+    etag = _etag(layer, version, z, x, y, gzipped)
+    if etag in _held_etags(request):
+        return _cache_headers(HttpResponse(status=304), etag)
     response = HttpResponse(data, content_type=MVT_CONTENT_TYPE) if data else HttpResponse(status=204)
     if not data:
         del response["Content-Type"]

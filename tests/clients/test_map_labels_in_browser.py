@@ -66,6 +66,9 @@ def test_at_provincial_zoom_townships_are_circles_with_names_and_counts(
 
     go(officer, centre.x - 0.35, centre.y, 7.5)
     officer.page.wait_for_function(PROVINCES_NAMED)
+    officer.page.wait_for_function(
+        "() => landregMap.queryRenderedFeatures({layers: ['township-names']}).length > 0", timeout=10000
+    )
     [circle] = rendered(officer, "township-circles")
     [label] = rendered(officer, "township-names")
     assert (circle["code"], circle["plots"], circle["available"], circle["allocated"]) == ("NAN-TEST", 3, 1, 1)
