@@ -180,12 +180,19 @@ def _head_name(allocation: Allocation) -> str:
     return head.name if head else ""
 
 
+def _isolated(text: str) -> str:
+    """Unicode's first-strong isolate around a code or a name inside a sentence, so a Latin code or name keeps its
+    order and brackets in a Dari or Pashto sentence (the <bdi> of plain text)."""
+    return f"\u2068{text}\u2069"
+
+
 def _who(allocation: Allocation) -> str:
     """'household DEMO-NAN-0147 (Habibullah)': the panel is shown with names only to roles that may see them."""
     name = _head_name(allocation)
+    code = _isolated(allocation.household.code)
     if name:
-        return _("household %(code)s (%(name)s)") % {"code": allocation.household.code, "name": name}
-    return _("household %(code)s") % {"code": allocation.household.code}
+        return _("household %(code)s (%(name)s)") % {"code": code, "name": _isolated(name)}
+    return _("household %(code)s") % {"code": code}
 
 
 def _document_json(document: AllocationDocument, *, may_print: bool) -> dict:

@@ -5,6 +5,7 @@ Dari (one number, nothing superseded), records it as given, hands over with a GP
 titles, prints the deed, and re-issues it deliberately with a reason; the verification page says, in Dari with the
 Dari township name, which paper stands. Screenshots of each step go to tests/artifacts/ (journey-*.png)."""
 
+import re
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,22 +46,27 @@ def panel_status(watched, status):
     )
 
 
+def plain(text):
+    """Text as read, without the Unicode isolates that keep codes and names in order in right-to-left sentences."""
+    return re.sub("[\u2066-\u2069]", "", text)
+
+
 def says(watched, text):
     """Wait until the map's message says this (it replaces the one before), and return the whole message."""
     watched.page.wait_for_function(
         "(text) => { const m = document.getElementById('map-message'); "
-        "return !m.hidden && m.textContent.includes(text); }",
+        "return !m.hidden && m.textContent.replace(/[\\u2066-\\u2069]/g, '').includes(text); }",
         arg=text,
         timeout=20000,
     )
-    return watched.page.inner_text("#map-message")
+    return plain(watched.page.inner_text("#map-message"))
 
 
 def take_step(watched, action, fill=None):
     """Open a step's dialog, read what it will do, fill it in and confirm it; the dialog's text is returned."""
     watched.page.click(f"#plot-panel button[data-action={action}]")
     watched.page.wait_for_selector("#step-dialog[open]")
-    said = watched.page.inner_text("#step-dialog")
+    said = plain(watched.page.inner_text("#step-dialog"))
     for selector, value in (fill or {}).items():
         watched.page.fill(f"#step-dialog {selector}", value)
     watched.page.click("#step-dialog button.confirm")
@@ -253,7 +259,7 @@ def test_the_officer_and_the_committee_take_an_allocation_from_proposal_to_deed(
     deed = AllocationDocument.objects.get(kind="deed")
     officer.page.click("#documents li[data-number='NAN-TEST-D-000001'] button.reissue")
     officer.page.wait_for_selector("#step-dialog[open]")
-    warning = officer.page.inner_text("#step-dialog")
+    warning = plain(officer.page.inner_text("#step-dialog"))
     assert "NAN-TEST-D-000001" in warning and "SUPERSEDED" in warning
     officer.page.click("#step-dialog button.confirm")  # no reason yet: refused in the dialog
     officer.page.wait_for_selector("#step-dialog select[name=reissue_reason]:invalid")

@@ -83,10 +83,13 @@
   function bdi(text) { return el("bdi", { text: text }); }
   function row(term, value) { return [el("dt", { text: term }), el("dd", {}, [bdi(value)])]; }
 
-  function who(a) {
-    return a.head_name
-      ? fmt(gettext("household %(code)s (%(name)s)"), { code: a.household_code, name: a.head_name }, true)
-      : fmt(gettext("household %(code)s"), { code: a.household_code }, true);
+  // Inside a sentence, a code or a name is isolated with Unicode's first-strong isolate (the <bdi> of plain text),
+  // so "household HH-0001 (Habibullah)" keeps its order and brackets in a Dari sentence, in the panel and in messages.
+  function isolated(text) { return "\u2068" + text + "\u2069"; }
+  function who(code, name) {
+    return name
+      ? fmt(gettext("household %(code)s (%(name)s)"), { code: isolated(code), name: isolated(name) }, true)
+      : fmt(gettext("household %(code)s"), { code: isolated(code) }, true);
   }
 
   function renderPanel(plot) {
@@ -109,7 +112,7 @@
     if (plot.active) {
       dl.appendChild(el("dt", { text: gettext("Household") }));
       dl.appendChild(el("dd", { "class": "plot-household" }, [
-        el("a", { href: plot.active.household_url, target: "_blank", rel: "noopener" }, [bdi(who(plot.active))]),
+        el("a", { href: plot.active.household_url, target: "_blank", rel: "noopener" }, [bdi(who(plot.active.household_code, plot.active.head_name))]),
         " · " + plot.active.status_label
       ]));
     }
@@ -234,7 +237,7 @@
       done: function (data) {
         window.open(data.pdf_url, "_blank", "noopener");
         return fmt(gettext("%(kind)s %(number)s issued for plot %(plot)s, %(who)s, and opened for printing. It can be printed again in any language with the same number."),
-          { kind: offer.kind === "deed" ? gettext("Deed") : gettext("Allocation letter"), number: data.number, plot: plot.number, who: who(plot.active) }, true);
+          { kind: offer.kind === "deed" ? gettext("Deed") : gettext("Allocation letter"), number: data.number, plot: plot.number, who: who(plot.active.household_code, plot.active.head_name) }, true);
       },
       plot: plot
     });
@@ -429,7 +432,7 @@
         var chosen = list.querySelector("input:checked");
         if (!chosen) return;
         var h = byId[chosen.value];
-        var name = h.head_name ? fmt(gettext("household %(code)s (%(name)s)"), { code: h.code, name: h.head_name }, true) : fmt(gettext("household %(code)s"), { code: h.code }, true);
+        var name = who(h.code, h.head_name);
         act(plot, config.api.allocations, { household: +chosen.value, plot: plot.id, reason: reason.value },
           fmt(gettext("Plot %(plot)s proposed for %(who)s; waiting for a committee member to approve or reject it."), { plot: plot.number, who: name }, true));
       } }, [el("p", { text: answer.data.entitlement_note }), list, el("label", { text: gettext("Reason or note") }), reason,
