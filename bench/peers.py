@@ -207,7 +207,7 @@ def pygeoapi_config(port: int) -> dict:
             "languages": ["en-US"],
             "pretty_print": False,
             "limits": {"default_items": 10, "max_items": 10000},
-            "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "attribution": text},
+            "map": {"url": "http://127.0.0.1/no-basemap/{z}/{x}/{y}.png", "attribution": text},
         },
         "logging": {"level": "ERROR"},
         "metadata": {

@@ -368,7 +368,13 @@ def evidence_file(request, pk, document_id):
     log_personal_data_access(
         user=request.user, action="view", what="households.Document", ids=[document.pk], where=request.path
     )
-    return FileResponse(document.file.open("rb"), filename=document.file.name.rsplit("/", 1)[-1])
+    try:
+        scan = document.file.open("rb")
+    except FileNotFoundError:  # lost from the media folder: say so, never a 500
+        message = _("This scan is no longer in the media folder; upload it again.")
+        return render(request, "webmap/not_found.html", {"message": message}, status=404)
+    # Sent as a download, never shown inline: a scan is an upload, and the browser must not render what it holds.
+    return FileResponse(scan, as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1])
 
 
 # --- Bulk registration from a list ------------------------------------------------------------------------------
