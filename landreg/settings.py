@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "households",
     "allocations",
     "shelters",
+    "grievances",
     "partners",
     "demo",
     "api",
