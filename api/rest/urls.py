@@ -47,6 +47,8 @@ v1 = [
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/", include(v1)),
+    path("v1/", include("api.rest.grievances")),  # officers: grievances, disputes, appeals
+    path("v1/", include("api.rest.grievance_referrals")),  # partners' hotlines
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

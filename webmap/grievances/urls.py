@@ -1,0 +1,3 @@
+"""The officers' grievance pages."""
+
+urlpatterns = []
