@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "parcels",
     "townships",
     "households",
+    "movements",
     "allocations",
     "shelters",
     "grievances",
