@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "movements",
     "allocations",
     "shelters",
+    "livelihoods",
     "grievances",
     "partners",
     "demo",
