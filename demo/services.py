@@ -2,7 +2,7 @@
 
 Everything it creates is marked is_demo (and codes start with DEMO-), so it is never mistaken for real
 records of real people. The same seed always gives the same data. Each step is a module of this app: users,
-land, households, workflow, shelters, partners; this one runs them in order, in one transaction.
+land, households, workflow, shelters, grievances, partners; this one runs them in order, in one transaction.
 """
 
 import random
@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from demo.grievances import demo_grievances_create
 from demo.households import demo_eligibility_create, demo_households_create
 from demo.land import PLANS, demo_provinces_ensure, demo_township_create
 from demo.partners import demo_agreement_create
@@ -33,7 +34,7 @@ def demo_load(progress: Callable[[str], None] = print) -> dict:
     rng = random.Random(SEED)
     demo_provinces_ensure(progress)
     users = demo_users_create(progress)
-    totals = {"townships": 0, "plots": 0, "households": 0, "allocations": 0, "shelters": 0}
+    totals = {"townships": 0, "plots": 0, "households": 0, "allocations": 0, "shelters": 0, "grievances": 0}
     for plan in PLANS:
         township = demo_township_create(plan, progress)
         officer = users["officer.herat" if plan.province_pcode == "AF32" else "officer.nangarhar"]
@@ -47,6 +48,7 @@ def demo_load(progress: Callable[[str], None] = print) -> dict:
         totals["townships"] += 1
         totals["plots"] += township.plots.count()
         totals["households"] += len(households)
+    totals["grievances"] = demo_grievances_create(users, SEED, progress)
     demo_ballot_create(users, progress)
     demo_agreement_create(users, progress)
     return totals

@@ -10,8 +10,19 @@ COMMITTEE_MEMBER = "committee_member"
 GIS_SPECIALIST = "gis_specialist"
 FIELD_OFFICER = "field_officer"
 PARTNER = "partner"
+# The named focal point of the complaints mechanism: the only role that reads a sensitive grievance's description
+# and notes (docs/grievances.md).
+GRIEVANCE_FOCAL_POINT = "grievance_focal_point"
 
-ALL_ROLES = (ADMINISTRATOR, LAND_OFFICER, COMMITTEE_MEMBER, GIS_SPECIALIST, FIELD_OFFICER, PARTNER)
+ALL_ROLES = (
+    ADMINISTRATOR,
+    LAND_OFFICER,
+    COMMITTEE_MEMBER,
+    GIS_SPECIALIST,
+    FIELD_OFFICER,
+    PARTNER,
+    GRIEVANCE_FOCAL_POINT,
+)
 # The roles as a sentence names them, in the reader's language.
 ROLE_LABELS = {
     ADMINISTRATOR: _("administrator"),
@@ -20,9 +31,11 @@ ROLE_LABELS = {
     GIS_SPECIALIST: _("GIS specialist"),
     FIELD_OFFICER: _("field officer"),
     PARTNER: _("partner"),
+    GRIEVANCE_FOCAL_POINT: _("grievance focal point"),
 }
-# Roles that work with named households (personal data); partners and GIS specialists do not.
-PERSONAL_DATA_ROLES = (ADMINISTRATOR, LAND_OFFICER, COMMITTEE_MEMBER, FIELD_OFFICER)
+# Roles that work with named households (personal data); partners and GIS specialists do not. The grievance focal
+# point does: a complaint names the complainant's household.
+PERSONAL_DATA_ROLES = (ADMINISTRATOR, LAND_OFFICER, COMMITTEE_MEMBER, FIELD_OFFICER, GRIEVANCE_FOCAL_POINT)
 
 
 class Access(NamedTuple):
@@ -121,6 +134,12 @@ def _perms(templates, *actions):
     return [t % a for t in templates for a in actions]
 
 
+_GRIEVANCES = [
+    "grievances.%s_grievance",
+    "grievances.%s_grievancestep",
+    "grievances.%s_landdispute",
+    "grievances.%s_appeal",
+]
 _SHELTER_PLANNING = ["shelters.%s_shelterproject", "shelters.%s_fieldassignment", "shelters.%s_tranche"]
 ROLE_PERMISSIONS = {
     ADMINISTRATOR: ["*"],
@@ -129,10 +148,12 @@ ROLE_PERMISSIONS = {
     + _perms(_LAND, "view")
     + ["parcels.view_adminarea"]
     + _perms(_SHELTER_PLANNING, "view", "add", "change")
-    + ["shelters.view_inspection", "shelters.view_occupancycheck", "shelters.view_allocationreview"],
+    + ["shelters.view_inspection", "shelters.view_occupancycheck", "shelters.view_allocationreview"]
+    + _perms(_GRIEVANCES, "view"),
     COMMITTEE_MEMBER: _perms(_PEOPLE, "view")
     + _perms(["allocations.%s_allocation"], "view", "change")
-    + _perms(_LAND, "view"),
+    + _perms(_LAND, "view")
+    + _perms(_GRIEVANCES, "view"),
     GIS_SPECIALIST: _perms(_LAND, "view", "add", "change", "delete")
     + ["parcels.view_adminarea"]
     + ["townships.view_layoutimport", "townships.view_layoutsource", "townships.change_layoutsource"],
@@ -142,4 +163,9 @@ ROLE_PERMISSIONS = {
     + ["shelters.view_shelterproject", "shelters.view_fieldassignment", "shelters.view_inspection"]
     + ["shelters.add_inspection", "shelters.add_occupancycheck", "shelters.view_occupancycheck"],
     PARTNER: [],
+    # Grievances are written through the services (officers' pages, the API); the admin shows them read-only.
+    GRIEVANCE_FOCAL_POINT: _perms(_PEOPLE, "view")
+    + ["allocations.view_allocation", "parcels.view_adminarea"]
+    + _perms(_LAND, "view")
+    + _perms(_GRIEVANCES, "view"),
 }

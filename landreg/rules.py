@@ -191,6 +191,100 @@ RULES = {
             "to the committee."
         ),
     ),
+    # Grievances, disputes and appeals (docs/grievances.md; grievances/sql/0002_grievance_rules.sql, the models)
+    "grievance_steps_are_append_only": (
+        None,
+        _("A grievance's steps are its record and cannot be changed or deleted; add a new step instead."),
+    ),
+    "grievance_status_changes_with_a_step": (
+        "status",
+        _(
+            "A grievance's status changes only through a step, which records who, when and why. Use the action "
+            "(acknowledge, review, refer, resolve, close) instead of editing the status."
+        ),
+    ),
+    "grievance_transitions_in_order": (
+        "status",
+        _(
+            "A grievance moves in order: received, acknowledged, under review, referred, resolved, closed. Take the "
+            "steps before this one first."
+        ),
+    ),
+    "grievance_resolved_with_a_decision": (
+        "status",
+        _(
+            "A land dispute is resolved with the committee's decision (upheld, rejected or settled), and an appeal "
+            "only once it is decided and checked; record the decision instead."
+        ),
+    ),
+    "sensitive_grievance_text_sealed": (
+        "description",
+        _(
+            "A sensitive grievance's description and notes are kept sealed (encrypted), never in clear; write them "
+            "through landreg, which seals them."
+        ),
+    ),
+    "sensitive_categories_are_sensitive": (
+        "sensitive",
+        _("Complaints about staff conduct, sexual exploitation and abuse, or data protection are always sensitive."),
+    ),
+    "grievance_sensitivity_is_fixed": (
+        "sensitive",
+        _(
+            "A grievance's sensitivity is decided when it is received and cannot change; record a new, sensitive "
+            "grievance and close this one with a note."
+        ),
+    ),
+    "grievance_reference_format": (
+        "reference",
+        _("A grievance reference is G-XXXX-XXXX, from landreg's generator; it cannot be typed in or changed."),
+    ),
+    "plot_not_allocated_while_disputed": (
+        "plot",
+        _(
+            "This plot has an open land dispute: it cannot be allocated, handed over or transferred until the "
+            "dispute is decided."
+        ),
+    ),
+    "land_dispute_decision_recorded": (
+        "decision",
+        _("A land dispute's decision is upheld, rejected or settled, with who decided it and when."),
+    ),
+    "land_dispute_decision_is_final": (
+        "decision",
+        _("This land dispute was decided; its decision, plot and outline cannot change. Open a new dispute."),
+    ),
+    "grievances_are_never_deleted": (
+        None,
+        _("A grievance, its land dispute and its appeal are never deleted; close the grievance instead."),
+    ),
+    "land_dispute_outline_valid": (
+        "claimed_outline",
+        _("The claimed outline is not a valid polygon. Redraw it without crossing lines."),
+    ),
+    "appeal_against_a_refusal_or_revocation": (
+        "allocation",
+        _("Only a refusal (a rejected proposal) or a revocation can be appealed; choose that allocation."),
+    ),
+    "one_open_appeal_per_allocation": (
+        "allocation",
+        _("This refusal or revocation is already under appeal; follow that appeal instead."),
+    ),
+    "appeal_decision_is_final": (
+        "decision",
+        _("This appeal was decided and checked; its decision is final."),
+    ),
+    "appeal_decision_recorded": (
+        "decision",
+        _("An appeal's decision is upheld or dismissed, with the committee member who decided it."),
+    ),
+    "appeal_decided_by_another_committee_member": (
+        None,
+        _(
+            "An appeal is decided by a committee member of the province other than the one who made the decision "
+            "appealed and other than who lodged it, and checked by yet another committee member."
+        ),
+    ),
 }
 
 

@@ -54,6 +54,17 @@ if not ID_HASH_KEY:
         raise ImproperlyConfigured("ID_HASH_KEY is required when DEBUG is off (it protects national ID numbers).")
     ID_HASH_KEY = "insecure-local-id-hash-key"
 
+# Fernet keys that seal sensitive grievances' descriptions and notes at rest (docs/grievances.md, "The key"):
+# comma-separated, newest first; the newest seals, every one opens (rotation: manage.py grievance_rotate_key).
+GRIEVANCE_KEYS = env_list("GRIEVANCE_KEYS", [])
+if not GRIEVANCE_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "GRIEVANCE_KEYS is required when DEBUG is off (it seals sensitive grievances). Generate one with "
+            "python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'."
+        )
+    GRIEVANCE_KEYS = ["aW5zZWN1cmUtbG9jYWwtZ3JpZXZhbmNlLWtleS0wMDA="]  # insecure, for DEBUG only
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -301,6 +312,13 @@ SPECTACULAR_SETTINGS = {
         "HouseholdStatusEnum": "households.models.Household.Status",
         "EvidenceKindEnum": "households.models.Document.Kind",
         "IssuedDocumentKindEnum": "allocations.models.AllocationDocument.Kind",
+        "HouseholdCategoryEnum": "households.models.Category",
+        "GrievanceCategoryEnum": "grievances.models.Category",
+        "GrievanceStatusEnum": "grievances.models.Status",
+        "GrievanceChannelEnum": "grievances.models.Channel",
+        "GrievancePriorityEnum": "grievances.models.Priority",
+        "LandDisputeDecisionEnum": "grievances.models.Decision",
+        "AppealDecisionEnum": "grievances.models.AppealDecision",
     },
 }
 
@@ -323,6 +341,18 @@ LANDREG_LAYOUT_CLOSE_GAP_M = float(os.environ.get("LANDREG_LAYOUT_CLOSE_GAP_M", 
 # is loaded from the internet and maps show our own layers only.
 LANDREG_BASEMAP_URL = os.environ.get("LANDREG_BASEMAP_URL", "")
 LANDREG_PUBLIC_URL = os.environ.get("LANDREG_PUBLIC_URL") or "http://127.0.0.1:8000"
+
+# Mail: the grievance reminders (manage.py grievance_reminders) tell whom a grievance escalates to. By default
+# the message is written to the command's output (the console backend, so the systemd journal keeps it); set
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST / EMAIL_PORT to send it.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "landreg@localhost"
+# A grievance overdue escalates one level at once (to the province's grievance focal point) and one more after
+# this many days still overdue (to the administrators).
+LANDREG_GRIEVANCE_ESCALATE_AFTER_DAYS = env_int("LANDREG_GRIEVANCE_ESCALATE_AFTER_DAYS", 3)
 
 
 LOGGING = {

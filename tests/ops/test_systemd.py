@@ -49,6 +49,7 @@ def test_every_job_has_a_timer_and_every_unit_raises_the_alert_when_it_fails():
             "landreg-backup-full",
             "landreg-backup-diff",
             "landreg-restore-drill",
+            "landreg-grievance-reminders",
         }
     )
     for name in [*services, "landreg"]:
@@ -72,3 +73,13 @@ def test_gunicorn_runs_the_wsgi_application_as_its_own_user_hardened_on_the_sock
         "CapabilityBoundingSet": "",
     }.items():
         assert service[option] == value, option
+
+
+def test_the_grievance_reminders_run_hourly_as_landreg_and_call_the_command():
+    service, timer = unit("landreg-grievance-reminders.service"), unit("landreg-grievance-reminders.timer")
+
+    assert service["Service"]["User"] == "landreg" and service["Service"]["Type"] == "oneshot"
+    assert service["Service"]["ExecStart"].split()[-2:] == ["manage.py", "grievance_reminders"]
+    assert service["Service"]["EnvironmentFile"] == "/etc/landreg/env"  # GRIEVANCE_KEYS, EMAIL_* come from there
+    assert timer["Timer"]["OnCalendar"] == "hourly" and timer["Timer"]["Persistent"] == "true"
+    assert (ROOT / "grievances" / "management" / "commands" / "grievance_reminders.py").exists()
