@@ -154,6 +154,7 @@ write_env() {  # write_env [cluster dir]; without one, DATABASE_URL is left to t
   mkdir -p "$DATA"
   [ -f "$DATA/secret_key" ] || { "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))' > "$DATA/secret_key"; chmod 600 "$DATA/secret_key"; }
   [ -f "$DATA/id_hash_key" ] || { "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$DATA/id_hash_key"; chmod 600 "$DATA/id_hash_key"; }
+  [ -f "$DATA/grievance_key" ] || { "$VENV/bin/python" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' > "$DATA/grievance_key"; chmod 600 "$DATA/grievance_key"; }
   {
     echo "# written by scripts/devenv.sh; source it to use manage.py by hand"
     if [ -n "$dir" ]; then
@@ -162,6 +163,7 @@ write_env() {  # write_env [cluster dir]; without one, DATABASE_URL is left to t
     fi
     echo "export SECRET_KEY=\"\${SECRET_KEY:-$(cat "$DATA/secret_key")}\""
     echo "export ID_HASH_KEY=\"\${ID_HASH_KEY:-$(cat "$DATA/id_hash_key")}\""
+    echo "export GRIEVANCE_KEYS=\"\${GRIEVANCE_KEYS:-$(cat "$DATA/grievance_key")}\""
     echo "export MEDIA_ROOT=\"\${MEDIA_ROOT:-$DATA/media}\""
   } > "$DATA/env"
 }
