@@ -5,6 +5,8 @@ Everything is read for the requesting user: plots and townships in their scope, 
 that work with personal data, and every list of households logged. Dates come already written in Shamsi in the
 request's language, so the browser never converts calendars."""
 
+import json
+
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
@@ -20,6 +22,9 @@ from allocations.documents import ISSUABLE_IN, REISSUE_REASONS, document_standin
 from allocations.models import Allocation, AllocationDocument
 from allocations.selectors import allocation_candidates, allocations_visible_to, eligibility_reasons
 from allocations.services import TRANSITIONS
+from grievances import permissions as grievance_permissions
+from grievances import selectors as grievance_selectors
+from grievances.models import Grievance, LandDispute
 from households.models import Category
 from households.selectors import households_visible_to
 from landreg import calendar, roles
@@ -372,6 +377,72 @@ def plot_panel(plot: Plot, user) -> dict:
         ],
         "revocation_reasons": [{"code": c, "label": str(v)} for c, v in Allocation.RevocationReason.choices],
         "handover_tolerance_m": int(settings.LANDREG_HANDOVER_TOLERANCE_M),
+        "grievances": plot_grievances(plot, user),
+    }
+
+
+def plot_grievances(plot: Plot, user) -> dict | None:
+    """The panel's grievances for roles that work with them in their scope (None for the others): the plot's open
+    grievances by reference and status only (a sealed one is listed like any other, its words are not), the open
+    land dispute with its claimed outline (land, not people) and overlap, and what this user may do."""
+    if not has_role(user, *grievance_permissions.RECEIVERS):
+        return None
+    rows = list(grievance_selectors.grievances_for(user).open().filter(plot=plot).order_by("received_at", "pk"))
+    dispute = (
+        LandDispute.objects.filter(plot=plot, decision="", grievance__in=[g.pk for g in rows])
+        .select_related("grievance")
+        .order_by("-opened_at")
+        .first()
+    )
+    dispute_json = None
+    if dispute is not None:
+        allowed = grievance_selectors.grievance_allowed_actions(user, dispute.grievance)
+        overlap = dispute.overlap_m2
+        dispute_json = {
+            "reference": dispute.grievance.reference,
+            "claimed_outline": json.loads(dispute.claimed_outline.geojson) if dispute.claimed_outline else None,
+            "overlap_m2": float(overlap) if overlap is not None else None,
+            "overlap_text": _("%(m2)s m²") % {"m2": calendar.number_text(overlap, places=1)}
+            if overlap is not None
+            else "",
+            "status": dispute.grievance.status,
+            "may_acknowledge": "acknowledge" in allowed,
+            "acknowledge_url": reverse("grievance-api-transition", kwargs={"reference": dispute.grievance.reference}),
+            "may_resolve": "decide_dispute" in allowed,
+            "resolve_url": reverse("dispute-api-resolve", kwargs={"reference": dispute.grievance.reference}),
+        }
+    return {
+        "open": [
+            {
+                "reference": g.reference,
+                "status": g.status,
+                "status_label": choice_label(Grievance.Status, g.status),
+                "url": reverse("grievance-detail", kwargs={"reference": g.reference}),
+            }
+            for g in rows
+        ],
+        "dispute": dispute_json,
+        "may_record": True,
+        "may_open_dispute": dispute is None and has_role(user, *grievance_permissions.DISPUTE_OPENERS),
+        "categories": [
+            {"code": c, "label": str(label)}
+            for c, label in Grievance.Category.choices
+            if c not in (Grievance.Category.LAND_DISPUTE, Grievance.Category.APPEAL)
+        ],
+        # A partner's referral comes through the partners' API, never from the panel.
+        "channels": [
+            {"code": c, "label": str(label)}
+            for c, label in Grievance.Channel.choices
+            if c != Grievance.Channel.PARTNER_REFERRAL
+        ],
+        "decisions": [{"code": c, "label": str(label)} for c, label in LandDispute.Decision.choices],
+        "dispute_kinds": [
+            {"code": c, "label": str(label)}
+            for c, label in Grievance.Category.choices
+            if c in (Grievance.Category.LAND_DISPUTE, Grievance.Category.USURPATION)
+        ],
+        "api": {"record": reverse("grievance-api-list"), "dispute": reverse("dispute-api-open")},
+        "bbox": _bbox(plot.geom),  # the map zooms to the plot to draw a claimed outline
     }
 
 

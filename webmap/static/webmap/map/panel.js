@@ -22,6 +22,7 @@
     panel.hidden = true;
     currentPlot = null;
     map.setFilter("plots-selected", ["==", ["get", "id"], -1]);
+    if (L.draw) L.draw.showClaimed(null);
   });
 
   map.on("click", function (e) {
@@ -34,7 +35,7 @@
     take(e.lngLat);
   });
   map.on("click", "plots-fill", function (e) {
-    if (picking || justPicked || !e.features.length) return;
+    if (picking || justPicked || L.drawing || !e.features.length) return;
     openPanel(e.features[0].properties.id);
     keepInView(e.lngLat);
   });
@@ -50,8 +51,8 @@
     var dx = rtl ? x - (covered.right + 80) : x - (covered.left - 80);
     map.panBy([dx, 0], { duration: 250 });
   }
-  map.on("mouseenter", "plots-fill", function () { if (!picking) map.getCanvas().style.cursor = "pointer"; });
-  map.on("mouseleave", "plots-fill", function () { if (!picking) map.getCanvas().style.cursor = ""; });
+  map.on("mouseenter", "plots-fill", function () { if (!picking && !L.drawing) map.getCanvas().style.cursor = "pointer"; });
+  map.on("mouseleave", "plots-fill", function () { if (!picking && !L.drawing) map.getCanvas().style.cursor = ""; });
 
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -120,6 +121,8 @@
 
     renderActions(plot);
     renderDocuments(plot);
+    // Sections other files add (grievances.js: the plot's grievances and disputes), in the order they load.
+    (L.panelSections || []).forEach(function (section) { section(plot, panelBody); });
 
     panelBody.appendChild(el("h3", { text: fmt(gettext("Facilities within %(metres)s m"), { metres: digits(plot.walking_distance_m) }, true) }));
     if (plot.facilities.length) {
@@ -280,7 +283,9 @@
     if (dialogBox) dialogBox.remove();
     var error = el("p", { "class": "dialog-error", role: "alert", hidden: "hidden" });
     var confirm = el("button", { type: "submit", "class": "confirm" + (options.warning ? " danger" : ""), text: options.confirm });
-    var cancel = el("button", { type: "button", "class": "cancel", text: gettext("Cancel"), onclick: function () { dialogBox.close(); forgetPoint(); } });
+    var cancel = el("button", { type: "button", "class": "cancel", text: gettext("Cancel"), onclick: function () {
+      dialogBox.close(); forgetPoint(); if (options.cancelled) options.cancelled();
+    } });
     var form = el("form", { method: "dialog", onsubmit: function (e) {
       e.preventDefault();
       confirm.disabled = true;
@@ -308,6 +313,9 @@
     (first || confirm).focus();
     return dialogBox;
   }
+
+  // What other panel sections use: the confirming dialog, its fields, reopening the panel, isolating a code.
+  L.panel = { dialog: dialog, field: field, open: openPanel, bdi: bdi, isolated: isolated, getJSON: getJSON };
 
   function stepDialog(plot, step) {
     var values = {};
