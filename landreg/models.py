@@ -92,6 +92,15 @@ DATASETS = {
     ),
     "household_records": _("Household records: one pseudonymised row per household, only the household fields agreed"),
     "township_layout": _("Township layout files: township, blocks, plots and facilities, no personal data"),
+    "grievance_summary": _(
+        "Grievance summary: complaints counted by township, category, status and age, with counts under 5 "
+        "suppressed and sensitive categories never below the province"
+    ),
+    # Not a file: what lets a partner's hotline refer complaints through the API, for the provinces agreed, and
+    # follow the status and dates (only) of the cases it referred.
+    "grievance_referrals": _(
+        "Grievance referrals: the partner's hotline refers complaints and follows the status of the cases it referred"
+    ),
 }
 
 # The household fields an agreement may share, with their HXL hashtags, in the order they are written.

@@ -212,6 +212,12 @@ AXES_CLIENT_IP_CALLABLE = "api.auth.client_ip_address"
 # Behind a reverse proxy, the number of proxies in front of Django that append to X-Forwarded-For. 0 (the
 # default): the header is ignored, since any client can send it, and the address is REMOTE_ADDR.
 LANDREG_TRUSTED_PROXY_COUNT = env_int("LANDREG_TRUSTED_PROXY_COUNT", 0)
+# The public status page of grievances: checks per client address and per browser session, in fixed windows
+# (webmap/grievance_status/limits.py). Counted in Django's cache: per server process with the default cache.
+LANDREG_GRIEVANCE_STATUS_PER_MINUTE_PER_ADDRESS = env_int("LANDREG_GRIEVANCE_STATUS_PER_MINUTE_PER_ADDRESS", 10)
+LANDREG_GRIEVANCE_STATUS_PER_DAY_PER_ADDRESS = env_int("LANDREG_GRIEVANCE_STATUS_PER_DAY_PER_ADDRESS", 100)
+LANDREG_GRIEVANCE_STATUS_PER_MINUTE_PER_SESSION = env_int("LANDREG_GRIEVANCE_STATUS_PER_MINUTE_PER_SESSION", 5)
+LANDREG_GRIEVANCE_STATUS_PER_DAY_PER_SESSION = env_int("LANDREG_GRIEVANCE_STATUS_PER_DAY_PER_SESSION", 30)
 # Signed tile URLs (docs/deploy.md, "The tile cache in nginx"): the secret nginx shares with Django to check a
 # tile URL's signature (secure_link) instead of asking the tile gate (api.tiles.gate); empty: nothing is signed and
 # the rendered nginx site has no signed-tiles block. How long a signed URL holds, in seconds.

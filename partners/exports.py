@@ -10,11 +10,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allocations.models import Allocation
+from grievances.models import Grievance
+from grievances.selectors import AGE_BANDS
 from households.models import Household
 from landreg.access_log import log_personal_data_access
 from landreg.models import HOUSEHOLD_FIELDS, DataSharingAgreement
@@ -25,6 +27,10 @@ from parcels.models import AdminArea
 from shelters.models import DEFAULT_STAGES
 from shelters.selectors import open_shelter_projects, shelter_stage
 from townships.models import Plot, Township
+
+# The datasets that are a table of one province (a CSV); the township layout is files per township, and the
+# grievance referrals are a door of the API, not a file.
+TABLES = ("township_summary", "household_records", "grievance_summary")
 
 
 @dataclass
@@ -168,6 +174,63 @@ def household_records(*, user, province, fields: list[str], key: bytes, chunk_si
     )
 
 
+def _age_band(now):
+    """The age band of a grievance's received_at on `now` (the dashboard's bands), as a database expression."""
+    whens = [
+        When(received_at__gt=now - datetime.timedelta(days=high), then=Value(key))
+        for key, _label, _low, high in AGE_BANDS
+        if high is not None
+    ]
+    return Case(*whens, default=Value(AGE_BANDS[-1][0]), output_field=CharField())
+
+
+def grievance_summary(*, user, province, now=None) -> PartnerDataset:
+    """Complaints of the province in the user's scope, counted by township, category, status and age band (since
+    received, in the dashboard's bands: grievances.selectors.AGE_BANDS); each
+    complaint in exactly one row, so no two rows can be subtracted to single out a few. A sensitive category
+    (sexual exploitation and abuse, staff conduct, data protection), and any complaint marked sensitive, is
+    counted for the province as a whole, never by township; so are complaints not about a township. Counts
+    under 5 are "<5" (landreg/sharing.py); a combination with no complaint has no row."""
+    now = now or timezone.now()
+    grievances = filter_by_scope(
+        Grievance.objects.filter(province=province), user, province_field="province", township_field="township"
+    )
+    sensitive = Q(category__in=Grievance.SENSITIVE_CATEGORIES) | Q(sensitive=True)
+    counts = (
+        grievances.annotate(
+            area=Case(When(sensitive, then=Value("")), default=F("township__code"), output_field=CharField()),
+            band=_age_band(now),
+        )
+        .values_list("area", "category", "status", "band")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    band_order = {key: i for i, (key, _label, _low, _high) in enumerate(AGE_BANDS)}
+    category_order = {code: i for i, code in enumerate(Grievance.Category.values)}
+    status_order = {code: i for i, code in enumerate(Grievance.Status.values)}
+    rows = sorted(
+        counts,
+        key=lambda r: (r[0] or "", category_order.get(r[1], 99), status_order.get(r[2], 99), band_order[r[3]]),
+    )
+    ids = list(grievances.values_list("pk", flat=True))
+    return PartnerDataset(
+        name="grievance_summary",
+        columns=["province", "township", "category", "status", "age_band", "grievances"],
+        hashtags=[
+            "#adm1+code",
+            "#loc+code",
+            "#event+category+code",
+            "#status+code",
+            "#date+age+band",
+            "#indicator+grievances+num",
+        ],
+        rows=([province.pcode, area or "", cat, status, band, suppressed(n)] for area, cat, status, band, n in rows),
+        what="grievances.Grievance",
+        object_ids=ids,
+        count=len(rows),
+    )
+
+
 def partner_dataset(*, user, dataset: str, province, agreement: DataSharingAgreement | None, **options):
     """The dataset as this user may receive it under `agreement` (None: an administrator, every catalogue field,
     and household codes under a key for this export only)."""
@@ -177,6 +240,16 @@ def partner_dataset(*, user, dataset: str, province, agreement: DataSharingAgree
         fields = agreement.household_fields if agreement is not None else list(HOUSEHOLD_FIELDS)
         key = pseudonym_key_of(agreement)
         return household_records(user=user, province=province, fields=fields, key=key, **options)
+    if dataset == "grievance_summary":
+        return grievance_summary(user=user, province=province, **options)
+    if dataset == "grievance_referrals":
+        raise ValidationError(
+            _(
+                "Grievance referrals are not a file: a partner's hotline refers cases through "
+                "/api/v1/grievance-referrals/."
+            ),
+            code="dataset_not_a_table",
+        )
     raise ValidationError(
         _("%(dataset)s is not a table; take it from the township exports instead.") % {"dataset": dataset},
         code="dataset_not_a_table",

@@ -10,10 +10,11 @@ from django.utils import timezone
 from landreg.models import DATASETS, HOUSEHOLD_FIELDS, DataSharingAgreement
 from landreg.scope import province_ids_in_scope
 from parcels.models import AdminArea
+from partners.exports import TABLES
+from partners.referrals import REFERRALS  # not a download: the hotline's door in the API, said on the page
 from townships.exports import townships_exportable_by
 from townships.models import Township
 
-TABLES = ("township_summary", "household_records")  # one CSV per province; the layout is per township
 LAYOUTS = "township_layout"
 ENDING_SOON_DAYS = 30  # an agreement ending within this many days says so, so renewal is asked for in time
 
@@ -29,6 +30,7 @@ class Downloads:
     datasets: list[tuple[str, str]]  # (code, description) as the catalogue words them
     household_fields: list[str]  # the descriptions of the household fields shared
     tables: list[tuple[str, str, AdminArea]] = field(default_factory=list)  # (dataset, description, province)
+    refers: bool = False  # the agreement lets the partner's hotline refer complaints in its provinces
     townships: list[Township] = field(default_factory=list)  # for the layout files
 
     @property
@@ -67,6 +69,7 @@ def partner_downloads(user, on: datetime.date | None = None) -> list[Downloads]:
             ],
         )
         if state == "current":
+            entry.refers = REFERRALS in agreement.datasets and bool(provinces)
             entry.tables = [
                 (code, DATASETS[code], province)
                 for province in provinces

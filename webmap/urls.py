@@ -9,7 +9,7 @@ urlpatterns = [
     path("field/", include("webmap.field.urls")),
     path("", include("webmap.documents.urls")),
     path("", include("webmap.households.urls")),
-    path("partners/", include("webmap.partners.urls")),
+    path("partners/", include("webmap.partners.urls")),  # what partners may download under their agreements
     path("grievances/", include("webmap.grievances.urls")),  # the officers' grievance pages
-    path("", include("webmap.grievance_status.urls")),  # the public status page (no login)  # what partners may download under their agreements
+    path("", include("webmap.grievance_status.urls")),  # the public status page of a grievance (no login)
 ]

@@ -1,18 +1,22 @@
 """Field API at /api/v1/field/: what the field pages (and scripts) use, with a session or HTTP Basic.
 
-Submissions are multipart (the photos travel with the visit) and idempotent on the client UUID: 201 when the
-visit is new, 200 with the same body when the UUID was seen before, so a device may retry without fear.
+Submissions are multipart (the photos travel with the visit; a complaint heard in the field is JSON or a form)
+and idempotent on the client UUID: 201 when the visit or complaint is new, 200 with the same body when the UUID
+was seen before, so a device may retry without fear.
 """
 
 import json
 import math
+import uuid
 from datetime import date
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -21,8 +25,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from allocations.selectors import allocations_visible_to
+from grievances import services as grievance_services
+from grievances.models import Grievance
 from landreg.access_log import log_personal_data_access
+from landreg.scope import province_ids_in_scope
 from landreg.sharing import needs_agreement, outside_agreement
+from parcels.models import AdminArea
 from shelters import kobo, selectors, services, xlsform
 from shelters.models import AllocationReview, Inspection, OccupancyCheck, Tranche
 from townships.models import Plot
@@ -82,6 +90,32 @@ class ImportUploadSerializer(serializers.Serializer):
     attachments = serializers.FileField(required=False, help_text="Zip of the photo attachments.")
     form = serializers.CharField(help_text="inspection or occupancy (the XLSForm the export comes from).")
     inspector = serializers.CharField(required=False, help_text="Field officer recorded for unknown usernames.")
+
+
+class GrievanceUploadSerializer(serializers.Serializer):
+    """What a phone sends for one grievance recorded in the field (JSON or a form)."""
+
+    client_uuid = serializers.UUIDField(help_text="Made on the device; the same UUID again returns the first record.")
+    category = serializers.ChoiceField(choices=Grievance.Category.choices, required=False)
+    description = serializers.CharField()
+    province = serializers.IntegerField(required=False, help_text="The province's id; not needed with a plot.")
+    plot = serializers.IntegerField(required=False, help_text="The plot the complaint is about, if any.")
+    dispute = serializers.BooleanField(
+        required=False, default=False, help_text="A dispute over the plot's land (recorded as a land dispute)."
+    )
+    recorded_at = serializers.DateTimeField(required=False, help_text="When the form was filled in, on the phone.")
+    anonymous = serializers.BooleanField(required=False, default=False)
+    consent_to_share = serializers.BooleanField(required=False, default=False)
+    language = serializers.ChoiceField(choices=Grievance.Language.choices, required=False, default="en")
+
+
+class GrievanceAnswerSerializer(serializers.Serializer):
+    client_uuid = serializers.UUIDField()
+    created = serializers.BooleanField(help_text="False when the UUID was seen before (nothing new was made).")
+    reference = serializers.CharField(help_text="To give the complainant, for the public status page.")
+    status = serializers.CharField()
+    category = serializers.CharField()
+    plot = serializers.IntegerField(allow_null=True)
 
 
 def _invalid(field: str, message: str, code: str = "invalid") -> ValidationError:
@@ -501,3 +535,120 @@ def xlsform_download(request, form):
     )
     response["Content-Disposition"] = f'attachment; filename="landreg_{form}.xlsx"'
     return response
+
+
+def _flag(value, field: str) -> bool:
+    if value in (None, ""):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "on", "1", "0"):
+        return value.lower() in ("true", "on", "1")
+    raise _invalid(field, _("%(field)s must be true or false.") % {"field": field}, "boolean_invalid")
+
+
+def _client_uuid(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise _invalid(
+            "client_uuid", _("client_uuid must be the UUID the phone made for this form."), "uuid_invalid"
+        ) from None
+
+
+def _grievance_province(user, value) -> AdminArea:
+    """The province a complaint not about a plot is recorded in: one of the officer's provinces."""
+    province = AdminArea.objects.filter(level="province", pk=_id(value, "province")).first()
+    in_scope = province_ids_in_scope(user)
+    if province is None or (in_scope is not None and province.pk not in in_scope):
+        raise _invalid("province", _("Choose one of your provinces."), "province_invalid")
+    return province
+
+
+def grievance_body(grievance: Grievance, created: bool) -> dict:
+    return {
+        "client_uuid": str(grievance.client_uuid),
+        "created": created,
+        "reference": grievance.reference,
+        "status": grievance.status,
+        "category": grievance.category,
+        "plot": grievance.plot_id,
+    }
+
+
+def _once(user, client_uuid, record) -> tuple[Grievance, bool]:
+    """The grievance the phone's form made, recorded once: (the one recorded before, False) when its UUID was
+    seen, (a new one, True) otherwise. Two sends racing each other: the database's unique client_uuid keeps one."""
+
+    def earlier():
+        found = Grievance.objects.filter(client_uuid=client_uuid).first()
+        if found is not None and found.received_by_id != user.pk:
+            raise _invalid(
+                "client_uuid",
+                _("This form's id was used by another officer's form; save the complaint again as a new form."),
+                "uuid_taken",
+            )
+        return found
+
+    if (found := earlier()) is not None:
+        return found, False
+    try:
+        return record(), True
+    except IntegrityError:
+        if (found := earlier()) is not None:
+            return found, False
+        raise
+
+
+class GrievancesView(APIView):
+    """POST: one grievance recorded in the field, maybe offline: about a plot or not, or a dispute over a plot's
+    land (recorded as a land dispute about the plot). 201 new, 200 when the client UUID was seen before: a form
+    sent twice is one grievance."""
+
+    @extend_schema(
+        request={"application/json": GrievanceUploadSerializer, "multipart/form-data": GrievanceUploadSerializer},
+        responses={201: GrievanceAnswerSerializer, 200: GrievanceAnswerSerializer},
+    )
+    def post(self, request):
+        data = _data(request)
+        client_uuid = _client_uuid(data.get("client_uuid"))
+        grievance, created = _once(request.user, client_uuid, lambda: self._record(request.user, data, client_uuid))
+        return Response(
+            grievance_body(grievance, created), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    def _record(self, user, data, client_uuid) -> Grievance:
+        plot = _plot(user, data.get("plot")) if data.get("plot") not in (None, "") else None
+        dispute = _flag(data.get("dispute"), "dispute")
+        if dispute and plot is None:
+            raise _invalid("plot", _("A dispute is about a plot: record it from the plot's card."), "plot_required")
+        # A dispute heard in the field is recorded as a land dispute about the plot; the officer who opens the
+        # dispute on the plot (which sets it disputed, grievances.services.dispute_open) does so from the
+        # grievance pages, since it suspends the allocation.
+        category = Grievance.Category.LAND_DISPUTE if dispute else services.text_value(data.get("category"), "category")
+        return grievance_services.grievance_receive(
+            by=user,
+            channel=Grievance.Channel.FIELD_VISIT,
+            category=category,
+            description=services.text_value(data.get("description"), "description"),
+            province=plot.township.province if plot else _grievance_province(user, data.get("province")),
+            plot=plot,
+            anonymous=_flag(data.get("anonymous"), "anonymous"),
+            language=services.text_value(data.get("language") or "en", "language"),
+            consent_to_share=_flag(data.get("consent_to_share"), "consent_to_share"),
+            client_uuid=client_uuid,
+            received_at=_moment(data.get("recorded_at"), "recorded_at"),
+        )
+
+
+def _moment(value, field: str):
+    """When the phone's form was filled in (ISO 8601 with its offset), or None: the service bounds it."""
+    if value in (None, ""):
+        return None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) and len(value) <= 40 else None
+    except ValueError:  # shaped like a time, but not one (month 13)
+        moment = None
+    if moment is None:
+        raise _invalid(field, _("Give the time as ISO 8601, e.g. 2026-11-29T10:30:00+04:30."), "datetime_invalid")
+    return moment

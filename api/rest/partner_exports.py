@@ -14,8 +14,6 @@ from rest_framework.views import APIView
 from landreg.sharing import partner_export_agreement
 from partners import exports
 
-TABLES = ["township_summary", "household_records"]
-
 
 class FirstRenderer(BaseContentNegotiation):
     """A client asking for text/csv still gets its refusal as a JSON sentence, not 406 Not Acceptable."""
@@ -40,10 +38,11 @@ class PartnerExportView(APIView):
             "administrators. The second row holds HXL hashtags. township_summary suppresses household counts "
             "under 5 as '<5'; household_records holds only the agreed fields, and instead of the household code "
             "printed on letters a pseudonym under the agreement's own key (docs/partners.md), in pseudonym order. "
-            "Logged."
+            "grievance_summary counts complaints by township, category, status and age band, counts under 5 as "
+            "'<5', sensitive categories for the province as a whole only. Logged."
         ),
         parameters=[
-            OpenApiParameter("dataset", OpenApiTypes.STR, OpenApiParameter.PATH, enum=TABLES),
+            OpenApiParameter("dataset", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(exports.TABLES)),
             OpenApiParameter("province", OpenApiTypes.STR, required=True, description="Province p-code, e.g. AF06."),
         ],
         responses={

@@ -18,10 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from grievances.models import Grievance
 from landreg.access_log import log_personal_data_access
 from landreg.calendar import SHAMSI_MONTHS, number_text
 from landreg.roles import has_role
+from landreg.scope import province_ids_in_scope
 from landreg.sharing import SMALL_CELL, SUPPRESSED
+from landreg.templatetags.landreg import local_name
+from parcels.models import AdminArea
 from shelters import selectors
 from shelters.models import AllocationReview
 from shelters.photos import max_photo_bytes
@@ -29,7 +33,9 @@ from shelters.services import OFFICE_ROLES, REVIEW_NOTE_MAX, allocation_review_c
 from webmap.map.views import refused_as_page, township_on_page, townships_on_page
 
 # Bumped when the shell's files change, so phones drop the old cache.
-SHELL_VERSION = "field-v3"
+SHELL_VERSION = "field-v4"
+# A complaint noted in the field: what the complainant says, not a file (the same bound as a partner's referral).
+GRIEVANCE_TEXT_MAX = 5000
 
 
 class FieldLogin(auth_views.LoginView):
@@ -58,8 +64,20 @@ def shell(request):
             "max_photo_bytes": max_photo_bytes(),
             # The Afghan month names (Hamal … Hut) in the page's language, for dates the phone writes itself.
             "shamsi_months": SHAMSI_MONTHS.get(get_language(), SHAMSI_MONTHS["en"]),
+            # A complaint not about a plot is recorded in one of the officer's provinces.
+            "provinces": _provinces_of(request.user),
+            "grievance_categories": Grievance.Category.choices,
+            "grievance_text_max": GRIEVANCE_TEXT_MAX,
         },
     )
+
+
+def _provinces_of(user) -> list[dict]:
+    provinces = AdminArea.objects.filter(level="province").order_by("name_en")
+    in_scope = province_ids_in_scope(user)
+    if in_scope is not None:
+        provinces = provinces.filter(pk__in=in_scope)
+    return [{"pk": p.pk, "label": f"{local_name(p)} ({p.pcode})"} for p in provinces]
 
 
 @never_cache

@@ -19,7 +19,7 @@ class Command(BaseCommand):
     help = __doc__
 
     def add_arguments(self, parser):
-        parser.add_argument("dataset", choices=["township_summary", "household_records"])
+        parser.add_argument("dataset", choices=exports.TABLES)
         parser.add_argument("--user", required=True, help="The partner account the export is for (user name).")
         parser.add_argument("--province", required=True, help="The province's p-code, e.g. AF06.")
         parser.add_argument("--out", type=Path, required=True, help="The CSV file to write (replaced if it exists).")

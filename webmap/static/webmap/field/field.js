@@ -1,5 +1,5 @@
 /* landreg field pages: today's plots nearest first, a plot's card, inspections and occupancy checks with the
-   camera and the device GPS. Offline first: visits wait in IndexedDB with a UUID made on the phone and are sent
+   camera and the device GPS, and complaints (a dispute on a plot among them) heard in the field. Offline first: visits wait in IndexedDB with a UUID made on the phone and are sent
    when the connection returns; the server answers a UUID it has seen with the visit it already made, so a
    retry never duplicates. No map library: distances are computed here, to the edge of the plot's outline as the
    server measures them (docs/field.md), so a visit off the plot is refused on site, not after sync. */
@@ -24,7 +24,7 @@
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
 
-  const state = { position: null, assignments: [], plot: null, syncing: false };
+  const state = { position: null, assignments: [], plot: null, syncing: false, grievanceKind: "general" };
 
   // --- IndexedDB: the queue of visits and the last list of plots -----------------------------------------------
   const DB_NAME = "landreg-field";
@@ -285,7 +285,7 @@
 
   // --- views -----------------------------------------------------------------------------------------------------------
   function show(view) {
-    for (const id of ["list-view", "card-view", "inspection-view", "occupancy-view"]) $("#" + id).hidden = id !== view;
+    for (const id of ["list-view", "card-view", "inspection-view", "occupancy-view", "grievance-view"]) $("#" + id).hidden = id !== view;
     followPosition(view === "inspection-view" || view === "occupancy-view");
     showOnPlot();
     window.scrollTo(0, 0);
@@ -360,6 +360,78 @@
     $(".plot-number", form).textContent = state.plot.number;
     show("occupancy-view");
     showPosition();
+  }
+
+  // --- a complaint heard in the field: about nothing in particular, about the plot, or a dispute over its land -------
+  // It waits in the same queue as the visits, with its own UUID; the server records a UUID once, and answers the
+  // reference the officer gives the complainant (kept on the phone in "Complaints recorded").
+  function openGrievance(kind) {
+    const form = $("#grievance-form");
+    form.reset();
+    state.grievanceKind = kind;
+    $(".error", form).textContent = "";
+    const title = $(".grievance-title", form);
+    title.textContent = interpolate(title.dataset[kind], { number: state.plot ? state.plot.number : "" }, true);
+    $(".dispute-only", form).hidden = kind !== "dispute";
+    $(".category-field", form).hidden = kind === "dispute";  // a dispute is a land dispute
+    $(".province-field", form).hidden = kind !== "general";  // a plot says its province
+    $("#grievance-language").value = LANG;
+    show("grievance-view");
+  }
+  async function saveGrievance(form) {
+    const kind = state.grievanceKind;
+    const data = new FormData(form);
+    const description = (data.get("description") || "").trim();
+    if (!description) return problem(form, gettext("Write what the complainant says."));
+    const plot = kind === "general" ? null : state.plot;
+    const category = kind === "dispute" ? "land_dispute" : data.get("category");
+    const select = $("#grievance-category");
+    const item = {
+      client_uuid: uuid4(),
+      kind: "grievance",
+      dispute: kind === "dispute",
+      category: category,
+      // The queue shows the category's name in the page's language.
+      category_name: kind === "dispute" ? gettext("Dispute on the plot") : select.options[select.selectedIndex].text,
+      plot: plot ? plot.id : "",
+      plot_number: plot ? plot.number : "",
+      province: plot ? "" : data.get("province"),
+      description: description,
+      language: data.get("language") || LANG,
+      anonymous: data.get("anonymous") === "on",
+      consent_to_share: data.get("consent_to_share") === "on",
+      recorded_on: localDate(),
+      saved_at: new Date().toISOString(),
+      error: "",
+    };
+    await queuePut(item);
+    form.reset();
+    await renderQueue();
+    show(plot ? "card-view" : "list-view");
+    sync();
+    return true;
+  }
+  async function grievanceRecorded(item, body) {
+    // The last references recorded from this phone, newest first: the complainant may come back for theirs.
+    const kept = (await storeGet("grievances_sent")) || [];
+    const entry = { reference: body.reference, category_name: item.category_name, plot_number: item.plot_number, recorded_on: item.recorded_on };
+    await storePut("grievances_sent", [entry, ...kept.filter((k) => k.reference !== body.reference)].slice(0, 30));
+  }
+  async function renderGrievancesSent() {
+    const kept = (await storeGet("grievances_sent")) || [];
+    const list = $("#grievance-references");
+    list.replaceChildren();
+    for (const entry of kept) {
+      const li = document.createElement("li");
+      const reference = document.createElement("strong");
+      reference.className = "reference";
+      reference.dir = "ltr";
+      reference.textContent = entry.reference;
+      const about = entry.plot_number ? interpolate(gettext("plot %(number)s"), { number: entry.plot_number }, true) : "";
+      li.append(reference, " · " + [entry.category_name, about, shamsi(entry.recorded_on)].filter(Boolean).join(" · "));
+      list.append(li);
+    }
+    $("#grievances-sent").hidden = kept.length === 0;
   }
 
   // --- the photos chosen, shown before the visit is saved ----------------------------------------------------------------
@@ -446,6 +518,17 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
   async function send(item) {
+    if (item.kind === "grievance") {
+      const fields = ["client_uuid", "category", "plot", "province", "description", "language", "anonymous", "consent_to_share", "dispute"];
+      const payload = Object.fromEntries(fields.filter((name) => item[name] !== "").map((name) => [name, item[name]]));
+      payload.recorded_at = item.saved_at;  // when the complainant was heard, not when the phone found a network
+      return fetch(API + "grievances/", {
+        method: "POST",
+        body: JSON.stringify(payload),
+        credentials: "same-origin",
+        headers: { ...HEADERS, "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      });
+    }
     const body = new FormData();
     const fields = item.kind === "inspection"
       ? ["client_uuid", "plot", "stage", "result", "inspected_on", "lat", "lon", "accuracy_m", "remarks"]
@@ -460,7 +543,7 @@
   async function sync() {
     if (state.syncing || !navigator.onLine) { await renderQueue(); return; }
     state.syncing = true;
-    let sent = 0;
+    let sent = 0, complaints = 0;
     try {
       for (const item of await queueAll()) {
         if (item.error) continue;  // refused: the officer reads why and discards or redoes it
@@ -478,12 +561,21 @@
           break;  // no connection after all: try again later
         }
         if (response.status === 200 || response.status === 201) {
+          if (item.kind === "grievance") {
+            let body = null;
+            try { body = await response.json(); } catch (e) { /* the answer was cut: the retry answers it again */ }
+            if (!body || !body.reference) break;
+            await grievanceRecorded(item, body);
+            complaints += 1;
+          } else {
+            sent += 1;
+          }
           await queueDelete(item.client_uuid);  // 200: the server already had it (a retry); nothing new is made
-          sent += 1;
         } else if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
           let detail = response.statusText;
           try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON */ }
-          if (response.status === 401 || response.status === 403) detail = gettext("Log in again to send this visit.") + " " + detail;
+          // A refusal of a complaint is the service's sentence (a plot disputed already, outside the officer's provinces).
+          if (response.status === 401 || (response.status === 403 && item.kind !== "grievance")) detail = gettext("Log in again to send this visit.") + " " + detail;
           item.error = detail;
           await queuePut(item);
         } else {
@@ -493,9 +585,15 @@
     } finally {
       state.syncing = false;
     }
+    const time = localDigits(new Date().toLocaleTimeString("en-GB"));
     if (sent) {
-      $("#last-sync").textContent = interpolate(gettext("%(n)s visit(s) sent at %(time)s."), { n: num(sent), time: localDigits(new Date().toLocaleTimeString("en-GB")) }, true);
+      $("#last-sync").textContent = interpolate(gettext("%(n)s visit(s) sent at %(time)s."), { n: num(sent), time }, true);
       loadAssignments();
+    }
+    if (complaints) {
+      const text = interpolate(gettext("%(n)s complaint(s) recorded at %(time)s."), { n: num(complaints), time }, true);
+      $("#last-sync").textContent = sent ? $("#last-sync").textContent + " " + text : text;
+      if (!sent) loadAssignments();  // online again: today's plots from the server, not the phone's copy
     }
     await renderQueue();
   }
@@ -516,10 +614,17 @@
     for (const item of items.sort((a, b) => a.saved_at.localeCompare(b.saved_at))) {
       const li = document.createElement("li");
       li.dataset.uuid = item.client_uuid;
-      const what = item.kind === "inspection"
-        ? interpolate(gettext("Plot %(number)s: inspection of %(stage)s (%(result)s)"), { number: item.plot_number, stage: item.stage_name || queuedStageName(item), result: item.result === "pass" ? gettext("passed") : gettext("failed") }, true)
-        : interpolate(gettext("Plot %(number)s: occupancy check"), { number: item.plot_number }, true);
-      li.textContent = `${what} · ${shamsi(item.inspected_on || item.checked_on)} · ${interpolate(gettext("%(n)s photo(s)"), { n: num((item.photos || []).length) }, true)}`;
+      if (item.kind === "grievance") {
+        const what = item.plot_number
+          ? interpolate(gettext("Plot %(number)s: complaint (%(category)s)"), { number: item.plot_number, category: item.category_name }, true)
+          : interpolate(gettext("Complaint (%(category)s)"), { category: item.category_name }, true);
+        li.textContent = `${what} · ${shamsi(item.recorded_on)}`;
+      } else {
+        const what = item.kind === "inspection"
+          ? interpolate(gettext("Plot %(number)s: inspection of %(stage)s (%(result)s)"), { number: item.plot_number, stage: item.stage_name || queuedStageName(item), result: item.result === "pass" ? gettext("passed") : gettext("failed") }, true)
+          : interpolate(gettext("Plot %(number)s: occupancy check"), { number: item.plot_number }, true);
+        li.textContent = `${what} · ${shamsi(item.inspected_on || item.checked_on)} · ${interpolate(gettext("%(n)s photo(s)"), { n: num((item.photos || []).length) }, true)}`;
+      }
       if (item.error) {
         li.className = "refused";
         const why = document.createElement("p");
@@ -541,6 +646,7 @@
       list.append(li);
     }
     $("#queue-panel").hidden = items.length === 0 && !$("#last-sync").textContent;
+    await renderGrievancesSent();
   }
 
   function showNetwork() {
@@ -550,7 +656,14 @@
   }
 
   // --- wiring ---------------------------------------------------------------------------------------------------------
-  $$(".back").forEach((b) => b.addEventListener("click", () => show(state.plot && b.closest("form") ? "card-view" : "list-view")));
+  $$(".back").forEach((b) => b.addEventListener("click", () => {
+    const general = b.closest("#grievance-form") && state.grievanceKind === "general";
+    show(state.plot && b.closest("form") && !general ? "card-view" : "list-view");
+  }));
+  $("#start-grievance").addEventListener("click", () => openGrievance("general"));
+  $("#start-plot-grievance").addEventListener("click", () => openGrievance("plot"));
+  $("#start-dispute").addEventListener("click", () => openGrievance("dispute"));
+  $("#grievance-form").addEventListener("submit", (e) => { e.preventDefault(); saveGrievance(e.target); });
   $("#start-inspection").addEventListener("click", openInspection);
   $("#start-occupancy").addEventListener("click", openOccupancy);
   $("#stage").addEventListener("change", renderChecklist);
