@@ -13,6 +13,7 @@ from django.db import transaction
 from demo.grievances import demo_grievances_create
 from demo.households import demo_eligibility_create, demo_households_create
 from demo.land import PLANS, demo_provinces_ensure, demo_township_create
+from demo.movements import demo_movements_create
 from demo.partners import demo_agreement_create
 from demo.shelters import demo_shelters_create
 from demo.users import DEMO_LOGINS, DEMO_PASSWORD, demo_users_create
@@ -51,4 +52,5 @@ def demo_load(progress: Callable[[str], None] = print) -> dict:
     totals["grievances"] = demo_grievances_create(users, SEED, progress)
     demo_ballot_create(users, progress)
     demo_agreement_create(users, progress)
+    totals.update(demo_movements_create(users, random.Random(SEED + 15), progress))
     return totals

@@ -10,6 +10,7 @@ from households.models import (
     EligibilityScheme,
     Household,
     Person,
+    ReturnEvidence,
 )
 from households.selectors import households_visible_to
 from households.services import PERSON_FIELDS
@@ -74,3 +75,15 @@ class DuplicateFlagAdmin(WorkflowRecordAdmin):
     def visible_to(self, user):
         visible = households_visible_to(user)  # both sides: a flag must not name another province's household
         return DuplicateFlag.objects.filter(household__in=visible, candidate__in=visible)
+
+
+@admin.register(ReturnEvidence)
+class ReturnEvidenceAdmin(WorkflowRecordAdmin):
+    """Recorded by the register that proves the return (an arrival linked at the border): shown only."""
+
+    list_display = ["household", "kind", "returned_on", "crossing_point", "reference", "recorded_by"]
+    list_filter = ["kind"]
+    logs_personal_data = True
+
+    def visible_to(self, user):
+        return ReturnEvidence.objects.filter(household__in=households_visible_to(user)).select_related("household")

@@ -12,6 +12,7 @@ from households.models import (
     EligibilityCriterion,
     EligibilityScheme,
     Household,
+    ReturnEvidence,
 )
 from landreg import roles
 from landreg.i18n import choice_label
@@ -37,6 +38,16 @@ REASONS = {
     "landless_not_declared": gettext_lazy("Landlessness has not been declared."),
     "prior_beneficiary": gettext_lazy("The household benefited under an earlier scheme."),
     "no_prior_benefit": gettext_lazy("No earlier benefit is recorded."),
+    "returned_within_window": gettext_lazy(
+        "Returned on %(day)s, within the scheme's window (%(window)s), with evidence: %(evidence)s."
+    ),
+    "return_outside_window": gettext_lazy(
+        "The return recorded on %(day)s is outside the scheme's window (%(window)s)."
+    ),
+    "return_without_evidence": gettext_lazy(
+        "No return within the scheme's window (%(window)s) is proven: record the arrival at the border, or upload a "
+        "%(documents)s with its date of issue."
+    ),
     # The seeded demonstration's assessments (demo/households.py) say what they are.
     "demonstration": gettext_lazy("Demonstration assessment."),
 }
@@ -54,7 +65,73 @@ def reason_text(result: dict) -> str:
         params["category"] = choice_label(Category, params["category"])
     if "documents" in params:
         params["documents"] = _(" or ").join(choice_label(Document.Kind, k) for k in params["documents"])
+    if "evidence" in params:
+        params["evidence"] = evidence_label(params["evidence"])
+    if "window" in params:
+        params["window"] = window_text(params["window"])
     return str(REASONS[code]) % params
+
+
+def evidence_label(kind: str) -> str:
+    """A proof of return by its code: a return record's kind or a document's kind."""
+    if kind in ReturnEvidence.Kind.values:
+        return str(choice_label(ReturnEvidence.Kind, kind))
+    return str(choice_label(Document.Kind, kind))
+
+
+def window_text(window: list) -> str:
+    """[since, until] (ISO dates, either may be empty) as words."""
+    since, until = window
+    if since and until:
+        return _("from %(since)s to %(until)s") % {"since": since, "until": until}
+    if since:
+        return _("since %(since)s") % {"since": since}
+    return _("until %(until)s") % {"until": until} if until else _("any date")
+
+
+def return_window(params: dict, today) -> tuple:
+    """The scheme's window of return as (first day or None, last day or None), from its criterion's parameters:
+    "since" (an ISO date) or "within_days" (counted back from today), and "until"."""
+    import datetime
+
+    since = params.get("since") or None
+    if since:
+        since = datetime.date.fromisoformat(since)
+    elif params.get("within_days"):
+        since = today - datetime.timedelta(days=int(params["within_days"]))
+    until = params.get("until") or None
+    return since, datetime.date.fromisoformat(until) if until else None
+
+
+# What proves a return when a scheme's criterion names none.
+RETURN_EVIDENCE_DEFAULT = ("border_arrival", "deportation_slip")
+
+
+def _returned_within_window(criterion: EligibilityCriterion, household: Household) -> tuple[bool, str, dict]:
+    from django.utils import timezone
+
+    since, until = return_window(criterion.params, timezone.localdate())
+    window = [since.isoformat() if since else "", until.isoformat() if until else ""]
+    kinds = list(criterion.params.get("evidence") or RETURN_EVIDENCE_DEFAULT)
+    proofs = [
+        (day, kind) for day, kind in household.return_evidence.filter(kind__in=kinds).values_list("returned_on", "kind")
+    ] + [
+        (day, kind)
+        for day, kind in household.documents.filter(kind__in=kinds, issued_on__isnull=False).values_list(
+            "issued_on", "kind"
+        )
+    ]
+    inside = sorted(
+        (p for p in proofs if (since is None or p[0] >= since) and (until is None or p[0] <= until)), reverse=True
+    )
+    if inside:
+        day, kind = inside[0]
+        return True, "returned_within_window", {"day": day.isoformat(), "window": window, "evidence": kind}
+    if proofs:
+        day = max(p[0] for p in proofs)
+        return False, "return_outside_window", {"day": day.isoformat(), "window": window}
+    documents = [k for k in kinds if k in Document.Kind.values]
+    return False, "return_without_evidence", {"window": window, "documents": documents or ["deportation_slip"]}
 
 
 def _check(criterion: EligibilityCriterion, household: Household) -> tuple[bool, str, dict]:
@@ -77,6 +154,8 @@ def _check(criterion: EligibilityCriterion, household: Household) -> tuple[bool,
         if household.landless_declared:
             return True, "landless_declared", {}
         return False, "landless_not_declared", {}
+    if criterion.kind == K.RETURNED_WITHIN_WINDOW:
+        return _returned_within_window(criterion, household)
     if criterion.kind == K.NOT_PRIOR_BENEFICIARY:
         if household.prior_beneficiary:
             return False, "prior_beneficiary", {}

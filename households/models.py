@@ -204,6 +204,37 @@ class Document(models.Model):
         return f"{self.get_kind_display()} of {self.household}"
 
 
+class ReturnEvidence(models.Model):
+    """A record that proves a household's return on a day, kept by another register (a border arrival recorded at a
+    crossing point, docs/movements.md), not a scanned document. Written only through return_evidence_record, which
+    reassesses eligibility; the register's own record is named by `reference` ("movements.arrival:123"), so this
+    app does not depend on the one that keeps it."""
+
+    class Kind(models.TextChoices):
+        BORDER_ARRIVAL = "border_arrival", _("Arrival recorded at a border crossing point")
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="return_evidence")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    returned_on = models.DateField()
+    crossing_point = models.ForeignKey(
+        "parcels.CrossingPoint", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    country_returned_from = models.CharField(max_length=2, blank=True, db_default="")
+    reference = models.CharField(max_length=60)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+
+    class Meta:
+        ordering = ["household", "-returned_on"]
+        verbose_name_plural = "return evidence"
+        constraints = [models.UniqueConstraint(fields=["kind", "reference"], name="return_evidence_recorded_once")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.household} on {self.returned_on}"
+
+
 class DuplicateFlag(models.Model):
     """A possible duplicate found at registration; an officer decides, and the decision is kept."""
 
@@ -260,10 +291,14 @@ class EligibilityCriterion(models.Model):
         TAZKIRA_PRESENT = "tazkira_present", _("The head has a tazkira")
         LANDLESS_DECLARED = "landless_declared", _("Landlessness declared")
         NOT_PRIOR_BENEFICIARY = "not_prior_beneficiary", _("Not a beneficiary of an earlier scheme")
+        RETURNED_WITHIN_WINDOW = "returned_within_window", _("Returned within the scheme's window, with evidence")
 
     scheme = models.ForeignKey(EligibilityScheme, on_delete=models.CASCADE, related_name="criteria")
     kind = models.CharField(max_length=24, choices=Kind.choices)
     # For category_with_evidence: {"category": ["document kinds that prove it", ...]}.
+    # For returned_within_window: {"since": "2023-09-15", "until": "" or a date, "within_days": 1095 (counted back
+    # from the assessment, instead of "since"), "evidence": ["border_arrival", "deportation_slip", ...]}: return
+    # records (ReturnEvidence.Kind) and document kinds (Document.Kind) whose date proves the return.
     params = models.JSONField(default=dict, blank=True)
     order = models.PositiveSmallIntegerField(default=0, db_default=0)
 

@@ -16,7 +16,7 @@ from households.duplicates import (  # re-exported: callers import the duplicate
 from households.eligibility import eligibility_reassess
 from households.evidence import evidence_file_name, evidence_kind
 from households.identity import id_number_hash, id_number_last4, normalise_phone
-from households.models import Document, Household, Person
+from households.models import Document, Household, Person, ReturnEvidence
 from landreg import roles
 from landreg.services_common import require_province, require_role
 
@@ -28,10 +28,13 @@ __all__ = [
     "duplicate_decide",
     "duplicates_flag",
     "household_register",
+    "household_register_at_border",
+    "household_transfer_province",
     "household_update",
     "person_add",
     "person_update",
     "persons_with_id_number",
+    "return_evidence_record",
 ]
 
 
@@ -81,6 +84,56 @@ def household_register(
     if registered_by is not None:
         require_role(registered_by, [roles.LAND_OFFICER], _("register a household"))
         require_province(registered_by, province.pk, _("Province %(p)s") % {"p": province})
+    return _household_create(
+        province=province,
+        size=size,
+        category=category,
+        head=head,
+        members=members,
+        registered_by=registered_by,
+        code=code,
+        where=where,
+        **fields,
+    )
+
+
+# Who registers a household at a border crossing point, from an arrival (docs/movements.md): the border teams are
+# field officers as well as land officers.
+BORDER_REGISTRATION_ROLES = [roles.LAND_OFFICER, roles.FIELD_OFFICER]
+
+
+@transaction.atomic
+def household_register_at_border(
+    *,
+    province,
+    size: int,
+    category: str,
+    head: dict,
+    members: list[dict] = (),
+    registered_by,
+    where: str = "",
+    **fields,
+) -> Household:
+    """Register the household of an arrival recorded at a crossing point of `province` (the officer's). As
+    household_register, but a field officer of the border team may do it too."""
+    _refuse_nul_characters(fields, head, *members)
+    require_role(registered_by, BORDER_REGISTRATION_ROLES, _("register a household at the border"))
+    require_province(registered_by, province.pk, _("Province %(p)s") % {"p": province})
+    return _household_create(
+        province=province,
+        size=size,
+        category=category,
+        head=head,
+        members=members,
+        registered_by=registered_by,
+        where=where,
+        **fields,
+    )
+
+
+def _household_create(
+    *, province, size, category, head, members, registered_by, code: str = "", where: str = "", **fields
+) -> Household:
     code = code or f"{province.pcode}-{secrets.token_hex(4).upper()}"
     household = Household(
         code=code, province=province, size=size, category=category, registered_by=registered_by, **fields
@@ -92,12 +145,87 @@ def household_register(
         data = dict(data)
         tazkira, por = data.pop("tazkira", ""), data.pop("por", "")
         data["phone"] = _phone(data.get("phone", ""))
+        # A number given in clear is hashed here; a register that kept only the hash (an arrival at the border)
+        # gives tazkira_hash and its last digits instead.
         person = Person(household=household, **data)
-        person_set_id_numbers(person, tazkira=tazkira, por=por)
+        if tazkira:
+            person.tazkira_hash, person.tazkira_last4 = id_number_hash(tazkira), id_number_last4(tazkira)
+        if por:
+            person.por_hash, person.por_last4 = id_number_hash(por), id_number_last4(por)
         person.full_clean(exclude=["household"])
         people.append(person)
     Person.objects.bulk_create(people)  # the name keys are derived by the database (households/sql/0004)
     duplicates_flag(household=household, by=registered_by, where=where)
+    return household
+
+
+@transaction.atomic
+def return_evidence_record(
+    *,
+    household: Household,
+    kind: str,
+    returned_on,
+    reference: str,
+    by,
+    crossing_point=None,
+    country_returned_from: str = "",
+) -> ReturnEvidence:
+    """Record that another register proves the household's return on a day (a border arrival: docs/movements.md),
+    then reassess eligibility (when `by` may assess it). Recording the same reference twice returns the first
+    record. The household's return date and country returned from, when empty, are filled from it."""
+    require_role(by, BORDER_REGISTRATION_ROLES, _("record evidence of a return"))
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    require_province(by, household.province_id, _("This household"))
+    evidence, created = ReturnEvidence.objects.get_or_create(
+        kind=kind,
+        reference=reference,
+        defaults={
+            "household": household,
+            "returned_on": returned_on,
+            "crossing_point": crossing_point,
+            "country_returned_from": country_returned_from,
+            "recorded_by": by,
+        },
+    )
+    if evidence.household_id != household.pk:
+        raise ValidationError(
+            _("This record already proves the return of another household; it cannot prove two."),
+            code="return_evidence_recorded_once",
+        )
+    if created:
+        evidence.full_clean()
+        changed = []
+        if household.return_date is None:
+            household.return_date, changed = returned_on, [*changed, "return_date"]
+        if not household.country_returned_from and country_returned_from:
+            household.country_returned_from = country_returned_from
+            changed.append("country_returned_from")
+        if changed:
+            household.save(update_fields=[*changed, "updated_at"])
+        # Reassessed at once when the officer may assess; a border team's field officer leaves it to the next
+        # assessment, which reads this evidence.
+        if roles.has_role(by, roles.LAND_OFFICER, roles.COMMITTEE_MEMBER):
+            eligibility_reassess(household=household, by=by)
+    return evidence
+
+
+@transaction.atomic
+def household_transfer_province(*, household: Household, to_province, by) -> Household:
+    """A household moves to another province: the receiving province's officers take it over. Made by an officer
+    of the province it leaves (who need not have the receiving one). What the sending province recorded stays
+    readable to it where its records keep it (docs/movements.md)."""
+    require_role(by, [roles.LAND_OFFICER, roles.FIELD_OFFICER], _("record a move to another province"))
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    require_province(by, household.province_id, _("This household"))
+    if to_province.level != "province":
+        raise ValidationError({"province": ValidationError(_("Choose a province."), code="not_a_province")})
+    if to_province.pk == household.province_id:
+        raise ValidationError(
+            {"province": ValidationError(_("The household is already in this province."), code="same_province")}
+        )
+    household.province = to_province
+    household.current_district = None
+    household.save(update_fields=["province", "current_district", "updated_at"])
     return household
 
 

@@ -101,6 +101,11 @@ DATASETS = {
     "grievance_referrals": _(
         "Grievance referrals: the partner's hotline refers complaints and follows the status of the cases it referred"
     ),
+    "movement_figures": _(
+        "Returns and displacement figures: arrivals and border flow counts per week and month by crossing point, "
+        "province, category, sex and age band, and IDP sites with their latest estimates; counts under 5 "
+        "suppressed, never a person"
+    ),
 }
 
 # The household fields an agreement may share, with their HXL hashtags, in the order they are written.

@@ -156,6 +156,9 @@ ROLE_PERMISSIONS = {
     + _perms(_GRIEVANCES, "view"),
     GIS_SPECIALIST: _perms(_LAND, "view", "add", "change", "delete")
     + ["parcels.view_adminarea"]
+    # IDP sites are drawn and corrected like the land layers; flow counts and crossing points are read.
+    + ["movements.view_idpsite", "movements.add_idpsite", "movements.change_idpsite"]
+    + ["movements.view_flowcount", "parcels.view_crossingpoint"]
     + ["townships.view_layoutimport", "townships.view_layoutsource", "townships.change_layoutsource"],
     FIELD_OFFICER: _perms(_PEOPLE, "view")
     + ["allocations.view_allocation"]

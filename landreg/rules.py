@@ -285,6 +285,70 @@ RULES = {
             "appealed and other than who lodged it, and checked by yet another committee member."
         ),
     ),
+    # Returns and displacement (docs/movements.md; movements/sql/0002_movement_rules.sql and movements/models.py)
+    "arrival_destination_in_afghanistan": (
+        "destination_province",
+        _(
+            "The destination must be a province of Afghanistan and, if a district is given, one of that province's "
+            "districts. Choose them again from the lists."
+        ),
+    ),
+    "family_arrival_has_members": (
+        "members",
+        _(
+            "A family arrives with at least two members, and someone travelling alone is one member. Record the "
+            "members, or change how they travel."
+        ),
+    ),
+    "avr_arrival_has_repatriation_form": (
+        "repatriation_form",
+        _("An assisted voluntary repatriation needs the repatriation form's number."),
+    ),
+    "one_head_per_arrival": ("members", _("Mark one member, and only one, as the head.")),
+    "flow_counts_not_negative": (None, _("A count cannot be negative.")),
+    "flow_count_split_adds_up": (
+        None,
+        _(
+            "The split by sex, and by sex and age band, must add up to the total (and each sex's age bands to that "
+            "sex). Give the whole split, or none."
+        ),
+    ),
+    "one_flow_count_per_key": (
+        None,
+        _(
+            "This day already has a count for this crossing point, direction, category, way of travelling and "
+            "source. Enter or import the day again to replace it."
+        ),
+    ),
+    "idp_site_inside_its_province": (
+        "geom",
+        _("The site must lie in its province (and district). Move it, or choose the province and district it is in."),
+    ),
+    "site_estimate_not_negative": (None, _("A number of people cannot be negative.")),
+    "one_estimate_per_site_and_round": (
+        "round",
+        _("This site already has an estimate for this assessment round; correct that one."),
+    ),
+    "household_location_in_afghanistan": (
+        "province",
+        _("The place must be a province of Afghanistan and, if a district is given, one of its districts."),
+    ),
+    "location_status_names_its_place": (
+        None,
+        _(
+            "Name the place: the site for “in a site”, the crossing point for “arrived at the border”; a move is to "
+            "another province."
+        ),
+    ),
+    "household_location_history_is_append_only": (
+        None,
+        _("A household's location history is never changed or deleted; record a new entry instead."),
+    ),
+    "return_evidence_recorded_once": (
+        None,
+        _("This record already proves the return of another household; it cannot prove two."),
+    ),
+    "crossing_point_precision_positive": ("precision_km", _("Give the position's precision in km, above zero.")),
 }
 
 

@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from landreg.admin import LandregAdmin
 from landreg.scope import filter_by_scope, province_ids_in_scope
-from parcels.models import AdminArea, LandParcel
+from parcels.models import AdminArea, CrossingPoint, LandParcel
 from parcels.selectors import imagery_visible_to
 
 
@@ -33,6 +33,24 @@ class LandParcelAdmin(LandregAdmin):
 
     def visible_to(self, user):
         return filter_by_scope(LandParcel.objects.select_related("province"), user, province_field="province")
+
+
+@admin.register(CrossingPoint)
+class CrossingPointAdmin(LandregAdmin):
+    """Reference data that everyone sees. An administrator corrects a position here, with its source and precision;
+    the point is then marked as corrected, and loading the shipped file again (load_provinces) leaves it alone."""
+
+    list_display = ["name_en", "code", "province", "neighbouring_country", "main", "official", "precision_km"]
+    list_filter = ["main", "official", "kind", "neighbouring_country"]
+    search_fields = ["code", "name_en", "name_prs", "name_ps"]
+    readonly_fields = ["corrected_at"]
+
+    def save_model(self, request, obj, form, change):
+        from django.utils import timezone  # noqa: PLC0415
+
+        if change:
+            obj.corrected_at = timezone.now()
+        super().save_model(request, obj, form, change)
 
 
 # --- Imagery: an administrator uploads a GeoTIFF; it is stored as a cloud-optimised GeoTIFF (parcels.services) ---

@@ -125,3 +125,60 @@ class Imagery(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CrossingPoint(models.Model):
+    """A border crossing point (or an airport) where returnees arrive, as a point. Reference data shipped in
+    gis_data/border_crossings.csv with each position's source and precision; an administrator corrects them in the
+    admin, and a corrected point is never overwritten by loading the shipped file again."""
+
+    class Kind(models.TextChoices):
+        ROAD = "road", _("Road crossing")
+        ROAD_RAIL = "road_rail", _("Road and rail crossing")
+        TRACK = "track", _("Track (not a gazetted crossing)")
+        AIRPORT = "airport", _("Airport")
+
+    # Stable code (torkham, islam_qala…): what lists and imports name a crossing point by.
+    code = models.SlugField(max_length=40, unique=True)
+    name_en = models.CharField("name (English)", max_length=100)
+    name_prs = models.CharField("name (Dari)", max_length=100, blank=True, db_default="")
+    name_ps = models.CharField("name (Pashto)", max_length=100, blank=True, db_default="")
+    province = models.ForeignKey(
+        AdminArea, on_delete=models.PROTECT, related_name="crossing_points", limit_choices_to={"level": "province"}
+    )
+    district = models.ForeignKey(
+        AdminArea,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "district"},
+    )
+    # ISO 3166-1 alpha-2 of the country on the other side (PK, IR, TM, UZ, TJ); empty for an airport.
+    neighbouring_country = models.CharField(max_length=2, blank=True, db_default="")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ROAD, db_default=Kind.ROAD)
+    # The four main crossing points of return: Torkham, Spin Boldak, Islam Qala, Milak.
+    main = models.BooleanField(default=False, db_default=False)
+    official = models.BooleanField(default=True, db_default=True)
+    active = models.BooleanField(default=True, db_default=True)
+    geom = models.PointField(srid=4326)
+    source = models.TextField(help_text=_("Where the position comes from."))
+    precision_km = models.DecimalField(
+        max_digits=5, decimal_places=1, help_text=_("How far the true position may be from this point, in km.")
+    )
+    # Set when an administrator corrects the point: loading the shipped file again leaves it as corrected.
+    corrected_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-main", "name_en"]
+        constraints = [
+            models.CheckConstraint(name="crossing_point_precision_positive", condition=Q(precision_km__gt=0)),
+        ]
+
+    def __str__(self):
+        return self.name_en
+
+    @property
+    def local_name(self) -> str:
+        language = (get_language() or "en")[:2]
+        return {"fa": self.name_prs, "ps": self.name_ps}.get(language) or self.name_en

@@ -103,6 +103,61 @@ def provinces_load_reference(geojson_path: Path, csv_path: Path, pashto_csv_path
     return report
 
 
+_TRUE = {"yes", "y", "true", "1"}
+
+
+@transaction.atomic
+def crossing_points_load_reference(csv_path: Path) -> LoadReport:
+    """Upsert the border crossing points of gis_data/border_crossings.csv (docs/movements.md), joined to the loaded
+    provinces by p-code and, once districts are loaded, to their district by name. A point an administrator has
+    corrected (corrected_at set) is left as corrected; a row whose province is not loaded is reported."""
+    from django.contrib.gis.geos import Point  # noqa: PLC0415
+
+    from parcels.models import CrossingPoint  # noqa: PLC0415
+
+    report = LoadReport()
+    provinces = {a.pcode: a for a in AdminArea.objects.filter(level=AdminArea.Level.PROVINCE)}
+    for row in csv.DictReader(Path(csv_path).open(encoding="utf-8")):
+        province = provinces.get(row["province_pcode"])
+        if province is None:
+            report.unmatched.append(f"crossing point {row['code']}: province {row['province_pcode']} is not loaded")
+            continue
+        existing = CrossingPoint.objects.filter(code=row["code"]).first()
+        if existing is not None and existing.corrected_at is not None:
+            report.matched_by[row["code"]] = "kept as corrected by an administrator"
+            continue
+        district = None
+        if row.get("district_name"):
+            district = next(
+                (
+                    d
+                    for d in AdminArea.objects.filter(level=AdminArea.Level.DISTRICT, parent=province)
+                    if _normalise_name(d.name_en) == _normalise_name(row["district_name"])
+                ),
+                None,
+            )
+        _, created = CrossingPoint.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name_en": row["name_en"],
+                "name_prs": row["name_prs"],
+                "name_ps": row["name_ps"],
+                "province": province,
+                "district": district,
+                "neighbouring_country": row["country"],
+                "kind": row["kind"],
+                "main": row["main"].strip().lower() in _TRUE,
+                "official": row["official"].strip().lower() in _TRUE,
+                "geom": Point(float(row["lon"]), float(row["lat"]), srid=4326),
+                "source": row["source"],
+                "precision_km": row["precision_km"],
+            },
+        )
+        report.created += created
+        report.updated += not created
+    return report
+
+
 # Field names used by COD-AB releases (ADM1_EN, ADM1_PCODE, ADM2_PRS…); older ones use ADM1_DA or ADM1_DR.
 _NAME_FIELDS = {"en": ("_EN",), "prs": ("_PRS", "_DA", "_DR", "_FA"), "ps": ("_PS", "_PRS_PS", "_PA")}
 

@@ -1,0 +1,17 @@
+DROP FUNCTION IF EXISTS movements_figures_rebuild();
+DROP FUNCTION IF EXISTS movements_figures_refresh();
+DROP FUNCTION IF EXISTS movements_flow_totals_recompute(date[], date[]);
+DROP FUNCTION IF EXISTS movements_arrival_totals_recompute(date[], date[]);
+DROP TRIGGER IF EXISTS figures_follow_flow_counts ON movements_flowcount;
+DROP TRIGGER IF EXISTS figures_follow_arrival_members ON movements_arrivalmember;
+DROP TRIGGER IF EXISTS figures_follow_arrivals ON movements_arrival;
+DROP FUNCTION IF EXISTS movements_figures_mark_flow();
+DROP FUNCTION IF EXISTS movements_figures_mark_member();
+DROP FUNCTION IF EXISTS movements_figures_mark_arrival();
+DROP TABLE IF EXISTS movements_figures_pending;
+DROP VIEW IF EXISTS movements_flow_figures;
+DROP VIEW IF EXISTS movements_arrival_figures;
+DROP TABLE IF EXISTS movements_flow_totals;
+DROP TABLE IF EXISTS movements_arrival_totals;
+DROP FUNCTION IF EXISTS movements_kabul_day(timestamptz);
+DROP FUNCTION IF EXISTS movements_week_start(date);
