@@ -13,6 +13,7 @@ from django.db import transaction
 from demo.grievances import demo_grievances_create
 from demo.households import demo_eligibility_create, demo_households_create
 from demo.land import PLANS, demo_provinces_ensure, demo_township_create
+from demo.livelihoods import demo_livelihoods_create
 from demo.movements import demo_movements_create
 from demo.partners import demo_agreement_create
 from demo.shelters import demo_shelters_create
@@ -53,4 +54,5 @@ def demo_load(progress: Callable[[str], None] = print) -> dict:
     demo_ballot_create(users, progress)
     demo_agreement_create(users, progress)
     totals.update(demo_movements_create(users, random.Random(SEED + 15), progress))
+    totals["livelihoods"] = demo_livelihoods_create(users, SEED, progress)
     return totals

@@ -140,6 +140,15 @@ _GRIEVANCES = [
     "grievances.%s_landdispute",
     "grievances.%s_appeal",
 ]
+_LIVELIHOODS = [
+    "livelihoods.%s_skillsprofile",
+    "livelihoods.%s_opportunity",
+    "livelihoods.%s_referral",
+    "livelihoods.%s_attendanceweek",
+    "livelihoods.%s_surveyround",
+    "livelihoods.%s_surveyassignment",
+]
+_LIVELIHOOD_LISTS = ["livelihoods.view_provider", "livelihoods.view_iscooccupation", "livelihoods.view_isicactivity"]
 _SHELTER_PLANNING = ["shelters.%s_shelterproject", "shelters.%s_fieldassignment", "shelters.%s_tranche"]
 ROLE_PERMISSIONS = {
     ADMINISTRATOR: ["*"],
@@ -149,7 +158,10 @@ ROLE_PERMISSIONS = {
     + ["parcels.view_adminarea"]
     + _perms(_SHELTER_PLANNING, "view", "add", "change")
     + ["shelters.view_inspection", "shelters.view_occupancycheck", "shelters.view_allocationreview"]
-    + _perms(_GRIEVANCES, "view"),
+    + _perms(_GRIEVANCES, "view")
+    # Livelihoods are written through their services; these decide who may open the admin's read-only pages.
+    + _perms(_LIVELIHOODS, "view")
+    + _LIVELIHOOD_LISTS,
     COMMITTEE_MEMBER: _perms(_PEOPLE, "view")
     + _perms(["allocations.%s_allocation"], "view", "change")
     + _perms(_LAND, "view")
@@ -164,7 +176,9 @@ ROLE_PERMISSIONS = {
     + ["allocations.view_allocation"]
     + _perms(_LAND, "view")
     + ["shelters.view_shelterproject", "shelters.view_fieldassignment", "shelters.view_inspection"]
-    + ["shelters.add_inspection", "shelters.add_occupancycheck", "shelters.view_occupancycheck"],
+    + ["shelters.add_inspection", "shelters.add_occupancycheck", "shelters.view_occupancycheck"]
+    + ["livelihoods.view_skillsprofile", "livelihoods.view_surveyassignment", "livelihoods.view_surveyround"]
+    + ["livelihoods.add_surveyround", "livelihoods.view_iscooccupation"],
     PARTNER: [],
     # Grievances are written through the services (officers' pages, the API); the admin shows them read-only.
     GRIEVANCE_FOCAL_POINT: _perms(_PEOPLE, "view")

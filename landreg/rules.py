@@ -349,6 +349,123 @@ RULES = {
         _("This record already proves the return of another household; it cannot prove two."),
     ),
     "crossing_point_precision_positive": ("precision_km", _("Give the position's precision in km, above zero.")),
+    # Livelihoods (livelihoods/sql/0002_livelihood_rules.sql and the models' constraints).
+    "skills_profile_for_15_and_over": (
+        "person",
+        _(
+            "A skills profile is for a person aged 15 or over. Record the person's date of birth first; a younger "
+            "person has no profile."
+        ),
+    ),
+    "skills_profile_travel_km_positive": (
+        "max_travel_km",
+        _("The furthest a person can travel is a distance in km, zero or more."),
+    ),
+    "occupation_once_per_profile": ("occupations", _("Each occupation is listed once; give its years once.")),
+    "occupation_years_plausible": ("occupations", _("Years of experience are between 0 and 80.")),
+    "opportunity_places_filled_within_offered": (
+        "places_offered",
+        _(
+            "An opportunity cannot have more places filled than it offers. Offer at least as many places as the "
+            "people already accepted or enrolled."
+        ),
+    ),
+    "opportunity_ends_after_it_starts": ("end_on", _("The opportunity ends on or after the day it starts.")),
+    "opportunity_has_a_point_or_an_area": (
+        "point",
+        _("Give where the opportunity is: a point (a workshop, an office) or an area (a canal, a field), not both."),
+    ),
+    "opportunity_age_range_valid": (
+        "age_min",
+        _("The age range starts at 15 or more and its upper end is not below its lower end."),
+    ),
+    "opportunity_eligibility_codes_known": (
+        "categories",
+        _("Choose the household categories and vulnerability priorities from their lists."),
+    ),
+    "cash_for_work_has_wage_and_days": (
+        "daily_wage",
+        _("Cash for work needs a daily wage above zero and the number of days offered."),
+    ),
+    "opportunity_inside_its_province": (
+        "point",
+        _(
+            "The opportunity must lie in its province: its point or area inside the province's boundary, and its "
+            "township and district in that province."
+        ),
+    ),
+    "opportunity_isco_codes_known": ("isco_codes", _("The skills asked for must be ISCO-08 codes from the list.")),
+    "opportunity_places_filled_is_counted": (
+        "places_filled",
+        _(
+            "Places filled are counted from the referrals accepted, enrolled or completed; record the referral's "
+            "step instead of typing the number."
+        ),
+    ),
+    "referral_meets_the_eligibility": (
+        "person",
+        _("This person does not meet the opportunity's eligibility, so they cannot be referred to it."),
+    ),
+    "one_referral_per_person_and_opportunity": (
+        "person",
+        _("This person has already been put forward for this opportunity; follow that referral instead."),
+    ),
+    "referral_status_follows_its_steps": (
+        "status",
+        _("A referral starts as suggested and its status changes only by recording a step (who, when, why)."),
+    ),
+    "referral_steps_follow_the_states": (
+        "to_status",
+        _(
+            "A referral goes suggested → referred → accepted → enrolled → completed, or ends refused or dropped "
+            "out, with a reason, each step dated on or after the one before."
+        ),
+    ),
+    "places_filled_never_exceed_places_offered": (
+        None,
+        _(
+            "Every place of this opportunity is taken (or it is closed); nobody else can be accepted or enrolled. "
+            "Ask the provider to offer more places, or refer the person to another opportunity."
+        ),
+    ),
+    "referral_steps_are_append_only": (None, _("A referral's steps are its history and cannot be changed.")),
+    "attendance_for_enrolled_cash_for_work": (
+        "referral",
+        _("Attendance is kept for a person enrolled in a cash-for-work opportunity, for weeks within its period."),
+    ),
+    "attendance_within_days_offered": (
+        "days_worked",
+        _("The days worked would exceed the days the opportunity offers; check the attendance sheet."),
+    ),
+    "attendance_days_within_the_week": ("days_worked", _("A week has at most 6 working days (Saturday to Thursday).")),
+    "attendance_week_starts_on_saturday": ("week_start", _("A week of attendance starts on a Saturday.")),
+    "attendance_once_per_person_and_week": (
+        "week_start",
+        _("This week is already recorded for this person; correct it while it is unpaid."),
+    ),
+    "paid_attendance_is_final": (None, _("This week was paid; a paid week cannot be changed or deleted.")),
+    "survey_answer_within_its_scale": (
+        "answers",
+        _("Each answer must be one of its question's choices, under the round's scoring version."),
+    ),
+    "survey_answers_are_append_only": (None, _("A survey round's answers are evidence and cannot be changed.")),
+    "survey_round_follows_its_handover": (
+        "allocation",
+        _(
+            "A reintegration round counts from the handover of the household's own allocation, and is conducted "
+            "on or after the handover."
+        ),
+    ),
+    "one_survey_round_per_allocation": (
+        "round",
+        _("This round has already been recorded for this household."),
+    ),
+    "one_open_survey_assignment": ("round", _("This round is already assigned to a field officer.")),
+    "matching_weights_not_all_zero": ("weight_skills", _("At least one of the matching weights is above zero.")),
+    "matching_distances_positive": (
+        "walking_km",
+        _("The walking distance is zero or more, and the default furthest travel is beyond it."),
+    ),
 }
 
 

@@ -2,25 +2,21 @@
 journeys of demo households from the border, all through the services and marked as demo data."""
 
 import datetime
-import random
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from demo.movements import demo_movements_create
-from demo.services import SEED, demo_load
+from demo.services import demo_load
 from households.models import Household, ReturnEvidence
 from movements.figures import arrival_figures, flow_figures
 from movements.models import Arrival, FlowCount, HouseholdLocation, IdpSite
 
 
 def test_the_demo_movements_load_through_the_services(db):
-    demo_load(progress=lambda _line: None)
-    users = {u.username: u for u in get_user_model().objects.all()}
     lines = []
-    totals = demo_movements_create(users, random.Random(SEED + 15), lines.append)
+    totals = demo_load(progress=lines.append)
     assert totals["sites"] == 2 and totals["journeys"] == 16 and totals["arrivals"] > 200
-    assert lines[-1].startswith("movements:")
+    assert any(line.startswith("movements:") for line in lines)
     four_weeks_ago = timezone.now() - datetime.timedelta(days=29)
     for code in ("torkham", "islam_qala"):
         arrivals = Arrival.objects.filter(crossing_point__code=code, crossed_at__gte=four_weeks_ago)
@@ -33,7 +29,7 @@ def test_the_demo_movements_load_through_the_services(db):
     assert all(site.estimates.count() == 2 for site in IdpSite.objects.all())
     assert ReturnEvidence.objects.count() == 16
     assert HouseholdLocation.objects.filter(status="in_site").count() == 8
-    admin = users["admin"]
+    admin = get_user_model().objects.get(username="admin")
     weekly = arrival_figures(admin, period="week", by=("crossing_point_id",))
     assert len(weekly) == 2 and all(row["people"] > 100 for row in weekly)
     assert flow_figures(admin, by=("source",), where={"direction": "in"})

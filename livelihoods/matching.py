@@ -1,0 +1,400 @@
+"""Matching people and opportunities: who is eligible, and how well each fits, scored in parts and ranked by one
+set-based SQL statement per question (docs/livelihoods.md, "Matching").
+
+The parts, each 0..1, weighed by the opportunity's matching programme (MatchingProgramme) into a score of 0-100:
+
+- skills: the best of the person's occupations against the ISCO-08 codes asked for: within a group asked for 1,
+  same minor group 0.6, same sub-major 0.3, same major 0.1; times 0.5 + 0.5 × (years of experience, up to 5) / 5.
+  An opportunity that asks for no code fits everyone (1).
+- distance: from where the household lives to the opportunity, measured in the opportunity's UTM zone: 1 within the
+  programme's walking distance, falling to 0 at the furthest the person can travel (their profile, or the
+  programme's default). Where a household lives: its plot (the allocation that holds one, approved or later); else
+  the IDP site of its latest recorded location (movements); else a point inside its current district; unknown
+  scores 0.
+- vulnerability: the share of the opportunity's vulnerability priorities (all five flags when it names none) the
+  household has.
+- workplace: 1 when the person accepts the workplace (a women-only workplace, or any) and can work outside the home
+  (a business grant or agricultural inputs are worked from home), else 0.
+
+Eligibility (who is ranked at all) is the database's rule `livelihood_ineligibility()` applied to many people at
+once; tests/livelihoods/test_matching.py holds the two equal on random data.
+"""
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from households.models import VULNERABILITY_FLAGS
+
+HELD_STATUSES = ("approved", "assigned", "letter_issued", "handed_over", "occupied", "titled")
+HOME_KINDS = ("business_grant", "agricultural_inputs")
+RANK_LIMIT = 50
+
+_movements_table: bool | None = None
+
+
+def _movements_known() -> bool:
+    """Whether the movements app's household locations are in this database (its migrations ran)."""
+    global _movements_table
+    if _movements_table is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('movements_householdlocation') IS NOT NULL")
+            _movements_table = cursor.fetchone()[0]
+    return _movements_table
+
+
+def _site_join() -> str:
+    """The IDP site of each household's latest recorded location, when that location is a site (set-based)."""
+    if not _movements_known():
+        return "LEFT JOIN (SELECT NULL::bigint AS household_id, NULL::geometry AS site_point) site ON false"
+    return (
+        "LEFT JOIN (SELECT latest.household_id, ST_PointOnSurface(st.geom) AS site_point FROM ("
+        " SELECT DISTINCT ON (hl.household_id) hl.household_id, hl.site_id FROM movements_householdlocation hl"
+        " ORDER BY hl.household_id, hl.since DESC, hl.id DESC) latest"
+        " JOIN movements_idpsite st ON st.id = latest.site_id) site ON site.household_id = h.id"
+    )
+
+
+# The people side of a pair: person, household, profile, where they live (see the module's docstring), for the
+# profiles of one province (%(province)s), and optionally one person (%(person)s).
+PEOPLE_SQL = """
+  SELECT p.id AS person_id, p.sex, p.date_of_birth, h.id AS household_id,
+         h.province_id AS h_province, h.category, h.current_district_id,
+         h.female_headed, h.disability AS h_disability, h.elderly_head, h.unaccompanied_child, h.chronic_illness,
+         s.id AS profile_id, s.max_travel_km, s.workplace_accepted, s.can_work_outside_home,
+         pl.id AS plot_id, t.id AS plot_township, t.district_id AS plot_district,
+         CASE WHEN pl.id IS NOT NULL THEN 'plot' WHEN site.site_point IS NOT NULL THEN 'site'
+              WHEN d.point IS NOT NULL THEN 'district' END AS located_by,
+         -- The plot's outline (its centroid is taken only where the distance is measured), the site's point, or
+         -- the district's point.
+         coalesce(pl.geom, site.site_point, d.point) AS p_where
+    FROM livelihoods_skillsprofile s
+    JOIN households_person p ON p.id = s.person_id
+    JOIN households_household h ON h.id = p.household_id
+    -- A household holds at most one active allocation (one_active_allocation_per_household): no duplicates.
+    LEFT JOIN allocations_allocation al ON al.household_id = h.id AND al.status IN {held}
+    LEFT JOIN townships_plot pl ON pl.id = al.plot_id
+    LEFT JOIN townships_township t ON t.id = pl.township_id
+    -- A point inside each district, computed once per district (an outline has thousands of corners).
+    LEFT JOIN (SELECT id, ST_PointOnSurface(geom) AS point FROM parcels_adminarea
+                WHERE level = 'district' AND parent_id = %(province)s AND geom IS NOT NULL) d
+           ON d.id = h.current_district_id
+    {site}
+   WHERE h.province_id = %(province)s {person}
+"""
+
+# The opportunity side: its eligibility, where it is (in its UTM zone), its programme's weights.
+OPPORTUNITIES_SQL = """
+  SELECT o.id AS opportunity_id, o.kind, o.workplace, o.isco_codes AS o_codes, o.sex AS o_sex,
+         o.age_min, o.age_max, o.categories AS o_categories, o.province_id AS o_province, o.township_id AS o_township,
+         o.district_id AS o_district, o.vulnerable_only, o.start_on,
+         CASE WHEN cardinality(o.vulnerability_priorities) = 0 THEN %(all_flags)s::varchar[]
+              ELSE o.vulnerability_priorities END AS o_priorities,
+         z.srid AS o_srid, ST_Transform(coalesce(o.point::geometry, o.area::geometry), z.srid) AS o_utm,
+         -- Everything within anyone's reach lies in this box: the furthest travel of any profile (or the
+         -- programme's default), at 80 km a degree (a degree of longitude is 87 km or more in Afghanistan, of
+         -- latitude 110 km; the margin covers UTM's scale error). Beyond it the distance part is 0 without
+         -- measuring; the rows kept are measured at the end.
+         ST_Expand(coalesce(o.point::geometry, o.area::geometry),
+                   greatest(m.default_max_travel_km::float8, (SELECT coalesce(max(max_travel_km), 0)::float8
+                                                                 FROM livelihoods_skillsprofile)) / 80.0) AS o_reach,
+         m.weight_skills AS ws, m.weight_distance AS wd, m.weight_vulnerability AS wv, m.weight_workplace AS ww,
+         m.walking_km::float8 AS walking_km, m.default_max_travel_km::float8 AS default_travel_km
+    FROM livelihoods_opportunity o
+    JOIN livelihoods_matchingprogramme m ON m.id = o.programme_id
+    CROSS JOIN LATERAL (SELECT landreg_utm_srid(coalesce(o.point::geometry, o.area::geometry)) AS srid) z
+"""
+
+# Eligibility of a pair (people as pe, opportunities as op): the same conditions as livelihood_ineligibility().
+ELIGIBLE_SQL = """
+      pe.date_of_birth IS NOT NULL
+  AND extract(year FROM age(greatest(op.start_on, current_date), pe.date_of_birth)) BETWEEN op.age_min AND op.age_max
+  AND (op.o_sex = 'any' OR op.o_sex = pe.sex)
+  AND (cardinality(op.o_categories) = 0 OR pe.category = ANY (op.o_categories))
+  AND pe.h_province = op.o_province
+  AND (op.o_township IS NULL OR pe.plot_township IS NOT DISTINCT FROM op.o_township)
+  AND (op.o_district IS NULL OR op.o_district IS NOT DISTINCT FROM coalesce(pe.plot_district, pe.current_district_id))
+  AND (NOT op.vulnerable_only OR ('female_headed' = ANY (op.o_priorities) AND pe.female_headed)
+       OR ('disability' = ANY (op.o_priorities) AND pe.h_disability)
+       OR ('elderly_head' = ANY (op.o_priorities) AND pe.elderly_head)
+       OR ('unaccompanied_child' = ANY (op.o_priorities) AND pe.unaccompanied_child)
+       OR ('chronic_illness' = ANY (op.o_priorities) AND pe.chronic_illness))
+"""
+
+# How well an occupation's code ({code}) fits a code asked for ({wanted}), before experience: the skills part of
+# docs/livelihoods.md.
+LEVEL_SQL = """(CASE WHEN left({code}, length({wanted})) = {wanted} THEN 1.0
+                   WHEN left({code}, 3) = left({wanted}, 3) THEN 0.6
+                   WHEN left({code}, 2) = left({wanted}, 2) THEN 0.3
+                   WHEN left({code}, 1) = left({wanted}, 1) THEN 0.1 ELSE 0.0 END)"""
+# ... times experience: 0.5 + 0.5 × (years, up to 5) / 5.
+EXPERIENCE_SQL = "(0.5 + 0.5 * least({years}::float8, 5) / 5)"
+FIT_SQL = LEVEL_SQL.format(code="oc.isco_code", wanted="c.code") + " * " + EXPERIENCE_SQL.format(years="oc.years")
+
+# The skills part for one opportunity and many people: the level of each ISCO-08 unit group against the codes asked
+# for is computed once (436 groups), then each occupation looks its code up by hash; a person's part is the best of
+# their occupations.
+SKILLS_FOR_ONE_OPPORTUNITY_SQL = """
+skills AS (
+  SELECT oc.profile_id, op.opportunity_id, max(lv.level * {experience}) AS fit
+    FROM (SELECT u.code, max({level}) AS level
+            FROM livelihoods_iscooccupation u CROSS JOIN op CROSS JOIN LATERAL unnest(op.o_codes) AS c(code)
+           WHERE u.level = 4 GROUP BY u.code) lv
+    JOIN livelihoods_occupation oc ON oc.isco_code = lv.code
+    CROSS JOIN op
+   WHERE lv.level > 0
+   GROUP BY oc.profile_id, op.opportunity_id
+)""".format(level=LEVEL_SQL.format(code="u.code", wanted="c.code"), experience=EXPERIENCE_SQL.format(years="oc.years"))
+
+# The skills part for one person and many opportunities: each of the person's occupations against each code asked.
+SKILLS_FOR_ONE_PERSON_SQL = f"""
+skills AS (
+  SELECT oc.profile_id, op.opportunity_id, max({FIT_SQL}) AS fit
+    FROM livelihoods_occupation oc
+    JOIN pe ON pe.profile_id = oc.profile_id
+    CROSS JOIN op
+    CROSS JOIN LATERAL unnest(op.o_codes) AS c(code)
+   GROUP BY oc.profile_id, op.opportunity_id
+)"""
+
+# From the eligible pairs: the skills part (the best occupation, set-based), distance, the four parts, the score;
+# the best occupation's code and the referral are looked up for the rows kept only.
+SCORE_SQL = """
+{skills}, measured AS (
+  SELECT pr.*,
+         CASE WHEN cardinality(pr.o_codes) = 0 THEN 1.0 ELSE coalesce(sk.fit, 0) END AS part_skills,
+         CASE WHEN pr.p_where && pr.o_reach
+              THEN ST_Distance(ST_Transform(ST_Centroid(pr.p_where), pr.o_srid), pr.o_utm) / 1000 END AS km,
+         coalesce(pr.max_travel_km::float8, pr.default_travel_km) AS travel_km,
+         ((CASE WHEN 'female_headed' = ANY (pr.o_priorities) AND pr.female_headed THEN 1 ELSE 0 END)
+          + (CASE WHEN 'disability' = ANY (pr.o_priorities) AND pr.h_disability THEN 1 ELSE 0 END)
+          + (CASE WHEN 'elderly_head' = ANY (pr.o_priorities) AND pr.elderly_head THEN 1 ELSE 0 END)
+          + (CASE WHEN 'unaccompanied_child' = ANY (pr.o_priorities) AND pr.unaccompanied_child THEN 1 ELSE 0 END)
+          + (CASE WHEN 'chronic_illness' = ANY (pr.o_priorities) AND pr.chronic_illness THEN 1 ELSE 0 END)
+         )::float8 / cardinality(pr.o_priorities) AS part_vulnerability,
+         CASE WHEN NOT pr.can_work_outside_home AND pr.kind <> ALL (%(home_kinds)s) THEN 0.0
+              WHEN pr.workplace_accepted = 'women_only' AND pr.workplace <> 'women_only' THEN 0.0
+              ELSE 1.0 END AS part_workplace
+    FROM pairs pr
+    LEFT JOIN skills sk ON sk.opportunity_id = pr.opportunity_id AND sk.profile_id = pr.profile_id
+  -- OFFSET 0: computed once a row here, not again wherever the next steps name km or a part.
+  OFFSET 0
+), scored AS (
+  SELECT ms.*,
+         CASE WHEN ms.km IS NULL THEN 0.0
+              WHEN ms.km <= ms.walking_km THEN 1.0
+              WHEN ms.km >= ms.travel_km THEN 0.0
+              ELSE 1.0 - (ms.km - ms.walking_km) / (ms.travel_km - ms.walking_km) END AS part_distance
+    FROM measured ms
+  OFFSET 0
+), ranked AS (
+  -- OFFSET 0 keeps the eligibility test here, after the joins: pushed down into them, it would hide from the planner
+  -- how many pairs there are (it cannot estimate those conditions), and it would join them one by one.
+  SELECT * FROM (
+    SELECT sc.*, round((100.0 * (sc.ws * sc.part_skills + sc.wd * sc.part_distance + sc.wv * sc.part_vulnerability
+                                 + sc.ww * sc.part_workplace) / (sc.ws + sc.wd + sc.wv + sc.ww))::numeric, 1) AS score
+      FROM scored sc OFFSET 0) sc
+   WHERE sc.eligible
+   ORDER BY sc.score DESC, sc.km ASC NULLS LAST, sc.{tiebreak}
+   LIMIT %(limit)s
+)
+SELECT rk.*, best.best_code, best.best_years, rf.status AS referral_status, rf.id AS referral_id,
+       CASE WHEN rk.km IS NULL AND rk.p_where IS NOT NULL
+            THEN ST_Distance(ST_Transform(ST_Centroid(rk.p_where), rk.o_srid), rk.o_utm) / 1000 END AS far_km,
+       p.name AS person_name, h.code AS household_code, pl.number AS plot_number, o.title
+  FROM ranked rk
+  JOIN households_person p ON p.id = rk.person_id
+  JOIN households_household h ON h.id = rk.household_id
+  JOIN livelihoods_opportunity o ON o.id = rk.opportunity_id
+  LEFT JOIN townships_plot pl ON pl.id = rk.plot_id
+  LEFT JOIN livelihoods_referral rf ON rf.opportunity_id = rk.opportunity_id AND rf.person_id = rk.person_id
+  LEFT JOIN LATERAL (
+    SELECT oc.isco_code AS best_code, oc.years::float8 AS best_years
+      FROM livelihoods_occupation oc CROSS JOIN LATERAL unnest(rk.o_codes) AS c(code)
+     WHERE oc.profile_id = rk.profile_id AND left(oc.isco_code, 1) = left(c.code, 1)
+     ORDER BY {fit} DESC, oc.years DESC, oc.isco_code LIMIT 1) best ON true
+ ORDER BY rk.score DESC, rk.km ASC NULLS LAST, rk.{tiebreak}
+"""
+
+
+def _pairs_sql(conditions: list[str]) -> str:
+    """Every person with every opportunity, eligibility as a column: filtering here would hide from the planner how
+    many pairs follow (it cannot estimate the eligibility conditions), and it would join the skills to them one by
+    one; the ranking keeps the eligible ones at the end."""
+    return f"SELECT pe.*, op.*, ({' AND '.join(conditions)}) AS eligible FROM pe CROSS JOIN op"
+
+
+def _people_sql(*, one_person: bool = False) -> str:
+    return PEOPLE_SQL.format(
+        site=_site_join(), held=str(HELD_STATUSES), person="AND p.id = %(person)s" if one_person else ""
+    )
+
+
+def _score_sql(tiebreak: str, *, skills: str) -> str:
+    return SCORE_SQL.format(fit=FIT_SQL, tiebreak=tiebreak, skills=skills)
+
+
+def _run(sql: str, params: dict) -> list[dict]:
+    params = {"all_flags": list(VULNERABILITY_FLAGS), "home_kinds": list(HOME_KINDS), **params}
+    with transaction.atomic(), connection.cursor() as cursor:
+        # PostgreSQL's JIT compiler would take seconds to compile this statement (its estimated cost is far above
+        # jit_above_cost) to save milliseconds.
+        cursor.execute("SET LOCAL jit = off")
+        # Parallel workers would ship every scored pair (with its plot's outline) back to the leader: slower here.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cursor.execute(sql, params)
+        names = [c.name for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def people_for_opportunity_sql(*, township_ids: set[int] | None = None, person_id: bool = False) -> str:
+    """The statement ranking the eligible people of the opportunity's province (%(province)s) for one opportunity
+    (%(opportunity)s), optionally one person only (%(person)s) or only households whose plot is in some townships
+    (%(townships)s, a user limited to townships)."""
+    where = [ELIGIBLE_SQL]
+    if township_ids is not None:
+        where.append("pe.plot_township = ANY (%(townships)s)")
+    return (
+        f"WITH op AS ({OPPORTUNITIES_SQL} WHERE o.id = %(opportunity)s), "
+        f"pe AS ({_people_sql(one_person=person_id)}), "
+        f"pairs AS ({_pairs_sql(where)}), "
+        + _score_sql("person_id", skills=SKILLS_FOR_ONE_PERSON_SQL if person_id else SKILLS_FOR_ONE_OPPORTUNITY_SQL)
+    )
+
+
+def opportunities_for_person_sql() -> str:
+    """The statement ranking the open opportunities of the person's province (%(province)s) that a person
+    (%(person)s) is eligible for on %(today)s."""
+    return (
+        f"WITH pe AS ({_people_sql(one_person=True)}), "
+        f"op AS ({OPPORTUNITIES_SQL} WHERE o.province_id = %(province)s AND o.status = 'open' "
+        "AND (o.end_on IS NULL OR o.end_on >= %(today)s) AND o.places_filled < o.places_offered), "
+        f"pairs AS ({_pairs_sql([ELIGIBLE_SQL])}), " + _score_sql("opportunity_id", skills=SKILLS_FOR_ONE_PERSON_SQL)
+    )
+
+
+def _province_of_opportunity(opportunity_id: int) -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT province_id FROM livelihoods_opportunity WHERE id = %s", [opportunity_id])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def rank_people(opportunity_id: int, *, limit: int = RANK_LIMIT, township_ids=None) -> list[dict]:
+    """The eligible people for an opportunity, best first (no scope check: selectors.people_ranked_for has it).
+    The opportunity's province is read first and passed as a constant, so that the planner knows how many profiles
+    it ranks and joins them by hash."""
+    params = {
+        "opportunity": opportunity_id,
+        "province": _province_of_opportunity(opportunity_id),
+        "limit": limit,
+        "townships": list(township_ids or []),
+    }
+    return [_parts(row) for row in _run(people_for_opportunity_sql(township_ids=township_ids), params)]
+
+
+def rank_opportunities(person_id: int, *, today, limit: int = RANK_LIMIT) -> list[dict]:
+    """The open opportunities a person is eligible for, best first (selectors.opportunities_ranked_for scopes it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT h.province_id FROM households_person p JOIN households_household h ON h.id = p.household_id "
+            "WHERE p.id = %s",
+            [person_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return []
+    params = {"person": person_id, "province": row[0], "today": today, "limit": limit}
+    return [_parts(row) for row in _run(opportunities_for_person_sql(), params)]
+
+
+def match_of(opportunity_id: int, person_id: int) -> dict | None:
+    """The score of one pair with its parts, or None when the person is not eligible."""
+    params = {
+        "opportunity": opportunity_id,
+        "person": person_id,
+        "province": _province_of_opportunity(opportunity_id),
+        "limit": 1,
+    }
+    rows = _run(people_for_opportunity_sql(person_id=True), params)
+    return _parts(rows[0]) if rows else None
+
+
+def _parts(row: dict) -> dict:
+    """A ranked row as the faces use it: ids, score, its parts, and what explains them."""
+    return {
+        "opportunity": row["opportunity_id"],
+        "title": row["title"],
+        "kind": row["kind"],
+        "person": row["person_id"],
+        "person_name": row["person_name"],
+        "household": row["household_id"],
+        "household_code": row["household_code"],
+        "plot_number": row["plot_number"],
+        "score": float(row["score"]),
+        "parts": {
+            "skills": round(float(row["part_skills"]), 3),
+            "distance": round(float(row["part_distance"]), 3),
+            "vulnerability": round(float(row["part_vulnerability"]), 3),
+            "workplace": round(float(row["part_workplace"]), 3),
+        },
+        "weights": {"skills": row["ws"], "distance": row["wd"], "vulnerability": row["wv"], "workplace": row["ww"]},
+        "best_isco": row["best_code"],
+        "best_years": row["best_years"],
+        "asks_for_skills": bool(row["o_codes"]),
+        "distance_km": None
+        if (row["km"] if row["km"] is not None else row["far_km"]) is None
+        else round(float(row["km"] if row["km"] is not None else row["far_km"]), 2),
+        "travel_km": float(row["travel_km"]),
+        "walking_km": float(row["walking_km"]),
+        "located_by": row["located_by"],
+        "workplace": row["workplace"],
+        "workplace_accepted": row["workplace_accepted"],
+        "can_work_outside_home": row["can_work_outside_home"],
+        "referral_status": row["referral_status"],
+        "referral": row["referral_id"],
+    }
+
+
+def explain(match: dict) -> list[str]:
+    """One sentence per part of a match, in the reader's language."""
+    from livelihoods.models import IscoOccupation
+
+    lines = []
+    if not match["asks_for_skills"]:
+        lines.append(_("Skills: the opportunity is open to any skill."))
+    elif match["best_isco"]:
+        title = IscoOccupation.objects.filter(code=match["best_isco"]).values_list("title_en", flat=True).first()
+        lines.append(
+            _("Skills: %(code)s %(title)s, %(years)s years (fit %(part).0f%%).")
+            % {
+                "code": match["best_isco"],
+                "title": title or "",
+                "years": match["best_years"],
+                "part": 100 * match["parts"]["skills"],
+            }
+        )
+    else:
+        lines.append(_("Skills: none of the person's occupations is in the groups asked for."))
+    where = {
+        "plot": _("from their plot"),
+        "site": _("from their site"),
+        "district": _("from their district (no plot or site recorded)"),
+    }.get(match["located_by"])
+    if match["distance_km"] is None:
+        lines.append(_("Distance: unknown; the household has no plot, site or district recorded."))
+    else:
+        lines.append(
+            _("Distance: %(km).1f km %(where)s; full within %(walk).1f km, none beyond %(max).1f km.")
+            % {"km": match["distance_km"], "where": where, "walk": match["walking_km"], "max": match["travel_km"]}
+        )
+    lines.append(
+        _("Vulnerability: %(part).0f%% of the opportunity's priorities.")
+        % {"part": 100 * match["parts"]["vulnerability"]}
+    )
+    if match["parts"]["workplace"]:
+        lines.append(_("Workplace: the person accepts it."))
+    elif not match["can_work_outside_home"]:
+        lines.append(_("Workplace: the person cannot work outside the home."))
+    else:
+        lines.append(_("Workplace: the person works only where only women work."))
+    return lines
