@@ -18,6 +18,9 @@ it; and drops it at the end, whatever happens.
      household (16 plots), several times with each auth: the answers must be one 201 and fifteen 409s.
   4. Double allocations: plots, and households, with more than one active allocation (status not rejected,
      revoked or transferred) in the whole scratch database. Must be 0; the script exits 1 otherwise.
+  5. In process: --in-process more allocations (300 with each auth) through Django's WSGI handler in this
+     process, without gunicorn and HTTP: the CPU Django spends on one (time.process_time), which other work on a
+     shared machine disturbs less than the rates; --profile adds cProfile's costliest functions.
 
 Also reports the CPU each side used per allocation (gunicorn workers, PostgreSQL backends, this client), read from
 /proc, to show where the time goes.
@@ -512,6 +515,10 @@ def main(args) -> int:
         allocated += sum(status == 201 for _, _, answers in races for status, _ in answers)
         queries = count_queries(pool.pair(), data["headers"]["basic"])
         allocated += queries["ok"]
+        in_process = {}
+        for path in ("session", "basic") if args.in_process else ():
+            in_process[path] = cpu_in_process(pool, data["headers"][path], args.in_process, args.profile)
+            allocated += in_process[path]["ok"]
 
         with meter.conn.cursor() as cursor:
             active = sql.SQL("status NOT IN ({})").format(sql.SQL(", ").join(map(sql.Literal, ENDED)))
@@ -528,7 +535,8 @@ def main(args) -> int:
             rows = cursor.fetchone()[0]
             cursor.execute("SELECT postgis_lib_version(), postgis_geos_version(), current_setting('server_version')")
             postgis, geos, server = cursor.fetchone()
-        report(args, data, results, failures, races, doubles, rows, allocated, levels, (server, postgis, geos), queries)
+        versions = (server, postgis, geos)
+        report(args, data, results, failures, races, doubles, rows, allocated, levels, versions, queries, in_process)
         return 0 if not any(doubles.values()) and rows == allocated else 1
     finally:
         if meter:
@@ -569,7 +577,69 @@ def count_queries(pair: tuple[int, int], headers: dict) -> dict:
     return {"ok": int(response.status_code == 201), "status": response.status_code, "kinds": kinds}
 
 
-def report(args, data, results, failures, races, doubles, rows, allocated, levels, versions, queries) -> None:
+def cpu_in_process(pool: Pool, headers: dict, n: int, profile: bool) -> dict:
+    """n more allocations through Django's WSGI handler in this process (the request gunicorn would hand it, without
+    the HTTP around it), one after the other: the CPU Django spends per allocation, which a shared machine
+    disturbs far less than the rates. With profile, cProfile's 30 costliest functions (cumulative) to stderr."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    application = WSGIHandler()
+    answers = {}
+
+    def allocate(household: int, plot: int) -> None:
+        body = json.dumps({"household": household, "plot": plot}).encode()
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": API,
+            "SCRIPT_NAME": "",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "REMOTE_ADDR": "127.0.0.1",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_ACCEPT": "application/json",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
+        }
+        result = application(environ, lambda status, _headers, _exc=None: answers.update(status=status))
+        b"".join(result)
+        result.close()
+        answers[answers["status"]] = answers.get(answers["status"], 0) + 1
+
+    pairs = [pair for pair in (pool.pair() for _ in range(n + 20)) if pair is not None]
+    for pair in pairs[:20]:  # the first requests of a process load what later ones reuse
+        allocate(*pair)
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    start = time.process_time()
+    if profiler:
+        profiler.enable()
+    for pair in pairs[20:]:
+        allocate(*pair)
+    if profiler:
+        profiler.disable()
+    used = time.process_time() - start
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        print(out.getvalue(), file=sys.stderr)
+    measured = max(len(pairs) - 20, 1)
+    return {"n": measured, "ok": answers.get("201 Created", 0), "cpu_ms": 1000 * used / measured}
+
+
+def report(args, data, results, failures, races, doubles, rows, allocated, levels, versions, queries, in_process):
     server, postgis, geos = versions
     lines = Path("/proc/cpuinfo").read_text().splitlines()
     cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), platform.processor())
@@ -617,6 +687,11 @@ def report(args, data, results, failures, races, doubles, rows, allocated, level
         print(f"WARNING: the pool of fresh pairs ran dry in: {', '.join(dry)}; raise --plots")
     kinds = ", ".join(f"{n} {kind}" for kind, n in queries["kinds"].most_common())
     print(f"one API allocation (answer {queries['status']}) sends {queries['kinds'].total()} statements: {kinds}")
+    for path, cpu in in_process.items():
+        print(
+            f"in process ({path}, Django's WSGI handler without HTTP, {cpu['n']} allocations, {cpu['ok']} answered "
+            f"201): {cpu['cpu_ms']:.2f} ms of CPU per allocation in Django"
+        )
     print(f"\ncontention: {CONTENTION} clients at once, {args.contention_reps} times each\n")
     print("| race | auth | bursts | 201 | 409 | other | bursts with exactly one 201 |")
     print("|---|---|---:|---:|---:|---:|---:|")
@@ -656,5 +731,9 @@ if __name__ == "__main__":
     parser.add_argument("--plots", type=int, default=45_000, help="plots (and households) in the scratch township")
     parser.add_argument("--clients", default="1,4,16", help="concurrency levels")
     parser.add_argument("--contention-reps", type=int, default=5, help="bursts per race and auth")
+    parser.add_argument(
+        "--in-process", type=int, default=300, help="allocations through Django's WSGI handler here (0: none)"
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile the in-process allocations (slower)")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the scratch database is dropped
     sys.exit(main(parser.parse_args()))

@@ -260,3 +260,51 @@ def test_a_transfer_names_the_heir_by_household_code_as_the_map_panel_does(
     done = api(officer, "post", f"{url}/transfer/", {"heir_code": heir.code.lower(), "reason": "Head died."})
     assert done.status_code == 200 and done.json()["status"] == "transferred"
     assert Allocation.objects.get(transferred_from_id=a["id"]).household == heir
+
+
+def test_every_step_answers_what_a_read_of_the_allocation_then_says(
+    api, plots, make_household, users, field_officer, frame
+):
+    """The writes answer with a dict built by hand (api.rest.allocations.allocation_answer), the reads with DRF's
+    AllocationSerializer: the two must say the same, field for field, dates and steps included."""
+    officer, committee = users["officer_nangarhar"], users["committee"]
+    heir = make_household()
+
+    def agrees(response):
+        assert response.status_code in (200, 201), response.content
+        read = api(officer, "get", f"/api/v1/allocations/{response.json()['id']}/")
+        assert response.json() == read.json()
+        return response.json()
+
+    a = agrees(api(officer, "post", "/api/v1/allocations/", {"household": make_household().pk, "plot": plots[0].pk}))
+    assert [t["by"] for t in a["transitions"]] == [officer.username] and a["household_code"] and a["township"]
+    url = f"/api/v1/allocations/{a['id']}"
+    agrees(api(committee, "post", f"{url}/approve/", {"reference": "CMT-1"}))
+    agrees(api(officer, "post", f"{url}/assign/"))
+    agrees(api(officer, "post", f"{url}/issue-letter/"))
+    point = frame.rect(5, 5, 1, 1).centroid
+    handed = agrees(api(field_officer, "post", f"{url}/hand-over/", {"lon": point.x, "lat": point.y}))
+    assert handed["start_date"] is not None
+    done = agrees(api(officer, "post", f"{url}/transfer/", {"heir_code": heir.code, "reason": "Head died."}))
+    assert done["status"] == "transferred" and done["end_date"] is not None and len(done["transitions"]) == 6
+    second = {"household": make_household().pk, "plot": plots[1].pk}
+    other = agrees(api(officer, "post", "/api/v1/allocations/", second))
+    revoked = agrees(api(officer, "post", f"/api/v1/allocations/{other['id']}/revoke/", {"reason_code": "error"}))
+    assert revoked["revocation_reason"] == "error"
+
+
+def test_a_proposal_logs_the_view_of_the_household_it_names(api, plots, make_household, users):
+    from landreg.models import PersonalDataAccess
+
+    household = make_household()
+    officer = users["officer_nangarhar"]
+    response = api(officer, "post", "/api/v1/allocations/", {"household": household.pk, "plot": plots[0].pk})
+    assert response.status_code == 201 and response.json()["household_code"] == household.code
+    log = PersonalDataAccess.objects.get(what="households.Household", object_ids=[household.pk])
+    assert (log.user, log.action, log.where) == (officer, "view", "/api/v1/allocations/")
+
+
+def test_a_proposal_of_a_plot_that_does_not_exist_is_a_404_and_writes_nothing(api, make_household, users):
+    officer = users["officer_nangarhar"]
+    response = api(officer, "post", "/api/v1/allocations/", {"household": make_household().pk, "plot": 987654})
+    assert response.status_code == 404 and not Allocation.objects.exists()
