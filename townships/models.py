@@ -93,7 +93,7 @@ class Township(models.Model):
         rules.check_township(self)
 
 
-@track_history
+@track_history(per_statement=True)  # bulk writes and layout imports: one history statement
 class Block(models.Model):
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="blocks")
     code = models.CharField(max_length=20)
@@ -119,7 +119,7 @@ class Block(models.Model):
         rules.check_block(self)
 
 
-@track_history
+@track_history(per_statement=True)  # bulk writes and layout imports: one history statement
 class Plot(models.Model):
     class Use(models.TextChoices):
         RESIDENTIAL = "residential", _("Residential")

@@ -1,6 +1,6 @@
-"""A layout import writes the plots' history in one statement per write, not one trigger call per row: each plot
-it adds or changes gets exactly the event the history trigger would have written, with the import's context; and
-the trigger-skipping the import uses is no way round the history for anyone else."""
+"""A layout import writes the plots' history through the plot table's statement-level history trigger: each plot it
+adds or changes gets exactly one event with its values as written and the import's context, in one statement per
+write; and the trigger-skipping setting (pgtrigger.ignore) is no way round the history for a GIS login."""
 
 import json
 
@@ -12,12 +12,11 @@ from tests.db.conftest import PLOT_INSERT, as_ewkt, connect, insert_township
 from tests.db.test_gis_roles_sql import gis_login
 from tests.townships.layout_files import clean_layout, write_layout
 from townships.layouts import Mapping, layout_check, layout_commit
-from townships.layouts import services as layout_services
-from townships.layouts import write as layout_write
 from townships.models import LayoutImport, Plot
 
 MAPPING = Mapping(number="PLOT_NO", block="BLOCK", use="USE")
 HISTORY_GUARD = "history_is_never_skipped"  # the rule that would refuse a GIS login's named ignore
+HISTORY_LABELS = {"insert", "update", "delete"}
 
 
 @pytest.fixture(autouse=True)
@@ -25,15 +24,20 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-class _Undo(Exception):
-    pass
+def tracked_columns():
+    """The plot columns a history event copies: every column of the event table that is not pghistory's own."""
+    event_model = Plot.history_events.field.model
+    return [f.column for f in event_model._meta.concrete_fields if not f.column.startswith("pgh_")]
 
 
-def per_row_write(cursor, *, township_id, progress=None):
-    """The import as it was before: the same two statements, each row recorded by the history triggers."""
-    cursor.execute(layout_write.INSERT_PLOTS, {"t": township_id})
-    cursor.execute(layout_write.UPDATE_PLOTS)
-    return 0, 0
+def history_trigger_names():
+    """{'insert': name, 'update': name, 'delete': name}: the plot table's history triggers, as installed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'townships_plot'::regclass AND tgname LIKE 'pgtrigger%%'"
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    return {label: name for label in HISTORY_LABELS for name in names if name.startswith(f"pgtrigger_{label}_")}
 
 
 def last_event_id():
@@ -43,40 +47,31 @@ def last_event_id():
 
 
 def events_since(pgh_id):
-    """The events written after pgh_id, by plot number: every column the trigger writes (the plot's id aside,
-    which a sequence gives), the label, the database role and the context's metadata (the import's id aside)."""
-    columns = [c for c in layout_write.tracked_columns() if c != "id"]
+    """The events written after pgh_id, by plot number: whether every column the event copies equals the plot's
+    value now, the label, the database role, the context's metadata (the import's id aside), whether the event's
+    object is the plot, and the context's id."""
+    columns = tracked_columns()
+    same = " AND ".join(f"e.{c} IS NOT DISTINCT FROM p.{c}" for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join('e.' + c for c in columns)}, e.pgh_label, e.pgh_db_role, e.pgh_created_at, "
-            "  c.metadata - 'layout_import', e.pgh_obj_id = e.id, e.pgh_context_id IS NOT NULL "
-            "FROM townships_plotevent e LEFT JOIN pghistory_context c ON c.id = e.pgh_context_id "
+            f"SELECT e.number, ({same}), e.pgh_label, e.pgh_db_role, c.metadata - 'layout_import', "
+            "  e.pgh_obj_id = p.id, e.pgh_context_id "
+            "FROM townships_plotevent e LEFT JOIN townships_plot p ON p.id = e.id "
+            "LEFT JOIN pghistory_context c ON c.id = e.pgh_context_id "
             "WHERE e.pgh_id > %s ORDER BY e.number, e.pgh_id",
             [pgh_id],
         )
         rows = cursor.fetchall()
-    return [(*row[:-3], json.loads(row[-3]) if isinstance(row[-3], str) else row[-3], *row[-2:]) for row in rows]
+    return [(*row[:4], json.loads(row[4]) if isinstance(row[4], str) else row[4], *row[5:]) for row in rows]
 
 
-def commit_both_ways(checked, by, monkeypatch):
-    """The events of committing `checked` through the per-row triggers (then undone) and set-based (kept)."""
-    marker = last_event_id()
-    with monkeypatch.context() as patched:
-        patched.setattr(layout_services, "plots_write", per_row_write)
-        with pytest.raises(_Undo), transaction.atomic():
-            assert layout_commit(layout_import=checked, by=by).status == LayoutImport.Status.COMMITTED
-            through_triggers = events_since(marker)
-            raise _Undo
-    checked.refresh_from_db()
-    assert checked.status != LayoutImport.Status.COMMITTED
+def commit_and_read_events(checked, by):
     marker = last_event_id()
     assert layout_commit(layout_import=checked, by=by).status == LayoutImport.Status.COMMITTED
-    return through_triggers, events_since(marker)
+    return events_since(marker)
 
 
-def test_an_import_writes_the_events_the_trigger_would_with_the_files_context(
-    township, frame, users, tmp_path, monkeypatch
-):
+def test_an_import_writes_one_event_per_plot_written_with_the_files_context(township, frame, users, tmp_path):
     gis = users["gis"]
     first = layout_check(
         township=township,
@@ -85,12 +80,13 @@ def test_an_import_writes_the_events_the_trigger_would_with_the_files_context(
         by=gis,
         mapping=MAPPING,
     )
-    reference, written = commit_both_ways(first, gis, monkeypatch)
-    assert len(written) == 14 and written == reference
-    for row in written:
-        label, role, _at, metadata, obj_is_plot, has_context = row[-6:]
-        assert (label, role, obj_is_plot, has_context) == ("insert", connection.settings_dict["USER"], True, True)
+    written = commit_and_read_events(first, gis)
+    assert len(written) == 14
+    role = connection.settings_dict["USER"]
+    for _number, same_as_plot, label, db_role, metadata, obj_is_plot, _context in written:
+        assert (same_as_plot, label, db_role, obj_is_plot) == (True, "insert", role, True)
         assert metadata == {"user": gis.pk, "layout_file": "a.gpkg", "layout_sha256": first.sha256}
+    assert len({row[-1] for row in written}) == 1  # one context row for the whole import
     # One event per plot, and the plot's own values in it (the area as the database measured it).
     for plot in Plot.objects.filter(township=township):
         [event] = plot.history_events.all()
@@ -108,19 +104,16 @@ def test_an_import_writes_the_events_the_trigger_would_with_the_files_context(
         by=gis,
         mapping=MAPPING,
     )
-    reference, written = commit_both_ways(second, gis, monkeypatch)
-    assert written == reference
-    assert [(row[columns_index("number")], row[-6]) for row in written] == [
-        ("15", "insert"),
-        ("3", "update"),
-        ("5", "update"),
-    ]  # the eleven plots the file leaves as they are get no event
-    assert {row[-3]["layout_file"] for row in written} == {"b.gpkg"}
+    written = commit_and_read_events(second, gis)
+    # The eleven plots the file leaves as they are get no event; the others, their values as written.
+    assert [(row[0], row[2], row[1]) for row in written] == [
+        ("15", "insert", True),
+        ("3", "update", True),
+        ("5", "update", True),
+    ]
+    assert {row[4]["layout_file"] for row in written} == {"b.gpkg"}
     assert Plot.objects.get(township=township, number="3").history_events.count() == 2
-
-
-def columns_index(name):
-    return [c for c in layout_write.tracked_columns() if c != "id"].index(name)
+    assert Plot.objects.get(township=township, number="5").history_events.last().use == "public"
 
 
 def test_after_an_import_the_same_transaction_records_every_edit_again(township, frame, users, tmp_path):
@@ -142,22 +135,24 @@ def test_after_an_import_the_same_transaction_records_every_edit_again(township,
         assert list(plot.history_events.values_list("pgh_label", flat=True)) == ["insert", "update"]
 
 
-def test_the_history_triggers_the_import_names_are_the_plot_tables(db):
-    names = layout_write.history_trigger_names()
+def test_the_plot_tables_history_triggers_copy_every_column_once_per_statement(db):
+    names = history_trigger_names()
+    assert set(names) == HISTORY_LABELS
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT t.tgname, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+            "SELECT t.tgname, t.tgtype & 1, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
             "WHERE t.tgrelid = 'townships_plot'::regclass AND t.tgname = ANY(%s)",
             [list(names.values())],
         )
-        bodies = dict(cursor.fetchall())
-    assert set(bodies) == set(names.values())
-    for label, name in names.items():  # each copies exactly the columns the import copies, with its label
-        body = bodies[name]
-        assert f"'{label}', NEW.\"id\"" in body
-        for column in layout_write.tracked_columns():
-            assert f'NEW."{column}"' in body, (name, column)
-        assert body.count("NEW.") == len(layout_write.tracked_columns()) + 1  # and the event's object id
+        triggers = {name: (per_row, body) for name, per_row, body in cursor.fetchall()}
+    for label, name in names.items():  # a statement trigger, copying every column from its transition table
+        per_row, body = triggers[name]
+        table = "old_values" if label == "delete" else "new_values"
+        assert per_row == 0, name
+        assert f"'{label}', {table}.\"id\"" in body
+        for column in tracked_columns():
+            assert f'{table}."{column}"' in body, (name, column)
+        assert body.count("_pgh_attach_context()") == 1  # the context is looked up once per statement
 
 
 @pytest.fixture
@@ -179,7 +174,7 @@ def test_a_gis_login_cannot_skip_the_history_of_its_edits(gis_cursor, how):
     raw = gis_cursor
     township, block = insert_township(raw)
     login = gis_login(raw, "landreg_gis_editor", "AF99")
-    names = "{" + ",".join(layout_write.history_trigger_names().values()) + "}"
+    names = "{" + ",".join(history_trigger_names().values()) + "}"
     try:
         if how == "set_config":
             raw.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [names])

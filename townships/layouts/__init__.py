@@ -8,14 +8,16 @@ seconds: validity (self-intersection), inside the township and the block, overla
 existing plot (with the overlap in m²), duplicate numbers, slivers below LANDREG_LAYOUT_MIN_PLOT_M2.
 
 The dry run writes no plot; it keeps the file (by SHA-256), a LayoutImport with the report, and a GeoPackage of
-the problems for QGIS. The commit re-reads the kept file and re-runs every check inside one transaction, then
-inserts new plots and updates those matched by number, each in one statement that also writes the plots'
-history events with the import's context (instead of the history trigger's one call per row); the database's own
-land rules judge every row and are asked at once before the transaction ends. A plot that holds an active
-allocation is moved only with explicit confirmation.
+the problems for QGIS. The commit re-reads the kept file and re-runs the checks inside one transaction, but for
+those whose rules the database enforces on every plot written (inside the township and the block, no overlap),
+then inserts new plots and updates those matched by number, each in one statement; the plot table's history
+trigger records them once per statement, with the import's context. The database's own land rules judge every
+row and are asked at once before the transaction ends; if anything refuses, the file gets every check again and
+the report of the dry run, and nothing is written. A plot that holds an active allocation is moved only with
+explicit confirmation.
 
 The parts: limits (settings, LayoutError), messages (problems and repairs as sentences), read (the file through
-GDAL), checks (the SQL), write (the plots and their history), report (the report and its GeoPackage), store (the
+GDAL), checks (the SQL), write (the plots), report (the report and its GeoPackage), store (the
 kept files) and services (who may import, the dry run, the commit). Callers use this package:
 `from townships import layouts`.
 """

@@ -73,8 +73,20 @@ def _mapping_for(township: Township, source_name: str, mapping: Mapping | None) 
 
 
 class _Refused(Exception):
-    def __init__(self, report: LayoutReport, status: str):
-        self.report, self.status = report, status
+    """The commit stops, nothing written; error: the database's refusal (a ValidationError), if it was one."""
+
+    def __init__(self, error: ValidationError | None = None):
+        self.error = error
+
+
+def _every_check(township: Township, info: LayoutFile, mapping: Mapping, srs, progress) -> LayoutReport:
+    """The file's report with every check, as the dry run makes it, in a transaction of its own."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('landreg.plots_of_township'), %s)", [township.pk])
+        township.refresh_from_db(fields=["utm_srid", "geom"])
+        report = _check(cursor, township=township, info=info, mapping=mapping, srs=srs, progress=progress)
+        cursor.execute("DROP TABLE pg_temp.layout_feature")
+    return report
 
 
 @_gdal_errors_held_back()
@@ -160,11 +172,14 @@ def layout_commit(
     confirm_allocated_moves: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> LayoutImport:
-    """Import a checked file: every check again, then all plots written in one transaction, or none.
+    """Import a checked file: all plots written in one transaction, or none.
 
-    New numbers are added, plots matched by number are updated where the file differs, plots the file lacks are
-    kept as they are (listed as missing). A plot with an active allocation is moved only when
-    confirm_allocated_moves is given; otherwise nothing is written and those plots are listed."""
+    The file is read and checked again, but for the checks whose rules the database enforces on every plot written
+    (inside the township and block, no overlap: checks.DatabaseRuleCheck), which it leaves to the database. When
+    anything refuses, the file gets every check, and the report says what to fix, plot by plot, as the dry run
+    does; nothing is written. New numbers are added, plots matched by number are updated where the file differs,
+    plots the file lacks are kept as they are (listed as missing). A plot with an active allocation is moved only
+    when confirm_allocated_moves is given; otherwise nothing is written and those plots are listed."""
     township = layout_import.township
     authorize_import(by=by, township=township)
     if layout_import.status == LayoutImport.Status.COMMITTED:
@@ -191,22 +206,31 @@ def layout_commit(
             # Writers of this township's plots take turns (the land-rule triggers take the same lock).
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('landreg.plots_of_township'), %s)", [township.pk])
             township.refresh_from_db(fields=["utm_srid", "geom"])
-            report = _check(cursor, township=township, info=info, mapping=mapping, srs=srs, progress=progress)
-            if report.rejected:
-                raise _Refused(report, LayoutImport.Status.REJECTED)
-            if report.allocated_moves and not confirm_allocated_moves:
-                raise _Refused(report, LayoutImport.Status.NEEDS_CONFIRMATION)
+            report = _check(
+                cursor,
+                township=township,
+                info=info,
+                mapping=mapping,
+                srs=srs,
+                progress=progress,
+                trust_the_database=True,
+            )
+            if report.rejected or (report.allocated_moves and not confirm_allocated_moves):
+                raise _Refused()
             # pgtrigger's history triggers look up this setting in an exception block; unset, every row aborts a
             # subtransaction, and PostgreSQL then rescans the whole queue of deferred land-rule events: quadratic
             # (126 s instead of about 15 s for 100,000 plots). Set and empty, nothing is ignored and nothing aborts.
             cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
             if confirm_allocated_moves:  # the database lets allocated plots move in this transaction only
                 cursor.execute("SELECT set_config('landreg.confirm_allocated_moves', 'on', true)")
-            with database_rules_explained():
-                plots_write(cursor, township_id=township.pk, progress=progress)
-                check_land_rules_now()  # the database's own land rules, for every plot written
-                if progress:
-                    progress("written", 3, 3)
+            try:
+                with database_rules_explained():
+                    plots_write(cursor, township_id=township.pk, progress=progress)
+                    check_land_rules_now()  # the database's own land rules, for every plot written
+            except ValidationError as refusal:  # a land rule refused a plot: the checks will say which and why
+                raise _Refused(refusal) from refusal
+            if progress:
+                progress("written", 3, 3)
             cursor.execute("DROP TABLE pg_temp.layout_feature")
             layout_import.status = LayoutImport.Status.COMMITTED
             layout_import.counts, layout_import.report = report.counts, report.as_dict()
@@ -215,9 +239,20 @@ def layout_commit(
             layout_import.error = ""
             layout_import.save()
     except _Refused as refused:
-        layout_import.status = refused.status
-        layout_import.counts, layout_import.report = refused.report.counts, refused.report.as_dict()
-        layout_import.save(update_fields=["status", "counts", "report"])
+        report = _every_check(township, info, mapping, srs, progress)
+        if report.rejected or (report.allocated_moves and not confirm_allocated_moves):
+            layout_import.status = (
+                LayoutImport.Status.REJECTED if report.rejected else LayoutImport.Status.NEEDS_CONFIRMATION
+            )
+            layout_import.counts, layout_import.report = report.counts, report.as_dict()
+            layout_import.save(update_fields=["status", "counts", "report"])
+            return layout_import
+        # A rule no check words (or a plot that another writer has since moved out of the way): its sentence.
+        error = refused.error or ValidationError(_("The import was refused; check the file again."))
+        layout_import.status = LayoutImport.Status.FAILED
+        layout_import.error = " ".join(error.messages)
+        layout_import.save(update_fields=["status", "error"])
+        raise error from refused
     except DatabaseError as exc:  # not a land rule (those come as ValidationError): say so, never a 500
         layout_import.status = LayoutImport.Status.FAILED
         layout_import.error = str(exc).strip().splitlines()[0][:500]
