@@ -97,6 +97,7 @@ def demo_grievances_create(users: dict, seed: int, progress: Callable[[str], Non
             anonymous=True,
             language="ps",
         )
+        sensitive = services.grievance_assign(grievance=sensitive, to=users["focal.nangarhar"], by=officer)
         created.append(sensitive.pk)
 
         # From the complaint box, ten days ago, never acknowledged: overdue, and escalated by the reminders.

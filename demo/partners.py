@@ -24,7 +24,14 @@ def demo_agreement_create(users: dict, progress: Callable[[str], None]) -> DataS
         signed_on=valid_from - datetime.timedelta(days=14),
         valid_from=valid_from,
         valid_until=valid_from + datetime.timedelta(days=365),
-        datasets=["township_summary", "household_records", "township_layout"],
+        datasets=[
+            "township_summary",
+            "household_records",
+            "township_layout",
+            "grievance_summary",
+            "grievance_referrals",
+            "movement_figures",
+        ],
         household_fields=list(HOUSEHOLD_FIELDS),
     )
     agreement.full_clean(exclude=["users", "provinces"])

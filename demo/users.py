@@ -20,6 +20,7 @@ DEMO_LOGINS = [
     ("field.nangarhar", "field officer, Nangarhar"),
     ("field.herat", "field officer, Herat"),
     ("partner.unhcr", "partner (no personal data), agreement for Nangarhar: /partners/"),
+    ("focal.nangarhar", "grievance focal point, Nangarhar (reads sensitive grievances)"),
 ]
 
 
@@ -37,6 +38,14 @@ def demo_users_create(progress: Callable[[str], None]) -> dict:
         ("field.nangarhar", [roles.FIELD_OFFICER], [nangarhar], False, False, "Field officer, Nangarhar"),
         ("field.herat", [roles.FIELD_OFFICER], [herat], False, False, "Field officer, Herat"),
         ("partner.unhcr", [roles.PARTNER], [], True, False, "Partner (aggregates only)"),
+        (
+            "focal.nangarhar",
+            [roles.GRIEVANCE_FOCAL_POINT],
+            [nangarhar],
+            False,
+            False,
+            "Grievance focal point, Nangarhar",
+        ),
     ]
     users = {}
     for username, role_list, provinces, national, superuser, description in specs:
