@@ -30,7 +30,6 @@ def demo_agreement_create(users: dict, progress: Callable[[str], None]) -> DataS
             "township_layout",
             "grievance_summary",
             "grievance_referrals",
-            "movement_figures",
         ],
         household_fields=list(HOUSEHOLD_FIELDS),
     )
