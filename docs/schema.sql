@@ -194,6 +194,38 @@ BEGIN
   RETURN NULL;
 END $function$;
 
+-- allocation_refuse_while_disputed()
+CREATE OR REPLACE FUNCTION public.allocation_refuse_while_disputed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  reference text;
+  plot_number text;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.status IN ('rejected', 'revoked', 'transferred') THEN
+      RETURN NEW;
+    END IF;
+  ELSIF NEW.status IS NOT DISTINCT FROM OLD.status
+     OR NOT (NEW.status IN ('approved', 'assigned', 'letter_issued', 'handed_over', 'occupied', 'titled', 'transferred')
+             OR OLD.status IN ('suspended', 'appealed')
+                AND NEW.status NOT IN ('suspended', 'appealed', 'rejected', 'revoked')) THEN
+    RETURN NEW;
+  END IF;
+  reference := grievance_open_dispute_of_plot(NEW.plot_id);
+  IF reference IS NOT NULL THEN
+    SELECT number INTO plot_number FROM townships_plot WHERE id = NEW.plot_id;
+    PERFORM landreg_raise('plot_not_allocated_while_disputed', format(
+      'plot %s has an open land dispute (grievance %s), so its allocation cannot be %s until the dispute is decided',
+      plot_number, reference, CASE WHEN TG_OP = 'INSERT' THEN 'written as ' || NEW.status
+                                   WHEN OLD.status IN ('suspended', 'appealed') AND NEW.status <> 'transferred'
+                                   THEN 'reinstated' ELSE 'moved to ' || NEW.status END));
+  END IF;
+  RETURN NEW;
+END $function$;
+
 -- allocation_review_check_closing()
 CREATE OR REPLACE FUNCTION public.allocation_review_check_closing()
  RETURNS trigger
@@ -260,6 +292,121 @@ AS $function$
 BEGIN
   PERFORM landreg_raise('allocation_transitions_are_append_only', 'the workflow log cannot be changed or deleted');
   RETURN NULL;
+END $function$;
+
+-- appeal_check_people()
+CREATE OR REPLACE FUNCTION public.appeal_check_people()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  g grievances_grievance;
+  appealed text;
+BEGIN
+  SELECT * INTO g FROM grievances_grievance WHERE id = NEW.grievance_id;
+  IF TG_OP = 'UPDATE' AND OLD.checked_by_id IS NOT NULL THEN
+    PERFORM landreg_raise('appeal_decision_is_final', format(
+      'the appeal %s was decided and checked; it cannot change', g.reference));
+  END IF;
+  IF TG_OP = 'INSERT' OR NEW.allocation_id IS DISTINCT FROM OLD.allocation_id THEN
+    SELECT status INTO appealed FROM allocations_allocation WHERE id = NEW.allocation_id;
+    IF appealed IS DISTINCT FROM 'rejected' AND appealed IS DISTINCT FROM 'revoked' THEN
+      PERFORM landreg_raise('appeal_against_a_refusal_or_revocation', format(
+        'allocation %s is %s: only a refusal (rejected) or a revocation can be appealed', NEW.allocation_id,
+        coalesce(appealed, 'missing')));
+    END IF;
+    NEW.appealed_status := appealed;
+    SELECT t.by_id INTO NEW.appealed_decision_by_id FROM allocations_allocationtransition t
+     WHERE t.allocation_id = NEW.allocation_id AND t.to_status = appealed ORDER BY t.at DESC, t.id DESC LIMIT 1;
+  ELSE
+    NEW.appealed_status := OLD.appealed_status;
+    NEW.appealed_decision_by_id := OLD.appealed_decision_by_id;
+  END IF;
+  IF NEW.decided_by_id IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.decided_by_id IS DISTINCT FROM OLD.decided_by_id) THEN
+    IF NEW.decided_by_id IN (NEW.appealed_decision_by_id, g.received_by_id) THEN
+      PERFORM landreg_raise('appeal_decided_by_another_committee_member', format(
+        'appeal %s: user %s %s, so another committee member decides it', g.reference, NEW.decided_by_id,
+        CASE WHEN NEW.decided_by_id = NEW.appealed_decision_by_id THEN 'made the decision appealed'
+             ELSE 'lodged the appeal' END));
+    END IF;
+    IF NOT grievance_is_committee_member_of(NEW.decided_by_id, g.province_id) THEN
+      PERFORM landreg_raise('appeal_decided_by_another_committee_member', format(
+        'appeal %s: user %s is not an active committee member of its province', g.reference, NEW.decided_by_id));
+    END IF;
+  END IF;
+  IF NEW.checked_by_id IS NOT NULL THEN
+    IF NEW.decided_by_id IS NULL THEN
+      PERFORM landreg_raise('appeal_decided_by_another_committee_member', format(
+        'appeal %s is checked only once decided', g.reference));
+    END IF;
+    IF NEW.checked_by_id IN (NEW.decided_by_id, NEW.appealed_decision_by_id, g.received_by_id) THEN
+      PERFORM landreg_raise('appeal_decided_by_another_committee_member', format(
+        'appeal %s: user %s %s, so another committee member checks it', g.reference, NEW.checked_by_id,
+        CASE WHEN NEW.checked_by_id = NEW.decided_by_id THEN 'decided it'
+             WHEN NEW.checked_by_id = NEW.appealed_decision_by_id THEN 'made the decision appealed'
+             ELSE 'lodged the appeal' END));
+    END IF;
+    IF NOT grievance_is_committee_member_of(NEW.checked_by_id, g.province_id) THEN
+      PERFORM landreg_raise('appeal_decided_by_another_committee_member', format(
+        'appeal %s: user %s is not an active committee member of its province', g.reference, NEW.checked_by_id));
+    END IF;
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- attendance_check()
+CREATE OR REPLACE FUNCTION public.attendance_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  r record;
+  o record;
+  other_days integer;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    IF OLD.paid_on IS NOT NULL THEN
+      PERFORM landreg_raise('paid_attendance_is_final', format('week %s of referral %s was paid on %s and cannot be deleted',
+        OLD.week_start, OLD.referral_id, OLD.paid_on));
+    END IF;
+    RETURN OLD;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.paid_on IS NOT NULL THEN
+    IF ROW(NEW.referral_id, NEW.week_start, NEW.days_worked, NEW.amount_due, NEW.paid_on, NEW.paid_by_id,
+           NEW.payment_reference)
+       IS DISTINCT FROM ROW(OLD.referral_id, OLD.week_start, OLD.days_worked, OLD.amount_due, OLD.paid_on,
+                            OLD.paid_by_id, OLD.payment_reference) THEN
+      PERFORM landreg_raise('paid_attendance_is_final', format('week %s of referral %s was paid on %s and cannot be changed',
+        OLD.week_start, OLD.referral_id, OLD.paid_on));
+    END IF;
+    RETURN NEW;
+  END IF;
+  SELECT * INTO r FROM livelihoods_referral WHERE id = NEW.referral_id;
+  SELECT * INTO o FROM livelihoods_opportunity WHERE id = r.opportunity_id;
+  IF o.kind <> 'cash_for_work' THEN
+    PERFORM landreg_raise('attendance_for_enrolled_cash_for_work', format(
+      'opportunity %s is %s, not cash for work', o.id, replace(o.kind, '_', ' ')));
+  END IF;
+  IF NOT (r.status IN ('enrolled', 'completed') OR (r.status = 'dropped_out' AND EXISTS (
+            SELECT 1 FROM livelihoods_referralstep s WHERE s.referral_id = r.id AND s.to_status = 'enrolled'))) THEN
+    PERFORM landreg_raise('attendance_for_enrolled_cash_for_work', format(
+      'referral %s is %s; only a person enrolled works', r.id, replace(r.status, '_', ' ')));
+  END IF;
+  IF NEW.week_start + 6 < o.start_on OR (o.end_on IS NOT NULL AND NEW.week_start > o.end_on) THEN
+    PERFORM landreg_raise('attendance_for_enrolled_cash_for_work', format(
+      'the week of %s lies outside the opportunity''s period (%s to %s)', NEW.week_start, o.start_on,
+      coalesce(o.end_on::text, 'open')));
+  END IF;
+  SELECT coalesce(sum(days_worked), 0) INTO other_days FROM livelihoods_attendanceweek
+   WHERE referral_id = NEW.referral_id AND id IS DISTINCT FROM NEW.id;
+  IF other_days + NEW.days_worked > o.days_offered THEN
+    PERFORM landreg_raise('attendance_within_days_offered', format(
+      '%s days already recorded and %s more exceed the %s days offered', other_days, NEW.days_worked, o.days_offered));
+  END IF;
+  NEW.amount_due := NEW.days_worked * o.daily_wage;
+  RETURN NEW;
 END $function$;
 
 -- ballot_part_refuse_change()
@@ -373,6 +520,228 @@ BEGIN
     END LOOP;
   END IF;
 END $function$;
+
+-- grievance_check_step_written()
+CREATE OR REPLACE FUNCTION public.grievance_check_step_written()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.status IS NOT DISTINCT FROM OLD.status THEN
+    RETURN NULL;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM grievances_grievancestep s
+                  WHERE s.grievance_id = NEW.id
+                    AND s.to_status = NEW.status
+                    AND (TG_OP = 'INSERT' OR s.from_status = OLD.status)
+                    AND landreg_written_by_this_transaction(s.xmin)) THEN
+    PERFORM landreg_raise('grievance_status_changes_with_a_step', CASE WHEN TG_OP = 'INSERT'
+      THEN format('grievance %s was written as %s without a step to %s in the same transaction',
+                  NEW.reference, NEW.status, NEW.status)
+      ELSE format('grievance %s went from %s to %s without a step from %s to %s in the same transaction',
+                  NEW.reference, OLD.status, NEW.status, OLD.status, NEW.status) END);
+  END IF;
+  IF NEW.status IN ('resolved', 'closed') THEN
+    IF EXISTS (SELECT 1 FROM grievances_landdispute d WHERE d.grievance_id = NEW.id AND d.decision = '') THEN
+      PERFORM landreg_raise('grievance_resolved_with_a_decision', format(
+        'grievance %s is a land dispute that has no decision yet', NEW.reference));
+    END IF;
+    IF EXISTS (SELECT 1 FROM grievances_appeal a WHERE a.grievance_id = NEW.id AND a.checked_by_id IS NULL) THEN
+      PERFORM landreg_raise('grievance_resolved_with_a_decision', format(
+        'grievance %s is an appeal not yet decided and checked', NEW.reference));
+    END IF;
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- grievance_derive_deadlines()
+CREATE OR REPLACE FUNCTION public.grievance_derive_deadlines()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  policy grievances_deadlinepolicy;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    NEW.received_at := coalesce(NEW.received_at, now());
+    SELECT * INTO policy FROM grievances_deadlinepolicy WHERE category = NEW.category AND sensitive = NEW.sensitive;
+    NEW.acknowledge_due := NEW.received_at + make_interval(hours => coalesce(policy.acknowledge_hours, 72));
+    NEW.refer_due := CASE WHEN NEW.sensitive
+                          THEN NEW.received_at + make_interval(hours => coalesce(policy.refer_hours, 24)) END;
+    NEW.resolve_due := NEW.received_at + make_interval(days => coalesce(policy.resolve_days, 30));
+  ELSE
+    NEW.received_at := OLD.received_at;
+    NEW.acknowledge_due := OLD.acknowledge_due;
+    NEW.refer_due := OLD.refer_due;
+    NEW.resolve_due := OLD.resolve_due;
+  END IF;
+  IF NEW.status <> 'received' THEN
+    NEW.acknowledged_at := coalesce(NEW.acknowledged_at, now());
+  END IF;
+  IF NEW.status = 'referred' THEN
+    NEW.referred_at := coalesce(NEW.referred_at, now());
+  END IF;
+  IF NEW.status IN ('resolved', 'closed') THEN
+    NEW.resolved_at := coalesce(NEW.resolved_at, now());
+  END IF;
+  IF NEW.status = 'closed' THEN
+    NEW.closed_at := coalesce(NEW.closed_at, now());
+  END IF;
+  NEW.next_due := CASE WHEN NEW.status = ANY (grievance_open_statuses()) THEN
+    least(CASE WHEN NEW.acknowledged_at IS NULL THEN NEW.acknowledge_due END,
+          CASE WHEN NEW.sensitive AND NEW.referred_at IS NULL THEN NEW.refer_due END,
+          NEW.resolve_due) END;
+  RETURN NEW;
+END $function$;
+
+-- grievance_is_committee_member_of(member bigint, province bigint)
+CREATE OR REPLACE FUNCTION public.grievance_is_committee_member_of(member bigint, province bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT EXISTS (
+    SELECT 1 FROM auth_user u
+     WHERE u.id = member AND u.is_active
+       AND (u.is_superuser
+            OR (EXISTS (SELECT 1 FROM auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id
+                         WHERE ug.user_id = u.id AND g.name = 'committee_member')
+                AND EXISTS (SELECT 1 FROM landreg_userscope s
+                             WHERE s.user_id = u.id
+                               AND (s.national OR EXISTS (SELECT 1 FROM landreg_userscope_provinces sp
+                                                           WHERE sp.userscope_id = s.id
+                                                             AND sp.adminarea_id = province))))))
+$function$;
+
+-- grievance_keep_sensitivity()
+CREATE OR REPLACE FUNCTION public.grievance_keep_sensitivity()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF NEW.sensitive IS DISTINCT FROM OLD.sensitive THEN
+    PERFORM landreg_raise('grievance_sensitivity_is_fixed', format(
+      'grievance %s was received as %s and stays so', OLD.reference,
+      CASE WHEN OLD.sensitive THEN 'sensitive' ELSE 'not sensitive' END));
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- grievance_open_dispute_of_plot(plot bigint)
+CREATE OR REPLACE FUNCTION public.grievance_open_dispute_of_plot(plot bigint)
+ RETURNS text
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT g.reference FROM grievances_landdispute d JOIN grievances_grievance g ON g.id = d.grievance_id
+   WHERE d.plot_id = plot AND d.decision = '' ORDER BY d.id LIMIT 1
+$function$;
+
+-- grievance_open_statuses()
+CREATE OR REPLACE FUNCTION public.grievance_open_statuses()
+ RETURNS text[]
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT ARRAY['received', 'acknowledged', 'under_review', 'referred']
+$function$;
+
+-- grievance_refuse_delete()
+CREATE OR REPLACE FUNCTION public.grievance_refuse_delete()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  PERFORM landreg_raise('grievances_are_never_deleted', format(
+    '%s %s is part of the record of a complaint; close the grievance instead', TG_ARGV[0], OLD.id));
+  RETURN NULL;
+END $function$;
+
+-- grievance_step_check()
+CREATE OR REPLACE FUNCTION public.grievance_step_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  g grievances_grievance;
+BEGIN
+  SELECT * INTO g FROM grievances_grievance WHERE id = NEW.grievance_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN NEW;  -- the foreign key refuses it (at commit, when deferred)
+  END IF;
+  IF NOT grievance_transition_allowed(NEW.action, NEW.from_status, NEW.to_status) THEN
+    PERFORM landreg_raise('grievance_transitions_in_order', format(
+      'grievance %s: the step %s cannot lead from %s to %s', g.reference, NEW.action,
+      coalesce(nullif(NEW.from_status, ''), 'nothing'), NEW.to_status));
+  END IF;
+  IF NEW.action = 'receive' THEN
+    IF EXISTS (SELECT 1 FROM grievances_grievancestep s WHERE s.grievance_id = g.id) THEN
+      PERFORM landreg_raise('grievance_transitions_in_order', format(
+        'grievance %s was already received', g.reference));
+    END IF;
+  ELSIF NEW.from_status IS DISTINCT FROM g.status THEN
+    PERFORM landreg_raise('grievance_transitions_in_order', format(
+      'grievance %s is %s, so a step from %s does not follow', g.reference, g.status, NEW.from_status));
+  END IF;
+  IF g.sensitive AND NEW.note <> '' OR NOT g.sensitive AND NEW.note_sealed IS NOT NULL THEN
+    PERFORM landreg_raise('sensitive_grievance_text_sealed', format(
+      'grievance %s is %s: a note is written %s', g.reference,
+      CASE WHEN g.sensitive THEN 'sensitive' ELSE 'not sensitive' END,
+      CASE WHEN g.sensitive THEN 'sealed, never in clear' ELSE 'in clear' END));
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- grievance_step_refuse_change()
+CREATE OR REPLACE FUNCTION public.grievance_step_refuse_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP = 'UPDATE'
+     AND coalesce(current_setting('landreg.grievance_reseal', true), '') = 'on'
+     AND pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')
+     AND OLD.note_sealed IS NOT NULL AND NEW.note_sealed IS NOT NULL
+     AND to_jsonb(NEW) - 'note_sealed' = to_jsonb(OLD) - 'note_sealed' THEN
+    RETURN NEW;
+  END IF;
+  PERFORM landreg_raise('grievance_steps_are_append_only', format(
+    'step %s of grievance %s cannot be %s; add a new step instead', OLD.id, OLD.grievance_id,
+    CASE WHEN TG_OP = 'UPDATE' THEN 'changed' ELSE 'deleted' END));
+  RETURN NULL;
+END $function$;
+
+-- grievance_transition_allowed(action text, from_status text, to_status text)
+CREATE OR REPLACE FUNCTION public.grievance_transition_allowed(action text, from_status text, to_status text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT CASE action
+    WHEN 'receive' THEN from_status = '' AND to_status = 'received'
+    WHEN 'acknowledge' THEN from_status = 'received' AND to_status = 'acknowledged'
+    WHEN 'review' THEN from_status = 'acknowledged' AND to_status = 'under_review'
+    WHEN 'refer' THEN from_status IN ('acknowledged', 'under_review') AND to_status = 'referred'
+    WHEN 'resolve' THEN from_status IN ('acknowledged', 'under_review', 'referred') AND to_status = 'resolved'
+    WHEN 'check_appeal' THEN from_status IN ('acknowledged', 'under_review', 'referred') AND to_status = 'resolved'
+    WHEN 'decide_dispute' THEN from_status IN ('acknowledged', 'under_review', 'referred') AND to_status = 'resolved'
+    WHEN 'close' THEN from_status = 'resolved' AND to_status = 'closed'
+    WHEN 'close_loop' THEN from_status IN ('resolved', 'closed') AND to_status = from_status
+    WHEN 'assign' THEN to_status = from_status AND from_status = ANY (grievance_open_statuses())
+    WHEN 'escalate' THEN to_status = from_status AND from_status = ANY (grievance_open_statuses())
+    WHEN 'decide_appeal' THEN to_status = from_status AND from_status = ANY (grievance_open_statuses())
+    ELSE false END
+$function$;
 
 -- households_name_key(name text)
 CREATE OR REPLACE FUNCTION public.households_name_key(name text)
@@ -493,6 +862,40 @@ BEGIN
   PERFORM landreg_raise('inspections_are_append_only', format(
     '%s %s is evidence and cannot be changed or deleted; record a new inspection instead', TG_ARGV[0], OLD.id));
   RETURN NULL;
+END $function$;
+
+-- land_dispute_measure_and_keep()
+CREATE OR REPLACE FUNCTION public.land_dispute_measure_and_keep()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  problem text;
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.decision <> '' THEN
+    PERFORM landreg_raise('land_dispute_decision_is_final', format(
+      'the dispute of grievance %s was decided (%s) and cannot change', OLD.grievance_id, OLD.decision));
+  END IF;
+  IF TG_OP = 'UPDATE' AND (NEW.plot_id IS DISTINCT FROM OLD.plot_id OR NEW.grievance_id IS DISTINCT FROM OLD.grievance_id) THEN
+    PERFORM landreg_raise('land_dispute_decision_is_final', format(
+      'the dispute of grievance %s stays on its plot and grievance', OLD.grievance_id));
+  END IF;
+  IF NEW.claimed_outline IS NULL THEN
+    NEW.overlap_m2 := NULL;
+    RETURN NEW;
+  END IF;
+  problem := landreg_geometry_problem(NEW.claimed_outline);
+  IF problem IS NOT NULL THEN
+    PERFORM landreg_raise('land_dispute_outline_valid', format(
+      'the claimed outline of the dispute of grievance %s: %s', NEW.grievance_id, problem));
+  END IF;
+  SELECT round(ST_Area(ST_Transform(ST_Intersection(p.geom, ST_Transform(NEW.claimed_outline, 4326)),
+                                    coalesce(t.utm_srid, landreg_utm_srid(p.geom))))::numeric, 2)
+    INTO NEW.overlap_m2
+    FROM townships_plot p JOIN townships_township t ON t.id = p.township_id
+   WHERE p.id = NEW.plot_id;
+  RETURN NEW;
 END $function$;
 
 -- landreg_area_outside(g geometry, container geometry, srid integer)
@@ -690,6 +1093,471 @@ AS $function$
 BEGIN
   PERFORM nextval(format('townships_layer_version_%s', TG_ARGV[0])::regclass);
   RETURN NULL;
+END $function$;
+
+-- livelihood_household_plot(household bigint)
+CREATE OR REPLACE FUNCTION public.livelihood_household_plot(household bigint)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT a.plot_id FROM allocations_allocation a
+   WHERE a.household_id = household
+     AND a.status IN ('approved', 'assigned', 'letter_issued', 'handed_over', 'occupied', 'titled')
+   ORDER BY a.id DESC LIMIT 1
+$function$;
+
+-- livelihood_ineligibility(opportunity bigint, person bigint)
+CREATE OR REPLACE FUNCTION public.livelihood_ineligibility(opportunity bigint, person bigint)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  o record;
+  p record;
+  h record;
+  plot_township bigint;
+  plot_district bigint;
+  years integer;
+  priorities text[];
+BEGIN
+  SELECT * INTO o FROM livelihoods_opportunity WHERE id = opportunity;
+  SELECT * INTO p FROM households_person WHERE id = person;
+  SELECT * INTO h FROM households_household WHERE id = p.household_id;
+  IF NOT EXISTS (SELECT 1 FROM livelihoods_skillsprofile s WHERE s.person_id = person) THEN
+    RETURN 'no_profile: person ' || person || ' has no skills profile';
+  END IF;
+  IF p.date_of_birth IS NULL THEN
+    RETURN 'no_date_of_birth: person ' || person || ' has no date of birth';
+  END IF;
+  years := extract(year FROM age(greatest(o.start_on, current_date), p.date_of_birth));
+  IF years < o.age_min OR years > o.age_max THEN
+    RETURN format('age: %s years old, the opportunity takes %s to %s', years, o.age_min, o.age_max);
+  END IF;
+  IF o.sex <> 'any' AND o.sex <> p.sex THEN
+    RETURN format('sex: the opportunity is for %s only', CASE o.sex WHEN 'f' THEN 'women' ELSE 'men' END);
+  END IF;
+  IF cardinality(o.categories) > 0 AND NOT h.category = ANY (o.categories) THEN
+    RETURN format('category: %s is not among %s', h.category, array_to_string(o.categories, ', '));
+  END IF;
+  IF h.province_id <> o.province_id THEN
+    RETURN format('province: the household is registered in another province (%s)', h.province_id);
+  END IF;
+  SELECT t.id, t.district_id INTO plot_township, plot_district
+    FROM townships_plot pl JOIN townships_township t ON t.id = pl.township_id
+   WHERE pl.id = livelihood_household_plot(h.id);
+  IF o.township_id IS NOT NULL AND plot_township IS DISTINCT FROM o.township_id THEN
+    RETURN format('township: the household holds no plot in township %s', o.township_id);
+  END IF;
+  IF o.district_id IS NOT NULL AND o.district_id IS DISTINCT FROM coalesce(plot_district, h.current_district_id) THEN
+    RETURN format('district: the household does not live in district %s', o.district_id);
+  END IF;
+  -- vulnerable_only with no priorities named: any of the five flags.
+  priorities := CASE WHEN cardinality(o.vulnerability_priorities) = 0
+                     THEN ARRAY['female_headed', 'disability', 'elderly_head', 'unaccompanied_child', 'chronic_illness']
+                     ELSE o.vulnerability_priorities END;
+  IF o.vulnerable_only AND NOT (
+       ('female_headed' = ANY (priorities) AND h.female_headed)
+    OR ('disability' = ANY (priorities) AND h.disability)
+    OR ('elderly_head' = ANY (priorities) AND h.elderly_head)
+    OR ('unaccompanied_child' = ANY (priorities) AND h.unaccompanied_child)
+    OR ('chronic_illness' = ANY (priorities) AND h.chronic_illness)) THEN
+    RETURN format('vulnerability: the household has none of %s', array_to_string(priorities, ', '));
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- livelihood_refuse_change()
+CREATE OR REPLACE FUNCTION public.livelihood_refuse_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  PERFORM landreg_raise(TG_ARGV[0], format('%s %s cannot be changed or deleted', TG_ARGV[1], OLD.id));
+  RETURN NULL;
+END $function$;
+
+-- movements_area_problem(province bigint, district bigint)
+CREATE OR REPLACE FUNCTION public.movements_area_problem(province bigint, district bigint)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT CASE
+    WHEN province IS NULL THEN 'no province is given'
+    WHEN NOT EXISTS (SELECT FROM parcels_adminarea a WHERE a.id = province AND a.level = 'province')
+      THEN format('area %s is not a province of Afghanistan', province)
+    WHEN district IS NOT NULL
+         AND NOT EXISTS (SELECT FROM parcels_adminarea d WHERE d.id = district AND d.level = 'district')
+      THEN format('area %s is not a district of Afghanistan', district)
+    WHEN district IS NOT NULL
+         AND NOT EXISTS (SELECT FROM parcels_adminarea d WHERE d.id = district AND d.parent_id = province)
+      THEN format('district %s is not in province %s',
+                  (SELECT pcode FROM parcels_adminarea WHERE id = district),
+                  (SELECT pcode FROM parcels_adminarea WHERE id = province))
+  END
+$function$;
+
+-- movements_arrival_destination_check()
+CREATE OR REPLACE FUNCTION public.movements_arrival_destination_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  problem text := movements_area_problem(NEW.destination_province_id, NEW.destination_district_id);
+BEGIN
+  IF problem IS NOT NULL THEN
+    PERFORM landreg_raise('arrival_destination_in_afghanistan', format('arrival %s: %s', NEW.id, problem));
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- movements_arrival_member_check()
+CREATE OR REPLACE FUNCTION public.movements_arrival_member_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  problem text;
+BEGIN
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    problem := movements_arrival_members_problem(NEW.arrival_id);
+  END IF;
+  IF problem IS NULL AND TG_OP IN ('UPDATE', 'DELETE') THEN
+    problem := movements_arrival_members_problem(OLD.arrival_id);
+  END IF;
+  IF problem IS NOT NULL THEN
+    PERFORM landreg_raise('family_arrival_has_members', problem);
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- movements_arrival_members_check()
+CREATE OR REPLACE FUNCTION public.movements_arrival_members_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  problem text := movements_arrival_members_problem(NEW.id);
+BEGIN
+  IF problem IS NOT NULL THEN
+    PERFORM landreg_raise('family_arrival_has_members', problem);
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- movements_arrival_members_problem(arrival bigint)
+CREATE OR REPLACE FUNCTION public.movements_arrival_members_problem(arrival bigint)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT CASE
+    WHEN a.travelling = 'family' AND m.n < 2 THEN format('arrival %s travels as a family with %s member(s)', a.id, m.n)
+    WHEN a.travelling = 'alone' AND m.n <> 1 THEN format('arrival %s travels alone with %s members', a.id, m.n)
+  END
+    FROM movements_arrival a,
+         LATERAL (SELECT count(*) AS n FROM movements_arrivalmember WHERE arrival_id = a.id) m
+   WHERE a.id = arrival
+$function$;
+
+-- movements_arrival_totals_recompute(weeks date[], months date[])
+CREATE OR REPLACE FUNCTION public.movements_arrival_totals_recompute(weeks date[], months date[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  DELETE FROM movements_arrival_totals
+   WHERE (period = 'week' AND period_start = ANY(weeks)) OR (period = 'month' AND period_start = ANY(months));
+  INSERT INTO movements_arrival_totals
+  SELECT p.period, p.start, a.crossing_point_id, a.destination_province_id, coalesce(a.destination_district_id, 0),
+         a.direction, a.category, m.sex, m.age_band, count(*)
+    FROM (SELECT 'week' AS period, w AS start, w + 7 AS stop FROM unnest(weeks) AS w
+          UNION ALL
+          SELECT 'month', m, (m + interval '1 month')::date FROM unnest(months) AS m) AS p
+    JOIN movements_arrival a
+      ON a.crossed_at >= (p.start::timestamp AT TIME ZONE 'Asia/Kabul')
+     AND a.crossed_at < (p.stop::timestamp AT TIME ZONE 'Asia/Kabul')
+    JOIN movements_arrivalmember m ON m.arrival_id = a.id
+   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
+END $function$;
+
+-- movements_figures_mark_arrival()
+CREATE OR REPLACE FUNCTION public.movements_figures_mark_arrival()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    INSERT INTO movements_figures_pending VALUES ('arrivals', movements_kabul_day(OLD.crossed_at));
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO movements_figures_pending VALUES ('arrivals', movements_kabul_day(NEW.crossed_at));
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- movements_figures_mark_flow()
+CREATE OR REPLACE FUNCTION public.movements_figures_mark_flow()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    INSERT INTO movements_figures_pending VALUES ('flows', OLD.day);
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO movements_figures_pending VALUES ('flows', NEW.day);
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- movements_figures_mark_member()
+CREATE OR REPLACE FUNCTION public.movements_figures_mark_member()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  -- an arrival deleted with its members was marked by its own trigger
+  INSERT INTO movements_figures_pending
+  SELECT 'arrivals', movements_kabul_day(a.crossed_at)
+    FROM movements_arrival a
+   WHERE a.id IN (CASE WHEN TG_OP <> 'INSERT' THEN OLD.arrival_id END,
+                  CASE WHEN TG_OP <> 'DELETE' THEN NEW.arrival_id END);
+  RETURN NULL;
+END $function$;
+
+-- movements_figures_rebuild()
+CREATE OR REPLACE FUNCTION public.movements_figures_rebuild()
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('movements_figures_refresh'));
+  DELETE FROM movements_figures_pending;
+  DELETE FROM movements_arrival_totals;
+  DELETE FROM movements_flow_totals;
+  PERFORM movements_arrival_totals_recompute(
+    ARRAY(SELECT DISTINCT movements_week_start(movements_kabul_day(crossed_at)) FROM movements_arrival),
+    ARRAY(SELECT DISTINCT date_trunc('month', movements_kabul_day(crossed_at))::date FROM movements_arrival));
+  PERFORM movements_flow_totals_recompute(
+    ARRAY(SELECT DISTINCT movements_week_start(day) FROM movements_flowcount),
+    ARRAY(SELECT DISTINCT date_trunc('month', day)::date FROM movements_flowcount));
+END $function$;
+
+-- movements_figures_refresh(OUT arrival_periods integer, OUT flow_periods integer)
+CREATE OR REPLACE FUNCTION public.movements_figures_refresh(OUT arrival_periods integer, OUT flow_periods integer)
+ RETURNS record
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  taken_arrivals date[];
+  taken_flows date[];
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('movements_figures_refresh'));
+  WITH taken AS (DELETE FROM movements_figures_pending RETURNING kind, day)
+  SELECT array_agg(DISTINCT day) FILTER (WHERE kind = 'arrivals'), array_agg(DISTINCT day) FILTER (WHERE kind = 'flows')
+    INTO taken_arrivals, taken_flows FROM taken;
+  arrival_periods := 0;
+  flow_periods := 0;
+  IF taken_arrivals IS NOT NULL THEN
+    PERFORM movements_arrival_totals_recompute(
+      ARRAY(SELECT DISTINCT movements_week_start(d) FROM unnest(taken_arrivals) AS d),
+      ARRAY(SELECT DISTINCT date_trunc('month', d)::date FROM unnest(taken_arrivals) AS d));
+    arrival_periods := (SELECT count(DISTINCT movements_week_start(d)) + count(DISTINCT date_trunc('month', d))
+                          FROM unnest(taken_arrivals) AS d);
+  END IF;
+  IF taken_flows IS NOT NULL THEN
+    PERFORM movements_flow_totals_recompute(
+      ARRAY(SELECT DISTINCT movements_week_start(d) FROM unnest(taken_flows) AS d),
+      ARRAY(SELECT DISTINCT date_trunc('month', d)::date FROM unnest(taken_flows) AS d));
+    flow_periods := (SELECT count(DISTINCT movements_week_start(d)) + count(DISTINCT date_trunc('month', d))
+                       FROM unnest(taken_flows) AS d);
+  END IF;
+END $function$;
+
+-- movements_flow_totals_recompute(weeks date[], months date[])
+CREATE OR REPLACE FUNCTION public.movements_flow_totals_recompute(weeks date[], months date[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  DELETE FROM movements_flow_totals
+   WHERE (period = 'week' AND period_start = ANY(weeks)) OR (period = 'month' AND period_start = ANY(months));
+  INSERT INTO movements_flow_totals
+  SELECT p.period, p.start, f.crossing_point_id, f.direction, f.category, f.travelling, f.source, c.sex, c.age_band,
+         sum(c.n)
+    FROM (SELECT 'week' AS period, w AS start, w + 7 AS stop FROM unnest(weeks) AS w
+          UNION ALL
+          SELECT 'month', m, (m + interval '1 month')::date FROM unnest(months) AS m) AS p
+    JOIN movements_flowcount f ON f.day >= p.start AND f.day < p.stop
+    CROSS JOIN LATERAL (
+      SELECT v.sex, v.age_band, v.n
+        FROM (VALUES ('f', '0_4', f.f_0_4), ('f', '5_17', f.f_5_17), ('f', '18_59', f.f_18_59),
+                     ('f', '60_plus', f.f_60_plus), ('m', '0_4', f.m_0_4), ('m', '5_17', f.m_5_17),
+                     ('m', '18_59', f.m_18_59), ('m', '60_plus', f.m_60_plus)) AS v(sex, age_band, n)
+       WHERE f.f_0_4 IS NOT NULL
+      UNION ALL
+      SELECT v.sex, 'unknown', v.n FROM (VALUES ('f', f.female), ('m', f.male)) AS v(sex, n)
+       WHERE f.f_0_4 IS NULL AND f.female IS NOT NULL
+      UNION ALL
+      SELECT 'unknown', 'unknown', f.total WHERE f.f_0_4 IS NULL AND f.female IS NULL
+    ) AS c
+   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
+END $function$;
+
+-- movements_idp_site_check()
+CREATE OR REPLACE FUNCTION public.movements_idp_site_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  problem text := movements_area_problem(NEW.province_id, NEW.district_id);
+  boundary geometry;
+BEGIN
+  IF problem IS NULL THEN
+    SELECT geom INTO boundary FROM parcels_adminarea WHERE id = coalesce(NEW.district_id, NEW.province_id);
+    IF boundary IS NULL THEN
+      SELECT geom INTO boundary FROM parcels_adminarea WHERE id = NEW.province_id;
+    END IF;
+    IF NEW.geom IS NULL OR ST_IsEmpty(NEW.geom) THEN
+      problem := 'the site has no location';
+    ELSIF boundary IS NOT NULL AND NOT ST_DWithin(NEW.geom::geography, boundary::geography, 1000) THEN
+      problem := format('the site lies outside %s',
+                        (SELECT name_en || ' (' || pcode || ')' FROM parcels_adminarea
+                          WHERE id = coalesce(NEW.district_id, NEW.province_id)));
+    END IF;
+  END IF;
+  IF problem IS NOT NULL THEN
+    PERFORM landreg_raise('idp_site_inside_its_province', format('site %s: %s', NEW.code, problem));
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- movements_kabul_day(moment timestamp with time zone)
+CREATE OR REPLACE FUNCTION public.movements_kabul_day(moment timestamp with time zone)
+ RETURNS date
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT (moment AT TIME ZONE 'Asia/Kabul')::date
+$function$;
+
+-- movements_location_append_only()
+CREATE OR REPLACE FUNCTION public.movements_location_append_only()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  PERFORM landreg_raise('household_location_history_is_append_only', format(
+    'entry %s of household %s cannot be %s; record a new entry instead', OLD.id, OLD.household_id,
+    CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END));
+  RETURN NULL;
+END $function$;
+
+-- movements_location_area_check()
+CREATE OR REPLACE FUNCTION public.movements_location_area_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  problem text := coalesce(movements_area_problem(NEW.province_id, NEW.district_id),
+                           movements_area_problem(NEW.recorded_in_id, NULL));
+BEGIN
+  IF problem IS NOT NULL THEN
+    PERFORM landreg_raise('household_location_in_afghanistan', format('household %s: %s', NEW.household_id, problem));
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- movements_week_start(day date)
+CREATE OR REPLACE FUNCTION public.movements_week_start(day date)
+ RETURNS date
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT day - ((extract(isodow FROM day)::int + 1) % 7)
+$function$;
+
+-- opportunity_check()
+CREATE OR REPLACE FUNCTION public.opportunity_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  prov record;
+  where_geom geometry := coalesce(NEW.point::geometry, NEW.area::geometry);
+  problem text;
+  unknown text;
+BEGIN
+  IF TG_OP = 'INSERT' AND NEW.places_filled <> 0 THEN
+    PERFORM landreg_raise('opportunity_places_filled_is_counted', format(
+      'a new opportunity has no place filled yet, not %s; places are filled by accepting referrals', NEW.places_filled));
+  END IF;
+  IF TG_OP = 'UPDATE' AND NEW.places_filled IS DISTINCT FROM OLD.places_filled AND pg_trigger_depth() < 2 THEN
+    PERFORM landreg_raise('opportunity_places_filled_is_counted', format(
+      'opportunity %s has %s places filled by its referrals; record a referral step instead of typing %s',
+      OLD.id, OLD.places_filled, NEW.places_filled));
+  END IF;
+  SELECT string_agg(c, ', ') INTO unknown FROM unnest(NEW.isco_codes) c
+   WHERE NOT EXISTS (SELECT 1 FROM livelihoods_iscooccupation o WHERE o.code = c);
+  IF unknown IS NOT NULL THEN
+    PERFORM landreg_raise('opportunity_isco_codes_known', format('%s are not ISCO-08 codes', unknown));
+  END IF;
+  IF TG_OP = 'UPDATE' AND NOT (NEW.point IS DISTINCT FROM OLD.point OR NEW.area IS DISTINCT FROM OLD.area
+      OR NEW.province_id IS DISTINCT FROM OLD.province_id OR NEW.township_id IS DISTINCT FROM OLD.township_id
+      OR NEW.district_id IS DISTINCT FROM OLD.district_id) THEN
+    RETURN NEW;
+  END IF;
+  SELECT id, pcode, geom INTO prov FROM parcels_adminarea WHERE id = NEW.province_id AND level = 'province';
+  IF prov.id IS NULL THEN
+    PERFORM landreg_raise('opportunity_inside_its_province', format('area %s is not a province', NEW.province_id));
+  END IF;
+  problem := landreg_geometry_problem(where_geom);
+  IF where_geom IS NOT NULL AND problem IS NOT NULL THEN
+    PERFORM landreg_raise('opportunity_inside_its_province', format('the location is unusable: %s', problem));
+  END IF;
+  -- A province recorded without its boundary cannot be checked; the township and district still are.
+  IF where_geom IS NOT NULL AND prov.geom IS NOT NULL AND landreg_area_outside(
+       CASE WHEN NEW.point IS NULL THEN where_geom ELSE ST_Buffer(where_geom, 0.000001) END,
+       prov.geom, landreg_utm_srid(where_geom)) > landreg_tolerance_m2() THEN
+    PERFORM landreg_raise('opportunity_inside_its_province', format(
+      'the location lies outside province %s', prov.pcode));
+  END IF;
+  IF NEW.township_id IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM townships_township t WHERE t.id = NEW.township_id AND t.province_id = NEW.province_id) THEN
+    PERFORM landreg_raise('opportunity_inside_its_province', format(
+      'township %s is not in province %s', NEW.township_id, prov.pcode));
+  END IF;
+  IF NEW.district_id IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM parcels_adminarea d WHERE d.id = NEW.district_id AND d.level = 'district'
+          AND d.parent_id = NEW.province_id) THEN
+    PERFORM landreg_raise('opportunity_inside_its_province', format(
+      'district %s is not a district of province %s', NEW.district_id, prov.pcode));
+  END IF;
+  RETURN NEW;
 END $function$;
 
 -- plot_check_at_commit()
@@ -893,6 +1761,7 @@ CREATE OR REPLACE FUNCTION public.plot_set_violations(ids bigint[])
  STABLE
  SET search_path TO 'public', 'pg_temp'
  SET enable_seqscan TO 'off'
+ SET work_mem TO '64MB'
 AS $function$
   WITH touched AS MATERIALIZED (
     SELECT p.id, p.number, p.township_id, p.block_id, p.geom
@@ -904,7 +1773,7 @@ AS $function$
       FROM touched p
       JOIN townships_township t ON t.id = p.township_id  -- the foreign key reports a missing township
       LEFT JOIN townships_block b ON b.id = p.block_id
-     WHERE NOT ST_CoveredBy(p.geom, t.geom)
+     WHERE NOT ST_Covers(t.geom, p.geom)  -- the township first: PostGIS prepares it once for all its plots
         OR (b.id IS NOT NULL AND (b.township_id <> p.township_id OR NOT ST_CoveredBy(p.geom, b.geom)))
   ),
   meeting AS (
@@ -973,6 +1842,117 @@ BEGIN
   END LOOP;
 END $function$;
 
+-- referral_check()
+CREATE OR REPLACE FUNCTION public.referral_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  why text;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    IF EXISTS (SELECT 1 FROM livelihoods_referralstep WHERE referral_id = OLD.id) THEN
+      PERFORM landreg_raise('referral_steps_are_append_only', format(
+        'referral %s has steps and cannot be deleted; record it as refused instead', OLD.id));
+    END IF;
+    RETURN OLD;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.status <> 'suggested' THEN
+      PERFORM landreg_raise('referral_status_follows_its_steps', format(
+        'a referral starts as suggested, not %s; its later states come from its steps', NEW.status));
+    END IF;
+    why := livelihood_ineligibility(NEW.opportunity_id, NEW.person_id);
+    IF why IS NOT NULL THEN
+      PERFORM landreg_raise('referral_meets_the_eligibility', why);
+    END IF;
+    RETURN NEW;
+  END IF;
+  IF pg_trigger_depth() < 2 AND (NEW.status IS DISTINCT FROM OLD.status) THEN
+    PERFORM landreg_raise('referral_status_follows_its_steps', format(
+      'referral %s is %s; record a step to make it %s', OLD.id, OLD.status, NEW.status));
+  END IF;
+  IF NEW.opportunity_id IS DISTINCT FROM OLD.opportunity_id OR NEW.person_id IS DISTINCT FROM OLD.person_id THEN
+    PERFORM landreg_raise('referral_status_follows_its_steps', format(
+      'referral %s cannot move to another person or opportunity; suggest a new one', OLD.id));
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- referral_holds_a_place(status text)
+CREATE OR REPLACE FUNCTION public.referral_holds_a_place(status text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT status IN ('accepted', 'enrolled', 'completed')
+$function$;
+
+-- referral_step_allowed(from_status text, to_status text)
+CREATE OR REPLACE FUNCTION public.referral_step_allowed(from_status text, to_status text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  SELECT (from_status, to_status) IN (('suggested', 'referred'), ('suggested', 'refused'),
+                                      ('referred', 'accepted'), ('referred', 'refused'),
+                                      ('accepted', 'enrolled'), ('accepted', 'dropped_out'),
+                                      ('enrolled', 'completed'), ('enrolled', 'dropped_out'))
+$function$;
+
+-- referral_step_apply()
+CREATE OR REPLACE FUNCTION public.referral_step_apply()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  r record;
+  o record;
+  last_on date;
+  why text;
+BEGIN
+  -- The referral's row lock serialises two steps of one referral; the opportunity's, two referrals taking places.
+  SELECT * INTO r FROM livelihoods_referral WHERE id = NEW.referral_id FOR UPDATE;
+  NEW.from_status := r.status;
+  IF NOT referral_step_allowed(r.status, NEW.to_status) THEN
+    PERFORM landreg_raise('referral_steps_follow_the_states', format(
+      'referral %s is %s and cannot become %s', r.id, r.status, NEW.to_status));
+  END IF;
+  IF NEW.to_status IN ('refused', 'dropped_out') AND btrim(coalesce(NEW.reason, '')) = '' THEN
+    PERFORM landreg_raise('referral_steps_follow_the_states', format(
+      'referral %s: a referral %s needs the reason', r.id, replace(NEW.to_status, '_', ' ')));
+  END IF;
+  SELECT max(s.day) INTO last_on FROM livelihoods_referralstep s WHERE s.referral_id = r.id;
+  -- A step may be recorded after the fact (a provider's paper list), but not before the step it follows.
+  IF NEW.day < last_on THEN
+    PERFORM landreg_raise('referral_steps_follow_the_states', format(
+      'referral %s: the step on %s would come before its previous step, on %s', r.id, NEW.day, last_on));
+  END IF;
+  IF NEW.to_status = 'referred' THEN
+    why := livelihood_ineligibility(r.opportunity_id, r.person_id);
+    IF why IS NOT NULL THEN
+      PERFORM landreg_raise('referral_meets_the_eligibility', why);
+    END IF;
+  END IF;
+  IF referral_holds_a_place(NEW.to_status) AND NOT referral_holds_a_place(r.status) THEN
+    UPDATE livelihoods_opportunity SET places_filled = places_filled + 1
+     WHERE id = r.opportunity_id AND places_filled < places_offered AND status = 'open';
+    IF NOT FOUND THEN
+      SELECT id, places_offered, places_filled, status INTO o FROM livelihoods_opportunity WHERE id = r.opportunity_id;
+      PERFORM landreg_raise('places_filled_never_exceed_places_offered', format(
+        'opportunity %s is %s with %s of its %s places filled', o.id, o.status, o.places_filled, o.places_offered));
+    END IF;
+  ELSIF referral_holds_a_place(r.status) AND NOT referral_holds_a_place(NEW.to_status) THEN
+    UPDATE livelihoods_opportunity SET places_filled = places_filled - 1 WHERE id = r.opportunity_id;
+  END IF;
+  UPDATE livelihoods_referral SET status = NEW.to_status WHERE id = r.id;
+  RETURN NEW;
+END $function$;
+
 -- shelter_allocation_is_held(allocation bigint, plot bigint, household bigint)
 CREATE OR REPLACE FUNCTION public.shelter_allocation_is_held(allocation bigint, plot bigint, household bigint)
  RETURNS boolean
@@ -1039,6 +2019,125 @@ BEGIN
   END IF;
   RETURN NEW;
 END $function$;
+
+-- skills_profile_check_age()
+CREATE OR REPLACE FUNCTION public.skills_profile_check_age()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  born date;
+BEGIN
+  SELECT date_of_birth INTO born FROM households_person WHERE id = NEW.person_id;
+  IF born IS NULL THEN
+    PERFORM landreg_raise('skills_profile_for_15_and_over', format(
+      'person %s has no date of birth recorded, so their age is unknown', NEW.person_id));
+  END IF;
+  IF born > current_date - interval '15 years' THEN
+    PERFORM landreg_raise('skills_profile_for_15_and_over', format(
+      'person %s was born on %s and is %s years old', NEW.person_id, born,
+      extract(year FROM age(current_date, born))));
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- survey_answer_check()
+CREATE OR REPLACE FUNCTION public.survey_answer_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  q record;
+  version text;
+BEGIN
+  SELECT * INTO q FROM livelihoods_surveyquestion WHERE id = NEW.question_id;
+  SELECT scoring_version INTO version FROM livelihoods_surveyround WHERE id = NEW.survey_round_id;
+  IF q.version IS DISTINCT FROM version THEN
+    PERFORM landreg_raise('survey_answer_within_its_scale', format(
+      'question %s belongs to scoring version %s, the round is scored under %s', q.code, q.version, version));
+  END IF;
+  IF NEW.value IS NULL OR NEW.value < q.min_value OR NEW.value > q.max_value THEN
+    PERFORM landreg_raise('survey_answer_within_its_scale', format(
+      'the answer to %s is %s; its scale runs from %s to %s', q.code, coalesce(NEW.value::text, 'empty'),
+      q.min_value, q.max_value));
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- survey_answer_rescore_round()
+CREATE OR REPLACE FUNCTION public.survey_answer_rescore_round()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  UPDATE livelihoods_surveyround SET score_composite = NULL
+   WHERE id IN (SELECT DISTINCT survey_round_id FROM new_answers);
+  RETURN NULL;
+END $function$;
+
+-- survey_round_check()
+CREATE OR REPLACE FUNCTION public.survey_round_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  a record;
+  s record;
+BEGIN
+  IF TG_OP = 'INSERT' OR NEW.allocation_id IS DISTINCT FROM OLD.allocation_id
+     OR NEW.household_id IS DISTINCT FROM OLD.household_id OR NEW.conducted_on IS DISTINCT FROM OLD.conducted_on THEN
+    SELECT id, household_id, start_date INTO a FROM allocations_allocation WHERE id = NEW.allocation_id;
+    IF a.household_id IS DISTINCT FROM NEW.household_id THEN
+      PERFORM landreg_raise('survey_round_follows_its_handover', format(
+        'allocation %s is not household %s''s', NEW.allocation_id, NEW.household_id));
+    END IF;
+    IF a.start_date IS NULL THEN
+      PERFORM landreg_raise('survey_round_follows_its_handover', format(
+        'allocation %s has not been handed over, so no round counts from it yet', a.id));
+    END IF;
+    IF NEW.conducted_on < a.start_date THEN
+      PERFORM landreg_raise('survey_round_follows_its_handover', format(
+        'the round was conducted on %s, before the handover on %s', NEW.conducted_on, a.start_date));
+    END IF;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM livelihoods_surveyquestion WHERE version = NEW.scoring_version) THEN
+    PERFORM landreg_raise('survey_answer_within_its_scale', format(
+      'there is no scoring version %s', NEW.scoring_version));
+  END IF;
+  -- Scores are never typed: they are what the answers give.
+  IF TG_OP = 'INSERT' THEN
+    NEW.score_economic := NULL; NEW.score_social := NULL; NEW.score_psychosocial := NULL; NEW.score_composite := NULL;
+  ELSE
+    SELECT * INTO s FROM survey_round_scores(NEW.id);
+    NEW.score_economic := s.economic; NEW.score_social := s.social;
+    NEW.score_psychosocial := s.psychosocial; NEW.score_composite := s.composite;
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- survey_round_scores(round_id bigint)
+CREATE OR REPLACE FUNCTION public.survey_round_scores(round_id bigint)
+ RETURNS TABLE(economic numeric, social numeric, psychosocial numeric, composite numeric)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  WITH scored AS (
+    SELECT q.dimension, q.weight::numeric AS weight, (q.points ->> a.value::text)::numeric AS points
+      FROM livelihoods_surveyanswer a JOIN livelihoods_surveyquestion q ON q.id = a.question_id
+     WHERE a.survey_round_id = round_id AND (q.points ->> a.value::text) IS NOT NULL
+  ), dims AS (
+    SELECT dimension, 100 * sum(weight * points) / sum(weight) AS exact FROM scored GROUP BY dimension
+  )
+  SELECT round((SELECT exact FROM dims WHERE dimension = 'economic'), 1),
+         round((SELECT exact FROM dims WHERE dimension = 'social'), 1),
+         round((SELECT exact FROM dims WHERE dimension = 'psychosocial'), 1),
+         round((SELECT avg(exact) FROM dims), 1)
+$function$;
 
 -- township_check_at_commit()
 CREATE OR REPLACE FUNCTION public.township_check_at_commit()
@@ -1194,6 +2293,7 @@ CREATE TRIGGER approval_by_a_checker BEFORE INSERT OR UPDATE ON public.allocatio
 CREATE TRIGGER approval_by_a_committee_member_in_scope BEFORE INSERT OR UPDATE OF approved_by_id ON public.allocations_allocation FOR EACH ROW EXECUTE FUNCTION allocation_check_approver();
 CREATE TRIGGER ended_allocation_is_final BEFORE UPDATE ON public.allocations_allocation FOR EACH ROW EXECUTE FUNCTION allocation_keep_ended_final();
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.allocations_allocation FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER plot_not_allocated_while_disputed BEFORE INSERT OR UPDATE OF status ON public.allocations_allocation FOR EACH ROW EXECUTE FUNCTION allocation_refuse_while_disputed();
 CREATE CONSTRAINT TRIGGER status_changes_with_a_transition AFTER INSERT OR UPDATE OF status ON public.allocations_allocation DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION allocation_check_transition_written();
 
 -- allocations_allocationdocument
@@ -1221,6 +2321,28 @@ CREATE TRIGGER drawn_ballot_plots_are_immutable BEFORE INSERT OR DELETE OR UPDAT
 -- allocations_ballotresult
 CREATE TRIGGER drawn_ballot_results_are_immutable BEFORE INSERT OR DELETE OR UPDATE ON public.allocations_ballotresult FOR EACH ROW EXECUTE FUNCTION ballot_part_refuse_change('result');
 
+-- grievances_appeal
+CREATE TRIGGER appeal_decided_by_another_committee_member BEFORE INSERT OR UPDATE ON public.grievances_appeal FOR EACH ROW EXECUTE FUNCTION appeal_check_people();
+CREATE TRIGGER appeals_are_never_deleted BEFORE DELETE ON public.grievances_appeal FOR EACH ROW EXECUTE FUNCTION grievance_refuse_delete('appeal');
+
+-- grievances_grievance
+CREATE TRIGGER grievance_deadlines_derived BEFORE INSERT OR UPDATE ON public.grievances_grievance FOR EACH ROW EXECUTE FUNCTION grievance_derive_deadlines();
+CREATE TRIGGER grievance_sensitivity_is_fixed BEFORE UPDATE OF sensitive ON public.grievances_grievance FOR EACH ROW EXECUTE FUNCTION grievance_keep_sensitivity();
+CREATE CONSTRAINT TRIGGER grievance_status_changes_with_a_step AFTER INSERT OR UPDATE OF status ON public.grievances_grievance DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION grievance_check_step_written();
+CREATE TRIGGER grievances_are_never_deleted BEFORE DELETE ON public.grievances_grievance FOR EACH ROW EXECUTE FUNCTION grievance_refuse_delete('grievance');
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.grievances_grievance FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- grievances_grievanceevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.grievances_grievanceevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- grievances_grievancestep
+CREATE TRIGGER grievance_steps_are_append_only BEFORE DELETE OR UPDATE ON public.grievances_grievancestep FOR EACH ROW EXECUTE FUNCTION grievance_step_refuse_change();
+CREATE TRIGGER grievance_transitions_in_order BEFORE INSERT ON public.grievances_grievancestep FOR EACH ROW EXECUTE FUNCTION grievance_step_check();
+
+-- grievances_landdispute
+CREATE TRIGGER land_dispute_overlap_measured BEFORE INSERT OR UPDATE ON public.grievances_landdispute FOR EACH ROW EXECUTE FUNCTION land_dispute_measure_and_keep();
+CREATE TRIGGER land_disputes_are_never_deleted BEFORE DELETE ON public.grievances_landdispute FOR EACH ROW EXECUTE FUNCTION grievance_refuse_delete('land dispute');
+
 -- households_household
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.households_household FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
@@ -1239,6 +2361,91 @@ CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON pub
 
 -- landreg_datasharingagreementevent
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.landreg_datasharingagreementevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- livelihoods_attendanceweek
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_attendanceweek FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER paid_attendance_is_final BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_attendanceweek FOR EACH ROW EXECUTE FUNCTION attendance_check();
+
+-- livelihoods_attendanceweekevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_attendanceweekevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- livelihoods_opportunity
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_opportunity FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER opportunity_inside_its_province BEFORE INSERT OR UPDATE ON public.livelihoods_opportunity FOR EACH ROW EXECUTE FUNCTION opportunity_check();
+
+-- livelihoods_opportunityevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_opportunityevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- livelihoods_referral
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_referral FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER referral_status_follows_its_steps BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_referral FOR EACH ROW EXECUTE FUNCTION referral_check();
+
+-- livelihoods_referralevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_referralevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- livelihoods_referralstep
+CREATE TRIGGER referral_steps_are_append_only BEFORE DELETE OR UPDATE ON public.livelihoods_referralstep FOR EACH ROW EXECUTE FUNCTION livelihood_refuse_change('referral_steps_are_append_only', 'referral step');
+CREATE TRIGGER referral_steps_follow_the_states BEFORE INSERT ON public.livelihoods_referralstep FOR EACH ROW EXECUTE FUNCTION referral_step_apply();
+
+-- livelihoods_skillsprofile
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_skillsprofile FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER skills_profile_for_15_and_over BEFORE INSERT OR UPDATE OF person_id ON public.livelihoods_skillsprofile FOR EACH ROW EXECUTE FUNCTION skills_profile_check_age();
+
+-- livelihoods_skillsprofileevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_skillsprofileevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- livelihoods_surveyanswer
+CREATE TRIGGER survey_answer_within_its_scale BEFORE INSERT ON public.livelihoods_surveyanswer FOR EACH ROW EXECUTE FUNCTION survey_answer_check();
+CREATE TRIGGER survey_answers_are_append_only BEFORE DELETE OR UPDATE ON public.livelihoods_surveyanswer FOR EACH ROW EXECUTE FUNCTION livelihood_refuse_change('survey_answers_are_append_only', 'survey answer');
+CREATE TRIGGER survey_answers_score_their_round AFTER INSERT ON public.livelihoods_surveyanswer REFERENCING NEW TABLE AS new_answers FOR EACH STATEMENT EXECUTE FUNCTION survey_answer_rescore_round();
+
+-- livelihoods_surveyround
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_surveyround FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER survey_round_follows_its_handover BEFORE INSERT OR UPDATE ON public.livelihoods_surveyround FOR EACH ROW EXECUTE FUNCTION survey_round_check();
+
+-- livelihoods_surveyroundevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_surveyroundevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- movements_arrival
+CREATE TRIGGER arrival_destination_in_afghanistan BEFORE INSERT OR UPDATE OF destination_province_id, destination_district_id ON public.movements_arrival FOR EACH ROW EXECUTE FUNCTION movements_arrival_destination_check();
+CREATE CONSTRAINT TRIGGER family_arrival_has_members AFTER INSERT OR UPDATE OF travelling ON public.movements_arrival DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION movements_arrival_members_check();
+CREATE TRIGGER figures_follow_arrivals AFTER INSERT OR DELETE OR UPDATE OF crossed_at, crossing_point_id, destination_province_id, destination_district_id, direction, category ON public.movements_arrival FOR EACH ROW EXECUTE FUNCTION movements_figures_mark_arrival();
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_arrival FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- movements_arrivalevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_arrivalevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- movements_arrivalmember
+CREATE CONSTRAINT TRIGGER family_arrival_has_members AFTER INSERT OR DELETE OR UPDATE OF arrival_id ON public.movements_arrivalmember DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION movements_arrival_member_check();
+CREATE TRIGGER figures_follow_arrival_members AFTER INSERT OR DELETE OR UPDATE OF arrival_id, sex, age_band ON public.movements_arrivalmember FOR EACH ROW EXECUTE FUNCTION movements_figures_mark_member();
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_arrivalmember FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- movements_arrivalmemberevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_arrivalmemberevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- movements_flowcount
+CREATE TRIGGER figures_follow_flow_counts AFTER INSERT OR DELETE OR UPDATE ON public.movements_flowcount FOR EACH ROW EXECUTE FUNCTION movements_figures_mark_flow();
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_flowcount FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- movements_flowcountevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_flowcountevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- movements_householdlocation
+CREATE TRIGGER household_location_history_is_append_only BEFORE DELETE OR UPDATE ON public.movements_householdlocation FOR EACH ROW EXECUTE FUNCTION movements_location_append_only();
+CREATE TRIGGER household_location_in_afghanistan BEFORE INSERT ON public.movements_householdlocation FOR EACH ROW EXECUTE FUNCTION movements_location_area_check();
+
+-- movements_idpsite
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_idpsite FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER idp_site_inside_its_province BEFORE INSERT OR UPDATE OF province_id, district_id, geom ON public.movements_idpsite FOR EACH ROW EXECUTE FUNCTION movements_idp_site_check();
+
+-- movements_idpsiteevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_idpsiteevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- movements_sitepopulationestimate
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_sitepopulationestimate FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- movements_sitepopulationestimateevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_sitepopulationestimateevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- parcels_adminarea
 CREATE TRIGGER admin_areas_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.parcels_adminarea FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('admin_areas');
@@ -1333,30 +2540,27 @@ CREATE OR REPLACE FUNCTION public._pgh_attach_context()
  LANGUAGE plpgsql
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-                    DECLARE
-                        _pgh_context_id UUID;
-                        _pgh_context_metadata JSONB;
-                    BEGIN
-                        BEGIN
-                            SELECT INTO _pgh_context_id
-                                CURRENT_SETTING('pghistory.context_id');
-                            SELECT INTO _pgh_context_metadata
-                                CURRENT_SETTING('pghistory.context_metadata');
-                            EXCEPTION WHEN OTHERS THEN
-                        END;
-                        IF _pgh_context_id IS NOT NULL AND _pgh_context_metadata IS NOT NULL THEN
-                            INSERT INTO pghistory_context (id, metadata, created_at, updated_at)
-                                VALUES (_pgh_context_id, _pgh_context_metadata, NOW(), NOW())
-                                ON CONFLICT (id) DO UPDATE
-                                    SET metadata = EXCLUDED.metadata,
-                                        updated_at = EXCLUDED.updated_at
-                                    WHERE pghistory_context.metadata != EXCLUDED.metadata;
-                            RETURN _pgh_context_id;
-                        ELSE
-                            RETURN NULL;
-                        END IF;
-                    END;
-                $function$;
+DECLARE
+  _pgh_context_id uuid;
+  _pgh_context_metadata jsonb;
+BEGIN
+  IF coalesce(current_setting('pghistory.context_id', true), '') = '' THEN
+    RETURN NULL;  -- unset, or emptied at the end of a transaction that set it: no context, as pghistory decides
+  END IF;
+  BEGIN
+    SELECT INTO _pgh_context_id current_setting('pghistory.context_id');
+    SELECT INTO _pgh_context_metadata current_setting('pghistory.context_metadata');
+  EXCEPTION WHEN OTHERS THEN
+  END;
+  IF _pgh_context_id IS NOT NULL AND _pgh_context_metadata IS NOT NULL THEN
+    INSERT INTO pghistory_context (id, metadata, created_at, updated_at)
+      VALUES (_pgh_context_id, _pgh_context_metadata, now(), now())
+      ON CONFLICT (id) DO UPDATE SET metadata = EXCLUDED.metadata, updated_at = EXCLUDED.updated_at
+        WHERE pghistory_context.metadata != EXCLUDED.metadata;
+    RETURN _pgh_context_id;
+  END IF;
+  RETURN NULL;
+END $function$;
 
 -- _pgtrigger_should_ignore(trigger_name name)
 CREATE OR REPLACE FUNCTION public._pgtrigger_should_ignore(trigger_name name)
@@ -1383,6 +2587,44 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_append_only_06525()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_06525()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
+-- pgtrigger_append_only_1687d()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_1687d()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
 -- pgtrigger_append_only_18bca()
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_18bca()
  RETURNS trigger
@@ -1402,8 +2644,46 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_append_only_28c62()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_28c62()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
 -- pgtrigger_append_only_3b569()
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_3b569()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
+-- pgtrigger_append_only_41b59()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_41b59()
  RETURNS trigger
  LANGUAGE plpgsql
  SET search_path TO 'public', 'pg_temp'
@@ -1535,8 +2815,46 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_append_only_7531f()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_7531f()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
 -- pgtrigger_append_only_a6aaa()
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_a6aaa()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
+-- pgtrigger_append_only_b685e()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_b685e()
  RETURNS trigger
  LANGUAGE plpgsql
  SET search_path TO 'public', 'pg_temp'
@@ -1573,6 +2891,63 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_append_only_c212c()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_c212c()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
+-- pgtrigger_append_only_c2dfc()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_c2dfc()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
+-- pgtrigger_append_only_cb63d()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_cb63d()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
 -- pgtrigger_append_only_d12ab()
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_d12ab()
  RETURNS trigger
@@ -1592,8 +2967,46 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_append_only_d68cc()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_d68cc()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
 -- pgtrigger_append_only_dd870()
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_dd870()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
+-- pgtrigger_append_only_dfca6()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_dfca6()
  RETURNS trigger
  LANGUAGE plpgsql
  SET search_path TO 'public', 'pg_temp'
@@ -1649,6 +3062,25 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_delete_delete_0932e()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_0932e()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "grievances_grievanceevent" ("acknowledge_due", "acknowledged_at", "allocation_id", "anonymous", "assigned_to_id", "category", "channel", "client_uuid", "closed_at", "consent_to_share", "description", "description_sealed", "escalation_level", "household_id", "id", "is_demo", "language", "loop_closed_at", "next_due", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plot_id", "priority", "province_id", "received_at", "received_by_id", "refer_due", "reference", "referred_at", "referred_by_id", "referred_to", "resolve_due", "resolved_at", "sensitive", "shelter_project_id", "status", "township_id", "updated_at") VALUES (OLD."acknowledge_due", OLD."acknowledged_at", OLD."allocation_id", OLD."anonymous", OLD."assigned_to_id", OLD."category", OLD."channel", OLD."client_uuid", OLD."closed_at", OLD."consent_to_share", OLD."description", OLD."description_sealed", OLD."escalation_level", OLD."household_id", OLD."id", OLD."is_demo", OLD."language", OLD."loop_closed_at", OLD."next_due", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."plot_id", OLD."priority", OLD."province_id", OLD."received_at", OLD."received_by_id", OLD."refer_due", OLD."reference", OLD."referred_at", OLD."referred_by_id", OLD."referred_to", OLD."resolve_due", OLD."resolved_at", OLD."sensitive", OLD."shelter_project_id", OLD."status", OLD."township_id", OLD."updated_at"); RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_delete_delete_1374a()
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_1374a()
  RETURNS trigger
@@ -1668,6 +3100,25 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_delete_delete_1e983()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_1e983()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_surveyroundevent" ("allocation_id", "client_uuid", "conducted_on", "household_id", "id", "officer_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "point", "received_at", "round", "score_composite", "score_economic", "score_psychosocial", "score_social", "scoring_version", "source") VALUES (OLD."allocation_id", OLD."client_uuid", OLD."conducted_on", OLD."household_id", OLD."id", OLD."officer_id", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."point", OLD."received_at", OLD."round", OLD."score_composite", OLD."score_economic", OLD."score_psychosocial", OLD."score_social", OLD."scoring_version", OLD."source"); RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_delete_delete_3e64e()
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_3e64e()
  RETURNS trigger
@@ -1683,7 +3134,7 @@ AS $function$
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "townships_blockevent" ("code", "created_at", "geom", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_id", "updated_at") VALUES (OLD."code", OLD."created_at", OLD."geom", OLD."id", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."township_id", OLD."updated_at"); RETURN NULL;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "townships_blockevent" ("code", "created_at", "geom", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_id", "updated_at") SELECT old_values."code", old_values."created_at", old_values."geom", old_values."id", _pgh_attached_context.value, NOW(), 'delete', old_values."id", old_values."township_id", old_values."updated_at" FROM ( SELECT old_values.* FROM old_values  ) AS old_values, _pgh_attached_context; RETURN NULL;
                 END;
             $function$;
 
@@ -1763,6 +3214,63 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_delete_delete_7f963()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_7f963()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_arrivalmemberevent" ("age_band", "arrival_id", "date_of_birth", "father_name", "id", "name", "name_local", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "por_hash", "por_last4", "relationship", "sex", "tazkira_hash", "tazkira_last4") VALUES (OLD."age_band", OLD."arrival_id", OLD."date_of_birth", OLD."father_name", OLD."id", OLD."name", OLD."name_local", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."por_hash", OLD."por_last4", OLD."relationship", OLD."sex", OLD."tazkira_hash", OLD."tazkira_last4"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_delete_delete_89c59()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_89c59()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_referralevent" ("created_at", "created_by_id", "id", "match", "opportunity_id", "person_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status") VALUES (OLD."created_at", OLD."created_by_id", OLD."id", OLD."match", OLD."opportunity_id", OLD."person_id", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."status"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_delete_delete_8a774()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_8a774()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_skillsprofileevent" ("can_work_outside_home", "care_duties", "certificates", "created_at", "disability", "education", "id", "languages", "literacy_dari", "literacy_english", "literacy_pashto", "max_travel_km", "person_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "updated_at", "workplace_accepted") VALUES (OLD."can_work_outside_home", OLD."care_duties", OLD."certificates", OLD."created_at", OLD."disability", OLD."education", OLD."id", OLD."languages", OLD."literacy_dari", OLD."literacy_english", OLD."literacy_pashto", OLD."max_travel_km", OLD."person_id", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."recorded_by_id", OLD."updated_at", OLD."workplace_accepted"); RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_delete_delete_9816b()
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_9816b()
  RETURNS trigger
@@ -1797,7 +3305,7 @@ AS $function$
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "townships_plotevent" ("area_m2", "block_id", "created_at", "geom", "id", "number", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "township_id", "updated_at", "use") VALUES (OLD."area_m2", OLD."block_id", OLD."created_at", OLD."geom", OLD."id", OLD."number", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."status", OLD."township_id", OLD."updated_at", OLD."use"); RETURN NULL;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "townships_plotevent" ("area_m2", "block_id", "created_at", "geom", "id", "number", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "township_id", "updated_at", "use") SELECT old_values."area_m2", old_values."block_id", old_values."created_at", old_values."geom", old_values."id", old_values."number", _pgh_attached_context.value, NOW(), 'delete', old_values."id", old_values."status", old_values."township_id", old_values."updated_at", old_values."use" FROM ( SELECT old_values.* FROM old_values  ) AS old_values, _pgh_attached_context; RETURN NULL;
                 END;
             $function$;
 
@@ -1839,6 +3347,44 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_delete_delete_b2d2e()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_b2d2e()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_attendanceweekevent" ("amount_due", "days_worked", "id", "paid_by_id", "paid_on", "payment_reference", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_at", "recorded_by_id", "referral_id", "week_start") VALUES (OLD."amount_due", OLD."days_worked", OLD."id", OLD."paid_by_id", OLD."paid_on", OLD."payment_reference", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."recorded_at", OLD."recorded_by_id", OLD."referral_id", OLD."week_start"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_delete_delete_bff44()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_bff44()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_arrivalevent" ("assistance", "category", "client_uuid", "country_of_asylum", "crossed_at", "crossing_point_id", "destination_district_id", "destination_province_id", "direction", "documents_held", "household_id", "id", "is_demo", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_at", "recorded_by_id", "repatriation_form_hash", "repatriation_form_last4", "travelling", "vulnerabilities", "years_abroad") VALUES (OLD."assistance", OLD."category", OLD."client_uuid", OLD."country_of_asylum", OLD."crossed_at", OLD."crossing_point_id", OLD."destination_district_id", OLD."destination_province_id", OLD."direction", OLD."documents_held", OLD."household_id", OLD."id", OLD."is_demo", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."recorded_at", OLD."recorded_by_id", OLD."repatriation_form_hash", OLD."repatriation_form_last4", OLD."travelling", OLD."vulnerabilities", OLD."years_abroad"); RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_delete_delete_c12af()
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_c12af()
  RETURNS trigger
@@ -1855,6 +3401,44 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "shelters_trancheevent" ("amount", "currency", "id", "paid_by_id", "paid_on", "payment_reference", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "released_by_inspection_id", "stage_id") VALUES (OLD."amount", OLD."currency", OLD."id", OLD."paid_by_id", OLD."paid_on", OLD."payment_reference", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."project_id", OLD."released_by_inspection_id", OLD."stage_id"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_delete_delete_ca665()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_ca665()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_flowcountevent" ("category", "crossing_point_id", "day", "direction", "f_0_4", "f_18_59", "f_5_17", "f_60_plus", "female", "id", "is_demo", "m_0_4", "m_18_59", "m_5_17", "m_60_plus", "male", "method", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "source", "total", "travelling", "updated_at") VALUES (OLD."category", OLD."crossing_point_id", OLD."day", OLD."direction", OLD."f_0_4", OLD."f_18_59", OLD."f_5_17", OLD."f_60_plus", OLD."female", OLD."id", OLD."is_demo", OLD."m_0_4", OLD."m_18_59", OLD."m_5_17", OLD."m_60_plus", OLD."male", OLD."method", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."recorded_by_id", OLD."source", OLD."total", OLD."travelling", OLD."updated_at"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_delete_delete_cad4d()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_cad4d()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_sitepopulationestimateevent" ("arrival_idps", "assessed_on", "id", "is_demo", "method", "out_migrants", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "returned_idps", "returnees_from_abroad", "round", "site_id") VALUES (OLD."arrival_idps", OLD."assessed_on", OLD."id", OLD."is_demo", OLD."method", OLD."out_migrants", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."recorded_by_id", OLD."returned_idps", OLD."returnees_from_abroad", OLD."round", OLD."site_id"); RETURN NULL;
                 END;
             $function$;
 
@@ -1877,6 +3461,44 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_delete_delete_db51d()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_db51d()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_opportunityevent" ("age_max", "age_min", "area", "categories", "created_at", "currency", "daily_wage", "days_offered", "description", "district_id", "end_on", "id", "isco_codes", "isic_code", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "places_filled", "places_offered", "point", "posted_by_id", "programme_id", "provider_id", "province_id", "sex", "start_on", "status", "stipend_monthly", "title", "township_id", "updated_at", "vulnerability_priorities", "vulnerable_only", "workplace") VALUES (OLD."age_max", OLD."age_min", OLD."area", OLD."categories", OLD."created_at", OLD."currency", OLD."daily_wage", OLD."days_offered", OLD."description", OLD."district_id", OLD."end_on", OLD."id", OLD."isco_codes", OLD."isic_code", OLD."kind", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."places_filled", OLD."places_offered", OLD."point", OLD."posted_by_id", OLD."programme_id", OLD."provider_id", OLD."province_id", OLD."sex", OLD."start_on", OLD."status", OLD."stipend_monthly", OLD."title", OLD."township_id", OLD."updated_at", OLD."vulnerability_priorities", OLD."vulnerable_only", OLD."workplace"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_delete_delete_de735()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_de735()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_idpsiteevent" ("closed_on", "code", "district_id", "geom", "id", "is_demo", "kind", "name", "name_prs", "name_ps", "notes", "opened_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id") VALUES (OLD."closed_on", OLD."code", OLD."district_id", OLD."geom", OLD."id", OLD."is_demo", OLD."kind", OLD."name", OLD."name_prs", OLD."name_ps", OLD."notes", OLD."opened_on", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."province_id"); RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_insert_insert_060e7()
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_060e7()
  RETURNS trigger
@@ -1892,7 +3514,26 @@ AS $function$
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "townships_plotevent" ("area_m2", "block_id", "created_at", "geom", "id", "number", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "township_id", "updated_at", "use") VALUES (NEW."area_m2", NEW."block_id", NEW."created_at", NEW."geom", NEW."id", NEW."number", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."status", NEW."township_id", NEW."updated_at", NEW."use"); RETURN NULL;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "townships_plotevent" ("area_m2", "block_id", "created_at", "geom", "id", "number", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "township_id", "updated_at", "use") SELECT new_values."area_m2", new_values."block_id", new_values."created_at", new_values."geom", new_values."id", new_values."number", _pgh_attached_context.value, NOW(), 'insert', new_values."id", new_values."status", new_values."township_id", new_values."updated_at", new_values."use" FROM ( SELECT new_values.* FROM new_values  ) AS new_values, _pgh_attached_context; RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_insert_insert_15f26()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_15f26()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_sitepopulationestimateevent" ("arrival_idps", "assessed_on", "id", "is_demo", "method", "out_migrants", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "returned_idps", "returnees_from_abroad", "round", "site_id") VALUES (NEW."arrival_idps", NEW."assessed_on", NEW."id", NEW."is_demo", NEW."method", NEW."out_migrants", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."recorded_by_id", NEW."returned_idps", NEW."returnees_from_abroad", NEW."round", NEW."site_id"); RETURN NULL;
                 END;
             $function$;
 
@@ -1911,7 +3552,64 @@ AS $function$
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "townships_blockevent" ("code", "created_at", "geom", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_id", "updated_at") VALUES (NEW."code", NEW."created_at", NEW."geom", NEW."id", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."township_id", NEW."updated_at"); RETURN NULL;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "townships_blockevent" ("code", "created_at", "geom", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_id", "updated_at") SELECT new_values."code", new_values."created_at", new_values."geom", new_values."id", _pgh_attached_context.value, NOW(), 'insert', new_values."id", new_values."township_id", new_values."updated_at" FROM ( SELECT new_values.* FROM new_values  ) AS new_values, _pgh_attached_context; RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_insert_insert_2ae46()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_2ae46()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_arrivalmemberevent" ("age_band", "arrival_id", "date_of_birth", "father_name", "id", "name", "name_local", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "por_hash", "por_last4", "relationship", "sex", "tazkira_hash", "tazkira_last4") VALUES (NEW."age_band", NEW."arrival_id", NEW."date_of_birth", NEW."father_name", NEW."id", NEW."name", NEW."name_local", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."por_hash", NEW."por_last4", NEW."relationship", NEW."sex", NEW."tazkira_hash", NEW."tazkira_last4"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_insert_insert_333a5()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_333a5()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "grievances_grievanceevent" ("acknowledge_due", "acknowledged_at", "allocation_id", "anonymous", "assigned_to_id", "category", "channel", "client_uuid", "closed_at", "consent_to_share", "description", "description_sealed", "escalation_level", "household_id", "id", "is_demo", "language", "loop_closed_at", "next_due", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plot_id", "priority", "province_id", "received_at", "received_by_id", "refer_due", "reference", "referred_at", "referred_by_id", "referred_to", "resolve_due", "resolved_at", "sensitive", "shelter_project_id", "status", "township_id", "updated_at") VALUES (NEW."acknowledge_due", NEW."acknowledged_at", NEW."allocation_id", NEW."anonymous", NEW."assigned_to_id", NEW."category", NEW."channel", NEW."client_uuid", NEW."closed_at", NEW."consent_to_share", NEW."description", NEW."description_sealed", NEW."escalation_level", NEW."household_id", NEW."id", NEW."is_demo", NEW."language", NEW."loop_closed_at", NEW."next_due", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."plot_id", NEW."priority", NEW."province_id", NEW."received_at", NEW."received_by_id", NEW."refer_due", NEW."reference", NEW."referred_at", NEW."referred_by_id", NEW."referred_to", NEW."resolve_due", NEW."resolved_at", NEW."sensitive", NEW."shelter_project_id", NEW."status", NEW."township_id", NEW."updated_at"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_insert_insert_4382c()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_4382c()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_arrivalevent" ("assistance", "category", "client_uuid", "country_of_asylum", "crossed_at", "crossing_point_id", "destination_district_id", "destination_province_id", "direction", "documents_held", "household_id", "id", "is_demo", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_at", "recorded_by_id", "repatriation_form_hash", "repatriation_form_last4", "travelling", "vulnerabilities", "years_abroad") VALUES (NEW."assistance", NEW."category", NEW."client_uuid", NEW."country_of_asylum", NEW."crossed_at", NEW."crossing_point_id", NEW."destination_district_id", NEW."destination_province_id", NEW."direction", NEW."documents_held", NEW."household_id", NEW."id", NEW."is_demo", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."recorded_at", NEW."recorded_by_id", NEW."repatriation_form_hash", NEW."repatriation_form_last4", NEW."travelling", NEW."vulnerabilities", NEW."years_abroad"); RETURN NULL;
                 END;
             $function$;
 
@@ -1931,6 +3629,25 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "shelters_trancheevent" ("amount", "currency", "id", "paid_by_id", "paid_on", "payment_reference", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "released_by_inspection_id", "stage_id") VALUES (NEW."amount", NEW."currency", NEW."id", NEW."paid_by_id", NEW."paid_on", NEW."payment_reference", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."project_id", NEW."released_by_inspection_id", NEW."stage_id"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_insert_insert_5f3fb()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_5f3fb()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_flowcountevent" ("category", "crossing_point_id", "day", "direction", "f_0_4", "f_18_59", "f_5_17", "f_60_plus", "female", "id", "is_demo", "m_0_4", "m_18_59", "m_5_17", "m_60_plus", "male", "method", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "source", "total", "travelling", "updated_at") VALUES (NEW."category", NEW."crossing_point_id", NEW."day", NEW."direction", NEW."f_0_4", NEW."f_18_59", NEW."f_5_17", NEW."f_60_plus", NEW."female", NEW."id", NEW."is_demo", NEW."m_0_4", NEW."m_18_59", NEW."m_5_17", NEW."m_60_plus", NEW."male", NEW."method", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."recorded_by_id", NEW."source", NEW."total", NEW."travelling", NEW."updated_at"); RETURN NULL;
                 END;
             $function$;
 
@@ -1991,6 +3708,44 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_insert_insert_8f217()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_8f217()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_referralevent" ("created_at", "created_by_id", "id", "match", "opportunity_id", "person_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."match", NEW."opportunity_id", NEW."person_id", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."status"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_insert_insert_a536e()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_a536e()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_attendanceweekevent" ("amount_due", "days_worked", "id", "paid_by_id", "paid_on", "payment_reference", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_at", "recorded_by_id", "referral_id", "week_start") VALUES (NEW."amount_due", NEW."days_worked", NEW."id", NEW."paid_by_id", NEW."paid_on", NEW."payment_reference", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."recorded_at", NEW."recorded_by_id", NEW."referral_id", NEW."week_start"); RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_insert_insert_bb3de()
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_bb3de()
  RETURNS trigger
@@ -2007,6 +3762,25 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "townships_townshipevent" ("code", "created_at", "district_id", "geom", "id", "is_demo", "legal_basis", "name", "name_prs", "name_ps", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "planned_services", "province_id", "status", "updated_at", "utm_srid") VALUES (NEW."code", NEW."created_at", NEW."district_id", NEW."geom", NEW."id", NEW."is_demo", NEW."legal_basis", NEW."name", NEW."name_prs", NEW."name_ps", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."planned_services", NEW."province_id", NEW."status", NEW."updated_at", NEW."utm_srid"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_insert_insert_bd9c1()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_bd9c1()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_opportunityevent" ("age_max", "age_min", "area", "categories", "created_at", "currency", "daily_wage", "days_offered", "description", "district_id", "end_on", "id", "isco_codes", "isic_code", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "places_filled", "places_offered", "point", "posted_by_id", "programme_id", "provider_id", "province_id", "sex", "start_on", "status", "stipend_monthly", "title", "township_id", "updated_at", "vulnerability_priorities", "vulnerable_only", "workplace") VALUES (NEW."age_max", NEW."age_min", NEW."area", NEW."categories", NEW."created_at", NEW."currency", NEW."daily_wage", NEW."days_offered", NEW."description", NEW."district_id", NEW."end_on", NEW."id", NEW."isco_codes", NEW."isic_code", NEW."kind", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."places_filled", NEW."places_offered", NEW."point", NEW."posted_by_id", NEW."programme_id", NEW."provider_id", NEW."province_id", NEW."sex", NEW."start_on", NEW."status", NEW."stipend_monthly", NEW."title", NEW."township_id", NEW."updated_at", NEW."vulnerability_priorities", NEW."vulnerable_only", NEW."workplace"); RETURN NULL;
                 END;
             $function$;
 
@@ -2067,6 +3841,25 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_insert_insert_e9fad()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_e9fad()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_surveyroundevent" ("allocation_id", "client_uuid", "conducted_on", "household_id", "id", "officer_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "point", "received_at", "round", "score_composite", "score_economic", "score_psychosocial", "score_social", "scoring_version", "source") VALUES (NEW."allocation_id", NEW."client_uuid", NEW."conducted_on", NEW."household_id", NEW."id", NEW."officer_id", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."point", NEW."received_at", NEW."round", NEW."score_composite", NEW."score_economic", NEW."score_psychosocial", NEW."score_social", NEW."scoring_version", NEW."source"); RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_insert_insert_eae56()
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_eae56()
  RETURNS trigger
@@ -2124,6 +3917,63 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_insert_insert_f9809()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_f9809()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_skillsprofileevent" ("can_work_outside_home", "care_duties", "certificates", "created_at", "disability", "education", "id", "languages", "literacy_dari", "literacy_english", "literacy_pashto", "max_travel_km", "person_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "updated_at", "workplace_accepted") VALUES (NEW."can_work_outside_home", NEW."care_duties", NEW."certificates", NEW."created_at", NEW."disability", NEW."education", NEW."id", NEW."languages", NEW."literacy_dari", NEW."literacy_english", NEW."literacy_pashto", NEW."max_travel_km", NEW."person_id", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."recorded_by_id", NEW."updated_at", NEW."workplace_accepted"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_insert_insert_fca76()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_fca76()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_idpsiteevent" ("closed_on", "code", "district_id", "geom", "id", "is_demo", "kind", "name", "name_prs", "name_ps", "notes", "opened_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id") VALUES (NEW."closed_on", NEW."code", NEW."district_id", NEW."geom", NEW."id", NEW."is_demo", NEW."kind", NEW."name", NEW."name_prs", NEW."name_ps", NEW."notes", NEW."opened_on", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."province_id"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_0b3e0()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_0b3e0()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_attendanceweekevent" ("amount_due", "days_worked", "id", "paid_by_id", "paid_on", "payment_reference", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_at", "recorded_by_id", "referral_id", "week_start") VALUES (NEW."amount_due", NEW."days_worked", NEW."id", NEW."paid_by_id", NEW."paid_on", NEW."payment_reference", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."recorded_at", NEW."recorded_by_id", NEW."referral_id", NEW."week_start"); RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_update_update_15c3f()
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_15c3f()
  RETURNS trigger
@@ -2140,6 +3990,25 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "landreg_datasharingagreementevent" ("created_at", "datasets", "household_fields", "id", "partner_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "purpose", "reference", "signed_on", "valid_from", "valid_until") VALUES (NEW."created_at", NEW."datasets", NEW."household_fields", NEW."id", NEW."partner_name", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."purpose", NEW."reference", NEW."signed_on", NEW."valid_from", NEW."valid_until"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_171f1()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_171f1()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_opportunityevent" ("age_max", "age_min", "area", "categories", "created_at", "currency", "daily_wage", "days_offered", "description", "district_id", "end_on", "id", "isco_codes", "isic_code", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "places_filled", "places_offered", "point", "posted_by_id", "programme_id", "provider_id", "province_id", "sex", "start_on", "status", "stipend_monthly", "title", "township_id", "updated_at", "vulnerability_priorities", "vulnerable_only", "workplace") VALUES (NEW."age_max", NEW."age_min", NEW."area", NEW."categories", NEW."created_at", NEW."currency", NEW."daily_wage", NEW."days_offered", NEW."description", NEW."district_id", NEW."end_on", NEW."id", NEW."isco_codes", NEW."isic_code", NEW."kind", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."places_filled", NEW."places_offered", NEW."point", NEW."posted_by_id", NEW."programme_id", NEW."provider_id", NEW."province_id", NEW."sex", NEW."start_on", NEW."status", NEW."stipend_monthly", NEW."title", NEW."township_id", NEW."updated_at", NEW."vulnerability_priorities", NEW."vulnerable_only", NEW."workplace"); RETURN NULL;
                 END;
             $function$;
 
@@ -2219,6 +4088,25 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_update_update_7599e()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_7599e()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_arrivalevent" ("assistance", "category", "client_uuid", "country_of_asylum", "crossed_at", "crossing_point_id", "destination_district_id", "destination_province_id", "direction", "documents_held", "household_id", "id", "is_demo", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_at", "recorded_by_id", "repatriation_form_hash", "repatriation_form_last4", "travelling", "vulnerabilities", "years_abroad") VALUES (NEW."assistance", NEW."category", NEW."client_uuid", NEW."country_of_asylum", NEW."crossed_at", NEW."crossing_point_id", NEW."destination_district_id", NEW."destination_province_id", NEW."direction", NEW."documents_held", NEW."household_id", NEW."id", NEW."is_demo", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."recorded_at", NEW."recorded_by_id", NEW."repatriation_form_hash", NEW."repatriation_form_last4", NEW."travelling", NEW."vulnerabilities", NEW."years_abroad"); RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_update_update_789c6()
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_789c6()
  RETURNS trigger
@@ -2253,7 +4141,83 @@ AS $function$
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "townships_plotevent" ("area_m2", "block_id", "created_at", "geom", "id", "number", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "township_id", "updated_at", "use") VALUES (NEW."area_m2", NEW."block_id", NEW."created_at", NEW."geom", NEW."id", NEW."number", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."status", NEW."township_id", NEW."updated_at", NEW."use"); RETURN NULL;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "townships_plotevent" ("area_m2", "block_id", "created_at", "geom", "id", "number", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "township_id", "updated_at", "use") SELECT new_values."area_m2", new_values."block_id", new_values."created_at", new_values."geom", new_values."id", new_values."number", _pgh_attached_context.value, NOW(), 'update', new_values."id", new_values."status", new_values."township_id", new_values."updated_at", new_values."use" FROM ( SELECT new_values.* FROM new_values LEFT JOIN old_values ON old_values."id" = new_values."id" WHERE old_values.* IS DISTINCT FROM new_values.* ) AS new_values, _pgh_attached_context; RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_89380()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_89380()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_idpsiteevent" ("closed_on", "code", "district_id", "geom", "id", "is_demo", "kind", "name", "name_prs", "name_ps", "notes", "opened_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id") VALUES (NEW."closed_on", NEW."code", NEW."district_id", NEW."geom", NEW."id", NEW."is_demo", NEW."kind", NEW."name", NEW."name_prs", NEW."name_ps", NEW."notes", NEW."opened_on", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."province_id"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_8e267()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_8e267()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "grievances_grievanceevent" ("acknowledge_due", "acknowledged_at", "allocation_id", "anonymous", "assigned_to_id", "category", "channel", "client_uuid", "closed_at", "consent_to_share", "description", "description_sealed", "escalation_level", "household_id", "id", "is_demo", "language", "loop_closed_at", "next_due", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plot_id", "priority", "province_id", "received_at", "received_by_id", "refer_due", "reference", "referred_at", "referred_by_id", "referred_to", "resolve_due", "resolved_at", "sensitive", "shelter_project_id", "status", "township_id", "updated_at") VALUES (NEW."acknowledge_due", NEW."acknowledged_at", NEW."allocation_id", NEW."anonymous", NEW."assigned_to_id", NEW."category", NEW."channel", NEW."client_uuid", NEW."closed_at", NEW."consent_to_share", NEW."description", NEW."description_sealed", NEW."escalation_level", NEW."household_id", NEW."id", NEW."is_demo", NEW."language", NEW."loop_closed_at", NEW."next_due", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."plot_id", NEW."priority", NEW."province_id", NEW."received_at", NEW."received_by_id", NEW."refer_due", NEW."reference", NEW."referred_at", NEW."referred_by_id", NEW."referred_to", NEW."resolve_due", NEW."resolved_at", NEW."sensitive", NEW."shelter_project_id", NEW."status", NEW."township_id", NEW."updated_at"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_904af()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_904af()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_referralevent" ("created_at", "created_by_id", "id", "match", "opportunity_id", "person_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."match", NEW."opportunity_id", NEW."person_id", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."status"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_9e186()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_9e186()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_sitepopulationestimateevent" ("arrival_idps", "assessed_on", "id", "is_demo", "method", "out_migrants", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "returned_idps", "returnees_from_abroad", "round", "site_id") VALUES (NEW."arrival_idps", NEW."assessed_on", NEW."id", NEW."is_demo", NEW."method", NEW."out_migrants", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."recorded_by_id", NEW."returned_idps", NEW."returnees_from_abroad", NEW."round", NEW."site_id"); RETURN NULL;
                 END;
             $function$;
 
@@ -2273,6 +4237,44 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "townships_townshipevent" ("code", "created_at", "district_id", "geom", "id", "is_demo", "legal_basis", "name", "name_prs", "name_ps", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "planned_services", "province_id", "status", "updated_at", "utm_srid") VALUES (NEW."code", NEW."created_at", NEW."district_id", NEW."geom", NEW."id", NEW."is_demo", NEW."legal_basis", NEW."name", NEW."name_prs", NEW."name_ps", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."planned_services", NEW."province_id", NEW."status", NEW."updated_at", NEW."utm_srid"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_a732e()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_a732e()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_surveyroundevent" ("allocation_id", "client_uuid", "conducted_on", "household_id", "id", "officer_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "point", "received_at", "round", "score_composite", "score_economic", "score_psychosocial", "score_social", "scoring_version", "source") VALUES (NEW."allocation_id", NEW."client_uuid", NEW."conducted_on", NEW."household_id", NEW."id", NEW."officer_id", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."point", NEW."received_at", NEW."round", NEW."score_composite", NEW."score_economic", NEW."score_psychosocial", NEW."score_social", NEW."scoring_version", NEW."source"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_bcf87()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_bcf87()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_arrivalmemberevent" ("age_band", "arrival_id", "date_of_birth", "father_name", "id", "name", "name_local", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "por_hash", "por_last4", "relationship", "sex", "tazkira_hash", "tazkira_last4") VALUES (NEW."age_band", NEW."arrival_id", NEW."date_of_birth", NEW."father_name", NEW."id", NEW."name", NEW."name_local", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."por_hash", NEW."por_last4", NEW."relationship", NEW."sex", NEW."tazkira_hash", NEW."tazkira_last4"); RETURN NULL;
                 END;
             $function$;
 
@@ -2367,7 +4369,45 @@ AS $function$
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "townships_blockevent" ("code", "created_at", "geom", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_id", "updated_at") VALUES (NEW."code", NEW."created_at", NEW."geom", NEW."id", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."township_id", NEW."updated_at"); RETURN NULL;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "townships_blockevent" ("code", "created_at", "geom", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_id", "updated_at") SELECT new_values."code", new_values."created_at", new_values."geom", new_values."id", _pgh_attached_context.value, NOW(), 'update', new_values."id", new_values."township_id", new_values."updated_at" FROM ( SELECT new_values.* FROM new_values LEFT JOIN old_values ON old_values."id" = new_values."id" WHERE old_values.* IS DISTINCT FROM new_values.* ) AS new_values, _pgh_attached_context; RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_e76d4()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_e76d4()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "movements_flowcountevent" ("category", "crossing_point_id", "day", "direction", "f_0_4", "f_18_59", "f_5_17", "f_60_plus", "female", "id", "is_demo", "m_0_4", "m_18_59", "m_5_17", "m_60_plus", "male", "method", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "source", "total", "travelling", "updated_at") VALUES (NEW."category", NEW."crossing_point_id", NEW."day", NEW."direction", NEW."f_0_4", NEW."f_18_59", NEW."f_5_17", NEW."f_60_plus", NEW."female", NEW."id", NEW."is_demo", NEW."m_0_4", NEW."m_18_59", NEW."m_5_17", NEW."m_60_plus", NEW."male", NEW."method", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."recorded_by_id", NEW."source", NEW."total", NEW."travelling", NEW."updated_at"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_f7be8()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_f7be8()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "livelihoods_skillsprofileevent" ("can_work_outside_home", "care_duties", "certificates", "created_at", "disability", "education", "id", "languages", "literacy_dari", "literacy_english", "literacy_pashto", "max_travel_km", "person_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "updated_at", "workplace_accepted") VALUES (NEW."can_work_outside_home", NEW."care_duties", NEW."certificates", NEW."created_at", NEW."disability", NEW."education", NEW."id", NEW."languages", NEW."literacy_dari", NEW."literacy_english", NEW."literacy_pashto", NEW."max_travel_km", NEW."person_id", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."recorded_by_id", NEW."updated_at", NEW."workplace_accepted"); RETURN NULL;
                 END;
             $function$;
 
@@ -2380,6 +4420,14 @@ CREATE TRIGGER pgtrigger_update_update_bed33 AFTER UPDATE ON public.allocations_
 
 -- allocations_allocationevent
 CREATE TRIGGER pgtrigger_append_only_6e9a5 BEFORE DELETE OR UPDATE ON public.allocations_allocationevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_6e9a5();
+
+-- grievances_grievance
+CREATE TRIGGER pgtrigger_delete_delete_0932e AFTER DELETE ON public.grievances_grievance FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_0932e();
+CREATE TRIGGER pgtrigger_insert_insert_333a5 AFTER INSERT ON public.grievances_grievance FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_333a5();
+CREATE TRIGGER pgtrigger_update_update_8e267 AFTER UPDATE ON public.grievances_grievance FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_8e267();
+
+-- grievances_grievanceevent
+CREATE TRIGGER pgtrigger_append_only_cb63d BEFORE DELETE OR UPDATE ON public.grievances_grievanceevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_cb63d();
 
 -- households_household
 CREATE TRIGGER pgtrigger_delete_delete_4f9c4 AFTER DELETE ON public.households_household FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_4f9c4();
@@ -2404,6 +4452,86 @@ CREATE TRIGGER pgtrigger_update_update_15c3f AFTER UPDATE ON public.landreg_data
 
 -- landreg_datasharingagreementevent
 CREATE TRIGGER pgtrigger_append_only_71f99 BEFORE DELETE OR UPDATE ON public.landreg_datasharingagreementevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_71f99();
+
+-- livelihoods_attendanceweek
+CREATE TRIGGER pgtrigger_delete_delete_b2d2e AFTER DELETE ON public.livelihoods_attendanceweek FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_b2d2e();
+CREATE TRIGGER pgtrigger_insert_insert_a536e AFTER INSERT ON public.livelihoods_attendanceweek FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_a536e();
+CREATE TRIGGER pgtrigger_update_update_0b3e0 AFTER UPDATE ON public.livelihoods_attendanceweek FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_0b3e0();
+
+-- livelihoods_attendanceweekevent
+CREATE TRIGGER pgtrigger_append_only_c212c BEFORE DELETE OR UPDATE ON public.livelihoods_attendanceweekevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_c212c();
+
+-- livelihoods_opportunity
+CREATE TRIGGER pgtrigger_delete_delete_db51d AFTER DELETE ON public.livelihoods_opportunity FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_db51d();
+CREATE TRIGGER pgtrigger_insert_insert_bd9c1 AFTER INSERT ON public.livelihoods_opportunity FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_bd9c1();
+CREATE TRIGGER pgtrigger_update_update_171f1 AFTER UPDATE ON public.livelihoods_opportunity FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_171f1();
+
+-- livelihoods_opportunityevent
+CREATE TRIGGER pgtrigger_append_only_06525 BEFORE DELETE OR UPDATE ON public.livelihoods_opportunityevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_06525();
+
+-- livelihoods_referral
+CREATE TRIGGER pgtrigger_delete_delete_89c59 AFTER DELETE ON public.livelihoods_referral FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_89c59();
+CREATE TRIGGER pgtrigger_insert_insert_8f217 AFTER INSERT ON public.livelihoods_referral FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_8f217();
+CREATE TRIGGER pgtrigger_update_update_904af AFTER UPDATE ON public.livelihoods_referral FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_904af();
+
+-- livelihoods_referralevent
+CREATE TRIGGER pgtrigger_append_only_b685e BEFORE DELETE OR UPDATE ON public.livelihoods_referralevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_b685e();
+
+-- livelihoods_skillsprofile
+CREATE TRIGGER pgtrigger_delete_delete_8a774 AFTER DELETE ON public.livelihoods_skillsprofile FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_8a774();
+CREATE TRIGGER pgtrigger_insert_insert_f9809 AFTER INSERT ON public.livelihoods_skillsprofile FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_f9809();
+CREATE TRIGGER pgtrigger_update_update_f7be8 AFTER UPDATE ON public.livelihoods_skillsprofile FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_f7be8();
+
+-- livelihoods_skillsprofileevent
+CREATE TRIGGER pgtrigger_append_only_c2dfc BEFORE DELETE OR UPDATE ON public.livelihoods_skillsprofileevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_c2dfc();
+
+-- livelihoods_surveyround
+CREATE TRIGGER pgtrigger_delete_delete_1e983 AFTER DELETE ON public.livelihoods_surveyround FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_1e983();
+CREATE TRIGGER pgtrigger_insert_insert_e9fad AFTER INSERT ON public.livelihoods_surveyround FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_e9fad();
+CREATE TRIGGER pgtrigger_update_update_a732e AFTER UPDATE ON public.livelihoods_surveyround FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_a732e();
+
+-- livelihoods_surveyroundevent
+CREATE TRIGGER pgtrigger_append_only_dfca6 BEFORE DELETE OR UPDATE ON public.livelihoods_surveyroundevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_dfca6();
+
+-- movements_arrival
+CREATE TRIGGER pgtrigger_delete_delete_bff44 AFTER DELETE ON public.movements_arrival FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_bff44();
+CREATE TRIGGER pgtrigger_insert_insert_4382c AFTER INSERT ON public.movements_arrival FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_4382c();
+CREATE TRIGGER pgtrigger_update_update_7599e AFTER UPDATE ON public.movements_arrival FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_7599e();
+
+-- movements_arrivalevent
+CREATE TRIGGER pgtrigger_append_only_28c62 BEFORE DELETE OR UPDATE ON public.movements_arrivalevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_28c62();
+
+-- movements_arrivalmember
+CREATE TRIGGER pgtrigger_delete_delete_7f963 AFTER DELETE ON public.movements_arrivalmember FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_7f963();
+CREATE TRIGGER pgtrigger_insert_insert_2ae46 AFTER INSERT ON public.movements_arrivalmember FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_2ae46();
+CREATE TRIGGER pgtrigger_update_update_bcf87 AFTER UPDATE ON public.movements_arrivalmember FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_bcf87();
+
+-- movements_arrivalmemberevent
+CREATE TRIGGER pgtrigger_append_only_1687d BEFORE DELETE OR UPDATE ON public.movements_arrivalmemberevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_1687d();
+
+-- movements_flowcount
+CREATE TRIGGER pgtrigger_delete_delete_ca665 AFTER DELETE ON public.movements_flowcount FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_ca665();
+CREATE TRIGGER pgtrigger_insert_insert_5f3fb AFTER INSERT ON public.movements_flowcount FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_5f3fb();
+CREATE TRIGGER pgtrigger_update_update_e76d4 AFTER UPDATE ON public.movements_flowcount FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_e76d4();
+
+-- movements_flowcountevent
+CREATE TRIGGER pgtrigger_append_only_d68cc BEFORE DELETE OR UPDATE ON public.movements_flowcountevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_d68cc();
+
+-- movements_idpsite
+CREATE TRIGGER pgtrigger_delete_delete_de735 AFTER DELETE ON public.movements_idpsite FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_de735();
+CREATE TRIGGER pgtrigger_insert_insert_fca76 AFTER INSERT ON public.movements_idpsite FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_fca76();
+CREATE TRIGGER pgtrigger_update_update_89380 AFTER UPDATE ON public.movements_idpsite FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_89380();
+
+-- movements_idpsiteevent
+CREATE TRIGGER pgtrigger_append_only_7531f BEFORE DELETE OR UPDATE ON public.movements_idpsiteevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_7531f();
+
+-- movements_sitepopulationestimate
+CREATE TRIGGER pgtrigger_delete_delete_cad4d AFTER DELETE ON public.movements_sitepopulationestimate FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_cad4d();
+CREATE TRIGGER pgtrigger_insert_insert_15f26 AFTER INSERT ON public.movements_sitepopulationestimate FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_15f26();
+CREATE TRIGGER pgtrigger_update_update_9e186 AFTER UPDATE ON public.movements_sitepopulationestimate FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_9e186();
+
+-- movements_sitepopulationestimateevent
+CREATE TRIGGER pgtrigger_append_only_41b59 BEFORE DELETE OR UPDATE ON public.movements_sitepopulationestimateevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_41b59();
 
 -- shelters_allocationreview
 CREATE TRIGGER pgtrigger_delete_delete_7e081 AFTER DELETE ON public.shelters_allocationreview FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_7e081();
@@ -2454,17 +4582,17 @@ CREATE TRIGGER pgtrigger_update_update_47b6f AFTER UPDATE ON public.shelters_tra
 CREATE TRIGGER pgtrigger_append_only_4c84a BEFORE DELETE OR UPDATE ON public.shelters_trancheevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_4c84a();
 
 -- townships_block
-CREATE TRIGGER pgtrigger_delete_delete_3e64e AFTER DELETE ON public.townships_block FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_3e64e();
-CREATE TRIGGER pgtrigger_insert_insert_27af8 AFTER INSERT ON public.townships_block FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_27af8();
-CREATE TRIGGER pgtrigger_update_update_e0afd AFTER UPDATE ON public.townships_block FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_e0afd();
+CREATE TRIGGER pgtrigger_delete_delete_3e64e AFTER DELETE ON public.townships_block REFERENCING OLD TABLE AS old_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_delete_delete_3e64e();
+CREATE TRIGGER pgtrigger_insert_insert_27af8 AFTER INSERT ON public.townships_block REFERENCING NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_insert_insert_27af8();
+CREATE TRIGGER pgtrigger_update_update_e0afd AFTER UPDATE ON public.townships_block REFERENCING OLD TABLE AS old_values NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_update_update_e0afd();
 
 -- townships_blockevent
 CREATE TRIGGER pgtrigger_append_only_d12ab BEFORE DELETE OR UPDATE ON public.townships_blockevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_d12ab();
 
 -- townships_plot
-CREATE TRIGGER pgtrigger_delete_delete_9e6f2 AFTER DELETE ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_9e6f2();
-CREATE TRIGGER pgtrigger_insert_insert_060e7 AFTER INSERT ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION pgtrigger_insert_insert_060e7();
-CREATE TRIGGER pgtrigger_update_update_815bf AFTER UPDATE ON public.townships_plot FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION pgtrigger_update_update_815bf();
+CREATE TRIGGER pgtrigger_delete_delete_9e6f2 AFTER DELETE ON public.townships_plot REFERENCING OLD TABLE AS old_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_delete_delete_9e6f2();
+CREATE TRIGGER pgtrigger_insert_insert_060e7 AFTER INSERT ON public.townships_plot REFERENCING NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_insert_insert_060e7();
+CREATE TRIGGER pgtrigger_update_update_815bf AFTER UPDATE ON public.townships_plot REFERENCING OLD TABLE AS old_values NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_update_update_815bf();
 
 -- townships_plotevent
 CREATE TRIGGER pgtrigger_append_only_c06c0 BEFORE DELETE OR UPDATE ON public.townships_plotevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_c06c0();
