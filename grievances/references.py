@@ -36,11 +36,17 @@ def new_reference() -> str:
     return f"G-{draw[:GROUP]}-{draw[GROUP:]}"
 
 
+# Digits typed on a Dari or Pashto keyboard (Extended Arabic-Indic) or an Arabic one (Arabic-Indic) read as 0-9.
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+
+
 def normalise(text: str) -> str:
-    """What a person types, as stored: upper case, spaces and dashes ignored, the dashes put back where they
-    belong ("g xk7m 4p2q" → "G-XK7M-4P2Q"). Anything that is not eight characters is returned as typed, upper case,
-    and matches nothing."""
-    compact = "".join(ch for ch in (text or "").upper() if ch.isalnum())
-    if compact.startswith("G"):
+    """What a person types, as stored: upper case, Dari and Pashto digits read as 0-9, spaces and dashes ignored,
+    the dashes put back where they belong ("g xk7m 4p2q" → "G-XK7M-4P2Q"). Anything that cannot be a reference
+    (not eight characters of the alphabet) gives "", which no grievance has."""
+    compact = "".join(ch for ch in (text or "").translate(_DIGITS).upper() if ch.isalnum())
+    if compact.startswith("G") and len(compact) == 2 * GROUP + 1:
         compact = compact[1:]
-    return f"G-{compact[:GROUP]}-{compact[GROUP:]}" if len(compact) == 2 * GROUP else (text or "").strip().upper()
+    if len(compact) != 2 * GROUP or any(ch not in ALPHABET for ch in compact):
+        return ""
+    return f"G-{compact[:GROUP]}-{compact[GROUP:]}"

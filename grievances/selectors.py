@@ -241,6 +241,7 @@ def grievance_public_status(reference) -> dict | None:
         "resolved_on": _local_date(row["resolved_at"]),
         "closed_on": _local_date(row["closed_at"]),
         "loop_closed": row["loop_closed_at"] is not None,
+        "loop_closed_on": _local_date(row["loop_closed_at"]),
     }
 
 

@@ -122,6 +122,7 @@ def test_the_public_status_shows_nothing_personal(people, provinces, make_househ
         "resolved_on",
         "closed_on",
         "loop_closed",
+        "loop_closed_on",
     }
 
 

@@ -6,8 +6,6 @@ with the CSRF token, never in the URL (so never in a log or a browser's history)
 and one that is not even shaped like one get the same answer, after the same single query; and each client gets
 a few checks a minute and a daily cap (limits.py)."""
 
-import re
-
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,15 +13,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from grievances.references import ALPHABET, normalise
+from grievances.references import normalise
 from grievances.selectors import grievance_public_status
 from landreg.calendar import gregorian_date, shamsi_date
 from webmap.grievance_status import limits
 
-# What a person may type: the reference in any case, with or without its dashes or spaces, in Dari digits too.
+# What a person may type: the reference in any case, with or without its dashes or spaces, in Dari digits too
+# (grievances.references.normalise).
 TYPED_MAX = 64
-_TYPED_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-_REFERENCE = re.compile(f"G-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}")
 # Looked up when what was typed is not shaped like a reference: no reference has a 0, so it is never found, and
 # the page does the same work for a malformed reference as for one that does not exist.
 NEVER_A_REFERENCE = "G-0000-0000"
@@ -33,8 +30,7 @@ def reference_from_typed(text) -> str | None:
     """'g 7kq3 m2xd', 'G7KQ3M2XD', 'G-7KQ3-M2XD' → 'G-7KQ3-M2XD'; None for anything not shaped like a reference."""
     if not isinstance(text, str) or len(text) > TYPED_MAX:
         return None
-    reference = normalise(text.translate(_TYPED_DIGITS))
-    return reference if _REFERENCE.fullmatch(reference) else None
+    return normalise(text) or None
 
 
 def _day(day) -> str:
