@@ -734,6 +734,7 @@ AS $function$
     WHEN 'refer' THEN from_status IN ('acknowledged', 'under_review') AND to_status = 'referred'
     WHEN 'resolve' THEN from_status IN ('acknowledged', 'under_review', 'referred') AND to_status = 'resolved'
     WHEN 'check_appeal' THEN from_status IN ('acknowledged', 'under_review', 'referred') AND to_status = 'resolved'
+    WHEN 'open_dispute' THEN to_status = from_status AND from_status = ANY (grievance_open_statuses())
     WHEN 'decide_dispute' THEN from_status IN ('acknowledged', 'under_review', 'referred') AND to_status = 'resolved'
     WHEN 'close' THEN from_status = 'resolved' AND to_status = 'closed'
     WHEN 'close_loop' THEN from_status IN ('resolved', 'closed') AND to_status = from_status

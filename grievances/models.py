@@ -82,6 +82,7 @@ class StepAction(models.TextChoices):
     CLOSE_LOOP = "close_loop", _("Complainant told the outcome")
     ASSIGN = "assign", _("Assigned")
     ESCALATE = "escalate", _("Escalated (overdue)")
+    OPEN_DISPUTE = "open_dispute", _("Land dispute opened on the plot")
     DECIDE_DISPUTE = "decide_dispute", _("Land dispute decided")
     DECIDE_APPEAL = "decide_appeal", _("Appeal decided")
     CHECK_APPEAL = "check_appeal", _("Appeal decision checked")

@@ -72,4 +72,6 @@ def may_take(user, grievance, action: str) -> bool:
         return has_role(user, *ASSIGNERS)
     if action in ("decide_dispute", "decide_appeal", "check_appeal"):
         return has_role(user, *DECIDERS)
+    if action == "open_dispute":
+        return has_role(user, *DISPUTE_OPENERS)
     return False

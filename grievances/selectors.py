@@ -271,7 +271,7 @@ def grievances_referred_by(user) -> QuerySet:
 
 def grievance_allowed_actions(user, grievance: Grievance) -> list[str]:
     """The actions a page may offer this user on this grievance now: the names grievance_transition takes, and
-    "assign", "decide_dispute", "decide_appeal", "check_appeal" for their services."""
+    "assign", "open_dispute", "decide_dispute", "decide_appeal", "check_appeal" for their services."""
     if not grievances_for(user).filter(pk=grievance.pk).exists():
         return []
     actions = []
@@ -287,6 +287,14 @@ def grievance_allowed_actions(user, grievance: Grievance) -> list[str]:
         actions.append(action)
     if grievance.is_open and permissions.may_take(user, grievance, "assign"):
         actions.append("assign")
+    if (
+        dispute is None
+        and grievance.is_open
+        and grievance.plot_id is not None
+        and grievance.category in (Category.LAND_DISPUTE, Category.USURPATION)
+        and permissions.may_take(user, grievance, "open_dispute")
+    ):
+        actions.append("open_dispute")
     undecided = grievance.status in (Status.ACKNOWLEDGED, Status.UNDER_REVIEW, Status.REFERRED)
     if (
         dispute is not None

@@ -599,7 +599,6 @@ def dispute_open(
     plot = Plot.objects.select_for_update().select_related("township").get(pk=plot.pk)
     require_province(by, plot.township.province_id, _("Township %(township)s") % {"township": plot.township})
     outline = _outline(claimed_outline)
-    earlier = LandDispute.objects.filter(plot=plot, decision="").order_by("id").first()
     active = Allocation.objects.active().filter(plot=plot).first()
     grievance = _receive(
         by=by,
@@ -613,6 +612,13 @@ def dispute_open(
         language=language,
         received_by=by,
     )
+    _dispute_begin(grievance=grievance, plot=plot, active=active, by=by, outline=outline)
+    return grievance
+
+
+def _dispute_begin(*, grievance: Grievance, plot: Plot, active, by, outline) -> None:
+    """The plot disputed through the allocation workflow, and the grievance's LandDispute (the plot locked)."""
+    earlier = LandDispute.objects.filter(plot=plot, decision="").order_by("id").first()
     suspended = None
     if earlier is not None:
         status_before, suspended = earlier.plot_status_before, earlier.suspended_allocation
@@ -636,7 +642,44 @@ def dispute_open(
             plot_status_before=status_before,
             suspended_allocation=suspended,
         )
-    return grievance
+
+
+@transaction.atomic
+def dispute_open_for(*, grievance: Grievance, by, claimed_outline=None, note: str = "") -> Grievance:
+    """Open the land dispute of a grievance already recorded about a plot (a land dispute or a usurpation heard in
+    the field, at a complaint box, over the hotline): the plot is disputed as by dispute_open, and the step is
+    recorded. Refused for a grievance with no plot, of another category, closed, or already a dispute."""
+    require_role(by, DISPUTE_OPENERS, _("open a land dispute"))
+    grievance = _locked(grievance)
+    _require_scope(by, grievance)
+    if grievance.category not in (Category.LAND_DISPUTE, Category.USURPATION) or grievance.plot_id is None:
+        raise _invalid(
+            None,
+            _(
+                "Grievance %(reference)s is not about a plot's land: only a land dispute or a usurpation about a plot "
+                "opens a dispute."
+            )
+            % {"reference": grievance.reference},
+            "not_a_dispute",
+        )
+    if not grievance.is_open or LandDispute.objects.filter(grievance=grievance).exists():
+        raise _invalid(
+            None,
+            _("Grievance %(reference)s is %(status)s or already a land dispute; nothing to open.")
+            % {"reference": grievance.reference, "status": _status_label(grievance.status)},
+            "invalid_transition",
+        )
+    plot = Plot.objects.select_for_update().select_related("township").get(pk=grievance.plot_id)
+    require_province(by, plot.township.province_id, _("Township %(township)s") % {"township": plot.township})
+    outline = _outline(claimed_outline)
+    active = Allocation.objects.active().filter(plot=plot).first()
+    note = _text("note", note, required=False, limit=MAX_NOTE, what=_("note"))
+    _step(grievance, action="open_dispute", to_status=grievance.status, by=by, note=note)
+    if grievance.allocation_id is None and active is not None:
+        grievance.allocation = active
+        _save(grievance, ["allocation", "updated_at"])
+    _dispute_begin(grievance=grievance, plot=plot, active=active, by=by, outline=outline)
+    return _refresh(grievance)
 
 
 @transaction.atomic

@@ -134,11 +134,21 @@ def test_a_status_changed_with_its_step_is_accepted_and_dated(raw, province):
         ("acknowledge", "acknowledged", "under_review"),  # the action leads elsewhere
         ("review", "acknowledged", "under_review"),  # the grievance is not acknowledged
         ("rewrite", "received", "received"),  # no such action
+        ("open_dispute", "received", "acknowledged"),  # opening a dispute keeps the status
     ],
 )
 def test_a_step_out_of_order_is_refused(raw, province, action, from_status, to_status):
     pk = grievance(raw)
     error = refused(raw, STEP, (pk, action, from_status, to_status, ""))
+    assert error.diag.constraint_name == "grievance_transitions_in_order"
+
+
+def test_a_dispute_is_opened_on_an_open_grievance_keeping_its_status(raw, province):
+    pk = grievance(raw, category="land_dispute")
+    raw.execute(STEP, (pk, "open_dispute", "received", "received", ""))
+    step_to(raw, pk, "acknowledge", "received", "acknowledged")
+    step_to(raw, pk, "resolve", "acknowledged", "resolved")
+    error = refused(raw, STEP, (pk, "open_dispute", "resolved", "resolved", ""))
     assert error.diag.constraint_name == "grievance_transitions_in_order"
 
 

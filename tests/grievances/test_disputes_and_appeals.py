@@ -261,3 +261,55 @@ def test_the_plot_colour_comes_back_through_the_layer_version(people, held):
     with connection.cursor() as cursor:
         cursor.execute("SELECT landreg_layer_versions(ARRAY['plots'])")
         assert cursor.fetchone()[0] != before
+
+
+def heard_in_the_field(people, plot):
+    """A land dispute recorded by a field officer as a complaint about the plot: the plot is not yet disputed."""
+    return services.grievance_receive(
+        by=people["field"],
+        channel="field_visit",
+        category="land_dispute",
+        description="The neighbour built a wall on this plot.",
+        plot=plot,
+    )
+
+
+def test_a_land_dispute_heard_in_the_field_is_opened_later_on_its_own_record(people, held):
+    g = heard_in_the_field(people, held.plot)
+    assert status_of(held.plot) == "allocated"
+    assert "open_dispute" not in selectors.grievance_allowed_actions(people["field"], g)
+    assert "open_dispute" in selectors.grievance_allowed_actions(people["officer_nangarhar"], g)
+
+    g = services.dispute_open_for(grievance=g, by=people["officer_nangarhar"], note="Seen on site.")
+
+    held.refresh_from_db()
+    assert held.status == "suspended" and status_of(held.plot) == "disputed"
+    assert g.land_dispute.suspended_allocation == held and g.allocation == held
+    assert [s.action for s in g.steps.order_by("id")] == ["receive", "open_dispute"]
+    assert "open_dispute" not in selectors.grievance_allowed_actions(people["officer_nangarhar"], g)
+
+    services.dispute_resolve(grievance=ready(g, people), decision="settled", by=people["committee2"], note="Agreed.")
+    held.refresh_from_db()
+    assert held.status == "approved" and status_of(held.plot) == "allocated"
+
+
+def test_opening_a_dispute_on_a_record_is_refused_with_a_sentence(people, held, plots):
+    g = heard_in_the_field(people, held.plot)
+    with pytest.raises(PermissionDenied):
+        services.dispute_open_for(grievance=g, by=people["field"])
+    services.dispute_open_for(grievance=g, by=people["officer_nangarhar"])
+    with pytest.raises(ValidationError) as twice:
+        services.dispute_open_for(grievance=g, by=people["officer_nangarhar"])
+    assert "already a land dispute" in twice.value.messages[0]
+
+    other = services.grievance_receive(
+        by=people["officer_nangarhar"],
+        channel="office",
+        category="shelter_payment",
+        description="The second tranche is late.",
+        plot=plots[2],
+    )
+    with pytest.raises(ValidationError) as not_land:
+        services.dispute_open_for(grievance=other, by=people["officer_nangarhar"])
+    assert "only a land dispute or a usurpation about a plot opens a dispute" in not_land.value.messages[0]
+    assert status_of(plots[2]) != "disputed" and not LandDispute.objects.filter(grievance=other).exists()

@@ -290,3 +290,23 @@ def test_a_land_dispute_recorded_from_the_page_holds_its_plot(client, officer, p
     assert Plot.objects.get(pk=plots[1].pk).status == "disputed"
     html = text(page(client, officer, sent["Location"]))
     assert 'id="dispute"' in html and "not drawn" in html
+
+
+OFFERED = '<details class="action" data-action="open_dispute"'
+
+
+def test_a_land_dispute_heard_in_the_field_is_opened_from_its_page(client, officer, plots, field_officer):
+    heard = receive(field_officer, plots[1], category="land_dispute", channel="field_visit")
+    url = f"/grievances/{heard.reference}/"
+    assert OFFERED not in text(page(client, field_officer, url))
+    assert OFFERED in text(page(client, officer, url))
+
+    done = page(client, officer, url, {"action": "open_dispute", "open_dispute-note": "Seen."}, method="post")
+
+    assert done.status_code == 302
+    plots[1].refresh_from_db()
+    assert plots[1].status == "disputed"
+    html = text(page(client, officer, url))
+    assert f"Land dispute {heard.reference} opened" in html and OFFERED not in html
+    again = page(client, officer, url, {"action": "open_dispute"}, method="post")
+    assert again.status_code == 400 and plots[1].land_disputes.count() == 1

@@ -82,6 +82,15 @@ ACTIONS = {
         NoteForm,
         _lazy("Grievance %(reference)s closed."),
     ),
+    "open_dispute": (
+        _lazy("Open the land dispute on the plot"),
+        _lazy(
+            "The plot becomes disputed: an allocation holding it is suspended, and it cannot be allocated, handed "
+            "over or transferred until a committee member decides the dispute."
+        ),
+        NoteForm,
+        _lazy("Land dispute %(reference)s opened: the plot is disputed until the dispute is decided."),
+    ),
     "decide_dispute": (
         _lazy("Resolve the dispute"),
         _lazy(
@@ -123,6 +132,7 @@ STEP_LABELS = {
     "close_loop": _lazy("Complainant told the outcome (loop closed)"),
     "assign": _lazy("Owner assigned"),
     "escalate": _lazy("Escalated: overdue"),
+    "open_dispute": _lazy("Land dispute opened on the plot"),
     "decide_dispute": _lazy("Dispute decided"),
     "decide_appeal": _lazy("Appeal decided"),
     "check_appeal": _lazy("Appeal's decision checked"),
@@ -155,6 +165,8 @@ def _run(action: str, grievance: Grievance, user, data: dict):
     note = data.get("note", "")
     if action == "assign":
         return services.grievance_assign(grievance=grievance, to=data["to"], by=user)
+    if action == "open_dispute":
+        return services.dispute_open_for(grievance=grievance, by=user, note=note)
     if action == "decide_dispute":
         return services.dispute_resolve(grievance=grievance, decision=data["decision"], by=user, note=note)
     if action == "decide_appeal":
