@@ -4,7 +4,7 @@ officer may see. What is out of scope is refused on its field with a sentence, t
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from allocations.selectors import allocations_visible_to
 from grievances.models import Appeal, Grievance, LandDispute
@@ -24,9 +24,9 @@ def _blank(label):
 class GrievanceFilterForm(forms.Form):
     """The list's filters (GET): a value that is not one of the choices is refused on its field."""
 
-    status = forms.ChoiceField(label=_lazy("Status"), required=False)
-    category = forms.ChoiceField(label=_lazy("Category"), required=False)
-    overdue = forms.BooleanField(label=_lazy("Overdue only"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
+    overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,36 +56,41 @@ class ShelterProjectChoice(forms.ModelChoiceField):
 class GrievanceForm(forms.Form):
     """A new grievance, as an officer records it at the office, on the phone or from a complaint box."""
 
-    channel = forms.ChoiceField(label=_lazy("How it came in"), choices=Grievance.Channel.choices)
-    category = forms.ChoiceField(label=_lazy("Category"))
+    channel = forms.ChoiceField(label=gettext_lazy("How it came in"), choices=Grievance.Channel.choices)
+    category = forms.ChoiceField(label=gettext_lazy("Category"))
     sensitive = forms.BooleanField(
-        label=_lazy("Sensitive"),
+        label=gettext_lazy("Sensitive"),
         required=False,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "Conduct of staff, sexual exploitation and abuse, and data protection are always sensitive: the "
             "description is sealed and only the grievance focal point reads it. Tick this to seal another one."
         ),
     )
-    priority = forms.ChoiceField(label=_lazy("Priority"), required=False)
-    anonymous = forms.BooleanField(label=_lazy("Made anonymously (no name is recorded)"), required=False)
+    priority = forms.ChoiceField(label=gettext_lazy("Priority"), required=False)
+    anonymous = forms.BooleanField(label=gettext_lazy("Made anonymously (no name is recorded)"), required=False)
     household = forms.CharField(
-        label=_lazy("Complainant household code"), required=False, max_length=30, help_text=_lazy("If registered.")
+        label=gettext_lazy("Complainant household code"),
+        required=False,
+        max_length=30,
+        help_text=gettext_lazy("If registered."),
     )
-    township = forms.ModelChoiceField(label=_lazy("Township of the plot"), queryset=None, required=False)
-    plot_number = forms.CharField(label=_lazy("Plot number"), required=False, max_length=20)
+    township = forms.ModelChoiceField(label=gettext_lazy("Township of the plot"), queryset=None, required=False)
+    plot_number = forms.CharField(label=gettext_lazy("Plot number"), required=False, max_length=20)
     allocation = AllocationChoice(
-        label=_lazy("Allocation it is about"),
+        label=gettext_lazy("Allocation it is about"),
         queryset=None,
         required=False,
-        help_text=_lazy("For an appeal: the allocation refused or revoked."),
+        help_text=gettext_lazy("For an appeal: the allocation refused or revoked."),
     )
-    shelter_project = ShelterProjectChoice(label=_lazy("Shelter project it is about"), queryset=None, required=False)
+    shelter_project = ShelterProjectChoice(
+        label=gettext_lazy("Shelter project it is about"), queryset=None, required=False
+    )
     description = forms.CharField(
-        label=_lazy("What the complainant says"), widget=forms.Textarea(attrs={"rows": 6}), max_length=TEXT_MAX
+        label=gettext_lazy("What the complainant says"), widget=forms.Textarea(attrs={"rows": 6}), max_length=TEXT_MAX
     )
-    language = forms.ChoiceField(label=_lazy("Complainant's language"), choices=Grievance.Language.choices)
+    language = forms.ChoiceField(label=gettext_lazy("Complainant's language"), choices=Grievance.Language.choices)
     consent_to_share = forms.BooleanField(
-        label=_lazy("The complainant agrees that it is shared with a partner"), required=False
+        label=gettext_lazy("The complainant agrees that it is shared with a partner"), required=False
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -189,22 +194,26 @@ class GrievanceForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(
-        label=_lazy("Note"), required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Note"), required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class ReferForm(NoteForm):
     referred_to = forms.CharField(
-        label=_lazy("Referred to"), max_length=200, help_text=_lazy("The partner, the court or the police, by name.")
+        label=gettext_lazy("Referred to"),
+        max_length=200,
+        help_text=gettext_lazy("The partner, the court or the police, by name."),
     )
 
 
 class ResolveForm(NoteForm):
-    note = forms.CharField(label=_lazy("The outcome"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=gettext_lazy("The outcome"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AssignForm(forms.Form):
-    to = forms.ModelChoiceField(label=_lazy("New owner"), queryset=None)
+    to = forms.ModelChoiceField(label=gettext_lazy("New owner"), queryset=None)
 
     def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
@@ -213,12 +222,12 @@ class AssignForm(forms.Form):
 
 
 class DisputeDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_lazy("Decision"), choices=LandDispute.Decision.choices)
+    decision = forms.ChoiceField(label=gettext_lazy("Decision"), choices=LandDispute.Decision.choices)
     note = forms.CharField(
-        label=_lazy("Why, and what was agreed"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Why, and what was agreed"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class AppealDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_lazy("Decision"), choices=Appeal.Decision.choices)
-    note = forms.CharField(label=_lazy("Why"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+    decision = forms.ChoiceField(label=gettext_lazy("Decision"), choices=Appeal.Decision.choices)
+    note = forms.CharField(label=gettext_lazy("Why"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))

@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from grievances import permissions, selectors, services
 from grievances.models import OPEN_STATUSES, Appeal, Grievance, LandDispute
@@ -47,95 +47,97 @@ EXPORT_LIMIT = 100_000
 # what the message says afterwards). Which of them this officer may take now is grievance_allowed_actions's.
 ACTIONS = {
     "acknowledge": (
-        _lazy("Acknowledge"),
-        _lazy("Records that the complainant was told the grievance is received and will be looked into."),
+        gettext_lazy("Acknowledge"),
+        gettext_lazy("Records that the complainant was told the grievance is received and will be looked into."),
         NoteForm,
-        _lazy("Grievance %(reference)s acknowledged. Next: review it."),
+        gettext_lazy("Grievance %(reference)s acknowledged. Next: review it."),
     ),
     "review": (
-        _lazy("Start the review"),
-        _lazy("The grievance is under review: its owner looks into it and gathers what is needed to decide."),
+        gettext_lazy("Start the review"),
+        gettext_lazy("The grievance is under review: its owner looks into it and gathers what is needed to decide."),
         NoteForm,
-        _lazy("Grievance %(reference)s is under review."),
+        gettext_lazy("Grievance %(reference)s is under review."),
     ),
     "refer": (
-        _lazy("Refer it"),
-        _lazy("The grievance is referred to a partner, a court or the police, who take it up. Say to whom."),
+        gettext_lazy("Refer it"),
+        gettext_lazy("The grievance is referred to a partner, a court or the police, who take it up. Say to whom."),
         ReferForm,
-        _lazy("Grievance %(reference)s referred."),
+        gettext_lazy("Grievance %(reference)s referred."),
     ),
     "resolve": (
-        _lazy("Resolve"),
-        _lazy("Records the outcome: say what was decided or done. Then tell the complainant and close the loop."),
+        gettext_lazy("Resolve"),
+        gettext_lazy(
+            "Records the outcome: say what was decided or done. Then tell the complainant and close the loop."
+        ),
         ResolveForm,
-        _lazy("Grievance %(reference)s resolved. Next: tell the complainant the outcome, then close the loop."),
+        gettext_lazy("Grievance %(reference)s resolved. Next: tell the complainant the outcome, then close the loop."),
     ),
     "close_loop": (
-        _lazy("The complainant was told the outcome"),
-        _lazy("Records that the complainant knows the outcome: the loop is closed."),
+        gettext_lazy("The complainant was told the outcome"),
+        gettext_lazy("Records that the complainant knows the outcome: the loop is closed."),
         NoteForm,
-        _lazy("Loop closed on grievance %(reference)s: the complainant knows the outcome."),
+        gettext_lazy("Loop closed on grievance %(reference)s: the complainant knows the outcome."),
     ),
     "close": (
-        _lazy("Close"),
-        _lazy("The grievance is closed: nothing more is done on it. The record and its steps stay."),
+        gettext_lazy("Close"),
+        gettext_lazy("The grievance is closed: nothing more is done on it. The record and its steps stay."),
         NoteForm,
-        _lazy("Grievance %(reference)s closed."),
+        gettext_lazy("Grievance %(reference)s closed."),
     ),
     "open_dispute": (
-        _lazy("Open the land dispute on the plot"),
-        _lazy(
+        gettext_lazy("Open the land dispute on the plot"),
+        gettext_lazy(
             "The plot becomes disputed: an allocation holding it is suspended, and it cannot be allocated, handed "
             "over or transferred until a committee member decides the dispute."
         ),
         NoteForm,
-        _lazy("Land dispute %(reference)s opened: the plot is disputed until the dispute is decided."),
+        gettext_lazy("Land dispute %(reference)s opened: the plot is disputed until the dispute is decided."),
     ),
     "decide_dispute": (
-        _lazy("Resolve the dispute"),
-        _lazy(
+        gettext_lazy("Resolve the dispute"),
+        gettext_lazy(
             "The decision is recorded for good and the plot returns to the status it should have (an allocation "
             "suspended for the dispute resumes, unless the claim is upheld)."
         ),
         DisputeDecisionForm,
-        _lazy("Dispute %(reference)s resolved; the plot's status follows the decision."),
+        gettext_lazy("Dispute %(reference)s resolved; the plot's status follows the decision."),
     ),
     "decide_appeal": (
-        _lazy("Decide the appeal"),
-        _lazy("Records the decision on the appeal; another committee member then checks it before it counts."),
+        gettext_lazy("Decide the appeal"),
+        gettext_lazy("Records the decision on the appeal; another committee member then checks it before it counts."),
         AppealDecisionForm,
-        _lazy("Appeal %(reference)s decided; waiting for a second committee member to check it."),
+        gettext_lazy("Appeal %(reference)s decided; waiting for a second committee member to check it."),
     ),
     "check_appeal": (
-        _lazy("Check the appeal's decision"),
-        _lazy("You confirm, as the second committee member, the decision recorded on this appeal."),
+        gettext_lazy("Check the appeal's decision"),
+        gettext_lazy("You confirm, as the second committee member, the decision recorded on this appeal."),
         NoteForm,
-        _lazy("Appeal %(reference)s checked: the decision counts."),
+        gettext_lazy("Appeal %(reference)s checked: the decision counts."),
     ),
     "assign": (
-        _lazy("Assign an owner"),
-        _lazy("The owner answers for the grievance's deadlines; reminders go to them first."),
+        gettext_lazy("Assign an owner"),
+        gettext_lazy("The owner answers for the grievance's deadlines; reminders go to them first."),
         AssignForm,
-        _lazy("Grievance %(reference)s assigned."),
+        gettext_lazy("Grievance %(reference)s assigned."),
     ),
 }
 
 
 # A step as the timeline names it.
 STEP_LABELS = {
-    "receive": _lazy("Received"),
-    "acknowledge": _lazy("Acknowledged"),
-    "review": _lazy("Review started"),
-    "refer": _lazy("Referred"),
-    "resolve": _lazy("Resolved"),
-    "close": _lazy("Closed"),
-    "close_loop": _lazy("Complainant told the outcome (loop closed)"),
-    "assign": _lazy("Owner assigned"),
-    "escalate": _lazy("Escalated: overdue"),
-    "open_dispute": _lazy("Land dispute opened on the plot"),
-    "decide_dispute": _lazy("Dispute decided"),
-    "decide_appeal": _lazy("Appeal decided"),
-    "check_appeal": _lazy("Appeal's decision checked"),
+    "receive": gettext_lazy("Received"),
+    "acknowledge": gettext_lazy("Acknowledged"),
+    "review": gettext_lazy("Review started"),
+    "refer": gettext_lazy("Referred"),
+    "resolve": gettext_lazy("Resolved"),
+    "close": gettext_lazy("Closed"),
+    "close_loop": gettext_lazy("Complainant told the outcome (loop closed)"),
+    "assign": gettext_lazy("Owner assigned"),
+    "escalate": gettext_lazy("Escalated: overdue"),
+    "open_dispute": gettext_lazy("Land dispute opened on the plot"),
+    "decide_dispute": gettext_lazy("Dispute decided"),
+    "decide_appeal": gettext_lazy("Appeal decided"),
+    "check_appeal": gettext_lazy("Appeal's decision checked"),
 }
 
 

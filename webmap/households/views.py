@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from allocations.ballots import ALGORITHM, ballot_verify
 from allocations.models import Ballot
@@ -265,16 +265,16 @@ def household_detail(request, pk):
 
 # What a member's history says changed, in words; the derived keys and last digits go with what they derive from.
 _HISTORY_FIELDS = {
-    "relationship": _lazy("Relationship"),
-    "name": _lazy("Name"),
-    "father_name": _lazy("Father's name"),
-    "name_local": _lazy("Name in Dari or Pashto script"),
-    "father_name_local": _lazy("Father's name in Dari or Pashto script"),
-    "sex": _lazy("Sex"),
-    "date_of_birth": _lazy("Date of birth"),
-    "phone": _lazy("Phone"),
-    "tazkira_hash": _lazy("Tazkira number"),
-    "por_hash": _lazy("PoR card number"),
+    "relationship": gettext_lazy("Relationship"),
+    "name": gettext_lazy("Name"),
+    "father_name": gettext_lazy("Father's name"),
+    "name_local": gettext_lazy("Name in Dari or Pashto script"),
+    "father_name_local": gettext_lazy("Father's name in Dari or Pashto script"),
+    "sex": gettext_lazy("Sex"),
+    "date_of_birth": gettext_lazy("Date of birth"),
+    "phone": gettext_lazy("Phone"),
+    "tazkira_hash": gettext_lazy("Tazkira number"),
+    "por_hash": gettext_lazy("PoR card number"),
 }
 
 
