@@ -144,6 +144,10 @@ class Grievance(models.Model):
     shelter_project = models.ForeignKey(
         "shelters.ShelterProject", null=True, blank=True, on_delete=models.PROTECT, related_name="grievances"
     )
+    # A livelihood opportunity it is about (a cash-for-work wage unpaid, a provider's conduct, a place refused).
+    opportunity = models.ForeignKey(
+        "livelihoods.Opportunity", null=True, blank=True, on_delete=models.PROTECT, related_name="grievances"
+    )
 
     # Clear text only when not sensitive; a sensitive grievance's text is a Fernet token under GRIEVANCE_KEYS
     # (grievances/sealing.py). Read it through grievances.selectors.grievance_description.

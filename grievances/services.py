@@ -63,6 +63,7 @@ LINK_NAMES = {
     "household": gettext_lazy("household"),
     "allocation": gettext_lazy("allocation"),
     "shelter_project": gettext_lazy("shelter project"),
+    "opportunity": gettext_lazy("livelihood opportunity"),
 }
 UNDECIDED = (Status.ACKNOWLEDGED, Status.UNDER_REVIEW, Status.REFERRED)
 
@@ -173,7 +174,7 @@ def _require_may(user, grievance: Grievance, action: str, what: str) -> None:
     require_role(user, allowed, what)
 
 
-def _province_of_links(*, plot, household, allocation, shelter_project) -> list[tuple[str, int]]:
+def _province_of_links(*, plot, household, allocation, shelter_project, opportunity=None) -> list[tuple[str, int]]:
     """(field, province id) of each thing the grievance is about."""
     found = []
     if plot is not None:
@@ -184,6 +185,8 @@ def _province_of_links(*, plot, household, allocation, shelter_project) -> list[
         found.append(("allocation", allocation.plot.township.province_id))
     if shelter_project is not None:
         found.append(("shelter_project", shelter_project.plot.township.province_id))
+    if opportunity is not None:
+        found.append(("opportunity", opportunity.province_id))
     return found
 
 
@@ -246,6 +249,7 @@ def _receive(
     household=None,
     allocation=None,
     shelter_project=None,
+    opportunity=None,
     anonymous=False,
     language="en",
     consent_to_share=False,
@@ -274,7 +278,9 @@ def _receive(
             _("An anonymous grievance names no household; leave the household out or record it as not anonymous."),
             "anonymous_with_household",
         )
-    links = _province_of_links(plot=plot, household=household, allocation=allocation, shelter_project=shelter_project)
+    links = _province_of_links(
+        plot=plot, household=household, allocation=allocation, shelter_project=shelter_project, opportunity=opportunity
+    )
     if province is None:
         if not links:
             raise _invalid(
@@ -319,6 +325,7 @@ def _receive(
         plot=about,
         allocation=allocation,
         shelter_project=shelter_project,
+        opportunity=opportunity,
         description="" if is_sensitive else description,
         description_sealed=seal(description) if is_sensitive else None,
         language=language,
@@ -364,6 +371,7 @@ def grievance_receive(
     household=None,
     allocation=None,
     shelter_project=None,
+    opportunity=None,
     anonymous=False,
     language="en",
     consent_to_share=False,
@@ -394,6 +402,7 @@ def grievance_receive(
         household=household,
         allocation=allocation,
         shelter_project=shelter_project,
+        opportunity=opportunity,
         anonymous=anonymous,
         language=language,
         consent_to_share=consent_to_share,

@@ -32,6 +32,7 @@ from landreg.access_log import log_personal_data_access
 from landreg.i18n import choice_label
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from landreg.scope import filter_by_scope
+from livelihoods.selectors import opportunities_visible_to
 from parcels.models import AdminArea
 from shelters.models import ShelterProject
 from townships.selectors import plots_visible_to
@@ -158,6 +159,7 @@ def grievance_json(user, grievance: Grievance, *, detail: bool = False) -> dict:
         "household": g.household.code if g.household_id and sees_people else None,
         "allocation": g.allocation_id,
         "shelter_project": g.shelter_project_id,
+        "opportunity": g.opportunity_id,
         "language": g.language,
         "consent_to_share": g.consent_to_share,
         "assigned_to": g.assigned_to.username if g.assigned_to_id else None,
@@ -237,6 +239,9 @@ class GrievanceCreateSerializer(serializers.Serializer):
     household = serializers.CharField(required=False, max_length=30, help_text="Household code.")
     allocation = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     shelter_project = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    opportunity = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="Livelihood opportunity id."
+    )
     anonymous = serializers.BooleanField(default=False)
     language = serializers.ChoiceField(choices=_choices(Grievance.Language), default="en")
     consent_to_share = serializers.BooleanField(default=False)
@@ -327,6 +332,10 @@ def linked_records(user, data: dict) -> dict:
             township_field="plot__township",
         )
         links["shelter_project"] = _in_scope(projects, data["shelter_project"], "shelter_project", _("shelter project"))
+    if data.get("opportunity"):
+        links["opportunity"] = _in_scope(
+            opportunities_visible_to(user), data["opportunity"], "opportunity", _("livelihood opportunity")
+        )
     return links
 
 
@@ -376,7 +385,7 @@ class GrievanceListView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         links = linked_records(request.user, values)
-        for name in ("plot", "household", "allocation", "shelter_project"):
+        for name in ("plot", "household", "allocation", "shelter_project", "opportunity"):
             values.pop(name, None)
         province_code = values.pop("province", None)
         if province_code:

@@ -11,6 +11,7 @@ from grievances.models import Appeal, Grievance, LandDispute
 from households.selectors import households_visible_to
 from landreg.i18n import choice_label
 from landreg.scope import filter_by_scope
+from livelihoods.selectors import opportunities_visible_to
 from shelters.models import ShelterProject
 from townships.selectors import plots_visible_to, townships_visible_to
 
@@ -85,6 +86,9 @@ class GrievanceForm(forms.Form):
     shelter_project = ShelterProjectChoice(
         label=gettext_lazy("Shelter project it is about"), queryset=None, required=False
     )
+    opportunity = forms.ModelChoiceField(
+        label=gettext_lazy("Livelihood opportunity it is about"), queryset=None, required=False
+    )
     description = forms.CharField(
         label=gettext_lazy("What the complainant says"), widget=forms.Textarea(attrs={"rows": 6}), max_length=TEXT_MAX
     )
@@ -109,6 +113,8 @@ class GrievanceForm(forms.Form):
             province_field="plot__township__province",
             township_field="plot__township",
         ).order_by("-created_at", "-pk")
+        self.fields["opportunity"].queryset = opportunities_visible_to(user).order_by("-start_on", "-pk")
+        self.fields["opportunity"].label_from_instance = lambda o: f"{o.title} · {o.provider.name}"
 
     def clean_household(self):
         code = self.cleaned_data["household"].strip()
@@ -186,6 +192,7 @@ class GrievanceForm(forms.Form):
             "plot": data["plot"],
             "allocation": data["allocation"],
             "shelter_project": data["shelter_project"],
+            "opportunity": data["opportunity"],
         }
         if data.get("priority"):
             values["priority"] = data["priority"]

@@ -1,0 +1,17 @@
+-- A grievance about a livelihood opportunity (grievances 0004): the history triggers django-pgtrigger made again
+-- for the new column get the fixed search path every function has (shelters/sql/0007).
+DO $$
+DECLARE
+  f regprocedure;
+BEGIN
+  FOR f IN
+    SELECT p.oid::regprocedure
+      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = 'public' AND p.prokind IN ('f', 'p')
+       AND NOT EXISTS (SELECT FROM pg_depend d
+                        WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+       AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%')
+  LOOP
+    EXECUTE format('ALTER FUNCTION %s SET search_path = public, pg_temp', f);
+  END LOOP;
+END $$;
