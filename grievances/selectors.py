@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grievances import permissions
-from grievances.models import OPEN_STATUSES, Category, Grievance, GrievanceStep, Status
+from grievances.models import OPEN_STATUSES, Category, Grievance, GrievanceStep, LandDispute, Status
 from grievances.references import normalise
 from grievances.sealing import unseal
 from landreg import roles
@@ -267,6 +267,12 @@ def grievances_referred_by(user) -> QuerySet:
             "loop_closed_at",
         )
     )
+
+
+def plot_under_dispute(plot) -> bool:
+    """Whether the plot has an open land dispute, so that its allocation stands still until it is decided
+    (plot_not_allocated_while_disputed). Nothing personal: the plot's status says as much on every map."""
+    return LandDispute.objects.filter(plot=plot, decision="").exists()
 
 
 def grievance_allowed_actions(user, grievance: Grievance) -> list[str]:

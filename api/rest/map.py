@@ -261,16 +261,32 @@ def _current(allocation: Allocation, kind: str) -> AllocationDocument | None:
     return next((d for d in allocation.documents.all() if d.kind == kind and d.pk not in superseded), None)
 
 
+# The steps the database refuses while the plot has an open land dispute (plot_not_allocated_while_disputed): the
+# panel does not offer them; suspending, revoking, rejecting and appealing stay.
+HELD_STILL_WHILE_DISPUTED = {
+    "approve",
+    "assign",
+    "issue_letter",
+    "hand_over",
+    "confirm_occupancy",
+    "title",
+    "transfer",
+    "reinstate",
+}
+
+
 def _steps(plot: Plot, active: Allocation | None, user) -> list[dict]:
-    """The workflow steps this user may take on the active allocation now, as TRANSITIONS allows them."""
+    """The workflow steps this user may take on the active allocation now, as TRANSITIONS allows them (and the
+    land dispute of the plot, if one is open, lets them)."""
     if active is None:
         return []
+    held_still = HELD_STILL_WHILE_DISPUTED if grievance_selectors.plot_under_dispute(plot) else set()
     letter = _current(active, AllocationDocument.Kind.LETTER)
     words = {"plot": plot.number, "who": _who(active), "letter": letter.number if letter else ""}
     steps = []
     for name, (group, button, consequence, done, fields) in STEPS.items():
         allowed_from, _to, allowed_roles = TRANSITIONS[name]
-        if active.status not in allowed_from or not has_role(user, *allowed_roles):
+        if active.status not in allowed_from or not has_role(user, *allowed_roles) or name in held_still:
             continue
         if name == "approve" and user.pk in (active.proposed_by_id, active.household.registered_by_id):
             continue  # maker-checker: the panel says so instead

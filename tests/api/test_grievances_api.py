@@ -389,3 +389,21 @@ def test_no_grievance_operation_answers_a_server_error(request, users, plots):
         errors = fuzz(schema, real, role=role, user=user, max_examples=15, boundary_cases=20)
         assert errors.sent > 100
         assert not errors.found, errors.report()
+
+
+def test_while_disputed_the_panel_offers_no_step_the_database_would_refuse(api, users, plots, make_household):
+    officer, committee = users["officer_nangarhar"], users["committee"]
+    household = make_household(registered_by=officer)
+    allocation = allocation_propose(household=household, plot=plots[0], proposed_by=officer)
+    allocation_transition(allocation=allocation, action="approve", by=committee, reference="C-1")
+    opened = api(officer, "post", "/api/v1/disputes/", {"plot": plots[0].pk, "description": "A wall moved."})
+    assert opened.status_code == 201
+
+    def steps(user):
+        return [s["action"] for s in api(user, "get", f"/api/v1/map/plots/{plots[0].pk}/").json()["steps"]]
+
+    assert "reinstate" not in steps(committee) and "revoke" in steps(committee)
+    reference = opened.json()["reference"]
+    api(officer, "post", f"/api/v1/grievances/{reference}/transition/", {"action": "acknowledge"})
+    api(committee, "post", f"/api/v1/disputes/{reference}/resolve/", {"decision": "upheld", "note": "The wall stands."})
+    assert Allocation.objects.get(pk=allocation.pk).status == "revoked"
