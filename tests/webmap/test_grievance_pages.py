@@ -65,8 +65,8 @@ def test_the_list_shows_overdue_first_and_only_the_officers_provinces(client, of
 
 def test_roles_without_grievances_are_refused_and_the_menu_shows_them_to_officers(client, users, officer):
     for role in ("gis", "partner"):
-        assert page(client, users[role], "/grievances/").status_code == 403
-        assert page(client, users[role], "/grievances/new/").status_code == 403
+        for url in ("/grievances/", "/grievances/new/", "/grievances/dashboard/", "/grievances/export.csv"):
+            assert page(client, users[role], url).status_code == 403, (role, url)
     assert 'href="/grievances/"' in text(page(client, officer, "/households/"))
     client.logout()
     assert client.get("/grievances/").status_code == 302  # to the login page
@@ -168,6 +168,9 @@ def test_a_grievance_out_of_scope_is_not_found(client, users, officer, plots):
     assert page(client, users["officer_herat"], f"/grievances/{grievance.reference}/").status_code == 404
     assert page(client, users["officer_herat"], f"/grievances/{grievance.reference}/receipt.pdf").status_code == 404
     assert page(client, officer, "/grievances/G-AAAA-AAAA/").status_code == 404
+    other_province = page(client, users["officer_herat"], "/grievances/export.csv")
+    assert other_province.status_code == 200 and grievance.reference not in other_province.content.decode()
+    assert grievance.reference not in text(page(client, users["officer_herat"], "/grievances/dashboard/"))
 
 
 def pdf_text(content: bytes) -> str:
