@@ -197,6 +197,8 @@ def test_a_position_left_from_the_previous_plot_is_not_used(
         page.wait_for_selector(f"{form} .on-plot.ok")
         page.click(f"{form} button[type=submit]")  # online: saved, then sent at once
         page.wait_for_function("() => document.querySelector('#last-sync').textContent !== ''", timeout=20000)
+        # The queue's count is redrawn after the sync's time: wait for it rather than read it at once.
+        page.wait_for_function("() => document.querySelector('#queue-count').dataset.count === '0'", timeout=20000)
         assert queue_count(page) == "0"
         check = OccupancyCheck.objects.get()
         assert (check.plot_id, check.finding, check.distance_m) == (plots[1].pk, "present", 0)
