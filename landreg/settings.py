@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "townships",
     "households",
     "movements",
+    "planning",
     "allocations",
     "shelters",
     "livelihoods",

@@ -12,4 +12,7 @@ urlpatterns = [
     path("partners/", include("webmap.partners.urls")),  # what partners may download under their agreements
     path("grievances/", include("webmap.grievances.urls")),  # the officers' grievance pages
     path("", include("webmap.grievance_status.urls")),  # the public status page of a grievance (no login)
+    path("livelihoods/", include("webmap.livelihoods.urls")),  # skills, opportunities, referrals, surveys
+    path("movements/", include("webmap.movements.urls")),  # arrivals, flow counts, IDP sites, journeys
+    path("planning/", include("webmap.planning.urls")),  # site viability and layout drafts
 ]

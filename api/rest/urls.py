@@ -50,6 +50,9 @@ urlpatterns = [
     path("v1/", include(v1)),
     path("v1/", include("api.rest.grievances")),  # officers: grievances, disputes, appeals
     path("v1/", include("api.rest.grievance_referrals")),  # partners' hotlines
+    path("v1/", include("api.rest.livelihoods_urls")),
+    path("v1/", include("api.rest.movements_urls")),
+    path("v1/", include("api.rest.planning_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

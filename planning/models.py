@@ -1,0 +1,2 @@
+"""Township planning: raster layers (terrain, flood), access layers (water points, roads), viability thresholds and
+each plot's site figures (docs/planning.md)."""

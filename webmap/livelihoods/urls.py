@@ -1,0 +1,3 @@
+"""The livelihoods pages."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""The movements pages."""
+
+urlpatterns = []
