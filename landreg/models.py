@@ -225,3 +225,15 @@ class PseudonymKey(models.Model):
 
     def __str__(self):
         return f"pseudonym key of agreement #{self.agreement_id}"  # never the key itself
+
+
+class RateWindow(models.Model):
+    """A counter of one client's requests in one fixed window (landreg/ratelimit.py), shared by every server
+    process: the key holds a hash of who asked, never the address itself."""
+
+    key = models.CharField(max_length=96, primary_key=True)
+    count = models.PositiveIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

@@ -214,7 +214,7 @@ AXES_CLIENT_IP_CALLABLE = "api.auth.client_ip_address"
 # default): the header is ignored, since any client can send it, and the address is REMOTE_ADDR.
 LANDREG_TRUSTED_PROXY_COUNT = env_int("LANDREG_TRUSTED_PROXY_COUNT", 0)
 # The public status page of grievances: checks per client address and per browser session, in fixed windows
-# (webmap/grievance_status/limits.py). Counted in Django's cache: per server process with the default cache.
+# (webmap/grievance_status/limits.py), counted in the database and shared by every server process.
 LANDREG_GRIEVANCE_STATUS_PER_MINUTE_PER_ADDRESS = env_int("LANDREG_GRIEVANCE_STATUS_PER_MINUTE_PER_ADDRESS", 10)
 LANDREG_GRIEVANCE_STATUS_PER_DAY_PER_ADDRESS = env_int("LANDREG_GRIEVANCE_STATUS_PER_DAY_PER_ADDRESS", 100)
 LANDREG_GRIEVANCE_STATUS_PER_MINUTE_PER_SESSION = env_int("LANDREG_GRIEVANCE_STATUS_PER_MINUTE_PER_SESSION", 5)

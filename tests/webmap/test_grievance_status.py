@@ -24,14 +24,6 @@ NOT_FOUND = "No complaint has this reference."
 SECRET_TEXT = "My neighbour Gul Mohammad built his wall on my plot"
 
 
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    """The counters live in the cache, which outlives a test."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def unlimited(settings):
     for name in (
@@ -202,6 +194,30 @@ def test_the_sixth_check_in_a_minute_from_one_browser_is_refused_with_a_sentence
 def test_new_sessions_from_one_address_are_refused_at_the_address_limit(grievance):
     answers = [check(Client(), "G-2222-2222").status_code for _ in range(12)]  # a new cookie jar each time
     assert answers[:10] == [200] * 10 and answers[10:] == [429, 429]
+
+
+def test_the_counters_are_shared_by_every_server_process_and_hold_no_address(settings):
+    """Another worker has its own empty cache; the counters are rows in the database, so it counts on from the
+    same number. A row's key holds a hash of the address, not the address."""
+    settings.LANDREG_GRIEVANCE_STATUS_PER_MINUTE_PER_ADDRESS = 2
+    assert [check(Client(), "G-2222-2222", REMOTE_ADDR="192.0.2.55").status_code for _ in range(2)] == [200, 200]
+    cache.clear()  # what a fresh process starts with
+    assert check(Client(), "G-2222-2222", REMOTE_ADDR="192.0.2.55").status_code == 429
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key, count FROM landreg_ratewindow WHERE key LIKE 'grievance-status:ip:60:%'")
+        rows = cursor.fetchall()
+    assert [count for _key, count in rows] == [3]
+    assert not any("192.0.2.55" in key for key, _count in rows)
+
+
+def test_ended_windows_are_removed_when_a_new_one_starts():
+    from landreg import ratelimit
+
+    for minute in range(5):
+        ratelimit.count("test", "someone", 60, now=1_000_000.0 + 60 * minute)  # five minutes long ago
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM landreg_ratewindow WHERE key LIKE 'test:%'")
+        assert cursor.fetchone() == (1,)  # each new window removed the ended ones before it
 
 
 def test_the_daily_cap_is_refused_with_its_own_sentence(client, settings):

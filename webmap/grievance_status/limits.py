@@ -1,19 +1,18 @@
 """How often one client may ask the public status page: a few checks a minute and a daily cap, per client address
-and per browser session, counted in Django's cache. References cannot be enumerated by guessing (31^8 of them,
+and per browser session. References cannot be enumerated by guessing (31^8 of them,
 docs/grievances.md); the limit keeps anyone from trying many, and from measuring the page while they do.
 
-The counters are fixed windows (this minute, this day) under keys that hold a hash of the address or session
-key, never the address itself. With the default cache (local memory) each server process counts on its own, so
-a deployment with N workers allows up to N times the limit; a shared cache (CACHES) makes it exact."""
+The counters are fixed windows (this minute, this day) in the database (landreg/ratelimit.py), shared by every
+server process, under keys that hold a hash of the address or session key, never the address itself."""
 
-import hashlib
 import time
 from dataclasses import dataclass
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
+
+from landreg import ratelimit
 
 MINUTE = 60
 DAY = 24 * 60 * 60
@@ -45,23 +44,6 @@ class Refusal:
     retry_after: int  # seconds
 
 
-def _digest(value: str) -> str:
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()[:32]
-
-
-def _count(who: str, identity: str, seconds: int, now: float) -> tuple[int, int]:
-    """Add one to the window's counter; (the count now, seconds until the window ends)."""
-    window = int(now // seconds)
-    key = f"grievance-status:{who}:{seconds}:{window}:{_digest(identity)}"
-    cache.add(key, 0, timeout=seconds + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=seconds + 5)
-        count = 1
-    return count, int((window + 1) * seconds - now) + 1
-
-
 def _session_key(request) -> str:
     """The browser's session key, made now if it has none (only once the address's limit let it through, so
     a flood cannot make sessions faster than the address limit)."""
@@ -81,7 +63,7 @@ def check_allowed(request, now: float | None = None) -> Refusal | None:
     for who in ("ip", "session"):
         identity = address if who == "ip" else _session_key(request)
         for limit in (lim for lim in LIMITS if lim.who == who):
-            count, retry_after = _count(who, identity, limit.seconds, now)
+            count, retry_after = ratelimit.count(f"grievance-status:{who}", identity, limit.seconds, now)
             if count > limit.allowed:
                 refusals.append((limit, retry_after))
         if refusals:  # a client refused by its address makes no session
