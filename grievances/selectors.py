@@ -10,14 +10,20 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from allocations.selectors import allocations_visible_to
 from grievances import permissions
 from grievances.models import OPEN_STATUSES, Category, Grievance, GrievanceStep, LandDispute, Status
 from grievances.references import normalise
 from grievances.sealing import unseal
+from households.models import Household
+from households.selectors import households_visible_to
 from landreg import roles
 from landreg.access_log import log_personal_data_access
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
-from landreg.scope import province_ids_in_scope, township_ids_in_scope
+from landreg.scope import filter_by_scope, province_ids_in_scope, township_ids_in_scope
+from livelihoods.selectors import opportunities_visible_to
+from shelters.models import ShelterProject
+from townships.selectors import plots_visible_to
 
 # What everyone but the focal point sees in place of a sensitive grievance's description or note.
 SENSITIVE_TEXT_HIDDEN = _("sensitive: readable by the focal point")
@@ -346,3 +352,25 @@ __all__ = [
     "grievances_referred_by",
     "overdue_grievances",
 ]
+
+
+def linkable_records(user) -> dict[str, QuerySet]:
+    """What a grievance may name, each in the user's scope, by field: one home for the officers' form and the
+    REST API, so both refuse the same records."""
+    return {
+        "plot": plots_visible_to(user),
+        "household": households_visible_to(user),
+        "allocation": allocations_visible_to(user),
+        "shelter_project": filter_by_scope(
+            ShelterProject.objects.all(),
+            user,
+            province_field="plot__township__province",
+            township_field="plot__township",
+        ),
+        "opportunity": opportunities_visible_to(user),
+    }
+
+
+def household_by_code(user, code: str) -> Household | None:
+    """The household with this code (in any case) in the user's scope; None whether it exists elsewhere or not."""
+    return linkable_records(user)["household"].filter(code__iexact=code.strip()).first()

@@ -16,26 +16,21 @@ from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from allocations.selectors import allocations_visible_to
 from api.pagination import LimitOffsetPagination
 from grievances import selectors, services
 from grievances.models import Appeal, Grievance, LandDispute
-from households.selectors import households_visible_to
 from landreg import calendar
 from landreg.access_log import log_personal_data_access
 from landreg.i18n import choice_label
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
-from landreg.scope import filter_by_scope
-from livelihoods.selectors import opportunities_visible_to
 from parcels.models import AdminArea
-from shelters.models import ShelterProject
-from townships.selectors import plots_visible_to
 
 # A claimed outline is drawn by hand on the map: a few dozen corners at most. More is a file, not a drawing.
 MAX_OUTLINE_POINTS = 500
@@ -305,37 +300,34 @@ def _in_scope(queryset, pk, field: str, what: str):
     return found
 
 
+# What each field names, for the sentence of a refusal.
+_WHAT = {
+    "plot": gettext_lazy("plot"),
+    "allocation": gettext_lazy("allocation"),
+    "shelter_project": gettext_lazy("shelter project"),
+    "opportunity": gettext_lazy("livelihood opportunity"),
+}
+
+
 def linked_records(user, data: dict) -> dict:
-    """The plot, household, allocation and shelter project a request names, each in the caller's scope (a 400
-    that names the field otherwise, the same whether it exists elsewhere or not)."""
+    """The plot, household, allocation, shelter project and opportunity a request names, each in the caller's
+    scope (grievances.selectors.linkable_records; a 400 that names the field otherwise, the same whether it
+    exists elsewhere or not)."""
+    linkable = selectors.linkable_records(user)
     links = {}
-    if data.get("plot"):
-        links["plot"] = _in_scope(plots_visible_to(user), data["plot"], "plot", _("plot"))
     if data.get("household"):
         code = data["household"].strip()
-        household = households_visible_to(user).filter(code__iexact=code).first()
-        if household is None:
+        links["household"] = selectors.household_by_code(user, code)
+        if links["household"] is None:
             raise ValidationError(
                 {
                     "household": _("No household with the code %(code)s is in your scope; check the code.")
                     % {"code": code}
                 }
             )
-        links["household"] = household
-    if data.get("allocation"):
-        links["allocation"] = _in_scope(allocations_visible_to(user), data["allocation"], "allocation", _("allocation"))
-    if data.get("shelter_project"):
-        projects = filter_by_scope(
-            ShelterProject.objects.all(),
-            user,
-            province_field="plot__township__province",
-            township_field="plot__township",
-        )
-        links["shelter_project"] = _in_scope(projects, data["shelter_project"], "shelter_project", _("shelter project"))
-    if data.get("opportunity"):
-        links["opportunity"] = _in_scope(
-            opportunities_visible_to(user), data["opportunity"], "opportunity", _("livelihood opportunity")
-        )
+    for field, what in _WHAT.items():
+        if data.get(field):
+            links[field] = _in_scope(linkable[field], data[field], field, what)
     return links
 
 

@@ -6,14 +6,10 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from allocations.selectors import allocations_visible_to
 from grievances.models import Appeal, Grievance, LandDispute
-from households.selectors import households_visible_to
+from grievances.selectors import household_by_code, linkable_records
 from landreg.i18n import choice_label
-from landreg.scope import filter_by_scope
-from livelihoods.selectors import opportunities_visible_to
-from shelters.models import ShelterProject
-from townships.selectors import plots_visible_to, townships_visible_to
+from townships.selectors import townships_visible_to
 
 TEXT_MAX = 5000
 
@@ -104,23 +100,21 @@ class GrievanceForm(forms.Form):
         self.fields["priority"].choices = _blank(_("As the category sets it")) + list(Grievance.Priority.choices)
         self.fields["township"].queryset = townships_visible_to(user).order_by("name")
         self.fields["township"].label_from_instance = lambda t: f"{t.local_name} ({t.code})"
+        self.linkable = linkable_records(user)
         self.fields["allocation"].queryset = (
-            allocations_visible_to(user).select_related("household", "plot__township").order_by("-proposed_at", "-pk")
+            self.linkable["allocation"].select_related("household", "plot__township").order_by("-proposed_at", "-pk")
         )
-        self.fields["shelter_project"].queryset = filter_by_scope(
-            ShelterProject.objects.select_related("household", "plot"),
-            user,
-            province_field="plot__township__province",
-            township_field="plot__township",
-        ).order_by("-created_at", "-pk")
-        self.fields["opportunity"].queryset = opportunities_visible_to(user).order_by("-start_on", "-pk")
+        self.fields["shelter_project"].queryset = (
+            self.linkable["shelter_project"].select_related("household", "plot").order_by("-created_at", "-pk")
+        )
+        self.fields["opportunity"].queryset = self.linkable["opportunity"].order_by("-start_on", "-pk")
         self.fields["opportunity"].label_from_instance = lambda o: f"{o.title} · {o.provider.name}"
 
     def clean_household(self):
         code = self.cleaned_data["household"].strip()
         if not code:
             return None
-        household = households_visible_to(self.user).filter(code__iexact=code).first()
+        household = household_by_code(self.user, code)
         if household is None:
             raise forms.ValidationError(
                 _("No household with the code %(code)s is in your provinces; check the code.") % {"code": code}
@@ -138,7 +132,7 @@ class GrievanceForm(forms.Form):
         if number and township is None:
             self.add_error("township", _("Choose the township of plot %(number)s.") % {"number": number})
         elif township is not None and number:
-            plot = plots_visible_to(self.user).filter(township=township, number__iexact=number).first()
+            plot = self.linkable["plot"].filter(township=township, number__iexact=number).first()
             if plot is None:
                 self.add_error(
                     "plot_number",
