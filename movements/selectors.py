@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from households.models import Household
 from households.selectors import households_visible_to
 from landreg.access_log import log_personal_data_access
+from landreg.calendar import local_digits
+from landreg.i18n import local_name
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from landreg.scope import filter_by_scope, province_ids_in_scope
 from landreg.sharing import needs_agreement, provinces_shared_with
@@ -230,4 +232,21 @@ def household_origins(user, *, households: QuerySet[Household]) -> list[dict]:
     return [
         {"crossing_point": point, "country": country, "year": year, "households": suppressed(n) if suppress else n}
         for (point, country, year), n in sorted(rows.items())
+    ]
+
+
+def origins_described(origins: list[dict]) -> list[dict]:
+    """household_origins' rows as a page shows them: the crossing point's name in the reader's language, and the
+    year and count in the reader's digits (webmap/templates/webmap/movements/_origins.html)."""
+    names = {
+        p.code: local_name(p) for p in CrossingPoint.objects.filter(code__in={o["crossing_point"] for o in origins})
+    }
+    return [
+        {
+            **origin,
+            "crossing_point_name": names.get(origin["crossing_point"], origin["crossing_point"]),
+            "year_text": local_digits(str(origin["year"])),
+            "households_text": local_digits(str(origin["households"])),
+        }
+        for origin in origins
     ]
