@@ -42,31 +42,38 @@ def _movements_known() -> bool:
     return _movements_table
 
 
-def _site_join() -> str:
-    """The IDP site of each household's latest recorded location, when that location is a site (set-based)."""
+def _sites_sql() -> str:
+    """The IDP site of each household's latest recorded location, when that location is a site, as a point inside
+    the site (set-based)."""
     if not _movements_known():
-        return "LEFT JOIN (SELECT NULL::bigint AS household_id, NULL::geometry AS site_point) site ON false"
+        return "SELECT NULL::bigint AS household_id, NULL::geometry AS site_point WHERE false"
     return (
-        "LEFT JOIN (SELECT latest.household_id, ST_PointOnSurface(st.geom) AS site_point FROM ("
+        "SELECT latest.household_id, ST_PointOnSurface(st.geom) AS site_point FROM ("
         " SELECT DISTINCT ON (hl.household_id) hl.household_id, hl.site_id FROM movements_householdlocation hl"
         " ORDER BY hl.household_id, hl.since DESC, hl.id DESC) latest"
-        " JOIN movements_idpsite st ON st.id = latest.site_id) site ON site.household_id = h.id"
+        " JOIN movements_idpsite st ON st.id = latest.site_id"
     )
 
 
+def _site_join() -> str:
+    return f"LEFT JOIN ({_sites_sql()}) site ON site.household_id = h.id"
+
+
 # The people side of a pair: person, household, profile, where they live (see the module's docstring), for the
-# profiles of one province (%(province)s), and optionally one person (%(person)s).
+# profiles of one province (%(province)s), and optionally one person (%(person)s). No outline travels with the rows:
+# the distance of each plot and district point within reach is measured once (PLACES_SQL) and looked up by id.
 PEOPLE_SQL = """
   SELECT p.id AS person_id, p.sex, p.date_of_birth, h.id AS household_id,
          h.province_id AS h_province, h.category, h.current_district_id,
          h.female_headed, h.disability AS h_disability, h.elderly_head, h.unaccompanied_child, h.chronic_illness,
          s.id AS profile_id, s.max_travel_km, s.workplace_accepted, s.can_work_outside_home,
-         pl.id AS plot_id, t.id AS plot_township, t.district_id AS plot_district,
+         pl.id AS plot_id, t.id AS plot_township, t.district_id AS plot_district, site.site_point,
+         d.id AS located_district,
          CASE WHEN pl.id IS NOT NULL THEN 'plot' WHEN site.site_point IS NOT NULL THEN 'site'
-              WHEN d.point IS NOT NULL THEN 'district' END AS located_by,
-         -- The plot's outline (its centroid is taken only where the distance is measured), the site's point, or
-         -- the district's point.
-         coalesce(pl.geom, site.site_point, d.point) AS p_where
+              WHEN d.id IS NOT NULL THEN 'district' END AS located_by,
+         -- The place's id among those of its kind (PLACES_SQL): the plot, the household (for its site), the district.
+         CASE WHEN pl.id IS NOT NULL THEN pl.id WHEN site.site_point IS NOT NULL THEN h.id
+              WHEN d.id IS NOT NULL THEN d.id END AS place_id
     FROM livelihoods_skillsprofile s
     JOIN households_person p ON p.id = s.person_id
     JOIN households_household h ON h.id = p.household_id
@@ -74,13 +81,38 @@ PEOPLE_SQL = """
     LEFT JOIN allocations_allocation al ON al.household_id = h.id AND al.status IN {held}
     LEFT JOIN townships_plot pl ON pl.id = al.plot_id
     LEFT JOIN townships_township t ON t.id = pl.township_id
-    -- A point inside each district, computed once per district (an outline has thousands of corners).
-    LEFT JOIN (SELECT id, ST_PointOnSurface(geom) AS point FROM parcels_adminarea
+    -- The districts of the province that have an outline (a point inside each is taken in PLACES_SQL).
+    LEFT JOIN (SELECT id FROM parcels_adminarea
                 WHERE level = 'district' AND parent_id = %(province)s AND geom IS NOT NULL) d
            ON d.id = h.current_district_id
     {site}
    WHERE h.province_id = %(province)s {person}
 """
+
+# The distance (km, in the opportunity's UTM zone) from each place a household may be located by to each
+# opportunity, measured only for the places inside the opportunity's reach box (beyond it the distance part is 0
+# without measuring): the plots (by their GiST index, or one person's plot), a point inside each district of the
+# province, and the IDP sites where households were last recorded. A place is measured once, however many people
+# live there, and an opportunity is taken into its UTM zone only when some place lies within its reach.
+PLACES_SQL = """
+near AS (
+  SELECT op.opportunity_id, 'plot' AS located_by, pl.id AS place_id, ST_Centroid(pl.geom) AS place
+    FROM op JOIN {plots} pl ON pl.geom && op.o_reach
+  UNION ALL
+  SELECT op.opportunity_id, 'district', d.id, ST_Centroid(d.point)
+    FROM op JOIN (SELECT id, ST_PointOnSurface(geom) AS point FROM parcels_adminarea
+                   WHERE level = 'district' AND parent_id = %(province)s AND geom IS NOT NULL {districts}
+                  OFFSET 0) d ON d.point && op.o_reach
+  UNION ALL
+  SELECT op.opportunity_id, 'site', site.household_id, ST_Centroid(site.site_point)
+    FROM op JOIN ({sites}) site ON site.site_point && op.o_reach {site_households}
+), utm AS (
+  SELECT op.opportunity_id, z.srid, ST_Transform(op.o_geom, z.srid) AS o_utm
+    FROM op CROSS JOIN LATERAL (SELECT landreg_utm_srid(op.o_geom) AS srid) z
+), place_km AS (
+  SELECT n.opportunity_id, n.located_by, n.place_id, ST_Distance(ST_Transform(n.place, u.srid), u.o_utm) / 1000 AS km
+    FROM near n JOIN utm u ON u.opportunity_id = n.opportunity_id
+)"""
 
 # The opportunity side: its eligibility, where it is (in its UTM zone), its programme's weights.
 OPPORTUNITIES_SQL = """
@@ -89,7 +121,7 @@ OPPORTUNITIES_SQL = """
          o.district_id AS o_district, o.vulnerable_only, o.start_on,
          CASE WHEN cardinality(o.vulnerability_priorities) = 0 THEN %(all_flags)s::varchar[]
               ELSE o.vulnerability_priorities END AS o_priorities,
-         z.srid AS o_srid, ST_Transform(coalesce(o.point::geometry, o.area::geometry), z.srid) AS o_utm,
+         coalesce(o.point::geometry, o.area::geometry) AS o_geom,
          -- Everything within anyone's reach lies in this box: the furthest travel of any profile (or the
          -- programme's default), at 80 km a degree (a degree of longitude is 87 km or more in Afghanistan, of
          -- latitude 110 km; the margin covers UTM's scale error). Beyond it the distance part is 0 without
@@ -97,11 +129,17 @@ OPPORTUNITIES_SQL = """
          ST_Expand(coalesce(o.point::geometry, o.area::geometry),
                    greatest(m.default_max_travel_km::float8, (SELECT coalesce(max(max_travel_km), 0)::float8
                                                                  FROM livelihoods_skillsprofile)) / 80.0) AS o_reach,
+         -- Whether each vulnerability flag is a priority: computed once an opportunity, not once a pair.
+         ('female_headed' = ANY (o.vulnerability_priorities) OR cardinality(o.vulnerability_priorities) = 0) AS pr_fh,
+         ('disability' = ANY (o.vulnerability_priorities) OR cardinality(o.vulnerability_priorities) = 0) AS pr_di,
+         ('elderly_head' = ANY (o.vulnerability_priorities) OR cardinality(o.vulnerability_priorities) = 0) AS pr_eh,
+         ('unaccompanied_child' = ANY (o.vulnerability_priorities)
+          OR cardinality(o.vulnerability_priorities) = 0) AS pr_uc,
+         ('chronic_illness' = ANY (o.vulnerability_priorities) OR cardinality(o.vulnerability_priorities) = 0) AS pr_ci,
          m.weight_skills AS ws, m.weight_distance AS wd, m.weight_vulnerability AS wv, m.weight_workplace AS ww,
          m.walking_km::float8 AS walking_km, m.default_max_travel_km::float8 AS default_travel_km
     FROM livelihoods_opportunity o
     JOIN livelihoods_matchingprogramme m ON m.id = o.programme_id
-    CROSS JOIN LATERAL (SELECT landreg_utm_srid(coalesce(o.point::geometry, o.area::geometry)) AS srid) z
 """
 
 # Eligibility of a pair (people as pe, opportunities as op): the same conditions as livelihood_ineligibility().
@@ -113,11 +151,9 @@ ELIGIBLE_SQL = """
   AND pe.h_province = op.o_province
   AND (op.o_township IS NULL OR pe.plot_township IS NOT DISTINCT FROM op.o_township)
   AND (op.o_district IS NULL OR op.o_district IS NOT DISTINCT FROM coalesce(pe.plot_district, pe.current_district_id))
-  AND (NOT op.vulnerable_only OR ('female_headed' = ANY (op.o_priorities) AND pe.female_headed)
-       OR ('disability' = ANY (op.o_priorities) AND pe.h_disability)
-       OR ('elderly_head' = ANY (op.o_priorities) AND pe.elderly_head)
-       OR ('unaccompanied_child' = ANY (op.o_priorities) AND pe.unaccompanied_child)
-       OR ('chronic_illness' = ANY (op.o_priorities) AND pe.chronic_illness))
+  AND (NOT op.vulnerable_only OR (op.pr_fh AND pe.female_headed) OR (op.pr_di AND pe.h_disability)
+       OR (op.pr_eh AND pe.elderly_head) OR (op.pr_uc AND pe.unaccompanied_child)
+       OR (op.pr_ci AND pe.chronic_illness))
 """
 
 # How well an occupation's code ({code}) fits a code asked for ({wanted}), before experience: the skills part of
@@ -156,26 +192,40 @@ skills AS (
    GROUP BY oc.profile_id, op.opportunity_id
 )"""
 
-# From the eligible pairs: the skills part (the best occupation, set-based), distance, the four parts, the score;
-# the best occupation's code and the referral are looked up for the rows kept only.
+# The opportunity's columns each pair carries: everything but its geometry (measured in PLACES_SQL, and for the
+# rows kept at the end).
+OPPORTUNITY_COLUMNS = (
+    "opportunity_id, kind, workplace, o_codes, o_sex, age_min, age_max, o_categories, o_province, o_township, "
+    "o_district, vulnerable_only, start_on, o_priorities, pr_fh, pr_di, pr_eh, pr_uc, pr_ci, ws, wd, wv, ww, "
+    "walking_km, default_travel_km"
+)
+
+# From the eligible pairs: the skills part (the best occupation, set-based), the distance looked up by place, the
+# four parts, the score; the best occupation's code, the distance beyond reach and the referral are looked up for
+# the rows kept only.
 SCORE_SQL = """
-{skills}, measured AS (
-  SELECT pr.*,
+{skills}, {places}, measured AS (
+  -- Only what the next steps and the rows kept need: the opportunity's other columns are joined back at the end.
+  SELECT pr.person_id, pr.household_id, pr.profile_id, pr.plot_id, pr.site_point, pr.located_district,
+         pr.located_by, pr.opportunity_id, pr.workplace_accepted, pr.can_work_outside_home, pr.walking_km,
+         pr.ws, pr.wd, pr.wv, pr.ww,
          CASE WHEN cardinality(pr.o_codes) = 0 THEN 1.0 ELSE coalesce(sk.fit, 0) END AS part_skills,
-         CASE WHEN pr.p_where && pr.o_reach
-              THEN ST_Distance(ST_Transform(ST_Centroid(pr.p_where), pr.o_srid), pr.o_utm) / 1000 END AS km,
+         pk.km,
          coalesce(pr.max_travel_km::float8, pr.default_travel_km) AS travel_km,
-         ((CASE WHEN 'female_headed' = ANY (pr.o_priorities) AND pr.female_headed THEN 1 ELSE 0 END)
-          + (CASE WHEN 'disability' = ANY (pr.o_priorities) AND pr.h_disability THEN 1 ELSE 0 END)
-          + (CASE WHEN 'elderly_head' = ANY (pr.o_priorities) AND pr.elderly_head THEN 1 ELSE 0 END)
-          + (CASE WHEN 'unaccompanied_child' = ANY (pr.o_priorities) AND pr.unaccompanied_child THEN 1 ELSE 0 END)
-          + (CASE WHEN 'chronic_illness' = ANY (pr.o_priorities) AND pr.chronic_illness THEN 1 ELSE 0 END)
+         ((CASE WHEN pr.pr_fh AND pr.female_headed THEN 1 ELSE 0 END)
+          + (CASE WHEN pr.pr_di AND pr.h_disability THEN 1 ELSE 0 END)
+          + (CASE WHEN pr.pr_eh AND pr.elderly_head THEN 1 ELSE 0 END)
+          + (CASE WHEN pr.pr_uc AND pr.unaccompanied_child THEN 1 ELSE 0 END)
+          + (CASE WHEN pr.pr_ci AND pr.chronic_illness THEN 1 ELSE 0 END)
          )::float8 / cardinality(pr.o_priorities) AS part_vulnerability,
          CASE WHEN NOT pr.can_work_outside_home AND pr.kind <> ALL (%(home_kinds)s) THEN 0.0
               WHEN pr.workplace_accepted = 'women_only' AND pr.workplace <> 'women_only' THEN 0.0
               ELSE 1.0 END AS part_workplace
     FROM pairs pr
     LEFT JOIN skills sk ON sk.opportunity_id = pr.opportunity_id AND sk.profile_id = pr.profile_id
+    LEFT JOIN place_km pk ON pk.opportunity_id = pr.opportunity_id AND pk.located_by = pr.located_by
+                         AND pk.place_id = pr.place_id
+   WHERE pr.eligible
   -- OFFSET 0: computed once a row here, not again wherever the next steps name km or a part.
   OFFSET 0
 ), scored AS (
@@ -187,29 +237,31 @@ SCORE_SQL = """
     FROM measured ms
   OFFSET 0
 ), ranked AS (
-  -- OFFSET 0 keeps the eligibility test here, after the joins: pushed down into them, it would hide from the planner
-  -- how many pairs there are (it cannot estimate those conditions), and it would join them one by one.
-  SELECT * FROM (
-    SELECT sc.*, round((100.0 * (sc.ws * sc.part_skills + sc.wd * sc.part_distance + sc.wv * sc.part_vulnerability
-                                 + sc.ww * sc.part_workplace) / (sc.ws + sc.wd + sc.wv + sc.ww))::numeric, 1) AS score
-      FROM scored sc OFFSET 0) sc
-   WHERE sc.eligible
-   ORDER BY sc.score DESC, sc.km ASC NULLS LAST, sc.{tiebreak}
+  SELECT sc.*, round((100.0 * (sc.ws * sc.part_skills + sc.wd * sc.part_distance + sc.wv * sc.part_vulnerability
+                               + sc.ww * sc.part_workplace) / (sc.ws + sc.wd + sc.wv + sc.ww))::numeric, 1) AS score
+    FROM scored sc
+   ORDER BY score DESC, sc.km ASC NULLS LAST, sc.{tiebreak}
    LIMIT %(limit)s
 )
-SELECT rk.*, best.best_code, best.best_years, rf.status AS referral_status, rf.id AS referral_id,
-       CASE WHEN rk.km IS NULL AND rk.p_where IS NOT NULL
-            THEN ST_Distance(ST_Transform(ST_Centroid(rk.p_where), rk.o_srid), rk.o_utm) / 1000 END AS far_km,
+SELECT rk.*, og.kind, og.workplace, og.o_codes, best.best_code, best.best_years,
+       rf.status AS referral_status, rf.id AS referral_id,
+       CASE WHEN rk.km IS NULL AND rk.located_by IS NOT NULL
+            THEN ST_Distance(ST_Transform(ST_Centroid(coalesce(pl.geom, rk.site_point, dp.point)), z.srid),
+                             ST_Transform(og.o_geom, z.srid)) / 1000 END AS far_km,
        p.name AS person_name, h.code AS household_code, pl.number AS plot_number, o.title
   FROM ranked rk
+  JOIN op og ON og.opportunity_id = rk.opportunity_id
+  CROSS JOIN LATERAL (SELECT landreg_utm_srid(og.o_geom) AS srid) z
   JOIN households_person p ON p.id = rk.person_id
   JOIN households_household h ON h.id = rk.household_id
   JOIN livelihoods_opportunity o ON o.id = rk.opportunity_id
   LEFT JOIN townships_plot pl ON pl.id = rk.plot_id
+  LEFT JOIN LATERAL (SELECT ST_PointOnSurface(d.geom) AS point FROM parcels_adminarea d
+                      WHERE d.id = rk.located_district) dp ON rk.located_by = 'district'
   LEFT JOIN livelihoods_referral rf ON rf.opportunity_id = rk.opportunity_id AND rf.person_id = rk.person_id
   LEFT JOIN LATERAL (
     SELECT oc.isco_code AS best_code, oc.years::float8 AS best_years
-      FROM livelihoods_occupation oc CROSS JOIN LATERAL unnest(rk.o_codes) AS c(code)
+      FROM livelihoods_occupation oc CROSS JOIN LATERAL unnest(og.o_codes) AS c(code)
      WHERE oc.profile_id = rk.profile_id AND left(oc.isco_code, 1) = left(c.code, 1)
      ORDER BY {fit} DESC, oc.years DESC, oc.isco_code LIMIT 1) best ON true
  ORDER BY rk.score DESC, rk.km ASC NULLS LAST, rk.{tiebreak}
@@ -217,10 +269,11 @@ SELECT rk.*, best.best_code, best.best_years, rf.status AS referral_status, rf.i
 
 
 def _pairs_sql(conditions: list[str]) -> str:
-    """Every person with every opportunity, eligibility as a column: filtering here would hide from the planner how
-    many pairs follow (it cannot estimate the eligibility conditions), and it would join the skills to them one by
-    one; the ranking keeps the eligible ones at the end."""
-    return f"SELECT pe.*, op.*, ({' AND '.join(conditions)}) AS eligible FROM pe CROSS JOIN op"
+    """Every person with every opportunity, eligibility as a column. OFFSET 0 keeps the eligibility test after this
+    join: pushed down into it, it would hide from the planner how many pairs there are (it cannot estimate those
+    conditions), and it would join the skills to them one by one. The measuring step keeps the eligible ones."""
+    columns = ", ".join(f"op.{c.strip()}" for c in OPPORTUNITY_COLUMNS.split(","))
+    return f"SELECT pe.*, {columns}, ({' AND '.join(conditions)}) AS eligible FROM pe CROSS JOIN op OFFSET 0"
 
 
 def _people_sql(*, one_person: bool = False) -> str:
@@ -229,8 +282,18 @@ def _people_sql(*, one_person: bool = False) -> str:
     )
 
 
-def _score_sql(tiebreak: str, *, skills: str) -> str:
-    return SCORE_SQL.format(fit=FIT_SQL, tiebreak=tiebreak, skills=skills)
+def _score_sql(tiebreak: str, *, skills: str, one_person: bool) -> str:
+    """The scoring statement; for one person, the places measured are that person's only."""
+    places = PLACES_SQL.format(
+        # One person's plot first (OFFSET 0), then the opportunities around it: not each opportunity's plots.
+        plots="(SELECT * FROM townships_plot WHERE id IN (SELECT plot_id FROM pe) OFFSET 0)"
+        if one_person
+        else "townships_plot",
+        districts="AND id IN (SELECT located_district FROM pe)" if one_person else "",
+        sites=_sites_sql(),
+        site_households="AND site.household_id IN (SELECT household_id FROM pe)" if one_person else "",
+    )
+    return SCORE_SQL.format(fit=FIT_SQL, tiebreak=tiebreak, skills=skills, places=places)
 
 
 def _run(sql: str, params: dict) -> list[dict]:
@@ -241,6 +304,9 @@ def _run(sql: str, params: dict) -> list[dict]:
         cursor.execute("SET LOCAL jit = off")
         # Parallel workers would ship every scored pair (with its plot's outline) back to the leader: slower here.
         cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        # The hashes of a province's profiles (its households, their skills) fit in memory at 200,000 profiles
+        # instead of spilling to disk in batches, as they do at the default 4 MB.
+        cursor.execute("SET LOCAL work_mem = '48MB'")
         cursor.execute(sql, params)
         names = [c.name for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -257,7 +323,11 @@ def people_for_opportunity_sql(*, township_ids: set[int] | None = None, person_i
         f"WITH op AS ({OPPORTUNITIES_SQL} WHERE o.id = %(opportunity)s), "
         f"pe AS ({_people_sql(one_person=person_id)}), "
         f"pairs AS ({_pairs_sql(where)}), "
-        + _score_sql("person_id", skills=SKILLS_FOR_ONE_PERSON_SQL if person_id else SKILLS_FOR_ONE_OPPORTUNITY_SQL)
+        + _score_sql(
+            "person_id",
+            skills=SKILLS_FOR_ONE_PERSON_SQL if person_id else SKILLS_FOR_ONE_OPPORTUNITY_SQL,
+            one_person=person_id,
+        )
     )
 
 
@@ -268,7 +338,8 @@ def opportunities_for_person_sql() -> str:
         f"WITH pe AS ({_people_sql(one_person=True)}), "
         f"op AS ({OPPORTUNITIES_SQL} WHERE o.province_id = %(province)s AND o.status = 'open' "
         "AND (o.end_on IS NULL OR o.end_on >= %(today)s) AND o.places_filled < o.places_offered), "
-        f"pairs AS ({_pairs_sql([ELIGIBLE_SQL])}), " + _score_sql("opportunity_id", skills=SKILLS_FOR_ONE_PERSON_SQL)
+        f"pairs AS ({_pairs_sql([ELIGIBLE_SQL])}), "
+        + _score_sql("opportunity_id", skills=SKILLS_FOR_ONE_PERSON_SQL, one_person=True)
     )
 
 

@@ -555,3 +555,23 @@ class SurveyAssignment(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["officer", "due_on"], name="survey_assignment_day_idx")]
+
+
+class ImportedSubmission(models.Model):
+    """A Kobo/ODK submission of the skills profile form already imported (livelihoods/kobo.py): an export sent again
+    writes each submission once, and never over a profile corrected since on the pages. (A survey round keeps its
+    own client_uuid.)"""
+
+    class Form(models.TextChoices):
+        PROFILE = "profile", _("Skills profile")
+
+    uuid = models.UUIDField(primary_key=True)
+    form = models.CharField(max_length=10, choices=Form.choices)
+    person = models.ForeignKey("households.Person", on_delete=models.PROTECT, related_name="+")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+
+    def __str__(self):
+        return f"{self.form} {self.uuid}"

@@ -428,6 +428,81 @@ def opportunity_places_set(*, opportunity: Opportunity, places_offered: int, by)
     return opportunity
 
 
+def partner_provider_for(user, province) -> Provider:
+    """The provider a partner account posts as in `province`: the one of its current data-sharing agreement that
+    covers the province. PermissionDenied with a sentence saying what is missing otherwise."""
+    require_role(user, [roles.PARTNER], _("post an opportunity as a partner"))
+    on = timezone.localdate()
+    agreements = DataSharingAgreement.objects.filter(users=user)
+    if not agreements.exists():
+        raise PermissionDenied(
+            _("Your account is under no data-sharing agreement; ask the Ministry to add it to your organisation's.")
+        )
+    current = agreements.filter(valid_from__lte=on, valid_until__gte=on)
+    if not current.exists():
+        raise PermissionDenied(_("Your organisation's data-sharing agreement is not current; ask for its renewal."))
+    covering = current.filter(provinces=province).order_by("pk").first()
+    if covering is None:
+        raise PermissionDenied(
+            _("Your organisation's data-sharing agreement does not cover %(province)s.")
+            % {"province": province.name_en}
+        )
+    return provider_for_agreement(covering)
+
+
+# What an opportunity's update may change; the rest (eligibility, location, kind) is a new opportunity.
+UPDATABLE = ("title", "description", "end_on", "places_offered", "stipend_monthly", "daily_wage", "days_offered")
+
+
+@transaction.atomic
+def opportunity_update(*, opportunity: Opportunity, by, **changes) -> Opportunity:
+    """Change an opportunity's title, description, end, places offered (never below those filled), stipend, wage or
+    days offered: the provider's partner account or an officer of the province."""
+    unknown = sorted(set(changes) - set(UPDATABLE))
+    if unknown:
+        raise ValidationError(
+            _("%(fields)s cannot be changed; post a new opportunity instead.") % {"fields": ", ".join(unknown)},
+            code="not_updatable",
+        )
+    opportunity = Opportunity.objects.select_for_update().select_related("provider", "province").get(pk=opportunity.pk)
+    _acts_for_provider(by, opportunity.provider, opportunity.province)
+    if "title" in changes:
+        title = _text(changes["title"], "title", 200).strip()
+        if not title:
+            raise _field_error("title", _("Give the opportunity a title."), "title_required")
+        opportunity.title = title
+    if "description" in changes:
+        opportunity.description = _text(changes["description"], "description", 5000)
+    if "end_on" in changes:
+        end_on = changes["end_on"]
+        if end_on is not None and end_on < opportunity.start_on:
+            raise rule_error("opportunity_ends_after_it_starts", f"{opportunity.start_on} → {end_on}")
+        opportunity.end_on = end_on
+    if "places_offered" in changes:
+        places = changes["places_offered"]
+        if not isinstance(places, int) or isinstance(places, bool) or places < 1:
+            raise _field_error("places_offered", _("Offer at least one place."), "places_required")
+        if places < opportunity.places_filled:
+            raise rule_error(
+                "opportunity_places_filled_within_offered",
+                _("%(filled)d places are filled, %(offered)d offered")
+                % {"filled": opportunity.places_filled, "offered": places},
+            )
+        opportunity.places_offered = places
+    for name in ("stipend_monthly", "daily_wage"):
+        if name in changes:
+            setattr(opportunity, name, _decimal(changes[name], name))
+    if "days_offered" in changes:
+        opportunity.days_offered = changes["days_offered"]
+    if opportunity.kind == Opportunity.Kind.CASH_FOR_WORK and not (
+        opportunity.daily_wage and opportunity.days_offered and opportunity.days_offered > 0
+    ):
+        raise rule_error("cash_for_work_has_wage_and_days")
+    with rules_explained():
+        opportunity.save()
+    return opportunity
+
+
 @transaction.atomic
 def opportunity_close(*, opportunity: Opportunity, by) -> Opportunity:
     opportunity = Opportunity.objects.select_for_update().select_related("provider", "province").get(pk=opportunity.pk)
