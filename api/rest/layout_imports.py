@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from api.parsers import FormParser, JSONParser, MultiPartParser
 from landreg.roles import has_role
 from landreg.uploads import UploadLimit
+from planning import draft_services
 from townships import layouts
 from townships.models import LayoutImport, Plot
 
@@ -171,11 +172,14 @@ class LayoutImportViewSet(viewsets.ReadOnlyModelViewSet):
         data = LayoutCommitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            done = layouts.layout_commit(
-                layout_import=layout_import,
-                by=request.user,
-                confirm_allocated_moves=data.validated_data["confirm_allocated_moves"],
-            )
+            if draft_services.is_draft(layout_import):  # a draft's blocks are created with its plots
+                done = draft_services.layout_draft_commit(layout_import=layout_import, by=request.user)
+            else:
+                done = layouts.layout_commit(
+                    layout_import=layout_import,
+                    by=request.user,
+                    confirm_allocated_moves=data.validated_data["confirm_allocated_moves"],
+                )
         except layouts.LayoutError as exc:
             return Response({"detail": str(exc), "codes": ["layout_file"]}, status=400)
         body = LayoutImportSerializer(done, context={"request": request}).data

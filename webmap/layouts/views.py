@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from landreg.roles import has_role
 from landreg.uploads import UploadLimit
+from planning import draft_services
 from townships import layouts
 from townships.models import LayoutImport, LayoutSource
 from webmap.layouts.forms import LayoutMappingForm, LayoutUploadForm, mapping_initial
@@ -213,6 +214,8 @@ def layout_report(request, pk):
             "has_problems_file": layouts.report_path(layout_import).exists(),
             "different_plots": [ch for ch in report.get("changed", []) if ch.get("different_plot")],
             "can_commit": layout_import.status in (LayoutImport.Status.CHECKED, LayoutImport.Status.NEEDS_CONFIRMATION),
+            # A layout draft brings its own blocks: its import creates them with the plots (planning/draft_services.py).
+            "draft_commit": draft_services.is_draft(layout_import),
         },
     )
 
