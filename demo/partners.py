@@ -30,6 +30,9 @@ def demo_agreement_create(users: dict, progress: Callable[[str], None]) -> DataS
             "township_layout",
             "grievance_summary",
             "grievance_referrals",
+            "movement_figures",
+            "livelihood_opportunities",
+            "livelihood_referrals",
         ],
         household_fields=list(HOUSEHOLD_FIELDS),
     )

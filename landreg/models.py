@@ -106,6 +106,14 @@ DATASETS = {
         "province, category, sex and age band, and IDP sites with their latest estimates; counts under 5 "
         "suppressed, never a person"
     ),
+    "livelihood_opportunities": _(
+        "Livelihood opportunities: work and training offered, where, by which provider, places offered and filled "
+        "(filled under 5 suppressed), dates and pay; no personal data"
+    ),
+    "livelihood_referrals": _(
+        "Livelihood referrals: the referrals to the partner's own opportunities, one pseudonymised row each with sex, "
+        "age band, status and the step dates; no name, ID number or location"
+    ),
 }
 
 # The household fields an agreement may share, with their HXL hashtags, in the order they are written.

@@ -40,6 +40,21 @@ def suppressed(n: int) -> int | str:
     return SUPPRESSED if is_small_cell(n) else n
 
 
+def small_cell_sql(count: str) -> str:
+    """Whether a count (an SQL expression) is a small cell, in SQL: is_small_cell's rule."""
+    return f"(({count}) > 0 AND ({count}) < {SMALL_CELL})"
+
+
+def suppressed_sql(count: str) -> str:
+    """The same rule in SQL, for the published layers (OGC API, vector tiles), whose counts PostGIS writes: the
+    count (an SQL expression, evaluated once), or NULL when it is a small cell. A layer's property has one type, so
+    a suppressed cell is absent (null) there, where a partner file writes "<5"."""
+    return (
+        f"(SELECT CASE WHEN n > 0 AND n < {SMALL_CELL} THEN NULL ELSE n END "
+        f"FROM (SELECT ({count})::bigint AS n) AS cell)"
+    )
+
+
 ASK = gettext_lazy(
     "Ask the landreg administrator at the Ministry of Refugees and Repatriation who records data-sharing agreements."
 )

@@ -9,7 +9,7 @@ import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,16 +21,20 @@ from households.models import Household
 from landreg.access_log import log_personal_data_access
 from landreg.models import HOUSEHOLD_FIELDS, DataSharingAgreement
 from landreg.scope import filter_by_scope
-from landreg.sharing import pseudonym, pseudonym_key_of, suppressed
+from landreg.sharing import SUPPRESSED, is_small_cell, pseudonym, pseudonym_key_of, suppressed
 from landreg.tabular import SafeWriter
-from parcels.models import AdminArea
+from livelihoods.models import Opportunity, Referral
+from livelihoods.selectors import referrals_for_partner
+from movements.figures import PERIODS, arrival_figures, flow_figures
+from movements.models import AgeBand, IdpSite, SitePopulationEstimate
+from parcels.models import AdminArea, CrossingPoint
 from shelters.models import DEFAULT_STAGES
 from shelters.selectors import open_shelter_projects, shelter_stage
 from townships.models import Plot, Township
 
-# The datasets that are a table of one province (a CSV); the township layout is files per township, and the
-# grievance referrals are a door of the API, not a file.
-TABLES = ("township_summary", "household_records", "grievance_summary")
+# The datasets that are a table of one province (a CSV); the township layout is files per township, the
+# grievance referrals are a door of the API, not a file, and the opportunities are a map layer (OGC API, tiles).
+TABLES = ("township_summary", "household_records", "grievance_summary", "movement_figures", "livelihood_referrals")
 
 
 @dataclass
@@ -231,6 +235,229 @@ def grievance_summary(*, user, province, now=None) -> PartnerDataset:
     )
 
 
+# --- returns and displacement --------------------------------------------------------------------------------------
+
+# The sex and age split of a figure: (column suffix, the view's sex and age band, HXL attributes). DTM's bands: 0-4 and
+# 5-17 are children, 18-59 adults, 60 and over elderly.
+_BAND_TAGS = {
+    AgeBand.CHILD_0_4: ("0_4", "+children+age0_4"),
+    AgeBand.CHILD_5_17: ("5_17", "+children+age5_17"),
+    AgeBand.ADULT_18_59: ("18_59", "+adults"),
+    AgeBand.ELDER_60: ("60_plus", "+elderly"),
+}
+SEXES = ("f", "m")
+SPLIT = [(sex, None, f"_{sex}", f"+{sex}") for sex in SEXES]
+SPLIT += [
+    (sex, band, f"_{sex}_{suffix}", f"+{sex}{tags}") for sex in SEXES for band, (suffix, tags) in _BAND_TAGS.items()
+]
+FIGURE_COLUMNS = [
+    ("figure", "#meta+figure"),
+    ("period", "#meta+period"),
+    ("date_reported", "#date+reported"),
+    ("province", "#adm1+code"),
+    ("district", "#adm2+code"),
+    ("crossing_point", "#loc+crossing+code"),
+    ("direction", "#meta+direction"),
+    ("category", "#group+code"),
+    ("source", "#meta+source"),
+    ("returnees", "#affected+returnees+ind"),
+    *[(f"returnees{suffix}", f"#affected+returnees+ind{tags}") for _sex, _band, suffix, tags in SPLIT],
+    ("idps", "#affected+idps+ind"),
+]
+_EMPTY_SPLIT = [""] * len(SPLIT)
+
+
+def _small(value) -> bool:
+    return value == SUPPRESSED or (isinstance(value, int) and is_small_cell(value))
+
+
+def _split_cells(by_sex: dict, by_band: dict) -> list:
+    """The sex, and sex and age, split of one figure ({sex: people}, {(sex, age band): people}), or blanks when any
+    cell of it is a small cell (with the total shown, a small cell could be found by subtracting the others from
+    it), and when some of the people have no sex or age band recorded (the split would not add up to the total)."""
+    cells = [*by_sex.values(), *by_band.values()]
+    unrecorded = any(sex not in SEXES or band not in _BAND_TAGS for sex, band in by_band) or set(by_sex) - set(SEXES)
+    if unrecorded or any(_small(n) for n in cells):
+        return list(_EMPTY_SPLIT)
+    return [by_sex.get(sex, 0) if band is None else by_band.get((sex, band), 0) for sex, band, _s, _t in SPLIT]
+
+
+def _figure_rows(kind: str, read, keys: tuple, keep, place) -> list[list]:
+    """Rows of one kind of figure: one per value of `keys`, with its total and its split. `read(by)` gives the
+    figures grouped by `by`, each already suppressed by the one rule (movements.figures, published=True): the
+    total, the sexes and the sex and age bands are each read as a figure of their own, never summed from
+    suppressed cells. `keep` chooses the rows, `place` writes the columns from the period to the source."""
+    totals = [f for f in read(keys) if keep(f)]
+    by_sex: dict = {}
+    for f in read((*keys, "sex")):
+        if keep(f):
+            by_sex.setdefault(tuple(f[k] for k in keys), {})[f["sex"]] = f["people"]
+    by_band: dict = {}
+    for f in read((*keys, "sex", "age_band")):
+        if keep(f):
+            by_band.setdefault(tuple(f[k] for k in keys), {})[(f["sex"], f["age_band"])] = f["people"]
+    rows = []
+    for f in sorted(totals, key=lambda f: [str(f[k]) for k in keys]):
+        key = tuple(f[k] for k in keys)
+        if f["people"] == 0:
+            continue
+        rows.append([kind, *place(f), f["people"], *_split_cells(by_sex.get(key, {}), by_band.get(key, {})), ""])
+    return rows
+
+
+def movement_figures(*, user, province) -> PartnerDataset:
+    """The returns and displacement figures of a province, HXL-tagged as HDX users know them, one row per figure:
+
+    - `arrivals`: people registered at the border, by week and month (from Saturday), crossing point, destination
+      district and category, at the province's crossing points or bound for the province (adm1 and adm2 are the
+      destination);
+    - `flow_counts`: crossings counted by the border monitoring teams at the province's crossing points, by source
+      (never added up: they count the same crossings), direction and category (adm2: the crossing point's district);
+    - `idp_sites`: the people in the province's open IDP sites by district and kind of site, from each site's
+      latest estimate (idps: arrival and returned IDPs; returnees: returnees from abroad living there).
+
+    A figure of 1 to 4 people is "<5" (landreg/sharing.py); a split with a small cell is left blank."""
+    codes = dict(AdminArea.objects.filter(level__in=["province", "district"]).values_list("pk", "pcode"))
+    points = {p.pk: p for p in CrossingPoint.objects.all()}
+    rows: list[list] = []
+    for period in PERIODS:
+        rows += _figure_rows(
+            "arrivals",
+            lambda by, period=period: arrival_figures(user, period=period, by=by, published=True),
+            (
+                "period_start",
+                "crossing_point_id",
+                "province_id",
+                "destination_province_id",
+                "destination_district_id",
+                "direction",
+                "category",
+            ),
+            lambda f: province.pk in (f["province_id"], f["destination_province_id"]),
+            lambda f, period=period: [
+                period,
+                f["period_start"].isoformat(),
+                codes.get(f["destination_province_id"], ""),
+                codes.get(f["destination_district_id"], ""),
+                points[f["crossing_point_id"]].code,
+                f["direction"],
+                f["category"],
+                "registrations",
+            ],
+        )
+        rows += _figure_rows(
+            "flow_counts",
+            lambda by, period=period: flow_figures(
+                user, period=period, by=by, where={"province_id": province.pk}, published=True
+            ),
+            ("period_start", "crossing_point_id", "direction", "category", "source"),
+            lambda f: True,
+            lambda f, period=period: [
+                period,
+                f["period_start"].isoformat(),
+                province.pcode,
+                codes.get(points[f["crossing_point_id"]].district_id, ""),
+                points[f["crossing_point_id"]].code,
+                f["direction"],
+                f["category"],
+                f["source"],
+            ],
+        )
+    rows += _idp_site_rows(province, codes)
+    return PartnerDataset(
+        name="movement_figures",
+        columns=[name for name, _tag in FIGURE_COLUMNS],
+        hashtags=[tag for _name, tag in FIGURE_COLUMNS],
+        rows=rows,
+        what="movements.figures",
+        count=len(rows),
+    )
+
+
+def _idp_site_rows(province, codes: dict) -> list[list]:
+    today = timezone.localdate()
+    sites = IdpSite.objects.filter(province=province).filter(Q(closed_on__isnull=True) | Q(closed_on__gte=today))
+    latest = SitePopulationEstimate.objects.filter(site=OuterRef("pk")).order_by("-assessed_on", "-pk")
+    groups = ("assessed_on", "arrival_idps", "returned_idps", "returnees_from_abroad")
+    sites = sites.annotate(**{f"e_{g}": Subquery(latest.values(g)[:1]) for g in groups}).filter(
+        e_assessed_on__isnull=False
+    )
+    totals: dict = {}
+    for site in sites:
+        place = (codes.get(site.district_id, ""), site.kind)
+        entry = totals.setdefault(place, {"on": site.e_assessed_on, "idps": 0, "returnees": 0})
+        entry["on"] = max(entry["on"], site.e_assessed_on)
+        entry["idps"] += site.e_arrival_idps + site.e_returned_idps
+        entry["returnees"] += site.e_returnees_from_abroad
+    return [
+        ["idp_sites", "latest", t["on"].isoformat(), province.pcode, district, "", "", kind, "site_estimates"]
+        + [suppressed(t["returnees"]), *_EMPTY_SPLIT, suppressed(t["idps"])]
+        for (district, kind), t in sorted(totals.items())
+    ]
+
+
+# --- livelihood referrals ------------------------------------------------------------------------------------------
+
+STEP_STATUSES = [s for s in Referral.Status.values if s != Referral.Status.SUGGESTED]
+
+
+def livelihood_referrals(*, user, province, agreement: DataSharingAgreement | None) -> PartnerDataset:
+    """The referrals to the partner's own opportunities in the province, one row each, as
+    livelihoods.selectors.referrals_for_partner gives them (a pseudonymous household code under the provider's
+    agreement, sex, age band, status, the step dates; no name, no ID number, no location); the household code only
+    when the agreement shares household codes. Not the opportunity's title either: free text, which may name someone
+    (the partner knows its opportunities by their number). For partners only: an administrator checks a partner's
+    referrals on the officers' pages."""
+    if agreement is None:
+        raise PermissionDenied(
+            _(
+                "The referrals file is each partner's own: it lists the referrals to their opportunities. "
+                "Officers follow referrals on the livelihoods pages."
+            )
+        )
+    rows = referrals_for_partner(user)
+    in_province = set(
+        Opportunity.objects.filter(pk__in={r["opportunity"] for r in rows}, province=province).values_list(
+            "pk", flat=True
+        )
+    )
+    with_code = "code" in (agreement.household_fields or [])
+    columns = [
+        ("referral", "#activity+referral+id"),
+        ("opportunity", "#activity+id"),
+        ("province", "#adm1+code"),
+        *([("household", "#beneficiary+code")] if with_code else []),
+        ("sex", "#beneficiary+sex"),
+        ("age_band", "#beneficiary+age+band"),
+        ("status", "#status+referral"),
+        *[(f"{status}_on", f"#date+{status}") for status in STEP_STATUSES],
+    ]
+    chosen = [r for r in rows if r["opportunity"] in in_province]
+
+    def row(r: dict) -> list:
+        days = {step["to"]: step["on"] for step in r["steps"]}  # the last date of each step
+        return [
+            r["referral"],
+            r["opportunity"],
+            province.pcode,
+            *([r["household"]] if with_code else []),
+            r["sex"],
+            r["age_band"],
+            r["status"],
+            *[days.get(status, "") for status in STEP_STATUSES],
+        ]
+
+    return PartnerDataset(
+        name="livelihood_referrals",
+        columns=[name for name, _tag in columns],
+        hashtags=[tag for _name, tag in columns],
+        rows=[row(r) for r in chosen],
+        what="livelihoods.Referral",
+        object_ids=[r["referral"] for r in chosen],
+        count=len(chosen),
+    )
+
+
 def partner_dataset(*, user, dataset: str, province, agreement: DataSharingAgreement | None, **options):
     """The dataset as this user may receive it under `agreement` (None: an administrator, every catalogue field,
     and household codes under a key for this export only)."""
@@ -242,6 +469,10 @@ def partner_dataset(*, user, dataset: str, province, agreement: DataSharingAgree
         return household_records(user=user, province=province, fields=fields, key=key, **options)
     if dataset == "grievance_summary":
         return grievance_summary(user=user, province=province, **options)
+    if dataset == "movement_figures":
+        return movement_figures(user=user, province=province)
+    if dataset == "livelihood_referrals":
+        return livelihood_referrals(user=user, province=province, agreement=agreement)
     if dataset == "grievance_referrals":
         raise ValidationError(
             _(

@@ -1,5 +1,6 @@
 """What a partner may download, agreement by agreement, for the "Data for partners" page: the tables of
-partners/exports.py per province and the township layout files, under each current agreement; ended and
+partners/exports.py per province, the township layout files and the published map layers (partners/published.py),
+under each current agreement; ended and
 upcoming agreements are listed without downloads. The checks at download time are landreg/sharing.py's."""
 
 import datetime
@@ -11,6 +12,7 @@ from landreg.models import DATASETS, HOUSEHOLD_FIELDS, DataSharingAgreement
 from landreg.scope import province_ids_in_scope
 from parcels.models import AdminArea
 from partners.exports import TABLES
+from partners.published import LAYERS_BY_DATASET
 from partners.referrals import REFERRALS  # not a download: the hotline's door in the API, said on the page
 from townships.exports import townships_exportable_by
 from townships.models import Township
@@ -32,6 +34,7 @@ class Downloads:
     tables: list[tuple[str, str, AdminArea]] = field(default_factory=list)  # (dataset, description, province)
     refers: bool = False  # the agreement lets the partner's hotline refer complaints in its provinces
     townships: list[Township] = field(default_factory=list)  # for the layout files
+    layers: list[tuple[str, str]] = field(default_factory=list)  # (layer, description): OGC API and vector tiles
 
     @property
     def ending_soon(self) -> bool:
@@ -70,6 +73,12 @@ def partner_downloads(user, on: datetime.date | None = None) -> list[Downloads]:
         )
         if state == "current":
             entry.refers = REFERRALS in agreement.datasets and bool(provinces)
+            entry.layers = [
+                layer
+                for code, layers in LAYERS_BY_DATASET.items()
+                if code in agreement.datasets and provinces
+                for layer in layers
+            ]
             entry.tables = [
                 (code, DATASETS[code], province)
                 for province in provinces

@@ -1,7 +1,10 @@
-"""Nothing published — OGC API features, vector tiles, TileJSON — carries a household's name, code or ID number,
-even for plots that are allocated to named households."""
+# ruff: noqa: F811  (the fixtures imported from other test modules are used by their names)
+"""Nothing published — OGC API features, vector tiles, TileJSON, partner files — carries a household's name, code or
+ID number: not for plots allocated to named households, nor for the crossing points, IDP sites and livelihood
+opportunities, whose figures come from named arrivals and referrals."""
 
 import csv
+import datetime
 import io
 import json
 
@@ -12,6 +15,8 @@ from allocations.services import allocation_propose
 from grievances.models import Grievance
 from grievances.selectors import AGE_BANDS
 from tests.api.test_tiles import decode, township_tile_url
+from tests.livelihoods.conftest import adult, agreement, bounded, post, profiled, provider  # noqa: F401  (fixtures)
+from tests.movements.conftest import points, register  # noqa: F401  (fixtures)
 
 SECRETS = ["Zarghona Qasemi", "Abdul Wahid Qasemi", "1400-9999-77777", "77777", "PoR5550001"]
 
@@ -116,3 +121,120 @@ def test_the_public_status_page_publishes_nothing_personal(client, complained):
         assert 'id="status-answer"' in page
         assert_clean(page, grievance.household)
         assert "wall" not in page and "Conduct of staff" not in page
+
+
+# --- the published layers of returns, displacement and livelihoods --------------------------------------------------
+
+MOVING = ["Sher Agha Safi", "Bibi Gul", "Abdul Wahid", "1400-8888-12345", "12345", "Haji Karim", "Ustad Nasrullah"]
+
+
+@pytest.fixture
+def livelihood_reference(db):
+    from livelihoods.models import IscoOccupation, IsicActivity, MatchingProgramme
+    from livelihoods.reference import load_isco, load_isic, seed_default_programme
+
+    if not IscoOccupation.objects.exists():
+        load_isco(IscoOccupation)
+        load_isic(IsicActivity)
+    seed_default_programme(MatchingProgramme)
+
+
+@pytest.fixture
+def moved(register, points, users, provinces, livelihood_reference, post, profiled):
+    """Named people with ID numbers everywhere the new layers read from: arrivals at Torkham last week (a family
+    whose head has a tazkira), an IDP site named after a person, an opportunity whose title names its trainer, and
+    a referral of a named person to it, accepted (a place filled)."""
+    from django.utils import timezone
+
+    from households.models import Person
+    from livelihoods import services as livelihood_services
+    from movements.figures import figures_refresh
+    from movements.services import idp_site_create, site_estimate_record
+    from partners.published import last_periods
+    from tests.movements.conftest import family
+
+    sunday = last_periods()["week"] + datetime.timedelta(days=1)
+    crossed = datetime.datetime.combine(sunday, datetime.time(8), tzinfo=datetime.UTC)
+    for _ in range(3):
+        register(crossed_at=crossed, members=family("Sher Agha Safi", "Bibi Gul", "Zarmina", tazkira=None))
+    register(crossed_at=crossed, members=family("Abdul Wahid", "Bibi Gul", tazkira="1400-8888-12345"))
+    figures_refresh()
+    officer = users["officer_nangarhar"]
+    site = idp_site_create(
+        code="haji-karim-12345", province=provinces["nangarhar"], by=officer, name="Haji Karim's land", kind="camp",
+        geom="SRID=4326;POINT(70.41 34.41)",
+    )  # fmt: skip
+    site_estimate_record(
+        site=site, round="R1", assessed_on=timezone.localdate(), method="headcount", by=officer, arrival_idps=300,
+        returned_idps=2,
+    )  # fmt: skip
+    opportunity = post(title="Carpentry with Ustad Nasrullah", description="Call Haji Karim on 0700 123 456")
+    person = profiled()
+    Person.objects.filter(pk=person.pk).update(name="Sher Agha Safi", father_name="Abdul Wahid")
+    referral = livelihood_services.referral_suggest(opportunity=opportunity, person=person, by=officer)
+    referral = livelihood_services.referral_step(referral=referral, to_status="referred", by=officer)
+    livelihood_services.referral_step(referral=referral, to_status="accepted", by=users["partner"])
+    cache.clear()
+    return {"site": site, "opportunity": opportunity}
+
+
+def assert_nothing_of_them(text: str):
+    for secret in MOVING:
+        assert secret not in text, f"{secret!r} was published"
+
+
+NEW_LAYERS = ("crossing-points", "idp-sites", "opportunities")
+
+
+def test_the_new_collections_publish_no_name_and_no_id_digit(client, users, moved):
+    client.force_login(users["admin"])
+    for name in NEW_LAYERS:
+        page = client.get(f"/ogc/collections/{name}/items?limit=1000")
+        assert page.status_code == 200 and page.json()["features"], name
+        assert_nothing_of_them(page.content.decode())
+        for item in page.json()["features"]:
+            assert_nothing_of_them(client.get(f"/ogc/collections/{name}/items/{item['id']}").content.decode())
+            # Every value is a code from a closed list, a p-code, a date, a count or an amount: no free text.
+            for key, value in item["properties"].items():
+                if isinstance(value, str) and key not in ("name", "name_prs", "name_ps", "provider"):
+                    assert len(value) <= 24 and " " not in value, (name, key, value)
+        assert_nothing_of_them(client.get(f"/ogc/collections/{name}").content.decode())
+        assert_nothing_of_them(client.get(f"/ogc/collections/{name}/queryables").content.decode())
+
+
+def test_the_new_tiles_publish_no_name_and_no_id_digit(client, users, moved):
+    from tests.api.test_tiles import tile_of, url
+
+    client.force_login(users["admin"])
+    lon, lat = moved["opportunity"].point.coords
+    for layer, (x, y), z in (
+        ("crossing-points", (71.093, 34.102), 8),
+        ("idp-sites", (70.41, 34.41), 12),
+        ("opportunities", (lon, lat), 14),
+    ):
+        response = client.get(url(layer, z, *tile_of(x, y, z)))
+        assert response.status_code == 200, layer
+        features = decode(response)[layer]["features"]
+        assert features
+        assert_nothing_of_them(json.dumps(features, default=str))
+        assert_nothing_of_them(client.get(f"/tiles/{layer}.json").content.decode())
+
+
+def test_the_new_partner_files_publish_no_name_and_no_id_digit(client, users, provinces, moved):
+    from livelihoods.models import Provider
+
+    agreement = Provider.objects.get(name="Skills Partner NGO").agreement
+    agreement.datasets = ["movement_figures", "livelihood_referrals", "livelihood_opportunities"]
+    agreement.household_fields = ["code"]
+    agreement.save()
+    client.force_login(users["partner"])
+    for dataset in ("movement_figures", "livelihood_referrals"):
+        response = client.get(f"/api/v1/partner/exports/{dataset}.csv", {"province": "AF06"})
+        assert response.status_code == 200, response.content
+        text = b"".join(response.streaming_content).decode()
+        assert len(text.splitlines()) > 2, dataset
+        assert_nothing_of_them(text)
+        if dataset == "movement_figures":
+            for row in list(csv.reader(io.StringIO(text)))[2:]:
+                for cell in row[9:]:  # the counts: "<5", a blank split, or 5 and over
+                    assert cell in ("", "<5", "0") or int(cell) >= 5, row

@@ -3,14 +3,19 @@ coordinate systems, and who may edit it. No personal data is published."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.contrib.gis.db.models import GeometryField
+from django.db.models import BooleanField, FloatField, IntegerField, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from api.ogc.problems import Refused
 from landreg import roles
 from landreg.scope import filter_by_scope, province_ids_in_scope
 from landreg.sharing import provinces_shared_with
-from parcels.models import AdminArea
+from livelihoods.models import Opportunity
+from movements.models import IdpSite
+from parcels.models import AdminArea, CrossingPoint
+from partners import published
 from shelters.selectors import shelter_stage
 from townships.models import Block, Facility, Plot, Township
 
@@ -48,16 +53,51 @@ class Collection:
     editable: bool = False
     types: dict = field(default_factory=dict)  # property name -> JSON schema type for queryables
     annotations: dict = field(default_factory=dict)  # computed properties (read-only), by name
+    dataset: str = "township_layout"  # what a partner's agreement must share for the partner to see the collection
+    where: RawSQL | None = None  # which rows are published at all (an open site, an open opportunity)
+    description: str = ""
 
     def queryset(self, user) -> QuerySet:
         qs = self.model.objects.all()
         if self.annotations:
             qs = qs.annotate(**self.annotations)
+        if self.where is not None:
+            qs = qs.filter(self.where)
         if self.model is AdminArea:
             qs = qs.filter(level=AdminArea.Level.PROVINCE)
-        elif (shared := provinces_shared_with(user, "township_layout")) is not None:  # a partner: under an agreement
+        elif (shared := provinces_shared_with(user, self.dataset)) is not None:  # a partner: under an agreement
             qs = qs.filter(**{f"{self.province_field}__in": shared})
         return filter_by_scope(qs, user, province_field=self.province_field, township_field=self.township_field)
+
+
+# The ORM field of a computed property's JSON schema type, for filters and sorting.
+_OUTPUT = {"integer": IntegerField, "number": FloatField, "boolean": BooleanField, "string": TextField}
+
+
+def published_collection(
+    id: str, title: str, model, columns, types: dict, *, dataset: str, description: str, where: str = "", geometry=""
+) -> Collection:
+    """A read-only collection whose properties are the SQL of partners.published over the model's table (one
+    definition for OGC API and the tiles). The annotations are named apart from the model's fields."""
+    table = model._meta.db_table
+    annotations = {
+        f"pub_{name}": RawSQL(sql, [], output_field=_OUTPUT[types.get(name, "string")]())
+        for name, sql in columns(table).items()
+    }
+    if geometry:  # a layer whose geometry is one of two columns
+        annotations["geom"] = RawSQL(geometry.format(alias=table), [], output_field=GeometryField(srid=4326))
+    return Collection(
+        id,
+        title,
+        model,
+        {name: f"pub_{name}" for name in columns(table)},
+        "province",
+        types=types,
+        annotations=annotations,
+        dataset=dataset,
+        where=RawSQL(where.format(alias=table), [], output_field=BooleanField()) if where else None,
+        description=description,
+    )
 
 
 # The construction stage a plot's shelter has passed: one definition, in shelters.selectors.
@@ -129,6 +169,45 @@ COLLECTIONS = {
             AdminArea,
             {"pcode": "pcode", "name_en": "name_en", "name_prs": "name_prs", "name_ps": "name_ps"},
             "pk",
+        ),
+        published_collection(
+            "crossing-points",
+            "Border crossing points",
+            CrossingPoint,
+            published.crossing_point_columns,
+            published.CROSSING_POINT_TYPES,
+            dataset=published.MOVEMENTS_DATASET,
+            description=(
+                "Border crossing points with the people who arrived last week and last month (from Saturday; "
+                "registered at the border, and counted by the border monitoring teams). A count of 1 to 4 is null."
+            ),
+        ),
+        published_collection(
+            "idp-sites",
+            "IDP sites",
+            IdpSite,
+            published.idp_site_columns,
+            published.IDP_SITE_TYPES,
+            dataset=published.MOVEMENTS_DATASET,
+            where=published.IDP_SITES_OPEN,
+            description=(
+                "IDP sites still open, with their latest population estimate by group, its date and method. "
+                "A count of 1 to 4 is null."
+            ),
+        ),
+        published_collection(
+            "opportunities",
+            "Livelihood opportunities",
+            Opportunity,
+            published.opportunity_columns,
+            published.OPPORTUNITY_TYPES,
+            dataset=published.OPPORTUNITIES_DATASET,
+            where=published.OPPORTUNITIES_OPEN,
+            geometry=published.OPPORTUNITY_GEOMETRY,
+            description=(
+                "Work and training open today: kind, ISIC sector, places offered and filled (1 to 4 filled is null), "
+                "dates, pay, provider and province. No personal data."
+            ),
         ),
     ]
 }

@@ -96,7 +96,7 @@ def feature_page_sql(
     inner, params = rows.query.sql_with_params()
     # Names come from the collection's declaration, never from the request: only the choice among them does.
     properties = "json_build_object(" + ", ".join(f"'{name}', page.{aliases[name]}" for name in names) + ")"
-    sort = [f"numbered.{aliases[name]} {'DESC' if descending else 'ASC'}" for name, descending in order]
+    sort = [f"numbered.{aliases[name]} {'DESC' if descending else 'ASC'} NULLS LAST" for name, descending in order]
     wrapped = (
         "SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', page._fid, "
         "'geometry', page._geometry::json, 'properties', " + properties + ") ORDER BY page.n) "

@@ -4,6 +4,7 @@ their queryables, pages of features and one feature (whose edits, Part 4, are in
 import json
 
 from django.contrib.gis.db.models import Extent
+from django.db.models import F
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -61,7 +62,10 @@ def landing(request):
     return json_response(
         {
             "title": "landreg — land allocation and townships",
-            "description": "Townships, blocks, plots, facilities and provinces. No personal data.",
+            "description": (
+                "Townships, blocks, plots, facilities and provinces; border crossing points, IDP sites and livelihood "
+                "opportunities with their counts (1 to 4 suppressed). No personal data."
+            ),
             "links": [
                 {"href": f"{base}/", "rel": "self", "type": "application/json", "title": "This document"},
                 {"href": f"{base}/api", "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0"},
@@ -85,6 +89,7 @@ def _describe(request, collection: Collection, user) -> dict:
     body = {
         "id": collection.id,
         "title": collection.title,
+        **({"description": collection.description} if collection.description else {}),
         "itemType": "feature",
         "crs": list(CRS),
         "storageCrs": EPSG.format(4326),
@@ -164,7 +169,11 @@ def items(request, name):
     srid, lat_first = crs_named(request.GET.get("crs"), "crs")
     order = [(n.lstrip("+-"), n.startswith("-")) for n in property_names(c, request.GET, "sortby", signed=True)]
     names = property_names(c, request.GET, "properties") if "properties" in request.GET else None
-    sort = [("-" if descending else "") + c.properties[name] for name, descending in order]
+    # Absent values (a suppressed count) last, whichever the direction: as feature_page_sql orders the page.
+    sort = [
+        F(c.properties[name]).desc(nulls_last=True) if descending else F(c.properties[name]).asc(nulls_last=True)
+        for name, descending in order
+    ]
     qs = filtered(request, c, user).order_by(*sort, "pk")[offset : offset + limit + 1]
     page, returned, more = feature_page_json(c, qs, srid, lat_first, limit, names=names, order=order)
     base = f"{base_url(request)}/collections/{name}/items"

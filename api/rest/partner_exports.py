@@ -39,7 +39,12 @@ class PartnerExportView(APIView):
             "under 5 as '<5'; household_records holds only the agreed fields, and instead of the household code "
             "printed on letters a pseudonym under the agreement's own key (docs/partners.md), in pseudonym order. "
             "grievance_summary counts complaints by township, category, status and age band, counts under 5 as "
-            "'<5', sensitive categories for the province as a whole only. Logged."
+            "'<5', sensitive categories for the province as a whole only. movement_figures: arrivals registered at "
+            "the border and the border teams' flow counts per week and month, and the people in IDP sites, with HDX "
+            "hashtags (#adm1+code, #adm2+code, #date+reported, #affected+returnees+ind with +f, +m and age, "
+            "#affected+idps+ind); counts under 5 as '<5' and a sex and age split with a small cell left blank. "
+            "livelihood_referrals: the referrals to the partner's own opportunities, pseudonymised, for partners "
+            "only. Logged."
         ),
         parameters=[
             OpenApiParameter("dataset", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(exports.TABLES)),

@@ -6,7 +6,8 @@ its cache, so a cached tile never reaches gunicorn. Authentication still holds, 
 makes an `auth_request` subrequest here, with the tile's address in `X-Original-URI`:
 
 - no login (no session, no valid HTTP Basic): 403, and nginx hands the request to Django, which refuses it with its
-  own sentence; a partner without an agreement sharing the township layout: 403 likewise;
+  own sentence; a partner without an agreement sharing the layer's dataset (the township layout for the land
+  layers, movement_figures or livelihood_opportunities for the published ones): 403 likewise;
 - otherwise 204, with `X-Tile-Scope`: what the tile shows differs per login only by the provinces it is drawn for
   (`api.tiles.vector.tile_scope`), so nginx puts this mark in the cache key: `all` for every role but partner, the
   digest of the shared provinces for a partner (`scope_digest`). Two partners sharing the same provinces share
@@ -34,7 +35,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
-from api.tiles.vector import LAYERS, layer_version, scope_digest, tile_scope, tiles_login
+from api.tiles.vector import LAYERS, LAYOUT_DATASET, layer_version, scope_digest, tile_scope, tiles_login
 
 EVERY_PROVINCE_MARK = "all"
 
@@ -52,14 +53,14 @@ def _layer_and_version(original_uri: str) -> tuple[str, str]:
 @tiles_login  # no login: 403 (nginx passes on no body; the tile view it falls back to says what to do)
 def tile_gate(request):
     """GET /tiles/gate: 204 with X-Tile-Scope and X-Tile-Cacheable for the tile in X-Original-URI; 403 refused."""
+    name, version = _layer_and_version(request.headers.get("X-Original-URI", ""))
+    layer = LAYERS.get(name)
     try:
-        provinces = tile_scope(request)
+        provinces = tile_scope(request, layer.dataset if layer else LAYOUT_DATASET)
     except PermissionDenied:
         return HttpResponse(status=403)
     response = HttpResponse(status=204)
     response["X-Tile-Scope"] = scope_digest(provinces) or EVERY_PROVINCE_MARK
-    name, version = _layer_and_version(request.headers.get("X-Original-URI", ""))
-    layer = LAYERS.get(name)
     response["X-Tile-Cacheable"] = "1" if layer is not None and version and version == layer_version(layer) else "0"
     # The gate's answer depends on the login: no shared cache may keep it but nginx's own, keyed on the session.
     response["Cache-Control"] = "private, no-store"
@@ -72,12 +73,13 @@ def signed_tile_query(request, layer: str, version: str, *, now: float | None = 
     and sig, nginx's secure_link_md5 of "e|layer|v|s|<session cookie>|<key>" (deploy/nginx/landreg.conf).
 
     Empty when signing is off (no LANDREG_TILE_SIGNING_KEY) or who asks has no session (HTTP Basic clients use
-    the unsigned URLs). PermissionDenied for a partner without an agreement sharing the layout (tile_scope)."""
+    the unsigned URLs). PermissionDenied for a partner without an agreement sharing the layer's dataset (tile_scope)."""
     key = settings.LANDREG_TILE_SIGNING_KEY
     session = request.session.session_key
     if not key or not session:
         return ""
-    scope = scope_digest(tile_scope(request)) or EVERY_PROVINCE_MARK
+    dataset = LAYERS[layer].dataset if layer in LAYERS else LAYOUT_DATASET
+    scope = scope_digest(tile_scope(request, dataset)) or EVERY_PROVINCE_MARK
     expires = int((time.time() if now is None else now) + settings.LANDREG_TILE_SIGNED_SECONDS)
     signed = f"{expires}|{layer}|{version}|{scope}|{session}|{key}"
     signature = base64.urlsafe_b64encode(hashlib.md5(signed.encode()).digest()).decode().rstrip("=")  # noqa: S324

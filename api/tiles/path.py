@@ -65,7 +65,7 @@ class TilePathMiddleware:
             return None
         cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         request.session = self.session_store(cookie)  # the long way replaces it with SessionMiddleware's
-        known, provinces = remembered_scope(claimed_login_key(request))
+        known, provinces = remembered_scope(claimed_login_key(request), layer.dataset)
         if not known:
             return None
         answer = partial(tile_answer, layer=layer, z=z, x=x, y=y, provinces=provinces)

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 from api.auth import login_key, request_user
 from api.http import login_or_basic
 from landreg.sharing import partner_provinces
+from partners import published
 from shelters.selectors import shelter_stage_sql
 from townships.models import Plot
 from townships.selectors import MAP_LAYER_TABLES
@@ -105,6 +106,12 @@ class TileLayer:
     point: str = ""
     # A second layer of label points in the same tile (with its own zooms): the feature's number or name.
     labels: PointLayer | None = None
+    # What a partner's agreement must share for the partner to see the layer, and the condition (over f) that
+    # keeps them to its provinces (SHARED_PROVINCES_ONLY by the table when empty).
+    dataset: str = LAYOUT_DATASET
+    shared: str = ""
+    # What the tile shows changes with the day too ("last week"): the version carries Kabul's day.
+    dated: bool = False
 
 
 # A partner's features: those of the shared provinces, by the table aliased f (a layer's, or its bounds_table).
@@ -117,6 +124,81 @@ SHARED_PROVINCES_ONLY = {
     "townships_plot": _THROUGH_TOWNSHIP,
     "townships_facility": _THROUGH_TOWNSHIP,
 }
+_IN_PROVINCES = "f.province_id = ANY(%(provinces)s)"
+
+
+def _published_columns(columns: dict) -> str:
+    """The attributes of a published layer (partners.published, over the table aliased f), after its ids."""
+    return "f.id AS fid, f.id, " + ", ".join(f"{sql} AS {name}" for name, sql in columns.items())
+
+
+def _mvt_fields(columns: dict, types: dict) -> dict:
+    kinds = {"integer": "Number", "number": "Number", "boolean": "Boolean"}
+    return {"id": "Number", **{name: kinds.get(types.get(name, ""), "String") for name in columns}}
+
+
+# The published layers of returns, displacement and livelihoods: aggregates only (partners/published.py).
+_CROSSING_POINTS = published.crossing_point_columns("f")
+_IDP_SITES = published.idp_site_columns("f")
+_OPPORTUNITIES = published.opportunity_columns("f")
+PUBLISHED_LAYERS = (
+    TileLayer(
+        name="crossing-points",
+        description=(
+            "Border crossing points: code, names, province and district p-codes, neighbouring country, main, and the "
+            "people who arrived last week and last month (weeks from Saturday; week_start, month_start): registered "
+            "at the border (arrivals_*) and counted by the border monitoring teams (counted_*). A count of 1 to 4 "
+            "is absent (suppressed)."
+        ),
+        table="parcels_crossingpoint",
+        columns=_published_columns(_CROSSING_POINTS),
+        fields=_mvt_fields(_CROSSING_POINTS, published.CROSSING_POINT_TYPES),
+        versions=("crossing_points", "movement_figures", "admin_areas"),
+        minzoom=0,
+        maxzoom=14,
+        dataset=published.MOVEMENTS_DATASET,
+        shared=_IN_PROVINCES,
+        dated=True,
+    ),
+    TileLayer(
+        name="idp-sites",
+        description=(
+            "IDP sites still open, as points or outlines: kind, province and district p-codes, and the latest "
+            "population estimate by group with its date (assessed_on) and method. A count of 1 to 4 is absent "
+            "(suppressed). No site name, no person."
+        ),
+        table="movements_idpsite",
+        columns=_published_columns(_IDP_SITES),
+        fields=_mvt_fields(_IDP_SITES, published.IDP_SITE_TYPES),
+        versions=("idp_sites", "admin_areas"),
+        where="AND " + published.IDP_SITES_OPEN.format(alias="f"),
+        minzoom=4,
+        maxzoom=16,
+        dataset=published.MOVEMENTS_DATASET,
+        shared=_IN_PROVINCES,
+        dated=True,
+    ),
+    TileLayer(
+        name="opportunities",
+        description=(
+            "Livelihood opportunities open today, as points or areas: kind, ISIC section (sector) and code, places "
+            "offered and filled (1 to 4 filled is absent), dates, pay, provider and province. No personal data."
+        ),
+        # An opportunity is a point or an area: its geometry is whichever it has.
+        table=(
+            "(SELECT o.*, " + published.OPPORTUNITY_GEOMETRY.format(alias="o") + " AS geom "
+            "FROM livelihoods_opportunity o WHERE " + published.OPPORTUNITIES_OPEN.format(alias="o") + ")"
+        ),
+        columns=_published_columns(_OPPORTUNITIES),
+        fields=_mvt_fields(_OPPORTUNITIES, published.OPPORTUNITY_TYPES),
+        versions=("opportunities", "admin_areas"),
+        minzoom=6,
+        maxzoom=18,
+        dataset=published.OPPORTUNITIES_DATASET,
+        shared=_IN_PROVINCES,
+        dated=True,
+    ),
+)
 
 
 LAYERS = {
@@ -252,13 +334,14 @@ LAYERS = {
             minzoom=13,
             maxzoom=18,
         ),
+        *PUBLISHED_LAYERS,
     )
 }
 
 
-def _shared_only(table: str, provinces: frozenset[int] | None) -> str:
+def _shared_only(table: str, provinces: frozenset[int] | None, condition: str = "") -> str:
     """The condition that keeps a partner to their provinces (parameter `provinces`); nothing for anyone else."""
-    return "" if provinces is None else f" AND {SHARED_PROVINCES_ONLY[table]}"
+    return "" if provinces is None else f" AND {condition or SHARED_PROVINCES_ONLY[table]}"
 
 
 def _province_parameters(provinces: frozenset[int] | None) -> dict:
@@ -278,7 +361,7 @@ def tile_sql(layer: TileLayer, z: int, provinces: frozenset[int] | None = None, 
     clips away (NULL) are skipped by ST_AsMVT itself: a `WHERE geom IS NOT NULL` would be pushed into the
     scan by the planner and clip every feature twice.
     """
-    shared = _shared_only(layer.table, provinces)
+    shared = _shared_only(layer.table, provinces, layer.shared)
     if layer.point:
         parts = [_points_sql(layer.name, layer.table, layer.columns, layer.point, layer.joins, layer.where + shared)]
     else:
@@ -336,18 +419,21 @@ def tile_bytes(layer: TileLayer, z: int, x: int, y: int, provinces: frozenset[in
 
 
 def layer_version(layer: TileLayer) -> str:
-    """The version of what a tile of `layer` shows: the versions of every table it reads."""
-    return townships_layer_version(layer.versions)
+    """The version of what a tile of `layer` shows: the versions of every table it reads (and Kabul's day, for a
+    layer of last week's and last month's counts)."""
+    version = townships_layer_version(layer.versions)
+    return f"{version}.d{published.kabul_today():%Y%m%d}" if layer.dated else version
 
 
 def layer_bounds(layer: TileLayer, provinces: frozenset[int] | None = None) -> list[float]:
     """West, south, east, north of the layer's data (in the `provinces` only, when given); the whole web-mercator
     world when it has none."""
     table, where = (layer.bounds_table, "") if layer.bounds_table else (layer.table, layer.where)
+    shared = _shared_only(table, provinces, "" if layer.bounds_table else layer.shared)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-            f"FROM (SELECT ST_Extent(f.geom) AS e FROM {table} f WHERE true {where}{_shared_only(table, provinces)}) "
+            f"FROM (SELECT ST_Extent(f.geom) AS e FROM {table} f WHERE true {where}{shared}) "
             "AS extent",
             _province_parameters(provinces) or None,
         )
@@ -360,35 +446,37 @@ def layer_bounds(layer: TileLayer, provinces: frozenset[int] | None = None) -> l
 LOG_IN = gettext_lazy("Log in to see the map tiles (a session, or HTTP Basic authentication for QGIS).")
 
 
-def tile_scope(request) -> frozenset[int] | None:
+def tile_scope(request, dataset: str = LAYOUT_DATASET) -> frozenset[int] | None:
     """The provinces whose features the tiles show to who asks (a logged-in user): None, every province, for
-    every role but partner; for a partner, the provinces a current agreement shares the township layout for.
-    PermissionDenied, with the sentence saying what to ask for, for a partner with none.
+    every role but partner; for a partner, the provinces a current agreement shares `dataset` for (the layer's:
+    the township layout for the land layers). PermissionDenied, with the sentence saying what to ask for, for a
+    partner with none.
 
-    Decided once per login (session or Basic credentials) and remembered for LOGIN_SECONDS, so a tile costs
-    no query for it; a refusal is decided again on each request."""
-    key = scope_key(login_key(request))
+    Decided once per login (session or Basic credentials) and dataset, and remembered for LOGIN_SECONDS, so a
+    tile costs no query for it; a refusal is decided again on each request."""
+    key = scope_key(login_key(request), dataset)
     scope = cache.get(key)
     if scope is None:
         user = request_user(request)
         if not user.is_authenticated:  # a session that no longer holds (a changed password): not "every province"
             raise PermissionDenied(LOG_IN)
-        provinces = partner_provinces(user, LAYOUT_DATASET)
+        provinces = partner_provinces(user, dataset)
         scope = EVERY_PROVINCE if provinces is None else frozenset(provinces)
         cache.set(key, scope, SCOPE_TIMEOUT)
     return None if scope == EVERY_PROVINCE else scope
 
 
-def scope_key(login: str | None) -> str:
-    """The cache key of what tile_scope remembered for a login (api.auth.login_key)."""
-    return f"tile-scope:{login}"
+def scope_key(login: str | None, dataset: str = LAYOUT_DATASET) -> str:
+    """The cache key of what tile_scope remembered for a login (api.auth.login_key) and a layer's dataset."""
+    return f"tile-scope:{login}" if dataset == LAYOUT_DATASET else f"tile-scope:{dataset}:{login}"
 
 
-def remembered_scope(login: str | None) -> tuple[bool, frozenset[int] | None]:
-    """(True, the provinces) when tile_scope decided this login's scope within LOGIN_SECONDS; (False, None) when
-    it did not (the login must be checked). Costs no query: for the tiles' short way (api/tiles/path.py), whose
-    login key is only claimed, never checked, so only what tile_scope wrote after checking it counts."""
-    scope = cache.get(scope_key(login)) if login is not None else None
+def remembered_scope(login: str | None, dataset: str = LAYOUT_DATASET) -> tuple[bool, frozenset[int] | None]:
+    """(True, the provinces) when tile_scope decided this login's scope for `dataset` within LOGIN_SECONDS; (False,
+    None) when it did not (the login must be checked). Costs no query: for the tiles' short way
+    (api/tiles/path.py), whose login key is only claimed, never checked, so only what tile_scope wrote after
+    checking it counts."""
+    scope = cache.get(scope_key(login, dataset)) if login is not None else None
     if scope is None:
         return False, None
     return True, (None if scope == EVERY_PROVINCE else scope)
@@ -403,12 +491,13 @@ def scope_digest(provinces: frozenset[int] | None) -> str:
 
 def _refusal(request, layer_name: str) -> tuple[TileLayer | None, frozenset[int] | None, JsonResponse | None]:
     """The layer asked for and the provinces its tiles show (tile_scope), or the response that refuses it: 403
-    for partners without an agreement sharing the layout, 404 for no such layer. (The login is checked before.)"""
+    for partners without an agreement sharing the layer's dataset, 404 for no such layer. (The login is checked
+    before.)"""
+    layer = LAYERS.get(layer_name)
     try:
-        provinces = tile_scope(request)
+        provinces = tile_scope(request, layer.dataset if layer else LAYOUT_DATASET)
     except PermissionDenied as refused:
         return None, None, JsonResponse({"detail": str(refused)}, status=403)
-    layer = LAYERS.get(layer_name)
     if layer is None:
         names = ", ".join(sorted(LAYERS))
         detail = f"There is no tile layer called {layer_name!r}; the layers are {names}."

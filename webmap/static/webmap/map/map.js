@@ -258,6 +258,163 @@
   }
 
 
+  // --- published layers: border crossing points, IDP sites, livelihood opportunities ---------------------------
+  // Aggregates only (docs/partners.md, "Published layers"), drawn from their own vector tiles and shown when their
+  // box is ticked. Each is offered only when its TileJSON answers: a role or an agreement that does not share it
+  // gets no box. A count of 1 to 4 is absent from a tile (suppressed) and written "fewer than 5".
+
+  var tileRoot = config.tiles.provinces.replace(/provinces\/\{z\}.*$/, "");
+  var localNumber = new Intl.NumberFormat(numberLocale);
+  function figure(value) { return value === undefined || value === null ? gettext("fewer than 5") : localNumber.format(value); }
+  // A date as the server writes it in forms (landreg/calendar.py shamsi_numeric): Solar Hijri, in the page's digits.
+  function shamsiNumeric(iso) {
+    if (!iso) return "";
+    var parts = {};
+    new Intl.DateTimeFormat("en-u-ca-persian-nu-latn", { day: "2-digit", month: "2-digit", year: "numeric", timeZone: "UTC" })
+      .formatToParts(new Date(iso + "T00:00:00Z")).forEach(function (p) { parts[p.type] = p.value; });
+    return digits(parts.year.replace(/\D/g, "") + "-" + parts.month + "-" + parts.day);
+  }
+  var KINDS = {
+    camp: gettext("Camp"), informal_settlement: gettext("Informal settlement"), host_community: gettext("Host community"),
+    cash_for_work: gettext("Cash for work"), tvet: gettext("Vocational training (TVET)"),
+    apprenticeship: gettext("Apprenticeship"), job_placement: gettext("Job placement"),
+    business_grant: gettext("Business grant"), agricultural_inputs: gettext("Agricultural inputs")
+  };
+  var METHODS = {
+    headcount: gettext("Household head count"), key_informant: gettext("Key informants"),
+    registration: gettext("Registration lists"), remote: gettext("Remote sensing (shelters counted on imagery)")
+  };
+  function rows(pairs) {
+    return el("dl", { "class": "published-figures" }, [].concat.apply([], pairs.filter(Boolean).map(function (p) {
+      return [el("dt", { text: p[0] }), el("dd", { text: p[1] })];
+    })));
+  }
+  var PUBLISHED = [
+    {
+      name: "idp-sites", label: gettext("IDP sites"), swatch: "idp",
+      layers: [
+        { id: "idp-sites-fill", type: "fill", filter: ["==", ["geometry-type"], "Polygon"],
+          paint: { "fill-color": "#7b3294", "fill-opacity": 0.25, "fill-outline-color": "#7b3294" } },
+        { id: "idp-sites-points", type: "circle", filter: ["==", ["geometry-type"], "Point"],
+          paint: { "circle-color": "#7b3294", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5,
+                   "circle-radius": ["interpolate", ["linear"], ["sqrt", ["coalesce", ["get", "population"], 0]], 0, 5, 100, 16] } }
+      ],
+      describe: function (p) {
+        // When a group is fewer than 5, no group is given (the others would give it away from the total).
+        var groups = p.groups_withheld ? [[gettext("By group"), gettext("withheld: a group is fewer than 5")]] : [
+          [gettext("Arrival IDPs"), figure(p.arrival_idps)],
+          [gettext("Returned IDPs"), figure(p.returned_idps)],
+          [gettext("Returnees from abroad"), figure(p.returnees_from_abroad)]
+        ];
+        if (!p.assessed_on) groups = [];
+        return [el("h3", { text: KINDS[p.kind] || p.kind }), rows([
+          [gettext("People living there"), p.assessed_on ? figure(p.population) : "—"]
+        ].concat(groups, [
+          p.assessed_on ? [gettext("Out-migrants"), figure(p.out_migrants)] : null,
+          // Dates and words in rows of their own: a Solar Hijri date beside a word is reordered in right to left.
+          [gettext("Estimated on"), p.assessed_on ? shamsiNumeric(p.assessed_on) : gettext("not yet assessed")],
+          p.assessed_on ? [gettext("Method"), METHODS[p.method] || p.method] : null
+        ]))];
+      }
+    },
+    {
+      name: "opportunities", label: gettext("Livelihood opportunities"), swatch: "opportunity",
+      layers: [
+        { id: "opportunities-fill", type: "fill", filter: ["!=", ["geometry-type"], "Point"],
+          paint: { "fill-color": "#1a9850", "fill-opacity": 0.25, "fill-outline-color": "#1a9850" } },
+        { id: "opportunities-points", type: "circle", filter: ["==", ["geometry-type"], "Point"],
+          paint: { "circle-color": "#1a9850", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5, "circle-radius": 6 } }
+      ],
+      describe: function (p) {
+        var pay = p.daily_wage ? fmt(gettext("%(wage)s %(currency)s a day, %(days)s days"),
+          { wage: localNumber.format(p.daily_wage), currency: p.currency, days: localNumber.format(p.days_offered || 0) }, true)
+          : p.stipend_monthly ? fmt(gettext("%(stipend)s %(currency)s a month"),
+          { stipend: localNumber.format(p.stipend_monthly), currency: p.currency }, true) : "";
+        return [el("h3", { text: KINDS[p.kind] || p.kind }), rows([
+          [gettext("Provider"), p.provider],
+          p.sector ? [gettext("Sector (ISIC)"), p.sector + (p.isic && p.isic !== p.sector ? " · " + p.isic : "")] : null,
+          [gettext("Places"), fmt(gettext("%(filled)s of %(offered)s filled"),
+            { filled: figure(p.places_filled), offered: localNumber.format(p.places_offered) }, true)],
+          [gettext("From"), shamsiNumeric(p.start_on)],
+          p.end_on ? [gettext("Until"), shamsiNumeric(p.end_on)] : null,
+          pay ? [gettext("Pay"), pay] : null
+        ])];
+      }
+    },
+    {
+      name: "crossing-points", label: gettext("Border crossing points"), swatch: "crossing",
+      layers: [
+        { id: "crossing-points", type: "circle",
+          paint: { "circle-color": "#b35806", "circle-stroke-color": "#ffffff", "circle-stroke-width": 2,
+                   "circle-radius": ["interpolate", ["linear"],
+                     ["sqrt", ["coalesce", ["get", "counted_last_week"], ["get", "arrivals_last_week"], 0]], 0, ["case", ["get", "main"], 7, 5], 300, 22] } },
+        { id: "crossing-point-names", type: "symbol",
+          layout: { "text-field": localName("name"), "text-font": ["sans-serif"], "text-size": 12, "text-anchor": "top", "text-offset": [0, 1] },
+          paint: paint("#7f3b08") }
+      ],
+      describe: function (p) {
+        var name = (config.localNameField && p[config.localNameField]) || p.name;
+        return [el("h3", { text: name }), rows([
+          [gettext("Arrivals registered last week"), figure(p.arrivals_last_week)],
+          [gettext("Counted by the border teams last week"), figure(p.counted_last_week)],
+          [gettext("Arrivals registered last month"), figure(p.arrivals_last_month)],
+          [gettext("Counted by the border teams last month"), figure(p.counted_last_month)],
+          [gettext("Week from"), shamsiNumeric(p.week_start)]
+        ])];
+      }
+    }
+  ];
+
+  var publishedBox = null;
+  function publishedFieldset() {
+    if (publishedBox) return publishedBox;
+    publishedBox = el("fieldset", { "class": "map-filters published-layers", id: "published-layers" },
+      [el("legend", { text: gettext("Returns and livelihoods") })]);
+    var side = document.querySelector(".map-side");
+    var dashboard = document.getElementById("dashboard-link");
+    side.insertBefore(publishedBox, dashboard ? dashboard.parentNode : null);
+    return publishedBox;
+  }
+
+  function showPublished(spec, shown) {
+    spec.layers.forEach(function (layer) { map.setLayoutProperty(layer.id, "visibility", shown ? "visible" : "none"); });
+  }
+
+  function addPublished(spec, document_) {
+    map.addSource(spec.name, { type: "vector", tiles: document_.tiles, minzoom: document_.minzoom,
+                               maxzoom: document_.maxzoom, bounds: document_.bounds });
+    spec.layers.forEach(function (layer) {
+      var style = Object.assign({ source: spec.name, "source-layer": spec.name }, layer);
+      style.layout = Object.assign({ visibility: "none" }, layer.layout || {});
+      map.addLayer(style, map.getLayer("province-names") ? "province-names" : undefined);
+      if (layer.type === "symbol") return;
+      map.on("click", layer.id, function (e) {
+        if (!e.features.length) return;
+        var body = el("div", { "class": "published-popup" }, spec.describe(e.features[0].properties));
+        new maplibregl.Popup({ maxWidth: "18rem" }).setLngLat(e.lngLat).setDOMContent(body).addTo(map);
+      });
+      map.on("mouseenter", layer.id, function () { map.getCanvas().style.cursor = "pointer"; });
+      map.on("mouseleave", layer.id, function () { map.getCanvas().style.cursor = ""; });
+    });
+    var box = el("input", { type: "checkbox", "class": "published-toggle", value: spec.name });
+    box.addEventListener("change", function () { showPublished(spec, box.checked); });
+    publishedFieldset().appendChild(el("label", { "class": "legend-row" },
+      [box, el("span", { "class": "swatch " + spec.swatch }), spec.label]));
+  }
+
+  // In a fixed order (the toggles and the drawing order do not depend on which answer comes first).
+  var answers = PUBLISHED.map(function (spec) {
+    return fetch(tileRoot + spec.name + ".json", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .catch(function () { return null; });
+  });
+  map.on("load", function () {
+    Promise.all(answers).then(function (documents) {
+      PUBLISHED.forEach(function (spec, i) { if (documents[i]) addPublished(spec, documents[i]); });
+      window.landregPublishedReady = true;
+    });
+  });
+
   window.landreg = {
     config: config, map: map, gettext: gettext, fmt: fmt, rtl: rtl, digits: digits, el: el, post: post,
     message: message, refreshTiles: refreshTiles, fit: fit

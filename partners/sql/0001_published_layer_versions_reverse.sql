@@ -1,0 +1,11 @@
+DROP TRIGGER IF EXISTS providers_layer_version ON livelihoods_provider;
+DROP TRIGGER IF EXISTS opportunities_layer_version ON livelihoods_opportunity;
+DROP TRIGGER IF EXISTS site_estimates_layer_version ON movements_sitepopulationestimate;
+DROP TRIGGER IF EXISTS idp_sites_layer_version ON movements_idpsite;
+DROP TRIGGER IF EXISTS flow_totals_layer_version ON movements_flow_totals;
+DROP TRIGGER IF EXISTS arrival_totals_layer_version ON movements_arrival_totals;
+DROP TRIGGER IF EXISTS crossing_points_layer_version ON parcels_crossingpoint;
+DROP SEQUENCE IF EXISTS townships_layer_version_opportunities;
+DROP SEQUENCE IF EXISTS townships_layer_version_idp_sites;
+DROP SEQUENCE IF EXISTS townships_layer_version_movement_figures;
+DROP SEQUENCE IF EXISTS townships_layer_version_crossing_points;
