@@ -16,6 +16,7 @@ from demo.land import PLANS, demo_provinces_ensure, demo_township_create
 from demo.livelihoods import demo_livelihoods_create
 from demo.movements import demo_movements_create
 from demo.partners import demo_agreement_create
+from demo.planning import demo_planning_create
 from demo.shelters import demo_shelters_create
 from demo.users import DEMO_LOGINS, DEMO_PASSWORD, demo_users_create
 from demo.workflow import demo_allocations_create, demo_ballot_create
@@ -55,4 +56,5 @@ def demo_load(progress: Callable[[str], None] = print) -> dict:
     demo_agreement_create(users, progress)
     totals.update(demo_movements_create(users, random.Random(SEED + 15), progress))
     totals["livelihoods"] = demo_livelihoods_create(users, SEED, progress)
+    totals["plot_sites"] = demo_planning_create(progress)
     return totals

@@ -149,6 +149,8 @@ _LIVELIHOODS = [
     "livelihoods.%s_surveyassignment",
 ]
 _LIVELIHOOD_LISTS = ["livelihoods.view_provider", "livelihoods.view_iscooccupation", "livelihoods.view_isicactivity"]
+_ACCESS_LAYERS = ["planning.%s_waterpoint", "planning.%s_road", "planning.%s_servicepoint"]
+_PLANNING_READ = ["planning.view_rasterlayer", "planning.view_plotsite"]
 _SHELTER_PLANNING = ["shelters.%s_shelterproject", "shelters.%s_fieldassignment", "shelters.%s_tranche"]
 ROLE_PERMISSIONS = {
     ADMINISTRATOR: ["*"],
@@ -161,17 +163,22 @@ ROLE_PERMISSIONS = {
     + _perms(_GRIEVANCES, "view")
     # Livelihoods are written through their services; these decide who may open the admin's read-only pages.
     + _perms(_LIVELIHOODS, "view")
-    + _LIVELIHOOD_LISTS,
+    + _LIVELIHOOD_LISTS
+    + _PLANNING_READ,
     COMMITTEE_MEMBER: _perms(_PEOPLE, "view")
     + _perms(["allocations.%s_allocation"], "view", "change")
     + _perms(_LAND, "view")
-    + _perms(_GRIEVANCES, "view"),
+    + _perms(_GRIEVANCES, "view")
+    + _PLANNING_READ,
     GIS_SPECIALIST: _perms(_LAND, "view", "add", "change", "delete")
     + ["parcels.view_adminarea"]
     # IDP sites are drawn and corrected like the land layers; flow counts and crossing points are read.
     + ["movements.view_idpsite", "movements.add_idpsite", "movements.change_idpsite"]
     + ["movements.view_flowcount", "parcels.view_crossingpoint"]
-    + ["townships.view_layoutimport", "townships.view_layoutsource", "townships.change_layoutsource"],
+    + ["townships.view_layoutimport", "townships.view_layoutsource", "townships.change_layoutsource"]
+    # Planning: water points, roads and services drawn like the land layers; rasters and plot figures read.
+    + _perms(_ACCESS_LAYERS, "view", "add", "change", "delete")
+    + _PLANNING_READ,
     FIELD_OFFICER: _perms(_PEOPLE, "view")
     + ["allocations.view_allocation"]
     + _perms(_LAND, "view")

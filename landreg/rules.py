@@ -466,6 +466,38 @@ RULES = {
         "walking_km",
         _("The walking distance is zero or more, and the default furthest travel is beyond it."),
     ),
+    # Planning: rasters, access layers, thresholds, plot sites (docs/planning.md; planning/sql/0002_site_rules.sql
+    # and planning/models.py).
+    "access_feature_geometry_valid": (
+        "geom",
+        _("The location is not a valid geometry; a road needs at least two distinct points. Redraw it."),
+    ),
+    "access_feature_inside_its_province": (
+        "geom",
+        _("The feature must lie in its province (within 1 km of its boundary). Move it or choose its province."),
+    ),
+    "access_feature_in_login_provinces": (
+        "province",
+        _("This GIS login edits water points, roads and services of its own provinces only."),
+    ),
+    "viability_thresholds_are_fixed": (
+        None,
+        _("A version of the viability thresholds is never changed or deleted; set a new version instead."),
+    ),
+    "one_active_viability_thresholds": (
+        "active",
+        _("Only one version of the viability thresholds is active at a time."),
+    ),
+    "viability_thresholds_in_range": (
+        None,
+        _("Slopes and shares are percentages from 0 to 100 (the mean slope above 0), and distances above 0 m."),
+    ),
+    "flood_raster_has_classes": (
+        "flood_classes",
+        _("A flood raster needs its legend: which pixel value is which hazard (none, low, medium, high)."),
+    ),
+    "raster_resolution_positive": ("resolution_m", _("A raster's pixel size is above 0 m.")),
+    "plot_site_flood_hazard_known": ("flood_hazard", _("A plot's flood hazard is none, low, medium or high.")),
 }
 
 

@@ -14,7 +14,7 @@ PYTHON="${PYTHON:-python3}"
 # chromium is Debian's browser that the browser tests drive (Playwright never downloads one).
 # WeasyPrint renders letters and deeds with Pango/HarfBuzz and Noto fonts (Arabic script for Dari and Pashto);
 # the document tests read the PDFs back with poppler-utils (pdftotext, pdftoppm) and scan the QR code with zbarimg.
-APT_PACKAGES="postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev libpq-dev python3-venv chromium nodejs npm libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core poppler-utils zbar-tools gettext python3-qgis qgis-providers pgbackrest nginx"
+APT_PACKAGES="postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin libgdal-dev libpq-dev python3-venv chromium nodejs npm libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core poppler-utils zbar-tools gettext python3-qgis qgis-providers pgbackrest nginx"
 PG_BIN=/usr/lib/postgresql/15/bin
 
 say() { printf '\033[1m[landreg]\033[0m %s\n' "$*" >&2; }
@@ -135,7 +135,7 @@ psql_admin() {  # psql as the cluster superuser over the socket
 ensure_database() {
   local dir="$1"
   # PostGIS and pg_trgm in template1, so the test database Django creates has them too.
-  psql_admin "$dir" -d template1 -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+  psql_admin "$dir" -d template1 -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE EXTENSION IF NOT EXISTS pgrouting;"
   if [ "$(psql_admin "$dir" -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname='landreg'")" != 1 ]; then
     say "creating the application role 'landreg'"
     psql_admin "$dir" -d postgres -c "CREATE ROLE landreg LOGIN CREATEDB CREATEROLE"
