@@ -21,7 +21,7 @@ MAP_LAYER_TABLES = {
     "townships": ("townships",),
     "township-points": ("townships", "plots"),  # a point a township with its counts of plots by status
     "blocks": ("blocks", "townships"),
-    "plots": ("plots", "blocks", "townships", "shelters"),
+    "plots": ("plots", "blocks", "townships", "shelters", "plot_sites"),
     "facilities": ("facilities",),
 }
 

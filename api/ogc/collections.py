@@ -4,8 +4,9 @@ coordinate systems, and who may edit it. No personal data is published."""
 from dataclasses import dataclass, field
 
 from django.contrib.gis.db.models import GeometryField
-from django.db.models import BooleanField, FloatField, IntegerField, QuerySet, TextField
+from django.db.models import BooleanField, F, FloatField, IntegerField, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from api.ogc.problems import Refused
@@ -146,12 +147,14 @@ COLLECTIONS = {
                 "status": "status",
                 "area_m2": "area_m2",
                 "shelter_stage": "shelter_stage",
+                "site_fit": "site_fit",
             },
             "township__province",
             "township",
             editable=True,
             types={"area_m2": "number"},
-            annotations={"shelter_stage": SHELTER_STAGE},
+            # Whether the ground is fit to live on (planning's plot figures; "unknown" until computed).
+            annotations={"shelter_stage": SHELTER_STAGE, "site_fit": Coalesce(F("site__fit"), Value("unknown"))},
         ),
         Collection(
             "facilities",

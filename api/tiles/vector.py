@@ -295,11 +295,12 @@ LAYERS = {
             table="townships_plot",
             joins=(
                 "JOIN townships_township t ON t.id = f.township_id LEFT JOIN townships_block b ON b.id = f.block_id "
+                "LEFT JOIN planning_plotsite ps ON ps.plot_id = f.id "
                 + shelter_stage_sql("f")
             ),
             columns=(
                 "f.id AS fid, f.id, f.number, f.status, f.use, f.area_m2::float8 AS area_m2, "
-                "b.code AS block, t.code AS township, sh.shelter_stage"
+                "b.code AS block, t.code AS township, sh.shelter_stage, coalesce(ps.fit, 'unknown') AS site_fit"
             ),
             fields={
                 "id": "Number",
@@ -310,6 +311,7 @@ LAYERS = {
                 "block": "String",
                 "township": "String",
                 "shelter_stage": "String",
+                "site_fit": "String",
             },
             versions=MAP_LAYER_TABLES["plots"],
             minzoom=13,
