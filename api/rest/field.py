@@ -11,10 +11,11 @@ import uuid
 from datetime import date
 
 from django.contrib.gis.geos import Point
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -27,10 +28,31 @@ from rest_framework.views import APIView
 from allocations.selectors import allocations_visible_to
 from grievances import services as grievance_services
 from grievances.models import Grievance
+from households.models import DuplicateFlag, Person
+from landreg import roles
 from landreg.access_log import log_personal_data_access
+from landreg.roles import has_role
 from landreg.scope import province_ids_in_scope
 from landreg.sharing import needs_agreement, outside_agreement
-from parcels.models import AdminArea
+from livelihoods import selectors as livelihood_selectors
+from livelihoods import services as livelihood_services
+from livelihoods import survey
+from livelihoods.models import SurveyRound, SurveyRoundKind
+from movements import selectors as movement_selectors
+from movements import services as movement_services
+from movements.models import (
+    AgeBand,
+    Arrival,
+    ArrivalCategory,
+    ArrivalMember,
+    ArrivalReview,
+    Assistance,
+    DocumentHeld,
+    Sex,
+    Travelling,
+    Vulnerability,
+)
+from parcels.models import AdminArea, CrossingPoint
 from shelters import kobo, selectors, services, xlsform
 from shelters.models import AllocationReview, Inspection, OccupancyCheck, Tranche
 from townships.models import Plot
@@ -273,12 +295,26 @@ class AssignmentsView(APIView):
                 ids=Household.objects.filter(code__in=households).values_list("pk", flat=True),
                 where=request.path,
             )
+        surveys = survey_rounds_due(request.user, day=day)
+        if surveys:  # each names a household and its head: a logged list
+            from households.models import Household
+
+            log_personal_data_access(
+                user=request.user,
+                action="list",
+                what="households.Household",
+                ids=Household.objects.filter(code__in=[s["household"] for s in surveys]).values_list("pk", flat=True),
+                where=request.path,
+            )
         return Response(
             {
                 "date": (day or timezone.localdate()).isoformat(),
                 "officer": request.user.get_username(),
                 "tolerance_m": services.inspection_tolerance_m(),
                 "assignments": rows,
+                # Reintegration survey rounds due (docs/livelihoods.md), with the questions and their scales.
+                "surveys": surveys,
+                "survey_questions": survey_questions() if surveys else [],
             }
         )
 
@@ -652,3 +688,415 @@ def _moment(value, field: str):
     if moment is None:
         raise _invalid(field, _("Give the time as ISO 8601, e.g. 2026-11-29T10:30:00+04:30."), "datetime_invalid")
     return moment
+
+
+# --- border registration at a crossing point (docs/field.md, "Border registration") ------------------------------
+
+# What a member of a family may carry: the arrival's member fields and the ID numbers in clear (hashed by the service).
+ARRIVAL_MEMBER_FIELDS = (*movement_services.MEMBER_FIELDS, "tazkira", "por")
+# A family registered on one screen: the largest household the form takes (a larger group is two registrations).
+ARRIVAL_MEMBERS_MAX = 40
+ARRIVAL_TEXT_MAX = 150
+
+
+class ArrivalMemberSerializer(serializers.Serializer):
+    relationship = serializers.ChoiceField(choices=ArrivalMember.Relationship.choices, required=False)
+    name = serializers.CharField(required=False)
+    father_name = serializers.CharField(required=False)
+    name_local = serializers.CharField(required=False)
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    age_band = serializers.ChoiceField(choices=AgeBand.choices)
+    date_of_birth = serializers.DateField(required=False)
+    tazkira = serializers.CharField(required=False, help_text="In clear; kept only as a keyed hash.")
+    por = serializers.CharField(required=False, help_text="In clear; kept only as a keyed hash.")
+
+
+class ArrivalUploadSerializer(serializers.Serializer):
+    """What a phone sends for one family (or one person) registered at a crossing point (JSON)."""
+
+    client_uuid = serializers.UUIDField(help_text="Made on the device; the same UUID again returns the first record.")
+    crossing_point = serializers.IntegerField(help_text="The crossing point's id (one of the officer's provinces).")
+    crossed_at = serializers.DateTimeField(required=False, help_text="When the family was registered, on the phone.")
+    category = serializers.ChoiceField(choices=ArrivalCategory.choices)
+    repatriation_form = serializers.CharField(required=False, help_text="AVR form number, in clear; kept hashed.")
+    country_of_asylum = serializers.CharField(help_text="ISO 3166-1 alpha-2: IR, PK, TR…")
+    years_abroad = serializers.IntegerField(required=False, allow_null=True)
+    documents_held = serializers.ListField(child=serializers.ChoiceField(choices=DocumentHeld.choices), required=False)
+    vulnerabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=Vulnerability.choices), required=False
+    )
+    assistance = serializers.ListField(child=serializers.ChoiceField(choices=Assistance.choices), required=False)
+    destination_province = serializers.IntegerField()
+    destination_district = serializers.IntegerField(required=False, allow_null=True)
+    members = ArrivalMemberSerializer(many=True, help_text="The head first (or marked), then the others.")
+
+
+class ArrivalAnswerSerializer(serializers.Serializer):
+    client_uuid = serializers.UUIDField()
+    created = serializers.BooleanField(help_text="False when the UUID was seen before (nothing new was made).")
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=["linked", "review", "recorded"],
+        help_text="linked: the household is registered or attached; review: an ID number is registered to another "
+        "household, and a land officer decides; recorded: kept without a household.",
+    )
+    household = serializers.CharField(allow_null=True)
+    possible_duplicates = serializers.IntegerField(help_text="Similar households flagged for the office to decide.")
+    reviews = serializers.ListField(child=serializers.DictField())
+    may_decide = serializers.BooleanField()
+
+
+def _text_field(value, field: str, *, max_length: int = ARRIVAL_TEXT_MAX) -> str:
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str):
+        raise _invalid(field, _("%(field)s must be text.") % {"field": field}, "text_invalid")
+    value = value.strip()
+    if len(value) > max_length:
+        raise _invalid(
+            field, _("%(field)s is longer than %(n)d characters.") % {"field": field, "n": max_length}, "text_too_long"
+        )
+    return value
+
+
+def _codes_list(value, field: str) -> list[str]:
+    """A list of choice codes as sent; the service says which code is not a choice."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _invalid(
+            field, _('%(field)s is a list of codes, e.g. ["cash", "food"].') % {"field": field}, "list_invalid"
+        )
+    return value
+
+
+def _members(value) -> list[dict]:
+    if not isinstance(value, list) or not value:
+        raise _invalid(
+            "members", _("Record the members: at least the person who crossed, with sex and age band."), "no_members"
+        )
+    if len(value) > ARRIVAL_MEMBERS_MAX:
+        raise _invalid(
+            "members",
+            _("A registration holds at most %(n)d people; register a larger group as more than one family.")
+            % {"n": ARRIVAL_MEMBERS_MAX},
+            "too_many_members",
+        )
+    members = []
+    today = timezone.localdate()
+    for number, member in enumerate(value, start=1):
+        if not isinstance(member, dict):
+            raise _invalid("members", _("Member %(n)d is not a set of fields.") % {"n": number}, "member_invalid")
+        unknown = sorted(set(member) - set(ARRIVAL_MEMBER_FIELDS))
+        if unknown:
+            raise _invalid(
+                "members",
+                _("Member %(n)d: %(fields)s is not a member's field; send %(known)s.")
+                % {"n": number, "fields": ", ".join(map(str, unknown)), "known": ", ".join(ARRIVAL_MEMBER_FIELDS)},
+                "member_field_unknown",
+            )
+        checked = {}
+        for name in ARRIVAL_MEMBER_FIELDS:
+            if name == "date_of_birth":
+                continue
+            text = _text_field(member.get(name), "members")
+            if text or name in ("sex", "age_band"):
+                checked[name] = text
+        if member.get("date_of_birth") not in (None, ""):
+            born = _day(member["date_of_birth"], "members")
+            if born > today or born.year < 1900:
+                raise _invalid(
+                    "members",
+                    _("Member %(n)d: the date of birth is not a past date; check it, or leave it empty.")
+                    % {"n": number},
+                    "member_date_of_birth",
+                )
+            checked["date_of_birth"] = born
+        members.append(checked)
+    return members
+
+
+def _area(value, field: str, *, required: bool) -> AdminArea | None:
+    if value in (None, "") and not required:
+        return None
+    area = AdminArea.objects.filter(pk=_id(value, field)).first()
+    if area is None:
+        message = (
+            _("Choose a province of Afghanistan.")
+            if field == "destination_province"
+            else _("Choose one of the province's districts, or none.")
+        )
+        raise _invalid(field, message, "area_unknown")
+    return area
+
+
+def _crossing_point(value) -> CrossingPoint:
+    point = (
+        CrossingPoint.objects.select_related("province").filter(pk=_id(value, "crossing_point"), active=True).first()
+    )
+    if point is None:
+        raise _invalid("crossing_point", _("Choose one of your crossing points."), "crossing_point_unknown")
+    return point
+
+
+def _aware(moment):
+    """A time sent without its offset is taken as the server's local time (Afghanistan's, +04:30)."""
+    if moment is not None and timezone.is_naive(moment):
+        return timezone.make_aware(moment)
+    return moment
+
+
+def arrival_body(user, arrival: Arrival, created: bool, *, where: str) -> dict:
+    """What the phone shows of a family it registered: linked to a household, or waiting for a decision because an
+    ID number is registered to another household. The other household is named (its code, its head, the matching
+    digits) only when it is in the user's provinces, and that view is logged."""
+    named = {r.pk: r for r in movement_selectors.arrival_reviews_open(user).filter(arrival=arrival)}
+    reviews = []
+    for review in ArrivalReview.objects.filter(arrival=arrival).order_by("pk"):
+        entry = {"id": review.pk, "decision": review.decision, "candidate": None, "candidate_head": "", "matching": []}
+        if review.pk in named:
+            candidate = review.candidate
+            people = Person.objects.filter(household=candidate)
+            head = people.filter(relationship=Person.Relationship.HEAD).first()
+            digests = {d for pair in people.values_list("tazkira_hash", "por_hash") for d in pair} - {""}
+            matching = sorted(
+                {
+                    last4
+                    for tazkira, t4, por, p4 in arrival.members.values_list(
+                        "tazkira_hash", "tazkira_last4", "por_hash", "por_last4"
+                    )
+                    for digest, last4 in ((tazkira, t4), (por, p4))
+                    if digest and digest in digests
+                }
+            )
+            entry.update(candidate=candidate.code, candidate_head=head.name if head else "", matching=matching)
+        reviews.append(entry)
+    if named:
+        log_personal_data_access(
+            user=user,
+            action="view",
+            what="households.Household",
+            ids=[r.candidate_id for r in named.values()],
+            where=where,
+        )
+    undecided = any(r["decision"] == ArrivalReview.Decision.UNDECIDED for r in reviews)
+    household = arrival.household
+    return {
+        "client_uuid": str(arrival.client_uuid),
+        "created": created,
+        "id": arrival.pk,
+        "status": "linked" if household is not None else "review" if undecided else "recorded",
+        "household": household.code if household is not None else None,
+        "possible_duplicates": DuplicateFlag.objects.filter(
+            household=household, decision=DuplicateFlag.Decision.UNDECIDED
+        ).count()
+        if household is not None
+        else 0,
+        "reviews": reviews,
+        "may_decide": has_role(user, roles.LAND_OFFICER),
+    }
+
+
+class ArrivalsView(APIView):
+    """POST: one family (or one person) registered at a crossing point of the officer's provinces, maybe offline.
+    201 new, 200 when the client UUID was seen before: a registration sent twice is one arrival. The ID numbers are
+    checked against the registered households here (movements.services.arrival_register): one registered to another
+    household is answered "review", never merged."""
+
+    @extend_schema(
+        request={"application/json": ArrivalUploadSerializer},
+        responses={201: ArrivalAnswerSerializer, 200: ArrivalAnswerSerializer},
+    )
+    def post(self, request):
+        data = _data(request)
+        client_uuid = _client_uuid(data.get("client_uuid"))
+        earlier = Arrival.objects.filter(client_uuid=client_uuid).first()
+        if earlier is not None and earlier.recorded_by_id != request.user.pk:
+            raise _invalid(
+                "client_uuid",
+                _("This form's id was used by another officer's form; save the family again as a new form."),
+                "uuid_taken",
+            )
+        if earlier is None:
+            members = _members(data.get("members"))
+            years = data.get("years_abroad")
+            if years in ("", None):
+                years = None
+            elif isinstance(years, bool) or not isinstance(years, int):
+                raise _invalid("years_abroad", _("Years abroad is a number from 0 to 100."), "years_abroad")
+            arrival = movement_services.arrival_register(
+                client_uuid=client_uuid,
+                crossing_point=_crossing_point(data.get("crossing_point")),
+                crossed_at=_aware(_moment(data.get("crossed_at"), "crossed_at")) or timezone.now(),
+                category=_text_field(data.get("category"), "category"),
+                repatriation_form=_text_field(data.get("repatriation_form"), "repatriation_form"),
+                country_of_asylum=_text_field(data.get("country_of_asylum"), "country_of_asylum"),
+                years_abroad=years,
+                documents_held=_codes_list(data.get("documents_held"), "documents_held"),
+                vulnerabilities=_codes_list(data.get("vulnerabilities"), "vulnerabilities"),
+                assistance=_codes_list(data.get("assistance"), "assistance"),
+                travelling=Travelling.FAMILY if len(members) > 1 else Travelling.ALONE,
+                members=members,
+                destination_province=_area(data.get("destination_province"), "destination_province", required=True),
+                destination_district=_area(data.get("destination_district"), "destination_district", required=False),
+                by=request.user,
+                where=request.path,
+            )
+            # Two sends of one form racing each other both pass the check above; the database's unique client_uuid
+            # keeps one arrival and the service returns it to both, so each answer says "created" but one was.
+            created = True
+        else:
+            if not movement_selectors.arrivals_visible_to(request.user).filter(pk=earlier.pk).exists():
+                raise PermissionDenied(_("This arrival is outside your provinces."))
+            arrival, created = earlier, False
+        body = arrival_body(request.user, arrival, created, where=request.path)
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ArrivalByUuidView(APIView):
+    """GET: a family this phone sent, as it stands now (a review decided at the office since the sync shows here)."""
+
+    @extend_schema(responses=ArrivalAnswerSerializer)
+    def get(self, request, client_uuid):
+        arrival = get_object_or_404(movement_selectors.arrivals_visible_to(request.user), client_uuid=client_uuid)
+        log_personal_data_access(
+            user=request.user, action="view", what="movements.Arrival", ids=[arrival.pk], where=request.path
+        )
+        return Response(arrival_body(request.user, arrival, False, where=request.path))
+
+
+class ArrivalReviewDecideView(APIView):
+    """POST {"decision": "attached" | "new_household"}: a land officer's decision on a family whose ID number is
+    registered to another household (the same people, or other people). A review outside the officer's provinces
+    answers as one that does not exist; a field officer is told who decides."""
+
+    @extend_schema(
+        request=inline_serializer(
+            "ArrivalReviewDecision",
+            {"decision": serializers.ChoiceField(choices=["attached", "new_household"])},
+        ),
+        responses=ArrivalAnswerSerializer,
+    )
+    def post(self, request, pk):
+        data = _data(request)
+        review = get_object_or_404(
+            ArrivalReview.objects.filter(arrival__in=movement_selectors.arrivals_visible_to(request.user)), pk=pk
+        )
+        movement_services.arrival_review_decide(
+            review=review, decision=_text_field(data.get("decision"), "decision"), by=request.user
+        )
+        arrival = Arrival.objects.get(pk=review.arrival_id)
+        return Response(arrival_body(request.user, arrival, False, where=request.path))
+
+
+# --- reintegration survey rounds (docs/livelihoods.md), assigned like shelter visits ------------------------------
+
+
+def survey_questions() -> list[dict]:
+    """The current survey's questions in the request's language, with their scales: the phone shows them and checks
+    each answer is on its scale before the round is queued (the service checks again)."""
+    return [
+        {
+            "code": q["code"],
+            "dimension": q["dimension"],
+            "dimension_label": _(survey.DIMENSION_LABELS[q["dimension"]]),
+            "label": _(q["label"]),
+            "min": q["min"],
+            "max": q["max"],
+            "choices": [{"value": value, "label": _(label)} for value, label in q["choices"]],
+        }
+        for q in survey.questions()
+    ]
+
+
+def survey_rounds_due(user, *, day=None) -> list[dict]:
+    """The user's survey rounds due by the day: the household (its code and head), its plot, the round. A logged
+    list of households."""
+    rows = []
+    for assignment in livelihood_selectors.survey_assignments_of(user, day=day).filter(
+        allocation__in=allocations_visible_to(user)
+    ):
+        allocation = assignment.allocation
+        head = allocation.household.members.filter(relationship=Person.Relationship.HEAD).first()
+        rows.append(
+            {
+                "assignment": assignment.pk,
+                "allocation": allocation.pk,
+                "round": assignment.round,
+                "round_label": str(SurveyRoundKind(assignment.round).label),
+                "due_on": assignment.due_on.isoformat(),
+                "household": allocation.household.code,
+                "head": head.name if head else "",
+                "plot": allocation.plot.number,
+                "township": allocation.plot.township.code,
+            }
+        )
+    return rows
+
+
+class SurveyRoundUploadSerializer(serializers.Serializer):
+    client_uuid = serializers.UUIDField(help_text="Made on the device; the same UUID again returns the first round.")
+    allocation = serializers.IntegerField()
+    round = serializers.ChoiceField(choices=SurveyRoundKind.choices)
+    answers = serializers.DictField(child=serializers.IntegerField(), help_text="Question code: value on its scale.")
+    conducted_on = serializers.DateField(required=False)
+    lat = serializers.FloatField(required=False)
+    lon = serializers.FloatField(required=False)
+
+
+class SurveyRoundsView(APIView):
+    """POST: one round of a household's reintegration survey conducted in the field, maybe offline (JSON). 201 new,
+    200 when the client UUID was seen before. The answers are checked against their scales by the service."""
+
+    @extend_schema(request={"application/json": SurveyRoundUploadSerializer}, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request):
+        data = _data(request)
+        client_uuid = _client_uuid(data.get("client_uuid"))
+        allocation = get_object_or_404(
+            allocations_visible_to(request.user), pk=_id(data.get("allocation"), "allocation")
+        )
+        answers = data.get("answers")
+        if not isinstance(answers, dict):
+            raise _invalid("answers", _("The answers are a set of question: value."), "answers_shape")
+        point, _accuracy = _point(data)
+        earlier = SurveyRound.objects.filter(client_uuid=client_uuid).first()
+        if earlier is not None and earlier.officer_id != request.user.pk:
+            raise _invalid(
+                "client_uuid",
+                _("This form's id was used by another officer's form; save the round again as a new form."),
+                "uuid_taken",
+            )
+        created = earlier is None
+        conducted_on = _day(data["conducted_on"], "conducted_on") if data.get("conducted_on") else None
+        if conducted_on is not None and conducted_on > timezone.localdate():
+            raise _invalid("conducted_on", _("The round is dated in the future; check the date."), "date_future")
+        round_ = livelihood_services.survey_round_record(
+            allocation=allocation,
+            round=_text_field(data.get("round"), "round"),
+            answers=answers,
+            by=request.user,
+            conducted_on=conducted_on,
+            client_uuid=client_uuid,
+            point=point,
+        )
+        body = {
+            "client_uuid": str(round_.client_uuid),
+            "created": created,
+            "id": round_.pk,
+            "household": allocation.household.code,
+            "round": round_.round,
+            "scores": {
+                name: None if getattr(round_, f"score_{name}") is None else float(getattr(round_, f"score_{name}"))
+                for name in ("economic", "social", "psychosocial", "composite")
+            },
+        }
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+# The routes of the border registration and the survey rounds, mounted under /api/v1/ by api/rest/urls.py.
+routes = [
+    path("field/arrivals/", ArrivalsView.as_view(), name="field-api-arrivals"),
+    path("field/arrivals/<uuid:client_uuid>/", ArrivalByUuidView.as_view(), name="field-api-arrival"),
+    path("field/arrival-reviews/<int:pk>/decide/", ArrivalReviewDecideView.as_view(), name="field-api-arrival-decide"),
+    path("field/survey-rounds/", SurveyRoundsView.as_view(), name="field-api-survey-rounds"),
+]

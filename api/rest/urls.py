@@ -39,6 +39,8 @@ v1 = [
     path("field/imports/", field.ImportsView.as_view(), name="field-api-imports"),
     path("field/forms/<str:form>.xlsx", field.xlsform_download, name="field-api-xlsform"),
     path("field/grievances/", field.GrievancesView.as_view(), name="field-api-grievances"),
+    # Border registration at a crossing point, and reintegration survey rounds, from the field pages.
+    *field.routes,
     # Files: a township's layers (a slug code has no dots, so what follows the first dot is the format:
     # NAN-SMD.shp.zip), and partners' HXL exports under a data-sharing agreement.
     path("exports/townships/<slug:code>.<str:fmt>", exports.TownshipExportView.as_view(), name="township-export"),

@@ -25,6 +25,9 @@ from landreg.roles import has_role
 from landreg.scope import province_ids_in_scope
 from landreg.sharing import SMALL_CELL, SUPPRESSED
 from landreg.templatetags.landreg import local_name
+from movements import selectors as movement_selectors
+from movements.models import AgeBand, ArrivalCategory, ArrivalMember, Assistance, DocumentHeld, Sex, Vulnerability
+from movements.services import BORDER_ROLES
 from parcels.models import AdminArea
 from shelters import selectors
 from shelters.models import AllocationReview
@@ -33,7 +36,7 @@ from shelters.services import OFFICE_ROLES, REVIEW_NOTE_MAX, allocation_review_c
 from webmap.map.views import refused_as_page, township_on_page, townships_on_page
 
 # Bumped when the shell's files change, so phones drop the old cache.
-SHELL_VERSION = "field-v4"
+SHELL_VERSION = "field-v5"
 # A complaint noted in the field: what the complainant says, not a file (the same bound as a partner's referral).
 GRIEVANCE_TEXT_MAX = 5000
 
@@ -68,8 +71,43 @@ def shell(request):
             "provinces": _provinces_of(request.user),
             "grievance_categories": Grievance.Category.choices,
             "grievance_text_max": GRIEVANCE_TEXT_MAX,
+            **_border_setup(request.user),
         },
     )
+
+
+def _border_setup(user) -> dict:
+    """What the border registration form needs, kept on the phone with the page: the crossing points of the
+    officer's provinces, Afghanistan's provinces and districts for the destination, and the lists to choose from.
+    Empty for a user who does not register at the border (the form is not offered)."""
+    if not has_role(user, *BORDER_ROLES):
+        return {"border": None}
+    in_scope = province_ids_in_scope(user)
+    points = movement_selectors.crossing_points(user).order_by("-main", "name_en")
+    if in_scope is not None:
+        points = points.filter(province__in=in_scope)
+    points = [
+        {"id": p.pk, "label": local_name(p), "country": p.neighbouring_country, "province": p.province_id}
+        for p in points
+    ]
+    if not points:
+        return {"border": None}
+    areas = AdminArea.objects.filter(level__in=["province", "district"]).order_by("name_en")
+    provinces = [{"id": a.pk, "label": f"{local_name(a)} ({a.pcode})"} for a in areas if a.level == "province"]
+    districts: dict[int, list] = {}
+    for a in areas:
+        if a.level == "district" and a.parent_id:
+            districts.setdefault(a.parent_id, []).append({"id": a.pk, "label": local_name(a)})
+    return {
+        "border": {"points": points, "provinces": provinces, "districts": districts},
+        "border_categories": ArrivalCategory.choices,
+        "border_documents": DocumentHeld.choices,
+        "border_vulnerabilities": Vulnerability.choices,
+        "border_assistance": [c for c in Assistance.choices if c[0] != Assistance.NONE],
+        "border_sexes": Sex.choices,
+        "border_age_bands": AgeBand.choices,
+        "border_relationships": ArrivalMember.Relationship.choices,
+    }
 
 
 def _provinces_of(user) -> list[dict]:
@@ -90,6 +128,8 @@ def service_worker(request):
             "shell": [
                 "/field/",
                 static("webmap/field/field.js"),
+                static("webmap/field/border.js"),
+                static("webmap/field/survey.js"),
                 static("webmap/field/field.css"),
                 "/jsi18n/",
                 "/field/manifest.webmanifest",

@@ -25,6 +25,12 @@
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
 
   const state = { position: null, assignments: [], plot: null, syncing: false, grievanceKind: "general" };
+  // Other kinds of form share this queue (border.js: families registered at a crossing point; survey.js: survey
+  // rounds): each says how it is sent, what its answer means, and how the queue names it.
+  const kinds = {};
+  function registerKind(kind, handlers) { kinds[kind] = handlers; }
+  // The views other scripts add (border-view, survey-view…): show() hides them with the others.
+  const views = ["list-view", "card-view", "inspection-view", "occupancy-view", "grievance-view"];
 
   // --- IndexedDB: the queue of visits and the last list of plots -----------------------------------------------
   const DB_NAME = "landreg-field";
@@ -241,13 +247,17 @@
       if (body.tolerance_m) TOLERANCE = body.tolerance_m;
       await storePut("assignments", body);
       $("#offline-data").hidden = true;
+      state.assignmentsBody = body;
     } catch (e) {
       const saved = await storeGet("assignments");
       state.assignments = saved ? saved.assignments : [];
+      state.assignmentsBody = saved || {};
       if (saved && saved.tolerance_m) TOLERANCE = saved.tolerance_m;
       $("#offline-data").hidden = false;
     }
     renderList();
+    // The rest of the day's work in the same answer (survey rounds due): survey.js draws it.
+    document.dispatchEvent(new CustomEvent("landreg:assignments", { detail: state.assignmentsBody }));
   }
   const distanceTo = edgeDistance;  // sorting uses whatever position there is; saving checks its age
   function stageName(plot, code) {
@@ -285,7 +295,7 @@
 
   // --- views -----------------------------------------------------------------------------------------------------------
   function show(view) {
-    for (const id of ["list-view", "card-view", "inspection-view", "occupancy-view", "grievance-view"]) $("#" + id).hidden = id !== view;
+    for (const id of views) $("#" + id).hidden = id !== view;
     followPosition(view === "inspection-view" || view === "occupancy-view");
     showOnPlot();
     window.scrollTo(0, 0);
@@ -518,6 +528,7 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
   async function send(item) {
+    if (kinds[item.kind]) return kinds[item.kind].send(item);
     if (item.kind === "grievance") {
       const fields = ["client_uuid", "category", "plot", "province", "description", "language", "anonymous", "consent_to_share", "dispute"];
       const payload = Object.fromEntries(fields.filter((name) => item[name] !== "").map((name) => [name, item[name]]));
@@ -544,6 +555,7 @@
     if (state.syncing || !navigator.onLine) { await renderQueue(); return; }
     state.syncing = true;
     let sent = 0, complaints = 0;
+    const others = {};  // kind → how many were recorded
     try {
       for (const item of await queueAll()) {
         if (item.error) continue;  // refused: the officer reads why and discards or redoes it
@@ -561,7 +573,13 @@
           break;  // no connection after all: try again later
         }
         if (response.status === 200 || response.status === 201) {
-          if (item.kind === "grievance") {
+          if (kinds[item.kind]) {
+            let body = null;
+            try { body = await response.json(); } catch (e) { /* the answer was cut: the retry answers it again */ }
+            if (!body) break;
+            await kinds[item.kind].recorded(item, body);
+            others[item.kind] = (others[item.kind] || 0) + 1;
+          } else if (item.kind === "grievance") {
             let body = null;
             try { body = await response.json(); } catch (e) { /* the answer was cut: the retry answers it again */ }
             if (!body || !body.reference) break;
@@ -575,7 +593,7 @@
           let detail = response.statusText;
           try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON */ }
           // A refusal of a complaint is the service's sentence (a plot disputed already, outside the officer's provinces).
-          if (response.status === 401 || (response.status === 403 && item.kind !== "grievance")) detail = gettext("Log in again to send this visit.") + " " + detail;
+          if (response.status === 401 || (response.status === 403 && item.kind !== "grievance" && !kinds[item.kind])) detail = gettext("Log in again to send this visit.") + " " + detail;
           item.error = detail;
           await queuePut(item);
         } else {
@@ -586,15 +604,15 @@
       state.syncing = false;
     }
     const time = localDigits(new Date().toLocaleTimeString("en-GB"));
-    if (sent) {
-      $("#last-sync").textContent = interpolate(gettext("%(n)s visit(s) sent at %(time)s."), { n: num(sent), time }, true);
-      loadAssignments();
+    const said = [];
+    if (sent) said.push(interpolate(gettext("%(n)s visit(s) sent at %(time)s."), { n: num(sent), time }, true));
+    if (complaints) said.push(interpolate(gettext("%(n)s complaint(s) recorded at %(time)s."), { n: num(complaints), time }, true));
+    for (const [kind, n] of Object.entries(others)) said.push(kinds[kind].summary(n, time));
+    if (said.length) {
+      $("#last-sync").textContent = said.join(" ");
+      loadAssignments();  // online again: today's work from the server, not the phone's copy
     }
-    if (complaints) {
-      const text = interpolate(gettext("%(n)s complaint(s) recorded at %(time)s."), { n: num(complaints), time }, true);
-      $("#last-sync").textContent = sent ? $("#last-sync").textContent + " " + text : text;
-      if (!sent) loadAssignments();  // online again: today's plots from the server, not the phone's copy
-    }
+    for (const kind of Object.keys(others)) if (kinds[kind].after) await kinds[kind].after();
     await renderQueue();
   }
 
@@ -611,10 +629,15 @@
     $("#queue-panel").dataset.waiting = String(waiting);
     const list = $("#queue");
     list.replaceChildren();
-    for (const item of items.sort((a, b) => a.saved_at.localeCompare(b.saved_at))) {
+    // A surge fills the queue with hundreds of families: the first ones are drawn, the count says the rest.
+    const QUEUE_SHOWN = 200;
+    const sorted = items.sort((a, b) => a.saved_at.localeCompare(b.saved_at));
+    for (const item of sorted.filter((i) => i.error).concat(sorted.filter((i) => !i.error)).slice(0, QUEUE_SHOWN)) {
       const li = document.createElement("li");
       li.dataset.uuid = item.client_uuid;
-      if (item.kind === "grievance") {
+      if (kinds[item.kind]) {
+        li.textContent = kinds[item.kind].describe(item);
+      } else if (item.kind === "grievance") {
         const what = item.plot_number
           ? interpolate(gettext("Plot %(number)s: complaint (%(category)s)"), { number: item.plot_number, category: item.category_name }, true)
           : interpolate(gettext("Complaint (%(category)s)"), { category: item.category_name }, true);
@@ -647,6 +670,7 @@
     }
     $("#queue-panel").hidden = items.length === 0 && !$("#last-sync").textContent;
     await renderGrievancesSent();
+    document.dispatchEvent(new CustomEvent("landreg:queue", { detail: items }));
   }
 
   function showNetwork() {
@@ -657,6 +681,7 @@
 
   // --- wiring ---------------------------------------------------------------------------------------------------------
   $$(".back").forEach((b) => b.addEventListener("click", () => {
+    if (b.dataset.back) { show(b.dataset.back); return; }  // a form not about a plot (border, survey)
     const general = b.closest("#grievance-form") && state.grievanceKind === "general";
     show(state.plot && b.closest("form") && !general ? "card-view" : "list-view");
   }));
@@ -682,9 +707,19 @@
     navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).catch(() => { /* pages still work online */ });
   }
   // For the browser tests and the benchmark (plotEdgeMetres is checked against PostGIS).
-  window.landregField = { sync, queueAll, queuePut, renderQueue, plotEdgeMetres };
-  showNetwork();
-  showPosition();
-  locate();
-  loadAssignments().then(() => renderQueue()).then(() => sync());
+  // For border.js and survey.js, which add their forms to the same queue, and for the browser tests and the benchmark
+  // (plotEdgeMetres is checked against PostGIS).
+  window.landregField = {
+    API, HEADERS, LANG, state, views, registerKind, show, sync, queueAll, queuePut, queueDelete, renderQueue,
+    storeGet, storePut, tx, request, uuid4, localDate, shamsi, num, localDigits, csrfToken, plotEdgeMetres, loadAssignments,
+  };
+  function start() {
+    showNetwork();
+    showPosition();
+    locate();
+    loadAssignments().then(() => renderQueue()).then(() => sync());
+  }
+  // The other scripts (deferred after this one) register their kinds before the queue is first sent: deferred
+  // scripts all run before DOMContentLoaded.
+  if (document.readyState === "complete") start(); else document.addEventListener("DOMContentLoaded", start);
 })();
