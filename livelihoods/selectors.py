@@ -505,3 +505,166 @@ def township_livelihoods_summary(user, township, *, walking_km: float = 2.5, nea
             if r["township"] == township.pk
         ],
     }
+
+
+# --- for the officers' and partners' pages ---------------------------------------------------------------------------
+
+
+def person_for_profile(user, pk: int, *, where: str = "") -> Person:
+    """A person of a household in the user's scope, for their skills profile page; the view is logged. Raises
+    Person.DoesNotExist outside the scope (the page says 404), PermissionDenied for a role without personal data."""
+    _personal_data(user, _("people's skills and households"))
+    person = (
+        filter_by_scope(Person.objects.all(), user, province_field="household__province")
+        .select_related("household", "household__province")
+        .get(pk=pk)
+    )
+    log_personal_data_access(user=user, action="view", what="households.Person", ids=[person.pk], where=where)
+    return person
+
+
+def referrals_of_opportunity(user, opportunity: Opportunity, *, where: str = "") -> list[Referral]:
+    """An opportunity's referrals with their people and steps, for officers of its province; logged."""
+    rows = list(
+        referrals_visible_to(user)
+        .filter(opportunity=opportunity)
+        .select_related("person__household")
+        .prefetch_related("steps__by")
+        .order_by("pk")
+    )
+    if rows:
+        log_personal_data_access(
+            user=user, action="list", what="households.Person", ids=[r.person_id for r in rows], where=where
+        )
+    return rows
+
+
+def referrals_of_person(user, person: Person) -> QuerySet[Referral]:
+    return referrals_visible_to(user).filter(person=person).select_related("opportunity__provider").order_by("-pk")
+
+
+def referral_for_step(user, pk: int) -> Referral:
+    """A referral a user may step: an officer's (their scope), or a partner's own provider's under a current
+    agreement. Referral.DoesNotExist otherwise, whether or not it exists."""
+    if has_role(user, *PERSONAL_DATA_ROLES):
+        return referrals_visible_to(user).select_related("opportunity").get(pk=pk)
+    if has_role(user, roles.PARTNER):
+        return (
+            Referral.objects.filter(opportunity__provider__in=_partner_provider_ids(user))
+            .exclude(status="suggested")
+            .select_related("opportunity")
+            .get(pk=pk)
+        )
+    raise Referral.DoesNotExist
+
+
+def referral_steps_offered(user, referral: Referral) -> list[str]:
+    """The next states this user may take a referral to: who takes which step is the service's (referral_step
+    checks it when the step is sent; its OFFICE_ROLES and PROVIDER_STEPS say it), the page offers only these."""
+    from livelihoods.services import OFFICE_ROLES, PROVIDER_STEPS  # the writes' module, read only here
+
+    following = Referral.NEXT[referral.status]
+    if has_role(user, *OFFICE_ROLES):
+        return list(following)
+    if has_role(user, roles.FIELD_OFFICER):
+        return [s for s in following if s not in PROVIDER_STEPS]
+    if has_role(user, roles.PARTNER):
+        return [s for s in following if s in PROVIDER_STEPS or (s == "refused" and referral.status == "referred")]
+    return []
+
+
+def partner_referrals_of(user, opportunity: Opportunity) -> list[dict]:
+    """The partner's view of one of its opportunities' referrals (referrals_for_partner: no names)."""
+    return [r for r in referrals_for_partner(user) if r["opportunity"] == opportunity.pk]
+
+
+def cash_for_work_sheet(user, opportunity: Opportunity, *, where: str = "") -> dict:
+    """A cash-for-work opportunity's attendance sheet: the people who may have days recorded (enrolled, completed,
+    or dropped out after enrolling) and every week recorded, with the amount due and the payment. Officers see
+    names (logged); a partner sees its pseudonymous household codes, sex and age band."""
+    if has_role(user, *PERSONAL_DATA_ROLES):
+        referrals = referrals_visible_to(user).filter(opportunity=opportunity)
+        named = True
+    elif has_role(user, roles.PARTNER) and opportunity.provider_id in _partner_provider_ids(user):
+        referrals = Referral.objects.filter(opportunity=opportunity)
+        named = False
+    else:
+        raise PermissionDenied(_("Only officers of its province or its provider see this attendance sheet."))
+    referrals = list(
+        referrals.filter(Q(status__in=["enrolled", "completed"]) | Q(status="dropped_out", steps__to_status="enrolled"))
+        .distinct()
+        .select_related("person__household")
+        .order_by("pk")
+    )
+    key = None if named else pseudonym_key_of(opportunity.provider.agreement)
+    today = timezone.localdate()
+
+    def label(referral: Referral) -> str:
+        if named:
+            return f"{referral.person.name} · {referral.person.household.code}"
+        return (
+            f"{pseudonym(key, referral.person.household_id)} · {referral.person.sex} · "
+            f"{_age_band(referral.person.date_of_birth, today)}"
+        )
+
+    labels = {r.pk: label(r) for r in referrals}
+    weeks = list(
+        AttendanceWeek.objects.filter(referral__in=referrals)
+        .select_related("referral")
+        .order_by("-week_start", "referral_id")
+    )
+    if named and referrals:
+        log_personal_data_access(
+            user=user, action="list", what="households.Person", ids=[r.person_id for r in referrals], where=where
+        )
+    return {
+        "people": [(r.pk, labels[r.pk]) for r in referrals],
+        "weeks": [{"week": w, "who": labels.get(w.referral_id, "")} for w in weeks],
+        "named": named,
+    }
+
+
+def payments_due_listed(user, *, where: str = "") -> list[AttendanceWeek]:
+    """payments_due as a page lists it, the people named in it logged."""
+    weeks = list(payments_due(user).select_related("referral__person__household", "referral__opportunity__provider"))
+    if weeks and has_role(user, *PERSONAL_DATA_ROLES):
+        log_personal_data_access(
+            user=user,
+            action="list",
+            what="households.Person",
+            ids=sorted({w.referral.person_id for w in weeks}),
+            where=where,
+        )
+    return weeks
+
+
+def posting_choices(user) -> dict:
+    """Where a user may post opportunities, for the form: officers, the providers and the provinces of their scope;
+    a partner, the provinces of its current data-sharing agreements (it posts as their provider)."""
+    from livelihoods.models import Provider
+    from parcels.models import AdminArea
+    from townships.models import Township
+
+    provinces = AdminArea.objects.filter(level="province").order_by("name_en")
+    from livelihoods.services import OFFICE_ROLES  # the writes' module, read only here
+
+    if has_role(user, *OFFICE_ROLES):
+        in_scope = province_ids_in_scope(user)
+        if in_scope is not None:
+            provinces = provinces.filter(pk__in=in_scope)
+        townships = filter_by_scope(Township.objects.all(), user, province_field="province", township_field="pk")
+        return {"providers": Provider.objects.order_by("name"), "provinces": provinces, "townships": townships}
+    if has_role(user, roles.PARTNER):
+        on = timezone.localdate()
+        covered = DataSharingAgreement.objects.filter(users=user, valid_from__lte=on, valid_until__gte=on).values_list(
+            "provinces", flat=True
+        )
+        provinces = provinces.filter(pk__in=[p for p in covered if p is not None])
+        return {"providers": None, "provinces": provinces, "townships": Township.objects.filter(province__in=provinces)}
+    raise PermissionDenied(_("Only officers and partners with a data-sharing agreement post opportunities."))
+
+
+def occupation_titles(codes) -> dict[str, str]:
+    """ISCO-08 codes → their titles in the reader's language (reference data, for the forms)."""
+    codes = [str(c).strip() for c in codes if c and str(c).strip()]
+    return {o.code: occupation_label(o) for o in IscoOccupation.objects.filter(code__in=codes)}

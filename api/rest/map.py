@@ -8,6 +8,7 @@ request's language, so the browser never converts calendars."""
 import json
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
@@ -32,6 +33,8 @@ from landreg.access_log import log_personal_data_access
 from landreg.i18n import choice_label
 from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from landreg.sharing import needs_agreement, outside_agreement, partner_provinces, shared_only
+from livelihoods import selectors as livelihood_selectors
+from livelihoods.models import Opportunity, Referral
 from shelters.selectors import plot_shelter
 from townships import selectors as townships_selectors
 from townships.map_style import PLOT_STATUSES
@@ -394,6 +397,49 @@ def plot_panel(plot: Plot, user) -> dict:
         "revocation_reasons": [{"code": c, "label": str(v)} for c, v in Allocation.RevocationReason.choices],
         "handover_tolerance_m": int(settings.LANDREG_HANDOVER_TOLERANCE_M),
         "grievances": plot_grievances(plot, user),
+        "livelihoods": plot_livelihoods(active, user),
+    }
+
+
+def plot_livelihoods(active: Allocation | None, user) -> dict | None:
+    """ "Opportunities near this household": the open opportunities within reach of the household holding the plot
+    that one of its profiled members is eligible for, nearest first, each with its members' scores and referrals
+    (livelihoods.selectors, logged). For roles that work with personal data; None for the others or a free plot."""
+    if active is None or not has_role(user, *PERSONAL_DATA_ROLES):
+        return None
+    try:
+        rows = livelihood_selectors.opportunities_near_household(user, active.household, where="map panel")
+    except PermissionDenied:
+        return None
+    return {
+        "within_km": livelihood_selectors.NEAR_KM,
+        "within_text": _("%(km)s km") % {"km": calendar.number_text(livelihood_selectors.NEAR_KM, places=0)},
+        "may_refer": has_role(user, roles.LAND_OFFICER, roles.FIELD_OFFICER, roles.ADMINISTRATOR),
+        "refer_url": reverse("livelihood-refer"),
+        "profiles_url": reverse("household-detail", kwargs={"pk": active.household_id}),
+        "opportunities": [
+            {
+                "id": row["opportunity"],
+                "title": row["title"],
+                "kind_label": choice_label(Opportunity.Kind, row["kind"]),
+                "distance_text": _("%(km)s km") % {"km": calendar.number_text(row["distance_km"], places=1)},
+                "url": reverse("opportunity-detail", kwargs={"pk": row["opportunity"]}),
+                "members": [
+                    {
+                        "person": m["person"],
+                        "name": m["person_name"],
+                        "score": m["score"],
+                        "score_text": calendar.number_text(m["score"], places=0),
+                        "referral_status": m["referral_status"] or "",
+                        "referral_label": choice_label(Referral.Status, m["referral_status"])
+                        if m["referral_status"]
+                        else "",
+                    }
+                    for m in row["members"]
+                ],
+            }
+            for row in rows
+        ],
     }
 
 

@@ -37,6 +37,7 @@ from shelters.selectors import township_shelter_completion
 from townships.map_style import LOCAL_NAME_FIELDS, PLOT_STATUSES
 from townships.models import Plot
 from townships.selectors import layer_versions, townships_visible_to
+from webmap.livelihoods.dashboards import township_summary
 
 # What a partner's agreement must share for the dashboards and the shelter reports: the township summary (their
 # counts are the aggregates of the township_summary file). The map needs the layout (MAP_DATASET).
@@ -293,5 +294,7 @@ def township_dashboard(request, code: str):
             if _dari_or_pashto()
             else f"{calendar.shamsi_date(today)} ({calendar.gregorian_date(today)})",
             "data": dashboard_data(township, request.user),
+            # Livelihoods: opportunities within reach, referrals by sex, cash-for-work days, reintegration scores.
+            "livelihoods": township_summary(request.user, township),
         },
     )
