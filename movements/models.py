@@ -96,6 +96,17 @@ class Assistance(models.TextChoices):
     NONE = "none", _("None")
 
 
+# The countries of asylum a border team meets most, by ISO 3166-1 alpha-2 code; any other is kept as its code.
+COUNTRIES_OF_ASYLUM = {
+    "IR": _("Iran"),
+    "PK": _("Pakistan"),
+    "TR": _("Türkiye"),
+    "TJ": _("Tajikistan"),
+    "UZ": _("Uzbekistan"),
+    "TM": _("Turkmenistan"),
+}
+
+
 @track_history
 class Arrival(models.Model):
     """One crossing of a person or a family at a crossing point, recorded by the border team."""

@@ -23,7 +23,15 @@ from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from landreg.scope import filter_by_scope, province_ids_in_scope
 from landreg.sharing import needs_agreement, provinces_shared_with
 from movements.figures import FIGURES_DATASET
-from movements.models import Arrival, ArrivalReview, FlowCount, HouseholdLocation, IdpSite, SitePopulationEstimate
+from movements.models import (
+    COUNTRIES_OF_ASYLUM,
+    Arrival,
+    ArrivalReview,
+    FlowCount,
+    HouseholdLocation,
+    IdpSite,
+    SitePopulationEstimate,
+)
 from parcels.models import CrossingPoint
 
 
@@ -245,6 +253,7 @@ def origins_described(origins: list[dict]) -> list[dict]:
         {
             **origin,
             "crossing_point_name": names.get(origin["crossing_point"], origin["crossing_point"]),
+            "country_name": str(COUNTRIES_OF_ASYLUM.get(origin["country"], origin["country"])),
             "year_text": local_digits(str(origin["year"])),
             "households_text": local_digits(str(origin["households"])),
         }

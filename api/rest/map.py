@@ -35,6 +35,7 @@ from landreg.roles import PERSONAL_DATA_ROLES, has_role
 from landreg.sharing import needs_agreement, outside_agreement, partner_provinces, shared_only
 from livelihoods import selectors as livelihood_selectors
 from livelihoods.models import Opportunity, Referral
+from planning.selectors import plot_site_figures
 from shelters.selectors import plot_shelter
 from townships import selectors as townships_selectors
 from townships.map_style import PLOT_STATUSES
@@ -367,6 +368,8 @@ def plot_panel(plot: Plot, user) -> dict:
         else None,
         "active": _allocation_json(active, may_print=may_issue) if active is not None else None,
         "shelter": plot_shelter(plot),
+        # Slope, flood, water and the fit of the ground; "warning" is the sentence to show before proposing it.
+        "site": plot_site_figures(plot),
         "actions": {
             "propose": is_officer
             and active is None

@@ -202,3 +202,33 @@ def test_imagery_search_and_the_dashboard(live_server, webgl_browser, users, map
     officer.page.screenshot(path=str(ARTIFACTS / "dashboard-en.png"), full_page=True)
     officer.check_clean()
     officer.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_plot_on_unfit_ground_says_so_before_anyone_is_proposed(
+    live_server, webgl_browser, users, map_plots, make_household
+):
+    from planning.models import PlotSite
+
+    make_household(size=6)
+    plot = map_plots[2]
+    # Figures as `manage.py recompute_plot_sites` leaves them for a plot on a steep slope (planning/selectors.py).
+    PlotSite.objects.update_or_create(
+        plot=plot,
+        defaults={"slope_mean_pct": 24.0, "share_over_10_pct": 90.0, "share_over_20_pct": 70.0, "fit": "not_fit"},
+    )
+    PlotSite.objects.filter(plot=plot).update(stale=False)
+    officer = Watched(webgl_browser, live_server)
+    officer.login("officer.n")
+    outlined = "() => landregMap.queryRenderedFeatures({layers: ['plots-unfit']}).map(f => f.properties.id)"
+    officer.page.wait_for_function(f"() => ({outlined})().length > 0")
+    assert set(officer.page.evaluate(outlined)) == {plot.pk}  # only it is drawn dashed red on the map
+    officer.click_plot(plot)
+    assert "Not fit" in officer.page.inner_text("#plot-panel .plot-site")
+    officer.page.click("#propose-start")
+    officer.page.wait_for_selector("#propose-form")
+    warning = officer.page.inner_text("#propose-site-warning")
+    assert "not fit to live on" in warning and "slope" in warning
+    officer.page.screenshot(path=str(ARTIFACTS / "map-unfit-ground-en.png"))
+    officer.check_clean()
+    officer.close()

@@ -32,6 +32,7 @@ from landreg.sharing import (
     outside_agreement,
     shared_only,
 )
+from movements.selectors import household_origins, origins_described
 from parcels.selectors import imagery_visible_to
 from shelters.selectors import township_shelter_completion
 from townships.map_style import LOCAL_NAME_FIELDS, PLOT_STATUSES
@@ -296,5 +297,14 @@ def township_dashboard(request, code: str):
             "data": dashboard_data(township, request.user),
             # Livelihoods: opportunities within reach, referrals by sex, cash-for-work days, reintegration scores.
             "livelihoods": township_summary(request.user, township),
+            # Where its households came from: crossing point, country of asylum, year of the first arrival.
+            "origins": origins_described(
+                household_origins(
+                    request.user,
+                    households=Household.objects.filter(
+                        allocations__plot__township=township, allocations__status__in=Allocation.ACTIVE
+                    ).distinct(),
+                )
+            ),
         },
     )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from landreg.calendar import ShamsiDateField
 from landreg.i18n import local_name
 from movements.models import (
+    COUNTRIES_OF_ASYLUM,
     AgeBand,
     ArrivalCategory,
     ArrivalMember,
@@ -28,15 +29,7 @@ from movements.models import (
 from parcels.models import AdminArea, CrossingPoint
 
 # The countries of asylum a border team meets most; any other is typed as its two-letter code.
-COUNTRIES = [
-    ("IR", gettext_lazy("Iran")),
-    ("PK", gettext_lazy("Pakistan")),
-    ("TR", gettext_lazy("Türkiye")),
-    ("TJ", gettext_lazy("Tajikistan")),
-    ("UZ", gettext_lazy("Uzbekistan")),
-    ("TM", gettext_lazy("Turkmenistan")),
-    ("", gettext_lazy("Another country (type its code)")),
-]
+COUNTRIES = [*COUNTRIES_OF_ASYLUM.items(), ("", gettext_lazy("Another country (type its code)"))]
 
 
 class AreaField(forms.ModelChoiceField):

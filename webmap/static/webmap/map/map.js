@@ -105,6 +105,9 @@
       paint: { "fill-color": statusColour, "fill-opacity": 0.75 } },
     { id: "plots-line", type: "line", source: "plots", "source-layer": "plots",
       paint: { "line-color": "#ffffff", "line-width": 0.8 } },
+    // Plots on ground judged not fit to live on (planning: slope, flood, water): a dashed red outline.
+    { id: "plots-unfit", type: "line", source: "plots", "source-layer": "plots", filter: ["==", ["get", "site_fit"], "not_fit"],
+      paint: { "line-color": "#c0392b", "line-width": 2.5, "line-dasharray": [2, 1] } },
     { id: "plots-selected", type: "line", source: "plots", "source-layer": "plots", filter: ["==", ["get", "id"], -1],
       paint: { "line-color": "#000000", "line-width": 3 } },
     { id: "facilities", type: "circle", source: "facilities", "source-layer": "facilities",
@@ -173,6 +176,7 @@
     var filter = ["all", ["in", ["get", "status"], ["literal", statuses]]];
     if (use) filter.push(["==", ["get", "use"], use]);
     ["plots-fill", "plots-line", "plot-numbers"].forEach(function (id) { map.setFilter(id, filter); });
+    map.setFilter("plots-unfit", filter.concat([["==", ["get", "site_fit"], "not_fit"]]));
   }
   document.querySelectorAll("input[name=status]").forEach(function (i) { i.addEventListener("change", applyFilters); });
   document.getElementById("use-filter").addEventListener("change", applyFilters);

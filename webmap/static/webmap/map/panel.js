@@ -110,6 +110,10 @@
     dl.appendChild(el("dd", { "class": "plot-status" }, [swatch, " " + plot.status_label]));
     dl.appendChild(el("dt", { text: gettext("Shelter") }));
     dl.appendChild(el("dd", { "class": "plot-shelter", text: plot.shelter ? plot.shelter.label : gettext("No shelter project yet") }));
+    if (plot.site) {  // whether the ground is fit to live on (slope, flood, water), from the planning figures
+      dl.appendChild(el("dt", { text: gettext("Ground") }));
+      dl.appendChild(el("dd", { "class": "plot-site plot-site-" + plot.site.fit, text: plot.site.fit_label }));
+    }
     if (plot.active) {
       dl.appendChild(el("dt", { text: gettext("Household") }));
       dl.appendChild(el("dd", { "class": "plot-household" }, [
@@ -416,6 +420,8 @@
     getJSON(config.api.candidates.replace("/0/", "/" + plot.id + "/")).then(function (answer) {
       box.textContent = "";
       if (!answer.ok) { box.appendChild(el("p", { text: answer.data.detail })); return; }
+      // Unfit ground is not refused (a committee may know better), but said before anyone is proposed.
+      if (plot.site && plot.site.warning) box.appendChild(el("p", { id: "propose-site-warning", "class": "error", role: "alert", text: plot.site.warning }));
       var households = answer.data.households;
       if (!households.length) {
         box.appendChild(el("p", { "class": "muted", text: gettext("No eligible household is waiting for a plot of this size.") }));
