@@ -9,6 +9,7 @@ reads it without knowing this app."""
 import datetime
 import uuid as uuid_module
 
+from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -631,3 +632,61 @@ def site_estimate_record(
     with database_rules_explained():
         estimate.save()
     return estimate
+
+
+# --- crossing points -------------------------------------------------------------------------------------------
+
+# A crossing point lies on the border: its corrected position may lie this far outside its province's boundary
+# (boundaries are generalised, and a crossing's town may straddle the line), no further.
+CROSSING_POINT_TOLERANCE_M = 20_000
+# Afghanistan with a margin (west, south, east, north), for a province whose boundary is not loaded.
+AFGHANISTAN_EXTENT = (60.0, 29.0, 75.5, 39.0)
+
+
+@transaction.atomic
+def crossing_point_correct(
+    *, point: CrossingPoint, lon: float, lat: float, by, source: str = "", precision_km=None
+) -> CrossingPoint:
+    """An administrator's correction of a crossing point's position (and where it comes from, and how far off it
+    may still be). A corrected point keeps its correction when the shipped file is loaded again (corrected_at)."""
+    require_role(by, [roles.ADMINISTRATOR], _("correct a crossing point's position"))
+    point = CrossingPoint.objects.select_for_update().select_related("province").get(pk=point.pk)
+    _nul_free({"source": source})
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise _error("geom", _("Give the position as longitude and latitude in decimal degrees."), "geom") from None
+    west, south, east, north = AFGHANISTAN_EXTENT
+    if not (west <= lon <= east and south <= lat <= north):
+        raise _error(
+            "geom",
+            _("Longitude %(lon)s, latitude %(lat)s is not at Afghanistan's borders; check the coordinates (and that "
+              "longitude comes first).") % {"lon": lon, "lat": lat},
+            "crossing_point_outside_province",
+        )  # fmt: skip
+    position = Point(lon, lat, srid=4326)
+    if point.province.geom is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ST_DWithin(ST_GeomFromEWKB(%s)::geography, geom::geography, %s) FROM parcels_adminarea "
+                "WHERE id = %s",
+                [bytes(position.ewkb), CROSSING_POINT_TOLERANCE_M, point.province_id],
+            )
+            near = cursor.fetchone()[0]
+        if not near:
+            raise _error(
+                "geom",
+                _("This position is more than %(km)d km outside %(p)s; a crossing point lies at its province's border.")
+                % {"km": CROSSING_POINT_TOLERANCE_M // 1000, "p": point.province.name_en},
+                "crossing_point_outside_province",
+            )
+    point.geom = position
+    if source.strip():
+        point.source = source.strip()
+    if precision_km is not None:
+        point.precision_km = precision_km
+    point.corrected_at = timezone.now()
+    point.full_clean()
+    with database_rules_explained():
+        point.save()
+    return point

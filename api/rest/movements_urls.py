@@ -1,3 +1,5 @@
-"""REST API v1: movements."""
+"""REST API v1: movements (the views and their URLs: api/rest/movements.py)."""
 
-urlpatterns = []
+from api.rest.movements import urlpatterns
+
+__all__ = ["urlpatterns"]
