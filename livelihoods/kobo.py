@@ -9,14 +9,10 @@ in its own savepoint: a refused row writes nothing, and the report says, row by 
 was refused. Whatever is wrong with the file itself (too large, not UTF-8, not JSON or CSV) refuses the whole file.
 """
 
-import csv
-import io
-import json
 import math
 import uuid as uuid_module
 from datetime import date, datetime
 
-from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -27,6 +23,8 @@ from allocations.selectors import allocations_visible_to
 from households.models import Person
 from households.selectors import households_visible_to
 from landreg import roles
+from landreg.kobo_exports import export_rows as read_rows
+from landreg.kobo_exports import submission_uuid
 from landreg.services_common import require_role
 from livelihoods import services
 from livelihoods.models import ImportedSubmission, SurveyRound
@@ -59,83 +57,6 @@ REASONS = {
 
 def _error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: [ValidationError(message, code=code)]})
-
-
-# --- reading an export ----------------------------------------------------------------------------------------------
-# Generic to every Kobo/ODK import (shelters/kobo.py reads the same way): to move down to landreg/ as one module.
-
-
-def max_export_bytes() -> int:
-    return settings.LANDREG_MAX_UPLOAD_BYTES
-
-
-def _flatten(row: dict) -> dict:
-    """Keys without their group path (Kobo JSON: 'grp/field', ODK Central CSV: 'grp-field'), full keys kept too."""
-    flat = {}
-    for key, value in row.items():
-        if key is None:
-            continue
-        key = str(key)
-        flat.setdefault(key, value)
-        flat.setdefault(key.split("/")[-1].split("-")[-1], value)
-    return flat
-
-
-def read_rows(data: bytes, filename: str = "") -> list[dict]:
-    """The submissions of a Kobo JSON export ({"results": [...]}, or a list), an ODK Central JSON ({"value": [...]})
-    or a CSV export; a file that is none of these is refused with a sentence (ValidationError on "file")."""
-    if len(data) > max_export_bytes():
-        raise _error(
-            "file",
-            _("The export is %(size).0f MB; the limit is %(limit).0f MB. Export fewer submissions at a time.")
-            % {"size": len(data) / 1e6, "limit": max_export_bytes() / 1e6},
-            "file_too_large",
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _error(
-            "file", _("The export is not UTF-8 text. Export it again as JSON, or as CSV in UTF-8."), "file_not_utf8"
-        ) from None
-    if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
-        try:
-            document = json.loads(text)
-        except ValueError as error:
-            raise _error(
-                "file",
-                _("The export is not valid JSON (line %(line)s, column %(col)s). Export it again.")
-                % {"line": getattr(error, "lineno", "?"), "col": getattr(error, "colno", "?")},
-                "file_invalid_json",
-            ) from None
-        rows = document.get("results", document.get("value")) if isinstance(document, dict) else document
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise _error(
-                "file",
-                _(
-                    "The JSON export must list its submissions as objects: a list, or an object with the list "
-                    "under “results” (KoboToolbox) or “value” (ODK Central)."
-                ),
-                "file_not_submissions",
-            )
-        return [_flatten(r) for r in rows]
-    try:
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-        except csv.Error:
-            dialect = csv.excel
-        return [_flatten(r) for r in csv.DictReader(io.StringIO(text), dialect=dialect)]
-    except csv.Error as error:
-        raise _error(
-            "file", _("The CSV export cannot be read (%(why)s). Export it again.") % {"why": error}, "file_invalid_csv"
-        ) from None
-
-
-def submission_uuid(row: dict) -> str:
-    """The submission's UUID (meta/instanceID), without its "uuid:" prefix; "" when the row has none."""
-    for key in ("meta/instanceID", "instanceID", "meta-instanceID", "KEY", "_uuid"):
-        if row.get(key):
-            return str(row[key]).removeprefix("uuid:").strip()
-    return ""
 
 
 def submission_day(row: dict) -> date | None:

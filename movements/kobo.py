@@ -8,25 +8,22 @@ and that the crossing point lies in their provinces), and reports each row: reco
 a decision (an ID number registered to another household; never merged silently) or rejected, with the sentence.
 Whatever is wrong with the file itself refuses it whole before anything is written."""
 
-import csv
 import datetime
-import io
-import json
 import re
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from landreg.kobo_exports import export_rows, submission_uuid
 from landreg.services_common import require_role
 from movements.models import Arrival, ArrivalReview
 from movements.services import BORDER_ROLES, arrival_register
 from parcels.models import AdminArea, CrossingPoint
 
-__all__ = ["border_submissions_import", "max_export_bytes", "require_importer"]
+__all__ = ["border_submissions_import", "require_importer"]
 
 MEMBER_FIELDS = (
     "relationship",
@@ -44,86 +41,6 @@ LIST_FIELDS = ("documents_held", "vulnerabilities", "assistance")
 INDEXED_MEMBER = re.compile(r"(?:^|/)members(?:\[(\d+)\]|[/.](\d+))[/.](\w+)$")
 # A namespace for the client_uuid of a submission whose instanceID is not a UUID (an old ODK Briefcase export).
 SUBMISSION_NAMESPACE = uuid.UUID("6c1d2c38-6a1e-4b7e-9a55-7f0a3c1b2d40")
-
-
-# --- reading an export: generic to every XLSForm's import ------------------------------------------------------------
-# The same reading as shelters/kobo.py's read_rows (which this app cannot import: shelters sits above it). Its home is
-# the foundation (landreg/), where both imports would take it from.
-
-
-def max_export_bytes() -> int:
-    return settings.LANDREG_MAX_UPLOAD_BYTES
-
-
-def _file_error(message: str, code: str) -> ValidationError:
-    return ValidationError({"file": [ValidationError(message, code=code)]})
-
-
-def _flatten(row: dict) -> dict:
-    """Keys also without their group path (Kobo: 'grp/name', ODK Central CSV: 'grp-name'); full keys kept."""
-    flat = {}
-    for key, value in row.items():
-        if key is None:
-            continue
-        flat.setdefault(key.replace("-", "/").split("/")[-1], value)
-        flat.setdefault(key, value)
-    return flat
-
-
-def submission_uuid(row: dict) -> str:
-    """The submission's UUID (meta/instanceID), without its "uuid:" prefix; "" when the export lacks it."""
-    for key in ("meta/instanceID", "instanceID", "meta-instanceID", "KEY", "_uuid"):
-        if row.get(key):
-            return str(row[key]).removeprefix("uuid:")
-    return ""
-
-
-def export_rows(data: bytes, filename: str = "") -> list[dict]:
-    """Rows of a Kobo JSON export ({"results": [...]}, or a list), an ODK Central JSON ({"value": [...]}), or a CSV
-    export; a file that is none of these is refused with a sentence (ValidationError on "file")."""
-    if len(data) > max_export_bytes():
-        raise _file_error(
-            _("The export is %(size).0f MB; the limit is %(limit).0f MB. Export fewer submissions at a time.")
-            % {"size": len(data) / 1e6, "limit": max_export_bytes() / 1e6},
-            "file_too_large",
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _file_error(
-            _("The export is not UTF-8 text. Export the submissions again as JSON, or as CSV in UTF-8."),
-            "file_not_utf8",
-        ) from None
-    if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
-        try:
-            document = json.loads(text)
-        except (ValueError, RecursionError) as error:
-            raise _file_error(
-                _("The export is not valid JSON (line %(line)s, column %(col)s). Export it again.")
-                % {"line": getattr(error, "lineno", "?"), "col": getattr(error, "colno", "?")},
-                "file_invalid_json",
-            ) from None
-        rows = document.get("results", document.get("value")) if isinstance(document, dict) else document
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise _file_error(
-                _(
-                    "The JSON export must list its submissions as objects: a list, or an object with the list "
-                    "under “results” (KoboToolbox) or “value” (ODK Central)."
-                ),
-                "file_not_submissions",
-            )
-        return [_flatten(r) for r in rows]
-    try:
-        sample = text[:4096]
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
-        except csv.Error:
-            dialect = csv.excel
-        return [_flatten(r) for r in csv.DictReader(io.StringIO(text), dialect=dialect)]
-    except csv.Error as error:
-        raise _file_error(
-            _("The CSV export cannot be read (%(why)s). Export it again.") % {"why": error}, "file_invalid_csv"
-        ) from None
 
 
 # --- the border registration form ------------------------------------------------------------------------------------

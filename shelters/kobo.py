@@ -6,9 +6,6 @@ The import acts for the person who uploads it: their provinces bound every row, 
 recorded only when that user is an active field officer of the row's plot within those provinces. Whatever is
 wrong with the file itself (not UTF-8, not JSON, not a zip) refuses the whole file before anything is written."""
 
-import csv
-import io
-import json
 import math
 import zipfile
 import zlib
@@ -16,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from landreg import roles
+from landreg.kobo_exports import export_rows as read_rows
+from landreg.kobo_exports import submission_uuid
 from landreg.services_common import require_role
 from shelters.models import ImportRun, Inspection
 from shelters.photos import max_photo_bytes
@@ -155,29 +153,6 @@ class Attachments:
 
 def _file_error(message: str, code: str, field: str = "attachments") -> ValidationError:
     return ValidationError({field: [ValidationError(message, code=code)]})
-
-
-def max_export_bytes() -> int:
-    return settings.LANDREG_MAX_UPLOAD_BYTES
-
-
-def _flatten(row: dict) -> dict:
-    """Keys without their group path (Kobo: 'grp/stage', ODK Central CSV: 'grp-stage'), meta ids kept apart."""
-    flat = {}
-    for key, value in row.items():
-        if key is None:
-            continue
-        short = key.split("/")[-1]
-        flat.setdefault(short, value)
-        flat.setdefault(key, value)
-    return flat
-
-
-def _uuid(row: dict) -> str:
-    for key in ("meta/instanceID", "instanceID", "meta-instanceID", "KEY", "_uuid"):
-        if row.get(key):
-            return str(row[key]).removeprefix("uuid:")
-    return ""
 
 
 def _number(value) -> float:
@@ -335,58 +310,6 @@ def _codes(error: ValidationError) -> list[str]:
     return [e.code for e in error.error_list]
 
 
-def read_rows(data: bytes, filename: str = "") -> list[dict]:
-    """Rows of a Kobo JSON export ({"results": [...]}, or a list), an ODK Central JSON, or a CSV export; a file
-    that is none of these is refused with a sentence (ValidationError on "file")."""
-    if len(data) > max_export_bytes():
-        raise _file_error(
-            _("The export is %(size).0f MB; the limit is %(limit).0f MB. Export fewer submissions at a time.")
-            % {"size": len(data) / 1e6, "limit": max_export_bytes() / 1e6},
-            "file_too_large",
-            "file",
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _file_error(
-            _("The export is not UTF-8 text. Export the submissions again as JSON, or as CSV in UTF-8."),
-            "file_not_utf8",
-            "file",
-        ) from None
-    if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
-        try:
-            document = json.loads(text)
-        except ValueError as error:
-            raise _file_error(
-                _("The export is not valid JSON (line %(line)s, column %(col)s). Export it again.")
-                % {"line": getattr(error, "lineno", "?"), "col": getattr(error, "colno", "?")},
-                "file_invalid_json",
-                "file",
-            ) from None
-        rows = document.get("results", document.get("value")) if isinstance(document, dict) else document
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise _file_error(
-                _(
-                    "The JSON export must list its submissions as objects: a list, or an object with the list "
-                    "under “results” (KoboToolbox) or “value” (ODK Central)."
-                ),
-                "file_not_submissions",
-                "file",
-            )
-        return [_flatten(r) for r in rows]
-    try:
-        sample = text[:4096]
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
-        except csv.Error:
-            dialect = csv.excel
-        return [_flatten(r) for r in csv.DictReader(io.StringIO(text), dialect=dialect)]
-    except csv.Error as error:
-        raise _file_error(
-            _("The CSV export cannot be read (%(why)s). Export it again.") % {"why": error}, "file_invalid_csv", "file"
-        ) from None
-
-
 def require_importer(user) -> None:
     """PermissionDenied unless the user may import field submissions."""
     require_role(user, IMPORT_ROLES, _("import field submissions"))
@@ -423,7 +346,7 @@ def submissions_import(*, form: str, data: bytes, filename: str = "", attachment
     rows.sort(key=lambda item: (str(item[1].get("start") or item[1].get("SubmissionDate") or ""), item[0]))
     for number, row in rows:
         report.rows += 1
-        key = _uuid(row)
+        key = submission_uuid(row)
         reference = row.get("plot_ref", "")
         try:
             if holds_nul(row):

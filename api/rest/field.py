@@ -29,7 +29,7 @@ from allocations.selectors import allocations_visible_to
 from grievances import services as grievance_services
 from grievances.models import Grievance
 from households.models import DuplicateFlag, Person
-from landreg import roles
+from landreg import kobo_exports, roles
 from landreg.access_log import log_personal_data_access
 from landreg.roles import has_role
 from landreg.scope import province_ids_in_scope
@@ -535,11 +535,11 @@ class ImportsView(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise _invalid("file", _("Attach the JSON or CSV export."), "file_required")
-        if upload.size > kobo.max_export_bytes():
+        if upload.size > kobo_exports.max_export_bytes():
             raise _invalid(
                 "file",
                 _("The export is larger than %(limit).0f MB; export fewer submissions at a time.")
-                % {"limit": kobo.max_export_bytes() / 1e6},
+                % {"limit": kobo_exports.max_export_bytes() / 1e6},
                 "file_too_large",
             )
         form = data.get("form", "inspection")

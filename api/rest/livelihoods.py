@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from allocations.selectors import allocations_visible_to
 from households.models import VULNERABILITY_FLAGS, Category, Person
 from households.selectors import households_visible_to
-from landreg import roles
+from landreg import kobo_exports, roles
 from landreg.access_log import log_personal_data_access
 from landreg.services_common import require_role
 from livelihoods import kobo, matching, selectors, services, xlsform
@@ -941,11 +941,11 @@ class ImportsView(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise _invalid("file", _("Attach the JSON or CSV export."), "file_required")
-        if upload.size > kobo.max_export_bytes():
+        if upload.size > kobo_exports.max_export_bytes():
             raise _invalid(
                 "file",
                 _("The export is larger than %(limit).0f MB; export fewer submissions at a time.")
-                % {"limit": kobo.max_export_bytes() / 1e6},
+                % {"limit": kobo_exports.max_export_bytes() / 1e6},
                 "file_too_large",
             )
         form = request.data.get("form", "")

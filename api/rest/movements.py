@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from api.pagination import LimitOffsetPagination
 from households.models import Household
 from households.selectors import households_visible_to
+from landreg import kobo_exports
 from landreg.access_log import log_personal_data_access
 from landreg.calendar import parse_date
 from movements import flows, kobo, selectors, services, xlsform
@@ -924,11 +925,11 @@ class BorderKoboImportView(APIView):
         data = KoboImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        if upload.size > kobo.max_export_bytes():
+        if upload.size > kobo_exports.max_export_bytes():
             raise _invalid(
                 "file",
                 _("The export is larger than %(limit).0f MB; export fewer submissions at a time.")
-                % {"limit": kobo.max_export_bytes() / 1e6},
+                % {"limit": kobo_exports.max_export_bytes() / 1e6},
                 "file_too_large",
             )
         report = kobo.border_submissions_import(data=upload.read(), filename=upload.name or "", by=request.user)

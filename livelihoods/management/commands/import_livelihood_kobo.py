@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from livelihoods.kobo import max_export_bytes, submissions_import
+from landreg.kobo_exports import max_export_bytes
+from livelihoods.kobo import submissions_import
 from livelihoods.xlsform import FORMS
 
 

@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from movements.kobo import border_submissions_import, max_export_bytes
+from landreg.kobo_exports import max_export_bytes
+from movements.kobo import border_submissions_import
 
 
 class Command(BaseCommand):

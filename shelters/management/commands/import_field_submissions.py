@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from shelters.kobo import Attachments, import_inspector, max_export_bytes, submissions_import
+from landreg.kobo_exports import max_export_bytes
+from shelters.kobo import Attachments, import_inspector, submissions_import
 
 
 def _sentence(error: ValidationError) -> str:
