@@ -50,6 +50,8 @@ def test_every_job_has_a_timer_and_every_unit_raises_the_alert_when_it_fails():
             "landreg-backup-diff",
             "landreg-restore-drill",
             "landreg-grievance-reminders",
+            "landreg-movement-figures",
+            "landreg-plot-sites",
         }
     )
     for name in [*services, "landreg"]:
@@ -83,3 +85,16 @@ def test_the_grievance_reminders_run_hourly_as_landreg_and_call_the_command():
     assert service["Service"]["EnvironmentFile"] == "/etc/landreg/env"  # GRIEVANCE_KEYS, EMAIL_* come from there
     assert timer["Timer"]["OnCalendar"] == "hourly" and timer["Timer"]["Persistent"] == "true"
     assert (ROOT / "grievances" / "management" / "commands" / "grievance_reminders.py").exists()
+
+
+@pytest.mark.parametrize(
+    "name, command",
+    [("landreg-movement-figures", "refresh_movement_figures"), ("landreg-plot-sites", "recompute_plot_sites")],
+)
+def test_the_figures_are_brought_up_to_date_every_quarter_hour_by_their_command(name, command):
+    service, timer = unit(f"{name}.service"), unit(f"{name}.timer")
+
+    assert service["Service"]["User"] == "landreg" and service["Service"]["Type"] == "oneshot"
+    assert service["Service"]["ExecStart"].split()[-2:] == ["manage.py", command]
+    assert timer["Timer"]["OnCalendar"] == "*:0/15" and timer["Timer"]["Persistent"] == "true"
+    assert list(ROOT.glob(f"*/management/commands/{command}.py"))
