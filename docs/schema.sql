@@ -1561,6 +1561,155 @@ BEGIN
   RETURN NEW;
 END $function$;
 
+-- planning_access_feature_check()
+CREATE OR REPLACE FUNCTION public.planning_access_feature_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  what text := format('%s %s', replace(replace(TG_TABLE_NAME, 'planning_', ''), 'point', ' point'),
+                       coalesce(NEW.id::text, 'new'));
+  boundary geometry;
+BEGIN
+  IF NEW.geom IS NULL OR ST_IsEmpty(NEW.geom) THEN
+    PERFORM landreg_raise('access_feature_geometry_valid', format('%s: it has no location', what));
+  ELSIF NOT ST_IsValid(NEW.geom) THEN
+    PERFORM landreg_raise('access_feature_geometry_valid', format('%s: %s', what, ST_IsValidReason(NEW.geom)));
+  ELSIF GeometryType(NEW.geom) = 'LINESTRING' AND ST_NPoints(ST_RemoveRepeatedPoints(NEW.geom)) < 2 THEN
+    PERFORM landreg_raise('access_feature_geometry_valid', format('%s: a road needs two distinct points', what));
+  END IF;
+  SELECT geom INTO boundary FROM parcels_adminarea WHERE id = NEW.province_id AND level = 'province';
+  IF NOT FOUND THEN
+    PERFORM landreg_raise('access_feature_inside_its_province',
+                          format('%s: area %s is not a province of Afghanistan', what, NEW.province_id));
+  END IF;
+  IF boundary IS NOT NULL AND NOT ST_Intersects(NEW.geom, boundary)
+     AND NOT ST_DWithin(NEW.geom::geography, boundary::geography, 1000) THEN
+    PERFORM landreg_raise('access_feature_inside_its_province', format('%s: it lies outside %s', what,
+      (SELECT name_en || ' (' || pcode || ')' FROM parcels_adminarea WHERE id = NEW.province_id)));
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- planning_gis_login_may_edit(login name, province bigint, what text)
+CREATE OR REPLACE FUNCTION public.planning_gis_login_may_edit(login name, province bigint, what text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF province IN (SELECT landreg_gis_login_provinces(login)) THEN
+    RETURN true;
+  END IF;
+  PERFORM landreg_raise('access_feature_in_login_provinces', format(
+    '%s is in province %s, and login %s edits %s only', what,
+    coalesce((SELECT pcode FROM parcels_adminarea WHERE id = province), '(none)'), login,
+    coalesce((SELECT string_agg(coalesce(a.pcode, 'every province'), ', ' ORDER BY a.pcode)
+                FROM landreg_gisloginprovince g LEFT JOIN parcels_adminarea a ON a.id = g.province_id
+               WHERE g.role_name = login), 'no province (ask an administrator)')));
+  RETURN false;
+END $function$;
+
+-- planning_plot_site_goes_first()
+CREATE OR REPLACE FUNCTION public.planning_plot_site_goes_first()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  DELETE FROM planning_plotsite WHERE plot_id = OLD.id;
+  RETURN OLD;
+END $function$;
+
+-- planning_plot_sites_follow_plots()
+CREATE OR REPLACE FUNCTION public.planning_plot_sites_follow_plots()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO planning_plotsite (plot_id, reasons, stale)
+    SELECT n.id, '[]'::jsonb, true FROM new_rows n
+    ON CONFLICT (plot_id) DO UPDATE SET stale = true;
+  ELSIF TG_OP = 'UPDATE' THEN
+    UPDATE planning_plotsite s SET stale = true
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE s.plot_id = n.id AND NOT s.stale AND NOT ST_Equals(n.geom, o.geom);
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- planning_plot_sites_stale_for_thresholds()
+CREATE OR REPLACE FUNCTION public.planning_plot_sites_stale_for_thresholds()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  UPDATE planning_plotsite SET stale = true WHERE NOT stale;
+  RETURN NULL;
+END $function$;
+
+-- planning_plot_sites_stale_near_water()
+CREATE OR REPLACE FUNCTION public.planning_plot_sites_stale_near_water()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    UPDATE planning_plotsite s SET stale = true FROM townships_plot p
+     WHERE p.id = s.plot_id AND NOT s.stale
+       AND (s.water_m IS NULL
+            OR EXISTS (SELECT FROM new_rows w
+                        WHERE ST_DWithin(p.geom::geography, w.geom::geography, s.water_m + 1)));
+  END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    UPDATE planning_plotsite s SET stale = true FROM townships_plot p
+     WHERE p.id = s.plot_id AND NOT s.stale AND s.water_m IS NOT NULL
+       AND EXISTS (SELECT FROM old_rows w WHERE ST_DWithin(p.geom::geography, w.geom::geography, s.water_m + 1));
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- planning_plot_sites_stale_under_raster()
+CREATE OR REPLACE FUNCTION public.planning_plot_sites_stale_under_raster()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  UPDATE planning_plotsite s SET stale = true FROM townships_plot p
+   WHERE p.id = s.plot_id AND NOT s.stale AND p.geom && coalesce(NEW.bounds, OLD.bounds);
+  RETURN NULL;
+END $function$;
+
+-- planning_thresholds_fixed()
+CREATE OR REPLACE FUNCTION public.planning_thresholds_fixed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    PERFORM landreg_raise('viability_thresholds_are_fixed', format(
+      'version %s cannot be deleted; make another version active instead', OLD.version));
+  END IF;
+  IF (to_jsonb(NEW) - 'active') IS DISTINCT FROM (to_jsonb(OLD) - 'active') THEN
+    PERFORM landreg_raise('viability_thresholds_are_fixed', format(
+      'version %s cannot be changed; write a new version', OLD.version));
+  END IF;
+  RETURN NEW;
+END $function$;
+
 -- plot_check_at_commit()
 CREATE OR REPLACE FUNCTION public.plot_check_at_commit()
  RETURNS trigger
@@ -2372,10 +2521,14 @@ CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON pub
 
 -- livelihoods_opportunity
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_opportunity FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER opportunities_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.livelihoods_opportunity FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('opportunities');
 CREATE TRIGGER opportunity_inside_its_province BEFORE INSERT OR UPDATE ON public.livelihoods_opportunity FOR EACH ROW EXECUTE FUNCTION opportunity_check();
 
 -- livelihoods_opportunityevent
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_opportunityevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- livelihoods_provider
+CREATE TRIGGER providers_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.livelihoods_provider FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('opportunities');
 
 -- livelihoods_referral
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_referral FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
@@ -2413,6 +2566,9 @@ CREATE CONSTRAINT TRIGGER family_arrival_has_members AFTER INSERT OR UPDATE OF t
 CREATE TRIGGER figures_follow_arrivals AFTER INSERT OR DELETE OR UPDATE OF crossed_at, crossing_point_id, destination_province_id, destination_district_id, direction, category ON public.movements_arrival FOR EACH ROW EXECUTE FUNCTION movements_figures_mark_arrival();
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_arrival FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
+-- movements_arrival_totals
+CREATE TRIGGER arrival_totals_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.movements_arrival_totals FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('movement_figures');
+
 -- movements_arrivalevent
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_arrivalevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
@@ -2423,6 +2579,9 @@ CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON pub
 
 -- movements_arrivalmemberevent
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_arrivalmemberevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- movements_flow_totals
+CREATE TRIGGER flow_totals_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.movements_flow_totals FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('movement_figures');
 
 -- movements_flowcount
 CREATE TRIGGER figures_follow_flow_counts AFTER INSERT OR DELETE OR UPDATE ON public.movements_flowcount FOR EACH ROW EXECUTE FUNCTION movements_figures_mark_flow();
@@ -2438,18 +2597,57 @@ CREATE TRIGGER household_location_in_afghanistan BEFORE INSERT ON public.movemen
 -- movements_idpsite
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_idpsite FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE TRIGGER idp_site_inside_its_province BEFORE INSERT OR UPDATE OF province_id, district_id, geom ON public.movements_idpsite FOR EACH ROW EXECUTE FUNCTION movements_idp_site_check();
+CREATE TRIGGER idp_sites_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.movements_idpsite FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('idp_sites');
 
 -- movements_idpsiteevent
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_idpsiteevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- movements_sitepopulationestimate
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_sitepopulationestimate FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER site_estimates_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.movements_sitepopulationestimate FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('idp_sites');
 
 -- movements_sitepopulationestimateevent
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_sitepopulationestimateevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- parcels_adminarea
 CREATE TRIGGER admin_areas_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.parcels_adminarea FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('admin_areas');
+
+-- parcels_crossingpoint
+CREATE TRIGGER crossing_points_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.parcels_crossingpoint FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('crossing_points');
+
+-- planning_plotsite
+CREATE TRIGGER plot_sites_bump_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.planning_plotsite FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('plot_sites');
+
+-- planning_rasterlayer
+CREATE TRIGGER plot_sites_stale_when_rasters_change AFTER INSERT OR DELETE OR UPDATE OF bounds, file, flood_classes, nodata ON public.planning_rasterlayer FOR EACH ROW EXECUTE FUNCTION planning_plot_sites_stale_under_raster();
+
+-- planning_road
+CREATE TRIGGER access_feature_inside_its_province BEFORE INSERT OR UPDATE OF province_id, geom ON public.planning_road FOR EACH ROW EXECUTE FUNCTION planning_access_feature_check();
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.planning_road FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- planning_roadevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.planning_roadevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- planning_servicepoint
+CREATE TRIGGER access_feature_inside_its_province BEFORE INSERT OR UPDATE OF province_id, geom ON public.planning_servicepoint FOR EACH ROW EXECUTE FUNCTION planning_access_feature_check();
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.planning_servicepoint FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- planning_servicepointevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.planning_servicepointevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- planning_viabilitythresholds
+CREATE TRIGGER plot_sites_stale_when_thresholds_change AFTER INSERT OR UPDATE OF active ON public.planning_viabilitythresholds FOR EACH STATEMENT EXECUTE FUNCTION planning_plot_sites_stale_for_thresholds();
+CREATE TRIGGER viability_thresholds_are_fixed BEFORE DELETE OR UPDATE ON public.planning_viabilitythresholds FOR EACH ROW EXECUTE FUNCTION planning_thresholds_fixed();
+
+-- planning_waterpoint
+CREATE TRIGGER access_feature_inside_its_province BEFORE INSERT OR UPDATE OF province_id, geom ON public.planning_waterpoint FOR EACH ROW EXECUTE FUNCTION planning_access_feature_check();
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.planning_waterpoint FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER plot_sites_stale_when_water_added AFTER INSERT ON public.planning_waterpoint REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION planning_plot_sites_stale_near_water();
+CREATE TRIGGER plot_sites_stale_when_water_changed AFTER UPDATE ON public.planning_waterpoint REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION planning_plot_sites_stale_near_water();
+CREATE TRIGGER plot_sites_stale_when_water_removed AFTER DELETE ON public.planning_waterpoint REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION planning_plot_sites_stale_near_water();
+
+-- planning_waterpointevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.planning_waterpointevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- shelters_allocationreview
 CREATE TRIGGER closed_review_has_outcome_and_note BEFORE INSERT OR UPDATE ON public.shelters_allocationreview FOR EACH ROW WHEN ((new.closed_at IS NOT NULL)) EXECUTE FUNCTION allocation_review_check_closing();
@@ -2515,6 +2713,9 @@ CREATE TRIGGER allocated_plot_keeps_its_outline BEFORE UPDATE OF geom ON public.
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.townships_plot FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE TRIGGER plot_geometry_valid_and_area_derived BEFORE INSERT ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION plot_validate_and_measure();
 CREATE TRIGGER plot_geometry_valid_and_area_derived_on_change BEFORE UPDATE ON public.townships_plot FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)) OR (old.township_id IS DISTINCT FROM new.township_id) OR (old.block_id IS DISTINCT FROM new.block_id) OR (old.area_m2 IS DISTINCT FROM new.area_m2))) EXECUTE FUNCTION plot_validate_and_measure();
+CREATE TRIGGER plot_site_goes_with_its_plot BEFORE DELETE ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION planning_plot_site_goes_first();
+CREATE TRIGGER plot_site_made_with_its_plot AFTER INSERT ON public.townships_plot REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION planning_plot_sites_follow_plots();
+CREATE TRIGGER plot_site_stale_when_plot_reshaped AFTER UPDATE ON public.townships_plot REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION planning_plot_sites_follow_plots();
 CREATE TRIGGER plot_status_follows_the_workflow BEFORE INSERT OR UPDATE OF status ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION plot_keep_status_with_workflow();
 CREATE CONSTRAINT TRIGGER plots_keep_the_land_rules AFTER INSERT ON public.townships_plot DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION plot_check_at_commit();
 CREATE CONSTRAINT TRIGGER plots_keep_the_land_rules_when_reshaped AFTER UPDATE ON public.townships_plot DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)) OR (old.township_id IS DISTINCT FROM new.township_id) OR (old.block_id IS DISTINCT FROM new.block_id))) EXECUTE FUNCTION plot_check_at_commit();
@@ -2628,6 +2829,25 @@ AS $function$
 
 -- pgtrigger_append_only_18bca()
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_18bca()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
+-- pgtrigger_append_only_26c67()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_26c67()
  RETURNS trigger
  LANGUAGE plpgsql
  SET search_path TO 'public', 'pg_temp'
@@ -2949,6 +3169,25 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_append_only_d08d1()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_d08d1()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
 -- pgtrigger_append_only_d12ab()
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_d12ab()
  RETURNS trigger
@@ -3027,6 +3266,25 @@ AS $function$
 
 -- pgtrigger_append_only_e2ad2()
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_e2ad2()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
+-- pgtrigger_append_only_ee92e()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_ee92e()
  RETURNS trigger
  LANGUAGE plpgsql
  SET search_path TO 'public', 'pg_temp'
@@ -3272,6 +3530,25 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_delete_delete_8e94e()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_8e94e()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "planning_servicepointevent" ("created_at", "functional", "geom", "id", "kind", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id", "source", "updated_at") SELECT old_values."created_at", old_values."functional", old_values."geom", old_values."id", old_values."kind", old_values."name", _pgh_attached_context.value, NOW(), 'delete', old_values."id", old_values."province_id", old_values."source", old_values."updated_at" FROM ( SELECT old_values.* FROM old_values  ) AS old_values, _pgh_attached_context; RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_delete_delete_9816b()
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_9816b()
  RETURNS trigger
@@ -3405,6 +3682,25 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_delete_delete_c9d1b()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_c9d1b()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "planning_waterpointevent" ("created_at", "functional", "geom", "id", "kind", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id", "source", "updated_at") SELECT old_values."created_at", old_values."functional", old_values."geom", old_values."id", old_values."kind", old_values."name", _pgh_attached_context.value, NOW(), 'delete', old_values."id", old_values."province_id", old_values."source", old_values."updated_at" FROM ( SELECT old_values.* FROM old_values  ) AS old_values, _pgh_attached_context; RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_delete_delete_ca665()
 CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_ca665()
  RETURNS trigger
@@ -3459,6 +3755,25 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "allocations_allocationevent" ("approved_at", "approved_by_id", "decision_reference", "end_date", "handover_accuracy_m", "handover_point", "household_id", "id", "is_demo", "method", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plot_id", "proposed_at", "proposed_by_id", "revocation_reason", "start_date", "status", "suspended_from", "transferred_from_id", "updated_at") VALUES (OLD."approved_at", OLD."approved_by_id", OLD."decision_reference", OLD."end_date", OLD."handover_accuracy_m", OLD."handover_point", OLD."household_id", OLD."id", OLD."is_demo", OLD."method", OLD."notes", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."plot_id", OLD."proposed_at", OLD."proposed_by_id", OLD."revocation_reason", OLD."start_date", OLD."status", OLD."suspended_from", OLD."transferred_from_id", OLD."updated_at"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_delete_delete_daf5d()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_daf5d()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "planning_roadevent" ("created_at", "geom", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id", "road_class", "source", "updated_at") SELECT old_values."created_at", old_values."geom", old_values."id", old_values."name", _pgh_attached_context.value, NOW(), 'delete', old_values."id", old_values."province_id", old_values."road_class", old_values."source", old_values."updated_at" FROM ( SELECT old_values.* FROM old_values  ) AS old_values, _pgh_attached_context; RETURN NULL;
                 END;
             $function$;
 
@@ -3573,6 +3888,25 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "movements_arrivalmemberevent" ("age_band", "arrival_id", "date_of_birth", "father_name", "id", "name", "name_local", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "por_hash", "por_last4", "relationship", "sex", "tazkira_hash", "tazkira_last4") VALUES (NEW."age_band", NEW."arrival_id", NEW."date_of_birth", NEW."father_name", NEW."id", NEW."name", NEW."name_local", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."por_hash", NEW."por_last4", NEW."relationship", NEW."sex", NEW."tazkira_hash", NEW."tazkira_last4"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_insert_insert_2fa04()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_2fa04()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "planning_roadevent" ("created_at", "geom", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id", "road_class", "source", "updated_at") SELECT new_values."created_at", new_values."geom", new_values."id", new_values."name", _pgh_attached_context.value, NOW(), 'insert', new_values."id", new_values."province_id", new_values."road_class", new_values."source", new_values."updated_at" FROM ( SELECT new_values.* FROM new_values  ) AS new_values, _pgh_attached_context; RETURN NULL;
                 END;
             $function$;
 
@@ -3728,6 +4062,25 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_insert_insert_9d6a3()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_9d6a3()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "planning_servicepointevent" ("created_at", "functional", "geom", "id", "kind", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id", "source", "updated_at") SELECT new_values."created_at", new_values."functional", new_values."geom", new_values."id", new_values."kind", new_values."name", _pgh_attached_context.value, NOW(), 'insert', new_values."id", new_values."province_id", new_values."source", new_values."updated_at" FROM ( SELECT new_values.* FROM new_values  ) AS new_values, _pgh_attached_context; RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_insert_insert_a536e()
 CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_a536e()
  RETURNS trigger
@@ -3782,6 +4135,25 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "livelihoods_opportunityevent" ("age_max", "age_min", "area", "categories", "created_at", "currency", "daily_wage", "days_offered", "description", "district_id", "end_on", "id", "isco_codes", "isic_code", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "places_filled", "places_offered", "point", "posted_by_id", "programme_id", "provider_id", "province_id", "sex", "start_on", "status", "stipend_monthly", "title", "township_id", "updated_at", "vulnerability_priorities", "vulnerable_only", "workplace") VALUES (NEW."age_max", NEW."age_min", NEW."area", NEW."categories", NEW."created_at", NEW."currency", NEW."daily_wage", NEW."days_offered", NEW."description", NEW."district_id", NEW."end_on", NEW."id", NEW."isco_codes", NEW."isic_code", NEW."kind", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."places_filled", NEW."places_offered", NEW."point", NEW."posted_by_id", NEW."programme_id", NEW."provider_id", NEW."province_id", NEW."sex", NEW."start_on", NEW."status", NEW."stipend_monthly", NEW."title", NEW."township_id", NEW."updated_at", NEW."vulnerability_priorities", NEW."vulnerable_only", NEW."workplace"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_insert_insert_be278()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_be278()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "planning_waterpointevent" ("created_at", "functional", "geom", "id", "kind", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id", "source", "updated_at") SELECT new_values."created_at", new_values."functional", new_values."geom", new_values."id", new_values."kind", new_values."name", _pgh_attached_context.value, NOW(), 'insert', new_values."id", new_values."province_id", new_values."source", new_values."updated_at" FROM ( SELECT new_values.* FROM new_values  ) AS new_values, _pgh_attached_context; RETURN NULL;
                 END;
             $function$;
 
@@ -4048,6 +4420,25 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "shelters_allocationreviewevent" ("allocation_id", "closed_at", "closed_by_id", "closing_note", "detail", "id", "occupancy_check_id", "outcome", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plot_id", "raised_at", "raised_by_id", "reason") VALUES (NEW."allocation_id", NEW."closed_at", NEW."closed_by_id", NEW."closing_note", NEW."detail", NEW."id", NEW."occupancy_check_id", NEW."outcome", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."plot_id", NEW."raised_at", NEW."raised_by_id", NEW."reason"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_4a626()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_4a626()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "planning_waterpointevent" ("created_at", "functional", "geom", "id", "kind", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id", "source", "updated_at") SELECT new_values."created_at", new_values."functional", new_values."geom", new_values."id", new_values."kind", new_values."name", _pgh_attached_context.value, NOW(), 'update', new_values."id", new_values."province_id", new_values."source", new_values."updated_at" FROM ( SELECT new_values.* FROM new_values LEFT JOIN old_values ON old_values."id" = new_values."id" WHERE old_values.* IS DISTINCT FROM new_values.* ) AS new_values, _pgh_attached_context; RETURN NULL;
                 END;
             $function$;
 
@@ -4374,6 +4765,25 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_update_update_e324a()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_e324a()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "planning_servicepointevent" ("created_at", "functional", "geom", "id", "kind", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id", "source", "updated_at") SELECT new_values."created_at", new_values."functional", new_values."geom", new_values."id", new_values."kind", new_values."name", _pgh_attached_context.value, NOW(), 'update', new_values."id", new_values."province_id", new_values."source", new_values."updated_at" FROM ( SELECT new_values.* FROM new_values LEFT JOIN old_values ON old_values."id" = new_values."id" WHERE old_values.* IS DISTINCT FROM new_values.* ) AS new_values, _pgh_attached_context; RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_update_update_e76d4()
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_e76d4()
  RETURNS trigger
@@ -4390,6 +4800,25 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "movements_flowcountevent" ("category", "crossing_point_id", "day", "direction", "f_0_4", "f_18_59", "f_5_17", "f_60_plus", "female", "id", "is_demo", "m_0_4", "m_18_59", "m_5_17", "m_60_plus", "male", "method", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "source", "total", "travelling", "updated_at") VALUES (NEW."category", NEW."crossing_point_id", NEW."day", NEW."direction", NEW."f_0_4", NEW."f_18_59", NEW."f_5_17", NEW."f_60_plus", NEW."female", NEW."id", NEW."is_demo", NEW."m_0_4", NEW."m_18_59", NEW."m_5_17", NEW."m_60_plus", NEW."male", NEW."method", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."recorded_by_id", NEW."source", NEW."total", NEW."travelling", NEW."updated_at"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_update_update_efc1d()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_efc1d()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "planning_roadevent" ("created_at", "geom", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id", "road_class", "source", "updated_at") SELECT new_values."created_at", new_values."geom", new_values."id", new_values."name", _pgh_attached_context.value, NOW(), 'update', new_values."id", new_values."province_id", new_values."road_class", new_values."source", new_values."updated_at" FROM ( SELECT new_values.* FROM new_values LEFT JOIN old_values ON old_values."id" = new_values."id" WHERE old_values.* IS DISTINCT FROM new_values.* ) AS new_values, _pgh_attached_context; RETURN NULL;
                 END;
             $function$;
 
@@ -4533,6 +4962,30 @@ CREATE TRIGGER pgtrigger_update_update_9e186 AFTER UPDATE ON public.movements_si
 
 -- movements_sitepopulationestimateevent
 CREATE TRIGGER pgtrigger_append_only_41b59 BEFORE DELETE OR UPDATE ON public.movements_sitepopulationestimateevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_41b59();
+
+-- planning_road
+CREATE TRIGGER pgtrigger_delete_delete_daf5d AFTER DELETE ON public.planning_road REFERENCING OLD TABLE AS old_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_delete_delete_daf5d();
+CREATE TRIGGER pgtrigger_insert_insert_2fa04 AFTER INSERT ON public.planning_road REFERENCING NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_insert_insert_2fa04();
+CREATE TRIGGER pgtrigger_update_update_efc1d AFTER UPDATE ON public.planning_road REFERENCING OLD TABLE AS old_values NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_update_update_efc1d();
+
+-- planning_roadevent
+CREATE TRIGGER pgtrigger_append_only_d08d1 BEFORE DELETE OR UPDATE ON public.planning_roadevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_d08d1();
+
+-- planning_servicepoint
+CREATE TRIGGER pgtrigger_delete_delete_8e94e AFTER DELETE ON public.planning_servicepoint REFERENCING OLD TABLE AS old_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_delete_delete_8e94e();
+CREATE TRIGGER pgtrigger_insert_insert_9d6a3 AFTER INSERT ON public.planning_servicepoint REFERENCING NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_insert_insert_9d6a3();
+CREATE TRIGGER pgtrigger_update_update_e324a AFTER UPDATE ON public.planning_servicepoint REFERENCING OLD TABLE AS old_values NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_update_update_e324a();
+
+-- planning_servicepointevent
+CREATE TRIGGER pgtrigger_append_only_ee92e BEFORE DELETE OR UPDATE ON public.planning_servicepointevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_ee92e();
+
+-- planning_waterpoint
+CREATE TRIGGER pgtrigger_delete_delete_c9d1b AFTER DELETE ON public.planning_waterpoint REFERENCING OLD TABLE AS old_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_delete_delete_c9d1b();
+CREATE TRIGGER pgtrigger_insert_insert_be278 AFTER INSERT ON public.planning_waterpoint REFERENCING NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_insert_insert_be278();
+CREATE TRIGGER pgtrigger_update_update_4a626 AFTER UPDATE ON public.planning_waterpoint REFERENCING OLD TABLE AS old_values NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_update_update_4a626();
+
+-- planning_waterpointevent
+CREATE TRIGGER pgtrigger_append_only_26c67 BEFORE DELETE OR UPDATE ON public.planning_waterpointevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_26c67();
 
 -- shelters_allocationreview
 CREATE TRIGGER pgtrigger_delete_delete_7e081 AFTER DELETE ON public.shelters_allocationreview FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_7e081();
