@@ -326,6 +326,7 @@ SPECTACULAR_SETTINGS = {
         "GrievancePriorityEnum": "grievances.models.Priority",
         "LandDisputeDecisionEnum": "grievances.models.Decision",
         "AppealDecisionEnum": "grievances.models.AppealDecision",
+        "ArrivalCategoryEnum": "movements.models.ArrivalCategory",
     },
 }
 

@@ -25,6 +25,7 @@ APPS = [
     "townships",
     "households",
     "movements",
+    "planning",
     "allocations",
     "shelters",
     "livelihoods",

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from allocations.selectors import allocations_visible_to
+from api.rest.movements import ArrivalMemberSerializer  # one schema of a member, for both ways in
 from grievances import services as grievance_services
 from grievances.models import Grievance
 from households.models import DuplicateFlag, Person
@@ -41,14 +42,11 @@ from livelihoods.models import SurveyRound, SurveyRoundKind
 from movements import selectors as movement_selectors
 from movements import services as movement_services
 from movements.models import (
-    AgeBand,
     Arrival,
     ArrivalCategory,
-    ArrivalMember,
     ArrivalReview,
     Assistance,
     DocumentHeld,
-    Sex,
     Travelling,
     Vulnerability,
 )
@@ -697,18 +695,6 @@ ARRIVAL_MEMBER_FIELDS = (*movement_services.MEMBER_FIELDS, "tazkira", "por")
 # A family registered on one screen: the largest household the form takes (a larger group is two registrations).
 ARRIVAL_MEMBERS_MAX = 40
 ARRIVAL_TEXT_MAX = 150
-
-
-class ArrivalMemberSerializer(serializers.Serializer):
-    relationship = serializers.ChoiceField(choices=ArrivalMember.Relationship.choices, required=False)
-    name = serializers.CharField(required=False)
-    father_name = serializers.CharField(required=False)
-    name_local = serializers.CharField(required=False)
-    sex = serializers.ChoiceField(choices=Sex.choices)
-    age_band = serializers.ChoiceField(choices=AgeBand.choices)
-    date_of_birth = serializers.DateField(required=False)
-    tazkira = serializers.CharField(required=False, help_text="In clear; kept only as a keyed hash.")
-    por = serializers.CharField(required=False, help_text="In clear; kept only as a keyed hash.")
 
 
 class ArrivalUploadSerializer(serializers.Serializer):

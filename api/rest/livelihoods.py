@@ -14,7 +14,7 @@ from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -402,11 +402,12 @@ class PeopleRankedView(APIView):
 
 
 def _person(user, pk: int) -> Person:
-    """A person of a household in the user's scope; the same 404 otherwise. Roles without personal data are told so."""
-    require_role(user, list(roles.PERSONAL_DATA_ROLES), _("see people's records"))
-    return get_object_or_404(
-        Person.objects.select_related("household").filter(household__in=households_visible_to(user)), pk=pk
-    )
+    """A person of a household in the user's scope (livelihoods.selectors.person_for_profile: the read is logged);
+    the same 404 otherwise. Roles without personal data are told so (403)."""
+    try:
+        return selectors.person_for_profile(user, pk, where="api")
+    except Person.DoesNotExist:
+        raise Http404 from None
 
 
 class OpportunitiesRankedView(APIView):
