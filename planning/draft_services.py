@@ -38,6 +38,7 @@ from planning.draft_files import (
     draft_preview,
 )
 from planning.drafting import Draft, DraftError, DraftParameters, draft_layout
+from planning.unfit_ground import unfit_ground_found
 from townships import layouts
 from townships.models import Block, LayoutImport, LayoutSource, Plot, Township
 from townships.rules import check_land_rules_now
@@ -176,11 +177,14 @@ def layout_draft_check(
     parcel: LandParcel | None = None,
     outline: GEOSGeometry | None = None,
     exclude: GEOSGeometry | None = None,
+    exclude_unfit: bool = False,
 ) -> DraftCheck:
     """Draft a layout for the parcel (or outline) within the township, and run the layout import's dry run on it.
 
-    Raises PermissionDenied (role, scope), DraftError (parameters or outline: a sentence per parameter) or
-    layouts.LayoutError (the import could not read the draft)."""
+    exclude: unfit ground given (EPSG:4326). exclude_unfit: also leave out the ground the elevation model and the
+    flood hazard map judge unfit (planning/unfit_ground.py); the figures' "unfit" says how much and why, or that no
+    raster covers the parcel. Raises PermissionDenied (role, scope), DraftError (parameters or outline: a sentence
+    per parameter) or layouts.LayoutError (the import could not read the draft)."""
     layouts.authorize_import(by=by, township=township)
     if parcel is not None:
         require_province(by, parcel.province_id, _("Land parcel %(ref)s") % {"ref": parcel.reference})
@@ -188,19 +192,28 @@ def layout_draft_check(
         raise DraftError({"outline": _("Give a land parcel or an outline to draft.")})
     township.refresh_from_db(fields=["utm_srid", "geom"])
     srid = township.utm_srid
-    ground = _shapely_in(_outline(parcel, outline, township), srid)
+    drafted = _outline(parcel, outline, township)
+    ground = _shapely_in(drafted, srid)
     laid_out = _laid_out(township, srid, params.road_width_m)
     free = ground.difference(laid_out) if laid_out is not None else ground
     if free.is_empty or free.area < 1:
         raise DraftError(
             {"township": _("This parcel is already laid out in the township: there is no free ground to draft.")}
         )
+    given = _shapely_in(exclude, srid) if exclude is not None else None
+    unfit = None
+    if exclude_unfit:
+        unfit = _unfit_figures(drafted, srid, free, given)
+    elif given is not None:
+        unfit = {"geom": None, "given_m2": round(shapely.intersection(given, free).area, 1)}
+    if unfit is not None and unfit["geom"] is not None:
+        given = unfit["geom"] if given is None else shapely.union(given, unfit["geom"])
     try:
         draft = draft_layout(
             free,
             params,
             srid=srid,
-            exclude=_shapely_in(exclude, srid) if exclude is not None else None,
+            exclude=given,
             taken_codes=Block.objects.filter(township=township).values_list("code", flat=True),
             first_number=_next_plot_number(township),
         )
@@ -243,6 +256,10 @@ def layout_draft_check(
     layout_import.save(force_insert=True)
     figures = draft.figures()
     figures["laid_out_m2"] = round(ground.area - free.area, 1)  # already blocks and plots: left out of the draft
+    if unfit is not None:
+        unfit.pop("geom")
+        unfit["asked"] = exclude_unfit
+        figures["unfit"] = unfit
     record = {
         "parcel": parcel.pk if parcel else None,
         "parcel_reference": parcel.reference if parcel else "",
@@ -254,6 +271,33 @@ def layout_draft_check(
     draft_record_path(layout_import).parent.mkdir(parents=True, exist_ok=True)
     draft_record_path(layout_import).write_text(json.dumps(record), encoding="utf-8")
     return DraftCheck(draft=draft, layout_import=layout_import, figures=figures)
+
+
+def _unfit_figures(drafted: GEOSGeometry, srid: int, free, given) -> dict:
+    """The unfit ground under the free ground to draft, and how much of it is steep, flood-prone or given (m², in
+    UTM): the figures a draft reports; "geom" (shapely, UTM, or None) is what it leaves out. "covered" is False
+    when no elevation model or flood hazard map covers the parcel: nothing is judged then."""
+    found = unfit_ground_found(drafted, srid=srid)
+
+    def m2(geom):
+        return round(shapely.intersection(geom, free).area, 1) if geom is not None else 0.0
+
+    parts = [g for g in (found.steep, found.flooded) if g is not None]
+    geom = shapely.intersection(shapely.union_all(parts), free) if parts else None
+    if geom is not None and geom.is_empty:
+        geom = None
+    return {
+        "geom": geom,
+        "covered": found.covered,
+        "steep_m2": m2(found.steep),
+        "flood_m2": m2(found.flooded),
+        "found_m2": round(geom.area, 1) if geom is not None else 0.0,
+        "given_m2": m2(given),
+        "slope_max_pct": found.slope_max_pct,
+        "hazards": list(found.hazards),
+        "dem": found.dem.name if found.dem is not None else None,
+        "flood": found.flood.name if found.flood is not None else None,
+    }
 
 
 def layout_draft_commit(*, layout_import: LayoutImport, by, progress=None) -> LayoutImport:

@@ -4,7 +4,6 @@ one and imported from GIS files). Each checks the caller's role and province fir
 import json
 from pathlib import Path
 
-from django.contrib.gis.gdal import DataSource, GDALException
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -17,6 +16,7 @@ from landreg.services_common import require_province, require_role
 from planning import viability
 from planning.models import PlotSite, RasterLayer, Road, ServicePoint, ViabilityThresholds, WaterPoint
 from planning.selectors import thresholds_active
+from townships import layouts
 from townships.models import Township
 
 THRESHOLD_FIELDS = (
@@ -200,17 +200,20 @@ def access_features_import(
         raise AccessLayerError(gettext("The layer is one of water, road or service."))
     model, field_name = LAYERS[layer], KIND_FIELD[layer]
     path = Path(path)
-    name = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
-    try:
-        data = DataSource(name)
-    except GDALException:
-        raise AccessLayerError(
-            gettext("%(file)s is not a GIS file GDAL can read (GeoPackage, zipped Shapefile, GeoJSON or KML).")
-            % {"file": path.name}
-        ) from None
+    if path.stat().st_size > layouts.max_upload_bytes():
+        raise AccessLayerError(layouts.too_large_message(path.stat().st_size))
+    try:  # only the driver the file's ending names, as layout files are read (never a format GDAL guesses)
+        data, _label = layouts.vector_file_open(path, path.name)
+    except layouts.LayoutError as exc:
+        raise AccessLayerError(str(exc)) from None
     if len(data) == 0:
         raise AccessLayerError(gettext("%(file)s holds no layer.") % {"file": path.name})
     gdal_layer = data[0]
+    if len(gdal_layer) > layouts.max_features():
+        raise AccessLayerError(
+            gettext("%(file)s holds %(n)d features; import at most %(limit)d at a time.")
+            % {"file": path.name, "n": len(gdal_layer), "limit": layouts.max_features()}
+        )
     rows = []
     for index, feature in enumerate(gdal_layer, start=1):
         fields = {f.lower(): f for f in feature.fields}

@@ -1,6 +1,8 @@
 """REST v1 for layout drafts: draft blocks and plots from a land parcel, as a layout import's dry run, then commit.
 
-POST /api/v1/planning/parcels/{id}/drafts/     JSON: township (code), the parameters, exclude (GeoJSON, EPSG:4326)
+POST /api/v1/planning/parcels/{id}/drafts/     JSON: township (code), the parameters, exclude (GeoJSON, EPSG:4326),
+                                                exclude_unfit (true: leave out the ground the elevation model and
+                                                the flood hazard map judge unfit, planning/unfit_ground.py)
                                                 → 201: the draft's figures and its layout import (id, status, counts)
 GET  /api/v1/planning/drafts/{import id}/       the draft's figures and parameters, and its import's status
 GET  /api/v1/planning/drafts/{import id}/draft.gpkg   the draft as a GeoPackage (plots, blocks, roads, outline)
@@ -23,6 +25,7 @@ from api.parsers import JSONParser
 from landreg.roles import has_role
 from planning import draft_services
 from planning.drafting import DraftError, draft_parameters
+from planning.unfit_ground import unfit_summary
 from townships import layouts
 from townships.models import LayoutImport
 
@@ -51,6 +54,8 @@ def _body(request, layout_import: LayoutImport) -> dict:
         "figures": record.get("figures"),
         "parameters": record.get("params"),
         "error": layout_import.error,
+        # how much ground was judged not fit and why, or that no raster covers the parcel (figures["unfit"])
+        "unfit_ground": unfit_summary((record.get("figures") or {}).get("unfit")),
         "report_url": request.build_absolute_uri(reverse("layout-import-detail", args=[layout_import.pk])),
         "geopackage_url": request.build_absolute_uri(reverse("planning-draft-api-gpkg", args=[layout_import.pk])),
     }
@@ -87,11 +92,26 @@ def draft_create(request, pk):
             status=400,
         )
     try:
-        params = draft_parameters({k: v for k, v in data.items() if k not in ("township", "exclude")}, strict=True)
+        params = draft_parameters(
+            {k: v for k, v in data.items() if k not in ("township", "exclude", "exclude_unfit")}, strict=True
+        )
+        exclude_unfit = data.get("exclude_unfit", False)
+        if not isinstance(exclude_unfit, bool):
+            raise DraftError(
+                {
+                    "exclude_unfit": _("exclude_unfit is true or false (without quotes); got %(value)s.")
+                    % {"value": str(exclude_unfit)[:40]}
+                }
+            )
         exclude = data.get("exclude")
         exclude = draft_services.polygon_from_geojson(exclude, name="exclude") if exclude else None
         checked = draft_services.layout_draft_check(
-            parcel=parcel, township=township, params=params, by=request.user, exclude=exclude
+            parcel=parcel,
+            township=township,
+            params=params,
+            by=request.user,
+            exclude=exclude,
+            exclude_unfit=exclude_unfit,
         )
     except DraftError as exc:
         return _refusal(exc)

@@ -1,4 +1,4 @@
-"""REST API v1: planning rasters and site viability reports (api/rest/planning_site.py)."""
+"""REST API v1: planning rasters, access layer uploads and site viability reports (api/rest/planning_site.py)."""
 
 from django.urls import path
 
@@ -6,6 +6,7 @@ from api.rest import planning_site
 
 urlpatterns = [
     path("planning/rasters/", planning_site.RastersView.as_view(), name="api-planning-rasters"),
+    path("planning/access-layers/", planning_site.AccessLayersView.as_view(), name="api-planning-access-layers"),
     path(
         "planning/viability/township/<int:pk>/",
         planning_site.ViabilityView.as_view(),

@@ -60,7 +60,7 @@ def test_a_layout_is_drafted_from_a_parcel_checked_and_imported(live_server, pag
     assert page.get_attribute("html", "lang") == language
 
     # From the parcel: the form, with the parcel on the map and the township that covers it chosen.
-    page.click(f"tr[data-parcel='{parcel.pk}'] a")
+    page.click(f"tr[data-parcel='{parcel.pk}'] a[href$='/draft/']")
     page.wait_for_selector("#draft-map[data-features='1'] canvas")
     assert page.input_value("#id_township") == "NAN-SME"
     assert page.is_disabled("#id_angle_deg")  # asked for only with an angle

@@ -136,7 +136,7 @@ def test_bad_files_get_a_sentence_and_nothing_is_written(tmp_path, provinces, us
     nangarhar = provinces["nangarhar"]
     junk = tmp_path / "junk.geojson"
     junk.write_text("{ not json")
-    with pytest.raises(AccessLayerError, match="not a GIS file"):
+    with pytest.raises(AccessLayerError, match="could not be read as GeoJSON"):
         access_features_import(path=junk, layer="water", province=nangarhar, by=users["gis"], default_kind="well")
     unknown = geojson(tmp_path, [({"type": "well"}, pt(70.5, 34.4)), ({"type": "canal"}, pt(70.5, 34.4))])
     with pytest.raises(AccessLayerError, match="Feature 2: “canal” is not one of well, borehole"):
@@ -192,3 +192,27 @@ def test_a_feature_outside_its_province_is_refused_with_a_sentence(provinces, us
             geom=Point(*frame.to_wgs.transform(frame.x0 + 20_000, frame.y0), srid=4326),
         )
     assert "must lie in its province" in str(refused.value) and "lies outside Nangarhar (AF06)" in str(refused.value)
+
+
+def test_a_file_is_read_only_as_the_format_its_name_says_never_one_gdal_guesses(tmp_path, provinces, users):
+    """A .geojson that holds a GDAL virtual format (VRT) pointing at a file of the server is not opened as VRT: the
+    reader names the driver by the file's ending, as the layout import does."""
+    secret = tmp_path / "secret.csv"
+    secret.write_text('WKT,name\n"POINT (70.5 34.4)",server secret\n')
+    vrt = tmp_path / "water.geojson"
+    vrt.write_text(
+        f'<OGRVRTDataSource><OGRVRTLayer name="secret"><SrcDataSource>{secret}</SrcDataSource>'
+        "<GeometryType>wkbPoint</GeometryType><LayerSRS>EPSG:4326</LayerSRS>"
+        '<GeometryField encoding="WKT" field="WKT"/></OGRVRTLayer></OGRVRTDataSource>'
+    )
+    with pytest.raises(AccessLayerError) as refused:
+        access_features_import(
+            path=vrt,
+            layer="water",
+            province=provinces["nangarhar"],
+            by=users["gis"],
+            default_kind="well",
+            name_field="name",
+        )
+    assert "could not be read as GeoJSON" in str(refused.value)
+    assert not WaterPoint.objects.filter(name="server secret").exists()

@@ -21,7 +21,12 @@ def empty_tile_cache():
 
 
 def test_the_plots_layer_says_whether_the_ground_is_fit_and_changes_version_when_it_is_judged(
-    client, users, site, grid, layers, two_plots  # noqa: F811
+    client,
+    users,
+    site,
+    grid,
+    layers,
+    two_plots,  # noqa: F811
 ):
     west, _east = two_plots
     client.force_login(users["gis"])

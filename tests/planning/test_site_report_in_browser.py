@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.clients.conftest import browser, page  # noqa: F401 - the real browser's fixtures
 from tests.planning.test_faces import loaded  # noqa: F401
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

@@ -45,6 +45,7 @@ from townships.layouts.read import (
     layout_inspect,
     number_order,
     use_of,
+    vector_file_open,
 )
 from townships.layouts.report import LayoutReport, layout_import_report, report_for_people
 from townships.layouts.services import (
@@ -58,6 +59,7 @@ from townships.layouts.services import (
 from townships.layouts.store import layout_file_store, layout_files_clean, report_path, stored_path
 
 __all__ = [
+    "vector_file_open",
     "ACCEPT",
     "COMMON_SRIDS",
     "FORMATS",

@@ -157,7 +157,10 @@ def _shapefile_in_zip(path: Path) -> str:
     return f"/vsizip/{path}/{shapes[0]}"
 
 
-def _open(path: Path, name: str) -> tuple[DataSource, str]:
+def vector_file_open(path: Path, name: str) -> tuple[DataSource, str]:
+    """A GIS file opened only with the GDAL driver its name's ending says (FORMATS; a zipped Shapefile after the
+    zip-bomb checks), never a format GDAL guesses from the content (a VRT could read other files): the data source
+    and the format's label. Raises LayoutError with a sentence."""
     label, drivers, suffix = _format(name)
     gdal_path = _shapefile_in_zip(path) if suffix == ".zip" else str(path)
     allowed = (c_char_p * (len(drivers) + 1))(*[d.encode() for d in drivers], None)
@@ -209,7 +212,7 @@ def layout_inspect(*, path: Path, name: str) -> LayoutFile:
     size = path.stat().st_size
     if size > max_upload_bytes():
         raise LayoutError(too_large_message(size))
-    source, label = _open(path, name)
+    source, label = vector_file_open(path, name)
     layers = _layers(source, label)
     layer = layers[0]
     try:
@@ -270,7 +273,7 @@ USE_VALUES_LIMIT = 40  # distinct values offered for mapping uses; more than tha
 def layout_field_values(info: LayoutFile, field: str, limit: int = USE_VALUES_LIMIT) -> tuple[list[str], bool]:
     """The distinct values of one attribute in the file, as the checks read them (trimmed; the empty value,
     which means residential, left out), in natural order; and whether there were more than `limit` of them."""
-    source, label = _open(info.path, info.name)
+    source, label = vector_file_open(info.path, info.name)
     seen: set[str] = set()
     try:
         for layer in _layers(source, label):
@@ -315,7 +318,7 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
     """Rows for the temporary table, in EPSG:4326: (fid, kind, number, block code, block id, use_raw, use, ewkb
     hex, problems, repairs). Points that carry a number are labels (a DXF's TEXT), matched to the outline they
     lie in. blocks: the township's block codes and ids."""
-    source, label = _open(info.path, info.name)
+    source, label = vector_file_open(info.path, info.name)
     layers = _layers(source, label)
     fields = {f for layer in layers for f in layer.fields}
     for wanted in (mapping.number, mapping.block, mapping.use):

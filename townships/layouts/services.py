@@ -22,8 +22,8 @@ from townships.layouts.read import (
     _gdal_errors_held_back,
     _layer,
     _no_crs_message,
-    _open,
     layout_inspect,
+    vector_file_open,
 )
 from townships.layouts.report import LayoutReport, _write_problem_geopackage
 from townships.layouts.store import _file_chunks, _storage, layout_file_store, report_path, stored_path
@@ -48,7 +48,7 @@ def authorize_import(*, by, township: Township) -> None:
 def _source_crs(info: LayoutFile, stated_srid: int | None):
     """(SpatialReference to read the coordinates in, EPSG code or None, whether the user stated it)."""
     if info.crs_name:
-        source, _label = _open(info.path, info.name)
+        source, _label = vector_file_open(info.path, info.name)
         return _layer(source).srs, info.srid, False
     if not stated_srid:
         raise LayoutError(_no_crs_message(info))

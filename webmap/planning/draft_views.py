@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from landreg.roles import has_role
 from planning import draft_services
 from planning.drafting import DraftError, DraftParameters, draft_parameters
+from planning.unfit_ground import no_raster_sentence, rasters_cover, unfit_summary
 from townships import layouts
 from townships.models import LayoutImport
 
@@ -71,18 +72,25 @@ def draft_form(request, pk):
     _require_drafter(request.user)
     parcel = get_object_or_404(draft_services.parcels_for_drafting(request.user), pk=pk)
     townships = draft_services.townships_for_draft(parcel=parcel, user=request.user)
+    covered = rasters_cover(parcel.geom)  # leaving out unfit ground is on by default when a raster can judge it
     values, errors, status = _defaults(), {}, 200
+    values["exclude_unfit"] = covered
     if townships:
         values["township"] = townships[0].code
     if request.method == "POST":
         values = {name: request.POST.get(name, "").strip() for name in FIELDS}
+        values["exclude_unfit"] = request.POST.get("exclude_unfit") == "on"
         township = next((t for t in townships if t.code == values["township"]), None)
         try:
-            params = draft_parameters({k: v for k, v in values.items() if k != "township"})
+            params = draft_parameters({k: v for k, v in values.items() if k not in ("township", "exclude_unfit")})
             if township is None:
                 raise DraftError({"township": _("Choose a township that covers this parcel.")})
             checked = draft_services.layout_draft_check(
-                parcel=parcel, township=township, params=params, by=request.user
+                parcel=parcel,
+                township=township,
+                params=params,
+                by=request.user,
+                exclude_unfit=values["exclude_unfit"],
             )
         except DraftError as exc:
             errors, status = exc.errors, 400
@@ -99,6 +107,8 @@ def draft_form(request, pk):
             "values": values,
             "errors": errors,
             "other_errors": [v for k, v in errors.items() if k not in FIELDS],
+            "rasters_cover": covered,
+            "no_raster": None if covered else no_raster_sentence(),
             "outline": {"type": "Feature", "geometry": _geojson(parcel.geom), "properties": {"layer": "outline"}},
         },
         status=status,
@@ -160,6 +170,8 @@ def draft_result(request, pk):
             "hectares": figures["outline_m2"] / 10_000,
             "can_commit": layout_import.status == LayoutImport.Status.CHECKED,
             "parcel_pk": record.get("parcel"),
+            "unfit": figures.get("unfit"),
+            "unfit_summary": unfit_summary(figures.get("unfit")),
         },
     )
 

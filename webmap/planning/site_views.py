@@ -1,23 +1,35 @@
-"""Site viability pages: the report of a township or a land parcel (and its PDF in the three languages), and the
-planning rasters with their upload form (administrators). The work is in planning.selectors and planning.rasters."""
+"""Site viability pages: the report of a township or a land parcel (and its PDF in the three languages), the
+planning rasters with their upload form (administrators), and the water points, roads and services the user's
+provinces hold with their upload form (GIS specialists and administrators). The work is in planning.selectors,
+planning.rasters and planning.services."""
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSException
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from landreg.roles import ADMINISTRATOR, has_role
-from planning import rasters, report_pdf, selectors
-from planning.models import RasterLayer
+from landreg.roles import ADMINISTRATOR, GIS_SPECIALIST, has_role
+from landreg.scope import filter_by_scope, province_ids_in_scope
+from landreg.uploads import UploadLimit, max_upload_mib
+from parcels.models import AdminArea
+from planning import rasters, report_pdf, selectors, services
+from planning.models import RasterLayer, Road, ServicePoint, WaterPoint
+from townships.layouts import COMMON_SRIDS, content_length_too_large
 
 PDF_LANGUAGES = ("en", "fa", "ps")
 
@@ -128,9 +140,236 @@ def raster_list(request):
             else:
                 messages.success(request, _("The raster “%(name)s” is stored.") % {"name": layer.name})
                 return redirect("planning-rasters")
+    return _rasters_page(request, layers=layers, form=form, error=error, status=400 if error else 200)
+
+
+def _rasters_page(request, *, layers=None, form=None, error=None, access_form=None, access_error=None, status=200):
+    """The rasters page: the rasters and their form, then the access layers and theirs, each with its error."""
+    user = request.user
+    if layers is None:
+        layers = selectors.rasters_visible_to(user)
+    if form is None and has_role(user, ADMINISTRATOR):
+        form = RasterUploadForm()
+    may_import = has_role(user, *ACCESS_IMPORT_ROLES)
+    if access_form is None and may_import:
+        access_form = AccessUploadForm(user=user)
+    report = request.session.pop(_ACCESS_REPORT_KEY, None) if request.method == "GET" else None
+    if report:
+        report["province"] = AdminArea.objects.filter(pk=report["province_id"]).first()
     return render(
         request,
         "webmap/planning/site_rasters.html",
-        {"layers": layers, "form": form, "error": error},
-        status=400 if error else 200,
+        {
+            "layers": layers,
+            "form": form,
+            "error": error,
+            "access_counts": _access_counts(user),
+            "access_form": access_form if may_import else None,
+            "access_error": access_error,
+            "access_report": report,
+            "max_mib": max_upload_mib(),
+        },
+        status=status,
     )
+
+
+# --- water points, roads and services ---------------------------------------------------------------------------
+
+ACCESS_IMPORT_ROLES = (ADMINISTRATOR, GIS_SPECIALIST)
+ACCESS_FORMATS = (".gpkg", ".zip", ".geojson", ".json", ".kml")
+_ACCESS_REPORT_KEY = "landreg.access_report"
+
+
+def _access_counts(user) -> list[dict]:
+    """Per province of the user's: how many water points (and of them functional), roads and services it holds.
+    A user of some provinces sees each of them, at nought too; a national user sees the provinces that hold any."""
+    counts: dict[int, dict] = {}
+    for key, model, extra in (
+        ("water", WaterPoint, {"functional": Count("id", filter=Q(functional=True))}),
+        ("roads", Road, {}),
+        ("services", ServicePoint, {}),
+    ):
+        rows = selectors.access_features_visible_to(user, model).order_by().values("province_id")
+        for row in rows.annotate(n=Count("id"), **extra):
+            entry = counts.setdefault(row["province_id"], {})
+            entry[key] = row["n"]
+            if "functional" in row:
+                entry["functional"] = row["functional"]
+    scope = province_ids_in_scope(user)
+    ids = set(counts) | (scope or set())
+    provinces = AdminArea.objects.filter(pk__in=ids, level="province").order_by("name_en")
+    return [
+        {
+            "province": province,
+            "water": counts.get(province.pk, {}).get("water", 0),
+            "functional": counts.get(province.pk, {}).get("functional", 0),
+            "roads": counts.get(province.pk, {}).get("roads", 0),
+            "services": counts.get(province.pk, {}).get("services", 0),
+        }
+        for province in provinces
+    ]
+
+
+def _safe_name(name: str) -> str:
+    """The uploaded file's own name, reduced to letters, digits, dots, dashes and underscores (a name is the
+    client's to choose: it may hold a path, markup or hundreds of characters), with its ending kept."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, suffix = base.rpartition(".")
+    stem = re.sub(r"[^\w-]+", "_", stem if dot else base).strip("_.")[:80] or "upload"
+    return f"{stem}.{suffix.lower()}" if dot else stem
+
+
+class ProvinceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.local_name} ({obj.pcode})"
+
+
+class AccessUploadForm(forms.Form):
+    layer = forms.ChoiceField(
+        label=gettext_lazy("Layer"),
+        choices=[
+            ("water", gettext_lazy("Water points")),
+            ("road", gettext_lazy("Roads")),
+            ("service", gettext_lazy("Services")),
+        ],
+    )
+    province = ProvinceChoiceField(label=gettext_lazy("Province"), queryset=AdminArea.objects.none())
+    file = forms.FileField(
+        label=gettext_lazy("GIS file"),
+        help_text=gettext_lazy("GeoPackage (.gpkg), zipped Shapefile (.zip), GeoJSON or KML."),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCESS_FORMATS)}),
+    )
+    kind_field = forms.CharField(
+        label=gettext_lazy("Attribute holding the kind"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"dir": "ltr"}),
+        help_text=gettext_lazy("For roads, the class: paved, gravel or track."),
+    )
+    default_kind = forms.CharField(
+        label=gettext_lazy("Kind of features without one"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"dir": "ltr"}),
+        help_text=gettext_lazy("For example well, school or track."),
+    )
+    name_field = forms.CharField(
+        label=gettext_lazy("Attribute holding the name"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"dir": "ltr"}),
+    )
+    status_field = forms.CharField(
+        label=gettext_lazy("Attribute holding the status"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"dir": "ltr"}),
+        help_text=gettext_lazy(
+            "Water points and services: a status of no, false, 0, broken, non-functional or dry marks one as not "
+            "working."
+        ),
+    )
+    srid = forms.TypedChoiceField(
+        label=gettext_lazy("Coordinate reference system"),
+        choices=[("", gettext_lazy("As the file declares"))]
+        + [(str(code), f"EPSG:{code} {name}") for code, name in COMMON_SRIDS],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=gettext_lazy("Only for a file that declares none (a Shapefile without .prj)."),
+    )
+    source = forms.CharField(
+        label=gettext_lazy("Source"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("The survey or partner the data comes from; the file's name when left empty."),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        provinces = AdminArea.objects.filter(level="province").order_by("name_en")
+        self.fields["province"].queryset = filter_by_scope(provinces, user, province_field="id")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if Path(upload.name or "").suffix.lower() not in ACCESS_FORMATS:
+            raise forms.ValidationError(
+                _("Send a GeoPackage (.gpkg), a zipped Shapefile (.zip), GeoJSON (.geojson) or KML (.kml) file.")
+            )
+        return upload
+
+
+def _require_access_importer(user):
+    if not has_role(user, *ACCESS_IMPORT_ROLES):
+        raise PermissionDenied(
+            _("Only a GIS specialist or an administrator may import water points, roads and services.")
+        )
+
+
+def _too_large() -> str:
+    return _("The file is over the %(mb)d MiB upload limit. Split the layer into several files.") % {
+        "mb": max_upload_mib()
+    }
+
+
+@csrf_exempt  # the size is checked before the CSRF check reads the body; the inner view is CSRF-protected
+def access_upload(request):
+    """The upload of water points, roads or services (POST only); answers with the rasters page and the report."""
+    if request.method == "POST":
+        if content_length_too_large(request) and request.user.is_authenticated:
+            _require_access_importer(request.user)
+            return _rasters_page(request, access_error=_too_large(), status=413)
+        request.upload_handlers.insert(0, UploadLimit(request))
+    return _access_upload(request)
+
+
+@csrf_protect
+@login_required
+def _access_upload(request):
+    _require_access_importer(request.user)
+    if request.method != "POST":
+        return redirect("planning-rasters")
+    if getattr(request, "layout_upload_too_large", False):
+        return _rasters_page(request, access_error=_too_large(), status=413)
+    form = AccessUploadForm(request.POST, request.FILES, user=request.user)
+    if not form.is_valid():
+        return _rasters_page(request, access_form=form, status=400)
+    values = form.cleaned_data
+    name = _safe_name(values["file"].name)
+    error = None
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / name
+        with path.open("wb") as out:
+            for chunk in values["file"].chunks():
+                out.write(chunk)
+        try:
+            count = services.access_features_import(
+                path=path,
+                layer=values["layer"],
+                province=values["province"],
+                by=request.user,
+                kind_field=values["kind_field"],
+                default_kind=values["default_kind"],
+                name_field=values["name_field"],
+                status_field=values["status_field"],
+                srid=values["srid"],
+                source=values["source"],
+            )
+        except services.AccessLayerError as exc:
+            error = str(exc)
+        except ValidationError as exc:  # the database's rules, e.g. a feature outside the province
+            error = " ".join(exc.messages)
+        except (GDALException, GEOSException):
+            error = _(
+                "%(file)s holds a geometry or coordinate reference system that cannot be read; export it again "
+                "from QGIS."
+            ) % {"file": name}
+    if error:
+        return _rasters_page(request, access_form=form, access_error=error, status=400)
+    request.session[_ACCESS_REPORT_KEY] = {
+        "layer": values["layer"],
+        "province_id": values["province"].pk,
+        "file_name": name,
+        "imported": count,
+    }
+    return redirect(f"{reverse('planning-rasters')}#access-layers")
