@@ -4,9 +4,10 @@ Two doors find a possible duplicate. The same tazkira or PoR number (a keyed has
 exact match. A similar head is scored on four facts together: the name (in Latin script, and in Arabic script when
 both records have it), the father's name, the date of birth (or only its year, from an age) and the district of
 origin. Names are compared by the keys the database derives from them (households_name_key, households/sql/0004),
-which spelling variants share ("Sher Agha", "Shir Aqa"), with pg_trgm: the GIN index on the key finds a bounded
-set of candidates, and the score below is computed over that set. The score and its threshold were measured on a
-generated set of variant pairs (tests/households/variant_pairs.py; bench/duplicates.py prints the figures).
+which spelling variants share ("Sher Agha", "Shir Aqa"), with pg_trgm: indexes on the heads' keys and dates of
+birth find a bounded set of candidates (_CANDIDATES says which, and what it can leave out), and the score below is
+computed over that set. The score and its threshold were measured on a generated set of variant pairs
+(tests/households/variant_pairs.py; bench/duplicates.py prints the figures).
 
 Every household is compared, whatever its province; an officer is told the code of a match only inside their own
 provinces, and otherwise only that it exists and whom to ask.
@@ -27,8 +28,8 @@ from landreg.services_common import require_province, require_role
 
 # A similar head is flagged at this score (0..1) or above. Measured: bench/duplicates.py.
 SCORE_THRESHOLD = 0.70
-# The trigram similarity of name keys that makes a head a candidate at all (the index's threshold), and the most
-# candidates scored for one household.
+# The trigram similarity of name keys that makes a head a candidate at all, and how many of the heads nearest by
+# name are scored for one household, besides those sharing the farthest one's key or the date of birth (_CANDIDATES).
 CANDIDATE_SIMILARITY = 0.3
 CANDIDATE_LIMIT = 100
 # How much each fact weighs; a fact missing on either side counts half (it neither clears nor accuses).
@@ -62,24 +63,79 @@ class Head:
         )
 
 
-# The candidates: heads whose name key (Latin or Arabic script) is trigram-similar to the probe's, by the GIN
-# indexes on the keys; for each, the similarity of each name and the facts the score compares.
-_CANDIDATES = """
+# The candidates, by index, never by scanning every head that shares trigrams with a common name (a trigram filter
+# on the name key read about 16,000 heads of a million for "Ahmad Safi": most of a 770 ms registration;
+# bench/households_duplicates.py). Their union:
+#   1. the CANDIDATE_LIMIT + 1 heads nearest by Latin name key, and every other head with the key of the farthest
+#      of them (b-tree): a common name is shared by hundreds of heads at a million households, and among them their
+#      fathers, dates of birth and districts decide, so none is cut off at the limit. The nearest are those with the
+#      probe's very key (b-tree), then, if they are fewer, the nearest others (GiST, nearest first; on short names
+#      that share trigrams it reads much of the index, so it is not started when the same key fills the limit);
+#   2. the same by Arabic-script key;
+#   3. every head born on the probe's date of birth whose name key is similar (b-tree): the date of birth is the
+#      fact, after the names, that most often lifts a candidate over the threshold.
+# The LIMIT of 1 and 2, decided from the score. The trigram filter this replaced kept the CANDIDATE_LIMIT heads
+# ranked highest by their better name similarity (Latin or Arabic script), and it is the similarity that weighs most
+# (half the score). A head it kept whose better similarity is its Latin one had fewer than CANDIDATE_LIMIT heads
+# ranked before it, among them every head nearer by Latin key; so it is in 1, unless it ties with the farthest
+# at another key of the very same similarity (likewise Arabic script, 2); the one more is for the household
+# excluded. What the union can leave out: a head not among those nearest by name, with another key than theirs,
+# born on another day: it is less similar by name than CANDIDATE_LIMIT others (similarity s at most the limit's),
+# scores at most 0.5 s + 0.25 (father) + 0.12 (birth year) + 0.10 (district), and the trigram filter left it out
+# as well. Each candidate then gets the similarity of each name and the facts the score compares.
+_HEAD = "p.household_id, p.name_key, p.father_name_key, p.local_name_key, p.local_father_name_key, p.date_of_birth"
+_CANDIDATES = f"""
     WITH probe AS (
         SELECT households_name_key(%(name)s) AS name_key,
                households_name_key(%(father)s) AS father_key,
                households_name_key(%(name_local)s) AS local_key,
                households_name_key(%(father_local)s) AS local_father_key
+    ), near AS (
+        SELECT * FROM (
+            (SELECT {_HEAD}, 0::real AS distance FROM households_person p
+              WHERE p.relationship = 'head' AND households_name_key(%(name)s) <> ''
+                AND p.name_key = households_name_key(%(name)s)
+              LIMIT %(limit)s)
+             UNION ALL
+            (SELECT {_HEAD}, p.name_key <-> households_name_key(%(name)s) FROM households_person p
+              WHERE p.relationship = 'head' AND households_name_key(%(name)s) <> ''
+                AND p.name_key <> households_name_key(%(name)s)
+              ORDER BY p.name_key <-> households_name_key(%(name)s)
+              LIMIT %(limit)s)
+        ) AS nearest LIMIT %(limit)s
+    ), near_local AS (
+        SELECT * FROM (
+            (SELECT {_HEAD}, 0::real AS distance FROM households_person p
+              WHERE p.relationship = 'head' AND households_name_key(%(name_local)s) <> ''
+                AND p.local_name_key = households_name_key(%(name_local)s)
+              LIMIT %(limit)s)
+             UNION ALL
+            (SELECT {_HEAD}, p.local_name_key <-> households_name_key(%(name_local)s) FROM households_person p
+              WHERE p.relationship = 'head' AND households_name_key(%(name_local)s) <> ''
+                AND p.local_name_key <> households_name_key(%(name_local)s)
+              ORDER BY p.local_name_key <-> households_name_key(%(name_local)s)
+              LIMIT %(limit)s)
+        ) AS nearest LIMIT %(limit)s
     ), found AS (
-        SELECT p.household_id, p.name_key, p.father_name_key, p.local_name_key, p.local_father_name_key,
-               p.date_of_birth
-          FROM households_person p, probe
-         WHERE p.relationship = 'head' AND probe.name_key <> '' AND p.name_key %% probe.name_key
+        SELECT household_id, name_key, father_name_key, local_name_key, local_father_name_key, date_of_birth
+          FROM near
          UNION
-        SELECT p.household_id, p.name_key, p.father_name_key, p.local_name_key, p.local_father_name_key,
-               p.date_of_birth
-          FROM households_person p, probe
-         WHERE p.relationship = 'head' AND probe.local_key <> '' AND p.local_name_key %% probe.local_key
+        SELECT {_HEAD} FROM households_person p
+         WHERE p.relationship = 'head'
+           AND p.name_key IN (SELECT name_key FROM near WHERE distance = (SELECT max(distance) FROM near))
+         UNION
+        SELECT household_id, name_key, father_name_key, local_name_key, local_father_name_key, date_of_birth
+          FROM near_local
+         UNION
+        SELECT {_HEAD} FROM households_person p
+         WHERE p.relationship = 'head' AND p.local_name_key IN (
+               SELECT local_name_key FROM near_local WHERE distance = (SELECT max(distance) FROM near_local))
+         UNION
+        SELECT {_HEAD} FROM households_person p
+         WHERE p.relationship = 'head' AND p.date_of_birth = %(born)s
+           AND ((households_name_key(%(name)s) <> '' AND p.name_key %% households_name_key(%(name)s))
+                OR (households_name_key(%(name_local)s) <> ''
+                    AND p.local_name_key %% households_name_key(%(name_local)s)))
     )
     SELECT found.household_id,
            similarity(found.name_key, probe.name_key),
@@ -94,9 +150,9 @@ _CANDIDATES = """
            (SELECT h.origin_district_id FROM households_household h WHERE h.id = found.household_id)
       FROM found, probe
      WHERE found.household_id IS DISTINCT FROM %(exclude)s
-     ORDER BY greatest(similarity(found.name_key, probe.name_key),
-                       similarity(found.local_name_key, probe.local_key)) DESC, found.household_id
-     LIMIT %(limit)s
+       -- a candidate at all: a name key (Latin or Arabic script) trigram-similar to the probe's
+       AND ((probe.name_key <> '' AND found.name_key %% probe.name_key)
+            OR (probe.local_key <> '' AND found.local_name_key %% probe.local_key))
 """
 
 
@@ -141,8 +197,9 @@ def similar_heads(head: Head, *, exclude_household: int | None = None) -> list[t
         "father": head.father_name,
         "name_local": head.name_local,
         "father_local": head.father_name_local,
+        "born": head.date_of_birth,
         "exclude": exclude_household,
-        "limit": CANDIDATE_LIMIT,
+        "limit": CANDIDATE_LIMIT + 1,
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(CANDIDATE_SIMILARITY)])

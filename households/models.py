@@ -157,7 +157,8 @@ class Person(models.Model):
             # Duplicate search by head name + father's name (pg_trgm similarity).
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="person_name_trgm_idx"),
             GinIndex(OpClass(Upper("father_name"), name="gin_trgm_ops"), name="person_father_name_trgm_idx"),
-            # Duplicate candidates and name search by key: households/duplicates.py.
+            # Name search by key (households/selectors.py); duplicate candidates use the heads' indexes of
+            # households migration 0007 (households/duplicates.py).
             GinIndex(OpClass("name_key", name="gin_trgm_ops"), name="person_name_key_trgm_idx"),
             GinIndex(OpClass("local_name_key", name="gin_trgm_ops"), name="person_local_name_key_trgm_idx"),
             # Phone search: the last nine digits are the number whether written 0700…, 93700… or +93 700….
