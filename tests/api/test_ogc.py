@@ -62,7 +62,7 @@ def test_items_page_with_next_links_and_no_personal_data(gis, layout):
     assert page["Content-Type"] == "application/geo+json" and page["Content-Crs"].startswith("<http")
     body = page.json()
     assert body["numberReturned"] == 2 and any(link["rel"] == "next" for link in body["links"])
-    properties = {"number", "township", "block", "use", "status", "area_m2", "shelter_stage"}
+    properties = {"number", "township", "block", "use", "status", "area_m2", "shelter_stage", "site_fit"}
     assert set(body["features"][0]["properties"]) == properties
     last = gis.get("/ogc/collections/plots/items?limit=2&offset=4").json()
     assert last["numberReturned"] == 1 and not any(link["rel"] == "next" for link in last["links"])

@@ -15,7 +15,7 @@ from allocations.services import allocation_propose
 from api.tiles.vector import LAYERS, MVT_CONTENT_TYPE, PLOT_COUNTS, tile_sql
 from townships import services
 
-PLOT_KEYS = {"id", "number", "status", "use", "area_m2", "block", "township"}
+PLOT_KEYS = {"id", "number", "status", "use", "area_m2", "block", "township", "site_fit"}
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:

@@ -623,7 +623,7 @@ def test_the_origins_include_names_the_crossing_points_in_the_readers_language(r
                 )
             },
         )
-    assert "تورخم" in html and "PK" in html and "۱" in html
+    assert "تورخم" in html and "پاکستان" in html and "۱" in html  # the country named in the reader's language
     assert origins[0]["households"] == 1
     empty = render_to_string("webmap/movements/_origins.html", {"origins": []})
     assert "None of its households has an arrival" in empty
