@@ -295,8 +295,7 @@ LAYERS = {
             table="townships_plot",
             joins=(
                 "JOIN townships_township t ON t.id = f.township_id LEFT JOIN townships_block b ON b.id = f.block_id "
-                "LEFT JOIN planning_plotsite ps ON ps.plot_id = f.id "
-                + shelter_stage_sql("f")
+                "LEFT JOIN planning_plotsite ps ON ps.plot_id = f.id " + shelter_stage_sql("f")
             ),
             columns=(
                 "f.id AS fid, f.id, f.number, f.status, f.use, f.area_m2::float8 AS area_m2, "

@@ -25,7 +25,7 @@ def test_the_plots_layer_says_whether_the_ground_is_fit_and_changes_version_when
     users,
     site,
     grid,
-    layers,
+    layers,  # noqa: F811
     two_plots,  # noqa: F811
 ):
     west, _east = two_plots
