@@ -5,6 +5,7 @@ import math
 import tempfile
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.files import File
 from django.db import transaction
@@ -229,3 +230,14 @@ def raster_import(
                 layer.size_bytes = layer.file.size
                 layer.save()
     return layer
+
+
+def raster_upload_import(*, upload, **values) -> RasterLayer:
+    """An uploaded file (the page's or the API's) written to a temporary file, then stored by raster_import with
+    the same values; one path for both faces."""
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "upload.tif"
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        return raster_import(source_path=path, **values)

@@ -114,24 +114,19 @@ class RastersView(APIView):
         data = RasterUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        with tempfile.TemporaryDirectory() as work:
-            path = Path(work) / "upload.tif"
-            with path.open("wb") as out:
-                for chunk in values["file"].chunks():
-                    out.write(chunk)
-            try:
-                layer = rasters.raster_import(
-                    source_path=path,
-                    kind=values["kind"],
-                    name=values["name"],
-                    source=values["source"],
-                    licence=values["licence"],
-                    by=request.user,
-                    crs=values["crs"],
-                    flood_classes=values["flood_classes"],
-                )
-            except rasters.RasterError as exc:
-                return Response({"detail": str(exc), "codes": ["raster_file"]}, status=400)
+        try:
+            layer = rasters.raster_upload_import(
+                upload=values["file"],
+                kind=values["kind"],
+                name=values["name"],
+                source=values["source"],
+                licence=values["licence"],
+                by=request.user,
+                crs=values["crs"],
+                flood_classes=values["flood_classes"],
+            )
+        except rasters.RasterError as exc:
+            return Response({"detail": str(exc), "codes": ["raster_file"]}, status=400)
         return Response(RasterSerializer(layer).data, status=201)
 
 

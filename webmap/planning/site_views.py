@@ -119,27 +119,22 @@ def raster_list(request):
         _require_administrator(request.user)
     if request.method == "POST" and form is not None and form.is_valid():
         values = form.cleaned_data
-        with tempfile.TemporaryDirectory() as work:
-            path = Path(work) / "upload.tif"
-            with path.open("wb") as out:
-                for chunk in values["file"].chunks():
-                    out.write(chunk)
-            try:
-                layer = rasters.raster_import(
-                    source_path=path,
-                    kind=values["kind"],
-                    name=values["name"],
-                    source=values["source"],
-                    licence=values["licence"],
-                    by=request.user,
-                    crs=values["crs"],
-                    flood_classes=values["flood_classes"],
-                )
-            except rasters.RasterError as exc:
-                error = str(exc)
-            else:
-                messages.success(request, _("The raster “%(name)s” is stored.") % {"name": layer.name})
-                return redirect("planning-rasters")
+        try:
+            layer = rasters.raster_upload_import(
+                upload=values["file"],
+                kind=values["kind"],
+                name=values["name"],
+                source=values["source"],
+                licence=values["licence"],
+                by=request.user,
+                crs=values["crs"],
+                flood_classes=values["flood_classes"],
+            )
+        except rasters.RasterError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("The raster “%(name)s” is stored.") % {"name": layer.name})
+            return redirect("planning-rasters")
     return _rasters_page(request, layers=layers, form=form, error=error, status=400 if error else 200)
 
 
