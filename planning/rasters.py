@@ -21,6 +21,16 @@ HAZARDS = ("none", "low", "medium", "high")
 SMALLEST_PROJECTED_EXTENT_M = 20.0
 
 
+def over_limit_sentence() -> str:
+    """What an upload of a raster over the upload limit is told, on the page and through the API."""
+    from landreg.uploads import max_upload_mib
+
+    return gettext(
+        "The raster is over the %(mb)d MiB upload limit. Clip it to the site, or compress it (a cloud-optimised "
+        "GeoTIFF with DEFLATE), then upload it again."
+    ) % {"mb": max_upload_mib()}
+
+
 class RasterError(ValueError):
     """A raster that cannot be used, with a sentence saying why and what to do."""
 

@@ -5,7 +5,7 @@ ground (docs/planning.md)."""
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Avg, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -13,7 +13,7 @@ from landreg.roles import ADMINISTRATOR, COMMITTEE_MEMBER, GIS_SPECIALIST, LAND_
 from landreg.scope import filter_by_scope
 from parcels.models import LandParcel
 from planning import network, viability
-from planning.models import PlotSite, RasterLayer, ViabilityThresholds
+from planning.models import PlotSite, RasterLayer, Road, ServicePoint, ViabilityThresholds, WaterPoint
 from planning.rasters import utm_srid_of
 from townships.models import Plot, Township
 
@@ -311,6 +311,27 @@ def access_features_visible_to(user, model) -> QuerySet:
     """Water points, roads or services of the user's provinces (they carry no personal data)."""
     require_report_role(user)
     return filter_by_scope(model.objects.select_related("province"), user, province_field="province")
+
+
+def access_feature_counts(user, province_id: int | None = None) -> dict[int, dict]:
+    """How many water points (and of them functional), roads and services each province holds, as the user sees
+    them (one province when `province_id` is given): {province id: {"water", "functional", "roads", "services"}},
+    a province holding none of them absent."""
+    counts: dict[int, dict] = {}
+    for key, model, extra in (
+        ("water", WaterPoint, {"functional": Count("id", filter=Q(functional=True))}),
+        ("roads", Road, {}),
+        ("services", ServicePoint, {}),
+    ):
+        rows = access_features_visible_to(user, model).order_by()
+        if province_id is not None:
+            rows = rows.filter(province_id=province_id)
+        for row in rows.values("province_id").annotate(n=Count("id"), **extra):
+            entry = counts.setdefault(row["province_id"], {"water": 0, "functional": 0, "roads": 0, "services": 0})
+            entry[key] = row["n"]
+            if "functional" in row:
+                entry["functional"] = row["functional"]
+    return counts
 
 
 def plot_site_figures(plot: Plot) -> dict | None:

@@ -175,6 +175,17 @@ def _kind_of(model, field_name: str, raw, default: str, index: int) -> str:
     return value
 
 
+# The files an access layer is imported from, by their ending (GDAL opens each only with the driver its ending names).
+ACCESS_FORMATS = (".gpkg", ".zip", ".geojson", ".json", ".kml")
+
+
+def access_file_refusal(name: str) -> str | None:
+    """Why a file of this name cannot hold an access layer, or None when its ending is one of ACCESS_FORMATS."""
+    if Path(name or "").suffix.lower() in ACCESS_FORMATS:
+        return None
+    return gettext("Send a GeoPackage (.gpkg), a zipped Shapefile (.zip), GeoJSON (.geojson) or KML (.kml) file.")
+
+
 _FALSE = {"no", "false", "0", "broken", "not functional", "non-functional", "dry"}
 
 

@@ -10,7 +10,6 @@ POST /api/v1/planning/access-layers/                      multipart: file, layer
 """
 
 import json
-import re
 import tempfile
 from pathlib import Path
 
@@ -28,10 +27,10 @@ from rest_framework.views import APIView
 from api.parsers import FormParser, MultiPartParser
 from landreg.roles import ADMINISTRATOR, GIS_SPECIALIST, has_role
 from landreg.scope import filter_by_scope
-from landreg.uploads import UploadLimit, max_upload_mib
+from landreg.uploads import UploadLimit, over_limit_sentence, safe_upload_name
 from parcels.models import AdminArea
 from planning import rasters, selectors, services
-from planning.models import RasterLayer, Road, ServicePoint, WaterPoint
+from planning.models import RasterLayer
 from townships.layouts import content_length_too_large
 
 
@@ -94,10 +93,18 @@ class RasterUploadSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("flood_classes must be a JSON list.")) from exc
 
 
+class UploadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "upload_too_large"
+
+
 class RastersView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     def initial(self, request, *args, **kwargs):
+        # An oversized upload is refused before its body is read (authentication may read a form body).
+        if request.method == "POST" and content_length_too_large(request):
+            raise UploadTooLarge(rasters.over_limit_sentence())
         request._request.upload_handlers.insert(0, UploadLimit(request._request))
         super().initial(request, *args, **kwargs)
 
@@ -111,6 +118,8 @@ class RastersView(APIView):
         GeoTIFF, more than one band, a flood raster without its legend."""
         if not has_role(request.user, ADMINISTRATOR):
             return Response({"detail": _("Only an administrator may upload planning rasters.")}, status=403)
+        if getattr(request._request, "layout_upload_too_large", False):
+            raise UploadTooLarge(rasters.over_limit_sentence())
         data = RasterUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -134,27 +143,6 @@ class RastersView(APIView):
 
 # The API's names of the layers, as the issue spells them, and the service's.
 ACCESS_LAYERS = {"water_points": "water", "roads": "road", "services": "service"}
-ACCESS_FORMATS = (".gpkg", ".zip", ".geojson", ".json", ".kml")
-
-
-class AccessUploadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "upload_too_large"
-
-
-def _too_large() -> str:
-    return _("The file is over the %(mb)d MiB upload limit. Split the layer into several files.") % {
-        "mb": max_upload_mib()
-    }
-
-
-def _safe_name(name: str) -> str:
-    """The uploaded file's own name, reduced to letters, digits, dots, dashes and underscores (a name is the
-    client's to choose: it may hold a path, markup or hundreds of characters), with its ending kept."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    stem, dot, suffix = base.rpartition(".")
-    stem = re.sub(r"[^\w-]+", "_", stem if dot else base).strip("_.")[:80] or "upload"
-    return f"{stem}.{suffix.lower()}" if dot else stem
 
 
 class AccessUploadSerializer(serializers.Serializer):
@@ -196,10 +184,9 @@ class AccessUploadSerializer(serializers.Serializer):
         return value
 
     def validate_file(self, value):
-        if Path(value.name or "").suffix.lower() not in ACCESS_FORMATS:
-            raise serializers.ValidationError(
-                _("Send a GeoPackage (.gpkg), a zipped Shapefile (.zip), GeoJSON (.geojson) or KML (.kml) file.")
-            )
+        refusal = services.access_file_refusal(value.name)
+        if refusal:
+            raise serializers.ValidationError(refusal)
         return value
 
     def validate_srid(self, value):
@@ -228,15 +215,12 @@ class AccessImportReportSerializer(serializers.Serializer):
 
 def access_held(user, province) -> dict:
     """How many water points (and of them functional), roads and services a province holds, as the user sees."""
-
-    def of(model):
-        return selectors.access_features_visible_to(user, model).filter(province=province)
-
+    held = selectors.access_feature_counts(user, province.pk).get(province.pk, {})
     return {
-        "water_points": of(WaterPoint).count(),
-        "functional_water_points": of(WaterPoint).filter(functional=True).count(),
-        "roads": of(Road).count(),
-        "services": of(ServicePoint).count(),
+        "water_points": held.get("water", 0),
+        "functional_water_points": held.get("functional", 0),
+        "roads": held.get("roads", 0),
+        "services": held.get("services", 0),
     }
 
 
@@ -246,7 +230,7 @@ class AccessLayersView(APIView):
     def initial(self, request, *args, **kwargs):
         # An oversized upload is refused before its body is read (authentication may read a form body).
         if request.method == "POST" and content_length_too_large(request):
-            raise AccessUploadTooLarge(_too_large())
+            raise UploadTooLarge(over_limit_sentence())
         request._request.upload_handlers.insert(0, UploadLimit(request._request))
         super().initial(request, *args, **kwargs)
 
@@ -265,7 +249,7 @@ class AccessLayersView(APIView):
                 status=403,
             )
         if getattr(request._request, "layout_upload_too_large", False):
-            raise AccessUploadTooLarge(_too_large())
+            raise UploadTooLarge(over_limit_sentence())
         data = AccessUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -277,7 +261,7 @@ class AccessLayersView(APIView):
         if not filter_by_scope(AdminArea.objects.filter(pk=province.pk), request.user, province_field="id").exists():
             return Response({"detail": _("The province is outside your provinces.")}, status=403)
         upload = values["file"]
-        name = _safe_name(upload.name)
+        name = safe_upload_name(upload.name)
         with tempfile.TemporaryDirectory() as work:
             path = Path(work) / name
             with path.open("wb") as out:

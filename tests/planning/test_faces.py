@@ -132,3 +132,23 @@ def test_the_raster_page_uploads_for_administrators_and_refuses_others(client, u
         answer = client.post(url, {"file": f, "kind": "dem", "name": "x", "source": "x", "licence": "x"})
     assert answer.status_code == 400 and "no coordinate reference system" in answer.content.decode()
     assert not RasterLayer.objects.exists()
+
+
+def test_a_raster_over_the_upload_limit_is_refused_with_a_sentence_on_the_page_and_the_api(
+    client, users, tmp_path, grid, settings
+):
+    """Over the limit, the administrator is told to clip or compress the raster (413), not that no file was sent;
+    nothing is stored. Others are refused as before, whatever the size."""
+    good = write_raster(tmp_path / "big.tif", numpy.full(SHAPE, 1800.0), grid=grid, nodata=-9999)
+    settings.LANDREG_MAX_UPLOAD_BYTES = good.stat().st_size // 2
+    fields = {"kind": "dem", "name": "Big", "source": "x", "licence": "CC0"}
+    client.force_login(users["admin"])
+    for url in (reverse("api-planning-rasters"), reverse("planning-rasters")):
+        with good.open("rb") as f:
+            answer = client.post(url, {"file": f, **fields})
+        assert answer.status_code == 413, url
+        assert "over the" in answer.content.decode() and "Clip it to the site" in answer.content.decode()
+    client.force_login(users["gis"])
+    with good.open("rb") as f:
+        assert client.post(reverse("planning-rasters"), {"file": f, **fields}).status_code == 403
+    assert not RasterLayer.objects.exists()

@@ -4,7 +4,6 @@ provinces hold with their upload form (GIS specialists and administrators). The 
 planning.rasters and planning.services."""
 
 import json
-import re
 import tempfile
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,10 +23,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from landreg.roles import ADMINISTRATOR, GIS_SPECIALIST, has_role
 from landreg.scope import filter_by_scope, province_ids_in_scope
-from landreg.uploads import UploadLimit, max_upload_mib
+from landreg.uploads import UploadLimit, max_upload_mib, over_limit_sentence, safe_upload_name
 from parcels.models import AdminArea
 from planning import rasters, report_pdf, selectors, services
-from planning.models import RasterLayer, Road, ServicePoint, WaterPoint
+from planning.models import RasterLayer
 from townships.layouts import COMMON_SRIDS, content_length_too_large
 
 PDF_LANGUAGES = ("en", "fa", "ps")
@@ -108,9 +106,23 @@ def _require_administrator(user):
         raise PermissionDenied(_("Only an administrator may upload planning rasters."))
 
 
-@login_required
+@csrf_exempt  # the size is checked before the CSRF check reads the body; the inner view is CSRF-protected
 def raster_list(request):
-    """The planning rasters the user may see; an administrator uploads one here."""
+    """The planning rasters the user may see; an administrator uploads one here (POST)."""
+    if request.method == "POST":
+        if content_length_too_large(request) and request.user.is_authenticated:
+            _require_administrator(request.user)
+            return _rasters_page(request, error=rasters.over_limit_sentence(), status=413)
+        request.upload_handlers.insert(0, UploadLimit(request))
+    return _raster_list(request)
+
+
+@csrf_protect
+@login_required
+def _raster_list(request):
+    if getattr(request, "layout_upload_too_large", False):
+        _require_administrator(request.user)
+        return _rasters_page(request, error=rasters.over_limit_sentence(), status=413)
     layers = selectors.rasters_visible_to(request.user)
     form, error = None, None
     if has_role(request.user, ADMINISTRATOR):
@@ -171,47 +183,18 @@ def _rasters_page(request, *, layers=None, form=None, error=None, access_form=No
 # --- water points, roads and services ---------------------------------------------------------------------------
 
 ACCESS_IMPORT_ROLES = (ADMINISTRATOR, GIS_SPECIALIST)
-ACCESS_FORMATS = (".gpkg", ".zip", ".geojson", ".json", ".kml")
 _ACCESS_REPORT_KEY = "landreg.access_report"
 
 
 def _access_counts(user) -> list[dict]:
     """Per province of the user's: how many water points (and of them functional), roads and services it holds.
     A user of some provinces sees each of them, at nought too; a national user sees the provinces that hold any."""
-    counts: dict[int, dict] = {}
-    for key, model, extra in (
-        ("water", WaterPoint, {"functional": Count("id", filter=Q(functional=True))}),
-        ("roads", Road, {}),
-        ("services", ServicePoint, {}),
-    ):
-        rows = selectors.access_features_visible_to(user, model).order_by().values("province_id")
-        for row in rows.annotate(n=Count("id"), **extra):
-            entry = counts.setdefault(row["province_id"], {})
-            entry[key] = row["n"]
-            if "functional" in row:
-                entry["functional"] = row["functional"]
+    counts = selectors.access_feature_counts(user)
     scope = province_ids_in_scope(user)
     ids = set(counts) | (scope or set())
     provinces = AdminArea.objects.filter(pk__in=ids, level="province").order_by("name_en")
-    return [
-        {
-            "province": province,
-            "water": counts.get(province.pk, {}).get("water", 0),
-            "functional": counts.get(province.pk, {}).get("functional", 0),
-            "roads": counts.get(province.pk, {}).get("roads", 0),
-            "services": counts.get(province.pk, {}).get("services", 0),
-        }
-        for province in provinces
-    ]
-
-
-def _safe_name(name: str) -> str:
-    """The uploaded file's own name, reduced to letters, digits, dots, dashes and underscores (a name is the
-    client's to choose: it may hold a path, markup or hundreds of characters), with its ending kept."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    stem, dot, suffix = base.rpartition(".")
-    stem = re.sub(r"[^\w-]+", "_", stem if dot else base).strip("_.")[:80] or "upload"
-    return f"{stem}.{suffix.lower()}" if dot else stem
+    empty = {"water": 0, "functional": 0, "roads": 0, "services": 0}
+    return [{"province": province, **counts.get(province.pk, empty)} for province in provinces]
 
 
 class ProvinceChoiceField(forms.ModelChoiceField):
@@ -232,7 +215,7 @@ class AccessUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("GIS file"),
         help_text=gettext_lazy("GeoPackage (.gpkg), zipped Shapefile (.zip), GeoJSON or KML."),
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCESS_FORMATS)}),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(services.ACCESS_FORMATS)}),
     )
     kind_field = forms.CharField(
         label=gettext_lazy("Attribute holding the kind"),
@@ -287,10 +270,9 @@ class AccessUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if Path(upload.name or "").suffix.lower() not in ACCESS_FORMATS:
-            raise forms.ValidationError(
-                _("Send a GeoPackage (.gpkg), a zipped Shapefile (.zip), GeoJSON (.geojson) or KML (.kml) file.")
-            )
+        refusal = services.access_file_refusal(upload.name)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return upload
 
 
@@ -301,19 +283,13 @@ def _require_access_importer(user):
         )
 
 
-def _too_large() -> str:
-    return _("The file is over the %(mb)d MiB upload limit. Split the layer into several files.") % {
-        "mb": max_upload_mib()
-    }
-
-
 @csrf_exempt  # the size is checked before the CSRF check reads the body; the inner view is CSRF-protected
 def access_upload(request):
     """The upload of water points, roads or services (POST only); answers with the rasters page and the report."""
     if request.method == "POST":
         if content_length_too_large(request) and request.user.is_authenticated:
             _require_access_importer(request.user)
-            return _rasters_page(request, access_error=_too_large(), status=413)
+            return _rasters_page(request, access_error=over_limit_sentence(), status=413)
         request.upload_handlers.insert(0, UploadLimit(request))
     return _access_upload(request)
 
@@ -325,12 +301,12 @@ def _access_upload(request):
     if request.method != "POST":
         return redirect("planning-rasters")
     if getattr(request, "layout_upload_too_large", False):
-        return _rasters_page(request, access_error=_too_large(), status=413)
+        return _rasters_page(request, access_error=over_limit_sentence(), status=413)
     form = AccessUploadForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
         return _rasters_page(request, access_form=form, status=400)
     values = form.cleaned_data
-    name = _safe_name(values["file"].name)
+    name = safe_upload_name(values["file"].name)
     error = None
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / name
