@@ -33,6 +33,7 @@ def demo_agreement_create(users: dict, progress: Callable[[str], None]) -> DataS
             "movement_figures",
             "livelihood_opportunities",
             "livelihood_referrals",
+            "reintegration_scores",
         ],
         household_fields=list(HOUSEHOLD_FIELDS),
     )

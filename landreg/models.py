@@ -114,6 +114,10 @@ DATASETS = {
         "Livelihood referrals: the referrals to the partner's own opportunities, one pseudonymised row each with sex, "
         "age band, status and the step dates; no name, ID number or location"
     ),
+    "reintegration_scores": _(
+        "Reintegration scores: the mean economic, social, psychosocial and composite scores by township and survey "
+        "round, and the share of households still on their plot at 12 months; cells under 5 households suppressed"
+    ),
 }
 
 # The household fields an agreement may share, with their HXL hashtags, in the order they are written.

@@ -24,7 +24,12 @@ from landreg.scope import filter_by_scope
 from landreg.sharing import SUPPRESSED, is_small_cell, pseudonym, pseudonym_key_of, suppressed
 from landreg.tabular import SafeWriter
 from livelihoods.models import Opportunity, Referral
-from livelihoods.selectors import referrals_for_partner
+from livelihoods.selectors import (
+    SCORE_FIELDS,
+    referrals_for_partner,
+    reintegration_scores_by_township,
+    still_on_plot_at_12_months,
+)
 from movements.figures import PERIODS, arrival_figures, flow_figures
 from movements.models import AgeBand, IdpSite, SitePopulationEstimate
 from parcels.models import AdminArea, CrossingPoint
@@ -34,7 +39,14 @@ from townships.models import Plot, Township
 
 # The datasets that are a table of one province (a CSV); the township layout is files per township, the
 # grievance referrals are a door of the API, not a file, and the opportunities are a map layer (OGC API, tiles).
-TABLES = ("township_summary", "household_records", "grievance_summary", "movement_figures", "livelihood_referrals")
+TABLES = (
+    "township_summary",
+    "household_records",
+    "grievance_summary",
+    "movement_figures",
+    "livelihood_referrals",
+    "reintegration_scores",
+)
 
 
 @dataclass
@@ -458,6 +470,54 @@ def livelihood_referrals(*, user, province, agreement: DataSharingAgreement | No
     )
 
 
+# --- reintegration scores ----------------------------------------------------------------------------------------
+
+
+def reintegration_scores(*, user, province) -> PartnerDataset:
+    """The reintegration survey as published: per township of the province and survey round, the households
+    surveyed and their mean economic, social, psychosocial and composite scores (0-100, docs/livelihoods.md); on
+    the 12-month rows, the share of the households surveyed who still live on their plot. A cell of 1-4 households
+    is "<5" with no score or share, whoever exports it (what a partner receives is what an administrator checks).
+    No household, person or answer leaves: only these means and counts."""
+    scores = reintegration_scores_by_township(user, province=province)
+    on_plot = {r["township"]: r for r in still_on_plot_at_12_months(user, province=province)}
+    codes = dict(Township.objects.filter(pk__in={r["township"] for r in scores}).values_list("pk", "code"))
+    columns = [
+        ("province", "#adm1+code"),
+        ("township", "#loc+code"),
+        ("township_name", "#loc+name"),
+        ("round", "#meta+round"),
+        ("households", "#population+hh+num"),
+        *[(f"score_{f}", f"#indicator+score+{f}") for f in SCORE_FIELDS],
+        ("on_plot_share_12_months", "#indicator+on_plot+pct"),
+    ]
+
+    def row(r: dict) -> list:
+        small = r["households"] == SUPPRESSED or is_small_cell(r["households"])
+        share = on_plot.get(r["township"], {}).get("share") if r["round"] == "m12" else None
+        held = on_plot.get(r["township"], {}).get("households")
+        if share is not None and (held == SUPPRESSED or is_small_cell(held)):
+            share = None
+        return [
+            province.pcode,
+            codes.get(r["township"], ""),
+            r["township_name"],
+            r["round"],
+            SUPPRESSED if small else r["households"],
+            *["" if small or r[f] is None else r[f] for f in SCORE_FIELDS],
+            "" if small or share is None else round(100 * share, 1),
+        ]
+
+    return PartnerDataset(
+        name="reintegration_scores",
+        columns=[name for name, _tag in columns],
+        hashtags=[tag for _name, tag in columns],
+        rows=[row(r) for r in scores],
+        what="livelihoods.SurveyRound (aggregates)",
+        count=len(scores),
+    )
+
+
 def partner_dataset(*, user, dataset: str, province, agreement: DataSharingAgreement | None, **options):
     """The dataset as this user may receive it under `agreement` (None: an administrator, every catalogue field,
     and household codes under a key for this export only)."""
@@ -473,6 +533,8 @@ def partner_dataset(*, user, dataset: str, province, agreement: DataSharingAgree
         return movement_figures(user=user, province=province)
     if dataset == "livelihood_referrals":
         return livelihood_referrals(user=user, province=province, agreement=agreement)
+    if dataset == "reintegration_scores":
+        return reintegration_scores(user=user, province=province)
     if dataset == "grievance_referrals":
         raise ValidationError(
             _(
