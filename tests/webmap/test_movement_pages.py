@@ -165,6 +165,9 @@ def test_an_arrivals_page_is_logged_and_not_found_in_another_province(client, re
     html = text(get(client, officer, f"/movements/arrivals/{arrival.pk}/"))
     assert "Female-headed household" in html and "Cash" in html and arrival.household.code in html
     assert f"/movements/households/{arrival.household_id}/journey/" in html
+    country = {"IR": ("Iran", "ایران"), "PK": ("Pakistan", "پاکستان")}[arrival.country_of_asylum]
+    assert country[0] in html  # the country named, not its code
+    assert country[1] in text(get(client, officer, f"/movements/arrivals/{arrival.pk}/", language="fa"))
     assert ("view", [arrival.pk]) in logged(officer, "movements.Arrival")
     assert get(client, users["officer_herat"], f"/movements/arrivals/{arrival.pk}/").status_code == 404
     assert get(client, users["gis"], f"/movements/arrivals/{arrival.pk}/").status_code == 403

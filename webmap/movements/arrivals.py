@@ -15,7 +15,7 @@ from households.models import DuplicateFlag, Household
 from households.selectors import households_visible_to
 from landreg.access_log import log_personal_data_access
 from landreg.i18n import choice_label
-from movements.models import Arrival, ArrivalReview, Assistance, DocumentHeld, Vulnerability
+from movements.models import COUNTRIES_OF_ASYLUM, Arrival, ArrivalReview, Assistance, DocumentHeld, Vulnerability
 from movements.selectors import (
     arrival_get,
     arrival_reviews_open,
@@ -86,6 +86,7 @@ def arrival_detail(request, pk):
         ).count()
     context = {
         "arrival": arrival,
+        "country_name": COUNTRIES_OF_ASYLUM.get(arrival.country_of_asylum),
         "members": sorted(arrival.members.all(), key=lambda m: (m.relationship != "head", m.pk)),
         "documents": _labels(DocumentHeld, arrival.documents_held),
         "vulnerabilities": _labels(Vulnerability, arrival.vulnerabilities),
