@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from other test modules are used by their names)
 """The movements pages for people: arrivals (the list, an arrival, a family registered on one screen, the arrivals
 to decide), the day's grid of flow counts and the import with its dry run, IDP sites and their estimates, and a
 household's journey. Each in English, Dari and Pashto; the wrong role is refused (403), another province's record is
@@ -18,56 +19,14 @@ from landreg.services import user_create
 from movements.models import Arrival, ArrivalReview, FlowCount, IdpSite, SitePopulationEstimate
 from movements.selectors import household_origins, origins_described
 from movements.services import arrival_register, idp_site_create, site_estimate_record
-from parcels.models import AdminArea, CrossingPoint
-from tests.movements.conftest import family
+from parcels.models import AdminArea
+from tests.movements.conftest import border_herat, districts, family, points  # noqa: F401  (fixtures)
 
 LANGUAGES = ("en", "fa", "ps")
 SCRIPT = '<script>alert("x")</script>'
 
 
-# --- fixtures (as tests/movements/conftest.py's, which these pages' tests share) --------------------------------
-
-
-@pytest.fixture
-def points(provinces):
-    torkham = CrossingPoint.objects.create(
-        code="torkham",
-        name_en="Torkham",
-        name_prs="تورخم",
-        province=provinces["nangarhar"],
-        neighbouring_country="PK",
-        main=True,
-        geom="SRID=4326;POINT(71.093 34.102)",
-        source="test",
-        precision_km=2,
-    )
-    islam_qala = CrossingPoint.objects.create(
-        code="islam_qala",
-        name_en="Islam Qala",
-        name_prs="اسلام قلعه",
-        province=provinces["herat"],
-        neighbouring_country="IR",
-        main=True,
-        geom="SRID=4326;POINT(61.073 34.661)",
-        source="test",
-        precision_km=3,
-    )
-    return {"torkham": torkham, "islam_qala": islam_qala}
-
-
-@pytest.fixture
-def districts(provinces):
-    return {
-        "behsud": AdminArea.objects.create(
-            level="district", pcode="AF0601", name_en="Behsud", parent=provinces["nangarhar"]
-        ),
-        "injil": AdminArea.objects.create(level="district", pcode="AF3201", name_en="Injil", parent=provinces["herat"]),
-    }
-
-
-@pytest.fixture
-def border_herat(users, provinces):
-    return user_create(username="field.h", password="x", roles=[roles.FIELD_OFFICER], provinces=[provinces["herat"]])
+# --- fixtures (points, districts and border_herat are tests/movements/conftest.py's) -----------------------------
 
 
 @pytest.fixture
