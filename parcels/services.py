@@ -280,15 +280,14 @@ def imagery_import(
     import uuid  # noqa: PLC0415
 
     import rasterio  # noqa: PLC0415 - heavy; only the imagery import needs it
-    import rasterio.shutil  # noqa: PLC0415
     from django.contrib.gis.geos import Polygon  # noqa: PLC0415
     from django.core.files import File  # noqa: PLC0415
     from django.utils.translation import gettext  # noqa: PLC0415
     from rasterio.crs import CRS  # noqa: PLC0415
     from rasterio.errors import RasterioIOError  # noqa: PLC0415
-    from rasterio.vrt import WarpedVRT  # noqa: PLC0415
     from rasterio.warp import calculate_default_transform, transform_bounds  # noqa: PLC0415
 
+    from parcels.cog import CogError, write_cog  # noqa: PLC0415 - heavy (rasterio); only the imagery import needs it
     from parcels.models import Imagery  # noqa: PLC0415
 
     if not name.strip():
@@ -325,19 +324,10 @@ def imagery_import(
         options = {"COMPRESS": "JPEG", "QUALITY": 85} if rgb8 else {"COMPRESS": "DEFLATE", "PREDICTOR": "YES"}
         with tempfile.TemporaryDirectory() as work:
             cog = f"{work}/{uuid.uuid4().hex}.tif"
-            profile = {"driver": "COG", "BLOCKSIZE": 256, "OVERVIEWS": "AUTO", "BIGTIFF": "IF_SAFER", **options}
-            # A stated CRS is given to the file through an identity warp, so the COG is written with it.
-            dataset = WarpedVRT(src, src_crs=source_crs) if src.crs is None else src
             try:
-                rasterio.shutil.copy(dataset, cog, **profile)
-            except Exception as error:  # GDAL reports any conversion failure as a generic error
-                raise ImageryError(
-                    gettext("The file could not be converted to a cloud-optimised GeoTIFF: %(error)s")
-                    % {"error": error}
-                ) from None
-            finally:
-                if dataset is not src:
-                    dataset.close()
+                write_cog(src, cog, source_crs=source_crs, **options)
+            except CogError as error:
+                raise ImageryError(str(error)) from None
             with open(cog, "rb") as handle:
                 imagery = Imagery(
                     name=name.strip(),

@@ -148,11 +148,11 @@ def raster_import(
     sentence: no CRS (unless `crs` states one), degrees labelled as metres, not a raster, more than one band; and,
     when `site_geom` is given, a raster that does not cover the site or has no data over it."""
     import rasterio  # noqa: PLC0415 - heavy; only the raster import needs it
-    import rasterio.shutil  # noqa: PLC0415
     from django.contrib.gis.geos import Polygon  # noqa: PLC0415
     from rasterio.crs import CRS  # noqa: PLC0415
     from rasterio.errors import CRSError, RasterioIOError  # noqa: PLC0415
-    from rasterio.vrt import WarpedVRT  # noqa: PLC0415
+
+    from parcels.cog import CogError, write_cog  # noqa: PLC0415
 
     require_role(by, [ADMINISTRATOR], gettext("upload planning rasters"))
     if province is not None:
@@ -194,28 +194,18 @@ def raster_import(
         footprint = _footprint(src, source_crs)
         with tempfile.TemporaryDirectory() as work:
             cog = f"{work}/{uuid.uuid4().hex}.tif"
-            dataset = WarpedVRT(src, src_crs=source_crs) if src.crs is None else src
             try:
-                rasterio.shutil.copy(
-                    dataset,
+                write_cog(
+                    src,
                     cog,
-                    driver="COG",
-                    BLOCKSIZE=256,
-                    OVERVIEWS="AUTO",
-                    BIGTIFF="IF_SAFER",
+                    source_crs=source_crs,
                     COMPRESS="DEFLATE",
                     PREDICTOR="YES",
                     # Class rasters keep their values: an overview of flood classes picks one, never averages.
                     RESAMPLING="NEAREST" if kind != RasterLayer.Kind.DEM else "BILINEAR",
                 )
-            except Exception as error:  # GDAL reports any conversion failure as a generic error
-                raise RasterError(
-                    gettext("The file could not be converted to a cloud-optimised GeoTIFF: %(error)s")
-                    % {"error": error}
-                ) from None
-            finally:
-                if dataset is not src:
-                    dataset.close()
+            except CogError as error:
+                raise RasterError(str(error)) from None
             if site_geom is not None:
                 problem = coverage_problem(path=cog, kind=kind, site_geom=site_geom)
                 if problem:
