@@ -19,6 +19,7 @@ from planning.drafting import Draft
 from townships.exports import OGR2OGR
 
 PLOTS_LAYER, BLOCKS_LAYER, ROADS_LAYER, OUTLINE_LAYER = "plots", "blocks", "roads", "outline"
+UNFIT_LAYER = "unfit_ground"  # the unfit ground the draft leaves empty
 # The layout import reads these attributes of the plots layer (townships/layouts, Mapping).
 NUMBER_FIELD, BLOCK_FIELD, USE_FIELD = "number", "block", "use"
 
@@ -28,6 +29,8 @@ def _feature(geom, properties: dict) -> dict:
 
 
 def _multi(geom):
+    if geom.geom_type == "GeometryCollection":  # an intersection's polygons, without its lines and points
+        return shapely.MultiPolygon([g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"])
     return shapely.MultiPolygon([geom]) if geom.geom_type == "Polygon" else geom
 
 
@@ -56,18 +59,21 @@ def _layers(draft: Draft) -> list[tuple[str, str, list[tuple]]]:
         else [(_multi(draft.roads), {"width_m": draft.params.road_width_m})]
     )
     outline = [(_multi(draft.outline), {"setback_m": draft.params.setback_m})]
+    empty = draft.unfit_empty() if draft.unfit_ground is not None else None
+    unfit = [] if empty is None or empty.area < 1 else [(_multi(empty), {"area_m2": round(empty.area, 1)})]
     return [
         (PLOTS_LAYER, "POLYGON", plots),
         (BLOCKS_LAYER, "POLYGON", blocks),
         (ROADS_LAYER, "MULTIPOLYGON", roads),
         (OUTLINE_LAYER, "MULTIPOLYGON", outline),
+        (UNFIT_LAYER, "MULTIPOLYGON", unfit),
     ]
 
 
 def draft_geopackage_write(draft: Draft, target: Path) -> Path:
     """Write the draft as a GeoPackage in its UTM zone: layer `plots` first (the one the layout import reads, with
-    number, block and use), then `blocks`, `roads` and `outline` for QGIS; one ogr2ogr, through a VRT of the
-    layers."""
+    number, block and use), then `blocks`, `roads`, `outline` and, when there is any, the `unfit_ground` left empty,
+    for QGIS; one ogr2ogr, through a VRT of the layers."""
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as folder:

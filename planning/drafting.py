@@ -227,6 +227,12 @@ class Draft:
     roads: BaseGeometry | None = None
     unfit_left_out: int = 0
     whole_plots: int = 0  # whole plots the chosen grid placement fits, before unfit ground and the reserve
+    unfit_ground: BaseGeometry | None = None  # the unfit ground inside the buildable area (UTM)
+
+    def unfit_empty(self) -> BaseGeometry:
+        """The unfit ground the draft leaves empty: inside the buildable area, under no plot, block or road."""
+        used = [p.geom for p in self.plots] + ([self.roads] if self.roads is not None else [])
+        return self.unfit_ground.difference(shapely.union_all(used)) if used else self.unfit_ground
 
     def figures(self) -> dict:
         """Areas (m²) and shares of the outline: plots, reserve, roads, setback, left over; compared with what was
@@ -237,7 +243,8 @@ class Draft:
         reserve_m2 = sum(p.geom.area for p in self.plots if p.use == "public")
         roads_m2 = self.roads.area if self.roads is not None else 0.0
         setback_m2 = total - self.buildable.area
-        left_m2 = max(total - plots_m2 - reserve_m2 - roads_m2 - setback_m2, 0.0)
+        unfit_m2 = self.unfit_empty().area if self.unfit_ground is not None else 0.0
+        left_m2 = max(total - plots_m2 - reserve_m2 - roads_m2 - setback_m2 - unfit_m2, 0.0)
         width, depth = self.params.plot_size
 
         def share(x):
@@ -254,11 +261,13 @@ class Draft:
             "reserve_m2": round(reserve_m2, 1),
             "roads_m2": round(roads_m2, 1),
             "setback_m2": round(setback_m2, 1),
+            "unfit_empty_m2": round(unfit_m2, 1),
             "left_over_m2": round(left_m2, 1),
             "plots_share": share(plots_m2),
             "reserve_share": share(reserve_m2),
             "roads_share": share(roads_m2),
             "setback_share": share(setback_m2),
+            "unfit_empty_share": share(unfit_m2),
             "left_over_share": share(left_m2),
             "reserve_share_asked": self.params.reserve_share,
             "plot_m2_asked": round(width * depth, 2),
@@ -475,6 +484,8 @@ def draft_layout(
 
     draft = Draft(srid=srid, params=params, outline=outline, buildable=buildable, angle_deg=angle)
     draft.unfit_left_out, draft.whole_plots = left_out, count
+    if exclude is not None and not exclude.is_empty:
+        draft.unfit_ground = shapely.intersection(exclude, buildable)
     number = first_number
     block_geoms = back([parts[i][2] for i in place])
     for j, i in enumerate(place):

@@ -120,6 +120,25 @@ def test_plots_on_unfit_ground_are_left_out_or_marked():
     assert len(marked.plots) == 120 and sum(p.unfit for p in marked.plots) == 40
 
 
+def test_unfit_ground_left_empty_has_its_own_share_not_left_over():
+    site = rect(208, 136)
+    flood = box(500_000, 3_800_000, 500_000 + 208, 3_800_000 + 30)  # the bottom 30 m, 6,240 m²
+    params = DraftParameters(setback_m=0, reserve_share=0, angle_deg=0)
+    figures = draft_layout(site, params, srid=SRID, exclude=flood).figures()
+    # the bottom row of blocks (40 m deep) is left out, so all 30 m of flood lie under no plot; the road just above
+    # the flood band is drawn only next to blocks, so the whole band is unfit ground left empty
+    assert figures["unfit_empty_m2"] == pytest.approx(208 * 30, abs=1)
+    total = sum(figures[f"{k}_share"] for k in ("plots", "reserve", "roads", "setback", "unfit_empty", "left_over"))
+    assert total == pytest.approx(1, abs=1e-3)
+    whole = draft_layout(site, params, srid=SRID).figures()
+    assert whole["unfit_empty_m2"] == 0
+    assert figures["left_over_m2"] < whole["left_over_m2"] + figures["unfit_empty_m2"]  # not counted twice
+    marked = draft_layout(
+        site, DraftParameters(setback_m=0, reserve_share=0, angle_deg=0, mark_unfit=True), srid=SRID, exclude=flood
+    ).figures()
+    assert marked["unfit_empty_m2"] == pytest.approx(0, abs=1)  # kept and marked: the plots cover it
+
+
 @pytest.mark.parametrize(
     ("data", "field", "words"),
     [

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy
 import pytest
+from django.contrib.gis.gdal import DataSource
 from django.contrib.gis.geos import MultiPolygon
 
 from parcels.models import LandParcel
@@ -17,6 +18,7 @@ from planning.models import ViabilityThresholds
 from planning.rasters import raster_import
 from planning.unfit_ground import unfit_ground, unfit_ground_found
 from tests.planning.conftest import FLOOD_CLASSES, SHAPE, local_xy, write_raster
+from townships import layouts
 from townships import services as township_services
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +98,9 @@ def test_the_steep_half_and_the_high_flood_band_are_left_out_of_the_draft(ground
     assert checked.figures["unfit_left_out"] > 0
     record = draft_services.draft_record(checked.layout_import)
     assert record["figures"]["unfit"] == unfit  # kept with the draft for its page and the API
+    assert checked.figures["unfit_empty_m2"] > 0  # its own share of the parcel, not "left over"
+    gpkg = DataSource(str(layouts.stored_path(checked.layout_import)))
+    assert [layer.name for layer in gpkg] == ["plots", "blocks", "roads", "outline", "unfit_ground"]  # for QGIS
 
     whole = draft_services.layout_draft_check(parcel=parcel, township=township, params=PARAMS, by=users["gis"])
     assert "unfit" not in whole.figures  # not asked: nothing is judged, nothing left out
@@ -201,6 +206,10 @@ def test_the_form_leaves_out_unfit_ground_by_default_when_a_raster_covers_the_pa
     assert "m² of the parcel are judged not fit to build on" in result
     assert "steeper than 10.0 %" in result and "Two slopes" in result and "high flood hazard class" in result
     assert "plots on unfit ground left out" in result
+    assert 'data-row="unfit"' in result and "Unfit ground left empty" in result  # its own share, not "left over"
+    preview = client.get(answer["Location"].rstrip("/") + "/preview.geojson")
+    assert preview.status_code == 200
+    assert "unfit_ground" in {f["properties"]["layer"] for f in preview.json()["features"]}  # drawn on its map
 
 
 def test_the_form_says_when_no_raster_covers_the_parcel(client, ground, users):

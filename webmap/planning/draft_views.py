@@ -146,6 +146,11 @@ def draft_result(request, pk):
         ),
         ("roads", _("Roads"), figures["roads_m2"], figures["roads_share"], None),
         ("setback", _("Setback from the boundary"), figures["setback_m2"], figures["setback_share"], None),
+        *(
+            [("unfit", _("Unfit ground left empty"), figures["unfit_empty_m2"], figures["unfit_empty_share"], None)]
+            if figures.get("unfit_empty_m2")
+            else []
+        ),
         (
             "left_over",
             _("Left over (too small for a whole plot)"),
@@ -186,7 +191,7 @@ def draft_preview(request, pk):
         raise Http404
     preview = record["preview"]
     if layout_import.status == LayoutImport.Status.COMMITTED:
-        kept = [f for f in preview["features"] if f["properties"]["layer"] in ("roads", "outline")]
+        kept = [f for f in preview["features"] if f["properties"]["layer"] in ("roads", "outline", "unfit_ground")]
         stored = draft_services.township_plots_geojson(layout_import.township, request.user)
         preview = {"type": "FeatureCollection", "features": kept + stored}
     return JsonResponse(preview)

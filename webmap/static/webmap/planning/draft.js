@@ -1,5 +1,5 @@
 /* The layout draft's map (OpenLayers, no base map: nothing loads from the internet): the parcel on the form
-   page, the drafted plots, reserved blocks, roads and outline on the result page. */
+   page, the drafted plots, reserved blocks, roads, outline and the unfit ground left empty on the result page. */
 (function () {
   "use strict";
   var target = document.getElementById("draft-map");
@@ -10,7 +10,8 @@
     roads: "rgba(160, 160, 160, 0.55)",
     residential: "rgba(246, 199, 104, 0.75)",
     public: "rgba(74, 144, 226, 0.75)",
-    unfit: "rgba(214, 69, 65, 0.75)"
+    unfit: "rgba(214, 69, 65, 0.75)",
+    unfit_ground: "rgba(214, 69, 65, 0.25)"
   };
   function style(feature) {
     var p = feature.getProperties();
@@ -20,6 +21,7 @@
     var width = 0.6;
     if (p.layer === "roads") { colour = fill.roads; stroke = "rgba(0,0,0,0)"; }
     if (p.layer === "outline") { stroke = "#222"; width = 2; }
+    if (p.layer === "unfit_ground") { colour = fill.unfit_ground; stroke = "rgba(214, 69, 65, 0.9)"; }
     if (p.layer === "plots") { colour = p.unfit ? fill.unfit : (p.use === "public" ? fill.public : fill.residential); }
     return new ol.style.Style({
       fill: new ol.style.Fill({ color: colour }),
