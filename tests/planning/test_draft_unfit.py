@@ -302,6 +302,7 @@ def test_a_planner_leaves_out_unfit_ground_in_the_browser(live_server, page, gro
     parcel, _township = ground
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
     page.on(
         "request",
         lambda r: problems.append(r.url) if not r.url.startswith((live_server.url, "data:", "blob:")) else None,
@@ -319,7 +320,8 @@ def test_a_planner_leaves_out_unfit_ground_in_the_browser(live_server, page, gro
     page.click("#draft-submit")
     page.wait_for_url(re.compile(r"/planning/drafts/\d+/$"), timeout=60000)
     assert "judged not fit to build on" in page.inner_text("#draft-unfit")
-    page.wait_for_selector("#draft-map canvas")
+    page.wait_for_selector("#draft-map[data-features]")  # the preview is drawn: plots, roads, outline, unfit ground
+    assert int(page.get_attribute("#draft-map", "data-features")) > 200
     page.screenshot(path=str(ARTIFACTS / "layout-unfit-result-en.png"), full_page=True)
     with page.expect_navigation():
         page.select_option("select[name=language]", "fa")
