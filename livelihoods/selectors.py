@@ -21,6 +21,7 @@ from landreg.services_common import require_province
 from landreg.sharing import SUPPRESSED, counts_suppressed_for, is_small_cell, pseudonym, pseudonym_key_of
 from livelihoods import matching
 from livelihoods.models import (
+    MIN_PROFILE_AGE,
     ROUND_MONTHS,
     AttendanceWeek,
     IscoOccupation,
@@ -523,6 +524,34 @@ def person_for_profile(user, pk: int, *, where: str = "") -> Person:
     return person
 
 
+def people_to_profile(user, household_codes, *, where: str = "") -> list[Person]:
+    """The members aged 15 or over (today) of the named households in the user's scope, with their skills profiles
+    and occupations: whom the field app offers a profile for (the households of the officer's visits and survey
+    rounds, as survey rounds choose theirs). A logged list; empty for a role without personal data."""
+    if not has_role(user, *PERSONAL_DATA_ROLES):
+        return []
+    today = timezone.localdate()
+    try:
+        born_by = today.replace(year=today.year - MIN_PROFILE_AGE)
+    except ValueError:  # 29 February
+        born_by = today.replace(year=today.year - MIN_PROFILE_AGE, day=28)
+    people = list(
+        filter_by_scope(
+            Person.objects.filter(household__code__in=list(household_codes), date_of_birth__lte=born_by),
+            user,
+            province_field="household__province",
+        )
+        .select_related("household", "skills_profile__recorded_by")
+        .prefetch_related("skills_profile__occupations__isco")
+        .order_by("household__code", "pk")
+    )
+    if people:
+        log_personal_data_access(
+            user=user, action="list", what="households.Person", ids=[p.pk for p in people], where=where
+        )
+    return people
+
+
 def referrals_of_opportunity(user, opportunity: Opportunity, *, where: str = "") -> list[Referral]:
     """An opportunity's referrals with their people and steps, for officers of its province; logged."""
     rows = list(
@@ -537,6 +566,15 @@ def referrals_of_opportunity(user, opportunity: Opportunity, *, where: str = "")
             user=user, action="list", what="households.Person", ids=[r.person_id for r in rows], where=where
         )
     return rows
+
+
+def referral_parties(user, opportunity_id: int, person_id: int, *, where: str = "") -> tuple[Opportunity, Person]:
+    """The opportunity and the person a referral is asked for, both in the user's scope, for every door that makes
+    one (the pages, the map panel, the REST API); the person's view is logged. Opportunity.DoesNotExist or
+    Person.DoesNotExist outside the scope, whether or not the record exists."""
+    opportunity = opportunities_visible_to(user).get(pk=opportunity_id)
+    person = person_for_profile(user, person_id, where=where)
+    return opportunity, person
 
 
 def referrals_of_person(user, person: Person) -> QuerySet[Referral]:

@@ -7,17 +7,21 @@ the same rules for every other client (sql/0002_livelihood_rules.sql), and its r
 """
 
 import datetime
+import json
+import math
 import uuid as uuid_module
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allocations.models import Allocation
 from households.models import VULNERABILITY_FLAG_LABELS, VULNERABILITY_FLAGS, Category, Person
-from landreg import roles
+from landreg import calendar, roles
 from landreg.i18n import choice_label
 from landreg.models import DataSharingAgreement
 from landreg.rules import database_rules_explained as rules_explained
@@ -30,6 +34,7 @@ from livelihoods.models import (
     ROUND_MONTHS,
     AttendanceWeek,
     EducationLevel,
+    ImportedSubmission,
     IscoOccupation,
     IsicActivity,
     Literacy,
@@ -185,6 +190,69 @@ def skills_profile_save(
     return profile
 
 
+# A profile filled away from the office that would overwrite a change made on the server since it was opened.
+PROFILE_CHANGED = "profile_changed_meanwhile"
+
+
+def skills_profile_submit(
+    *, person: Person, by, client_uuid, seen_updated_at: datetime.datetime | None, **profile
+) -> tuple[SkillsProfile, bool]:
+    """A skills profile filled away from the office (the field app, maybe offline), through skills_profile_save:
+    recorded once per form (its client UUID, kept as an ImportedSubmission like a Kobo submission's): a form sent
+    again answers (the profile, False). It never silently overwrites a change made on the server after the form was
+    opened: `seen_updated_at` is the profile's updated_at the phone saw (None: it had no profile yet); a profile
+    changed since is refused (code profile_changed_meanwhile, a sentence saying when and by whom), and the officer
+    decides: discard the form, or send it on top of that change (its updated_at as seen), when the history of the
+    profile keeps the earlier one."""
+    require_role(by, PEOPLE_ROLES, _("record a skills profile"))
+    person = Person.objects.select_related("household").get(pk=person.pk)
+    _scope_household(by, person.household)
+    try:
+        key = uuid_module.UUID(str(client_uuid))
+    except ValueError:
+        raise _field_error(
+            "client_uuid", _("client_uuid must be the UUID the phone made for this form."), "uuid_invalid"
+        ) from None
+    with transaction.atomic():
+        try:
+            # Claims the UUID first: the same form sent twice at once waits here, then finds the first one.
+            with transaction.atomic():
+                ImportedSubmission.objects.create(
+                    uuid=key, form=ImportedSubmission.Form.PROFILE, person=person, imported_by=by
+                )
+        except IntegrityError:
+            earlier = ImportedSubmission.objects.get(uuid=key)
+            if earlier.person_id != person.pk or earlier.imported_by_id != getattr(by, "pk", None):
+                raise _field_error(
+                    "client_uuid",
+                    _("This form's id was used by another form; save the profile again as a new form."),
+                    "uuid_taken",
+                ) from None
+            return SkillsProfile.objects.get(person=person), False
+        current = (
+            SkillsProfile.objects.select_for_update(of=("self",))
+            .filter(person=person)
+            .select_related("recorded_by")
+            .first()
+        )
+        if current is not None and (seen_updated_at is None or current.updated_at != seen_updated_at):
+            raise _field_error(
+                "profile",
+                _(
+                    "%(name)s's skills profile was changed by %(who)s at %(when)s, after this form was opened. Open "
+                    "the profile again to see that change, or send yours on top of it (the earlier profile is kept "
+                    "in its history)."
+                )
+                % {
+                    "name": person.name,
+                    "who": current.recorded_by.get_username() if current.recorded_by else _("someone"),
+                    "when": calendar.shamsi_datetime(timezone.localtime(current.updated_at)),
+                },
+                PROFILE_CHANGED,
+            )
+        return skills_profile_save(person=person, by=by, **profile), True
+
+
 def _occupations(occupations) -> list[dict]:
     rows, seen = [], set()
     units = {}
@@ -293,6 +361,86 @@ def _codes(values, allowed, field: str) -> list[str]:
             "code_unknown",
         )
     return list(dict.fromkeys(values))
+
+
+# An opportunity's area, as a person draws it or a program sends it: bounds that keep a hostile or mistaken shape out.
+AREA_TEXT_MAX = 200_000  # characters of GeoJSON
+AREA_VERTICES_MAX = 2_000
+AREA_M2_MIN = 100  # a click too many makes a sliver, not a workplace
+AREA_M2_MAX = 500_000_000  # 500 km²: a district's worth of canals, not a province
+
+
+def location_from_geojson(value, field: str, kinds: tuple[str, ...]):
+    """An opportunity's point or area from GeoJSON (an object, or its text from a form's hidden field) in WGS 84
+    longitude and latitude: of one of `kinds`, finite, valid, and for an area of a sane size measured in its UTM
+    zone. A Polygon is kept as a MultiPolygon. A ValidationError on `field`, with a sentence, otherwise: whatever
+    is sent, never a server error. Whether it lies in the opportunity's province is opportunity_post's (the
+    database's rule opportunity_inside_its_province)."""
+    shape = _("%(field)s is a GeoJSON %(kinds)s in longitude and latitude (WGS 84).") % {
+        "field": field,
+        "kinds": _(" or ").join(kinds),
+    }
+    if isinstance(value, str):
+        if len(value) > AREA_TEXT_MAX:
+            raise _field_error(field, _("The shape is too detailed; draw it with fewer corners."), "geometry_too_large")
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            raise _field_error(field, shape, "geometry_invalid") from None
+    if not isinstance(value, dict):
+        raise _field_error(field, shape, "geometry_invalid")
+    try:
+        geometry = GEOSGeometry(json.dumps(value), srid=4326)
+    except (GEOSException, GDALException, ValueError, TypeError, RecursionError):
+        geometry = None
+    if geometry is None or geometry.geom_type not in kinds:
+        raise _field_error(field, shape, "geometry_invalid")
+    geometry.srid = 4326
+    extent = geometry.extent if not geometry.empty else (math.nan,) * 4
+    if not all(math.isfinite(c) for c in extent) or not (
+        -180 <= extent[0] <= extent[2] <= 180 and -90 <= extent[1] <= extent[3] <= 90
+    ):
+        raise _field_error(
+            field, _("%(field)s lies outside longitude ±180 and latitude ±90.") % {"field": field}, "geometry_range"
+        )
+    if geometry.num_coords > AREA_VERTICES_MAX:
+        raise _field_error(
+            field,
+            _("The shape has %(n)d corners; draw it with at most %(max)d.")
+            % {"n": geometry.num_coords, "max": AREA_VERTICES_MAX},
+            "geometry_too_large",
+        )
+    if not geometry.valid:
+        raise _field_error(
+            field,
+            _("%(field)s is not a valid shape (%(why)s); fix its outline.")
+            % {"field": field, "why": geometry.valid_reason},
+            "geometry_invalid",
+        )
+    if geometry.geom_type == "Polygon":
+        geometry = MultiPolygon(geometry, srid=4326)
+    if geometry.geom_type == "MultiPolygon":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ST_Area(ST_Transform(g, landreg_utm_srid(g))) FROM (SELECT ST_GeomFromEWKB(%s) AS g) x",
+                [bytes(geometry.ewkb)],
+            )
+            m2 = cursor.fetchone()[0]
+        if not AREA_M2_MIN <= m2 <= AREA_M2_MAX:
+            raise _field_error(
+                field,
+                _(
+                    "The area drawn covers %(area)s km²; an opportunity's area is from %(min)s m² to %(max)s km². "
+                    "Draw the place where the work or training is."
+                )
+                % {
+                    "area": calendar.number_text(m2 / 1e6, places=3),
+                    "min": calendar.number_text(AREA_M2_MIN, places=0),
+                    "max": calendar.number_text(AREA_M2_MAX / 1e6, places=0),
+                },
+                "area_size",
+            )
+    return geometry
 
 
 @transaction.atomic
@@ -592,6 +740,46 @@ def referral_suggest(*, opportunity: Opportunity, person: Person, by) -> Referra
     )
     with rules_explained():
         referral.save()
+    return referral
+
+
+# How far a referral goes when it is made: put forward only, or put forward and sent to the provider at once.
+REFER_STEPS = ("suggested", "referred")
+
+
+@transaction.atomic
+def referral_refer(*, opportunity: Opportunity, person: Person, by, step: str = "referred") -> Referral:
+    """The one way a referral is made (the officers' pages, the map panel's Refer button, the REST API): suggest the
+    person, and with step="referred" refer them at once, both or neither. Checked in one place: the caller's role
+    and provinces, the person's eligibility, and that the opportunity is open with a place left (a full or closed
+    opportunity takes nobody, so nobody is referred to it)."""
+    if step not in REFER_STEPS:
+        raise _field_error(
+            "step", _("A referral is made suggested or referred; the provider takes the next steps."), "step_invalid"
+        )
+    require_role(by, PEOPLE_ROLES, _("suggest a person for an opportunity"))
+    current = Opportunity.objects.get(pk=opportunity.pk)
+    require_province(by, current.province_id, _("This opportunity"))
+    today = timezone.localdate()
+    if (
+        current.status != Opportunity.Status.OPEN
+        or (current.end_on is not None and current.end_on < today)
+        or current.places_filled >= current.places_offered
+    ):
+        raise rule_error(
+            "places_filled_never_exceed_places_offered",
+            _("%(filled)d of %(offered)d places filled, %(status)s")
+            % {
+                "filled": current.places_filled,
+                "offered": current.places_offered,
+                "status": _("ended on %(d)s") % {"d": current.end_on}
+                if current.end_on is not None and current.end_on < today
+                else str(choice_label(Opportunity.Status, current.status)).lower(),
+            },
+        )
+    referral = referral_suggest(opportunity=current, person=person, by=by)
+    if step == "referred":
+        referral = referral_step(referral=referral, to_status="referred", by=by)
     return referral
 
 

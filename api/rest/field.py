@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from allocations.selectors import allocations_visible_to
+from api.rest.livelihoods import _listed  # choices described by their values, as the livelihoods API does
 from api.rest.movements import ArrivalMemberSerializer  # one schema of a member, for both ways in
 from grievances import services as grievance_services
 from grievances.models import Grievance
@@ -38,7 +39,7 @@ from landreg.sharing import needs_agreement, outside_agreement
 from livelihoods import selectors as livelihood_selectors
 from livelihoods import services as livelihood_services
 from livelihoods import survey
-from livelihoods.models import SurveyRound, SurveyRoundKind
+from livelihoods.models import EducationLevel, IscoOccupation, Literacy, SkillsProfile, SurveyRound, SurveyRoundKind
 from movements import selectors as movement_selectors
 from movements import services as movement_services
 from movements.models import (
@@ -304,6 +305,13 @@ class AssignmentsView(APIView):
                 ids=Household.objects.filter(code__in=[s["household"] for s in surveys]).values_list("pk", flat=True),
                 where=request.path,
             )
+        # Skills profiles: the members aged 15 or over of the households of these visits and rounds.
+        skills = skills_households(
+            request.user,
+            [r["plot"]["household"]["code"] for r in rows if r["plot"]["household"]]
+            + [s["household"] for s in surveys],
+            where=request.path,
+        )
         return Response(
             {
                 "date": (day or timezone.localdate()).isoformat(),
@@ -313,6 +321,7 @@ class AssignmentsView(APIView):
                 # Reintegration survey rounds due (docs/livelihoods.md), with the questions and their scales.
                 "surveys": surveys,
                 "survey_questions": survey_questions() if surveys else [],
+                "skills": skills,
             }
         )
 
@@ -1079,8 +1088,214 @@ class SurveyRoundsView(APIView):
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-# The routes of the border registration and the survey rounds, mounted under /api/v1/ by api/rest/urls.py.
+# --- skills profiles (docs/livelihoods.md), filled on the phone, maybe offline -------------------------------------
+
+# What a form may carry at most: more is not a person's profile but a hostile body.
+PROFILE_OCCUPATIONS_MAX = 10
+PROFILE_LIST_MAX = 20
+
+
+def skills_profile_body(profile: SkillsProfile | None) -> dict | None:
+    """A skills profile as the phone keeps it (the form opens on it), with the moment it was last changed: the phone
+    sends that moment back, so a change made on the server meanwhile is not overwritten unseen."""
+    if profile is None:
+        return None
+    return {
+        "education": profile.education,
+        "literacy_dari": profile.literacy_dari,
+        "literacy_pashto": profile.literacy_pashto,
+        "literacy_english": profile.literacy_english,
+        "occupations": [
+            {
+                "isco": o.isco_id,
+                "title": livelihood_selectors.occupation_label(o.isco),
+                "years": float(o.years),
+                "learnt_in": o.learnt_in,
+            }
+            for o in profile.occupations.all()
+        ],
+        "certificates": list(profile.certificates),
+        "languages": list(profile.languages),
+        "can_work_outside_home": profile.can_work_outside_home,
+        "workplace_accepted": profile.workplace_accepted,
+        "care_duties": profile.care_duties,
+        "disability": profile.disability,
+        "max_travel_km": None if profile.max_travel_km is None else float(profile.max_travel_km),
+        "updated_at": profile.updated_at.isoformat(),
+        "recorded_by": profile.recorded_by.get_username() if profile.recorded_by else "",
+    }
+
+
+def _profile_of(person: Person) -> SkillsProfile | None:
+    try:
+        return person.skills_profile
+    except SkillsProfile.DoesNotExist:
+        return None
+
+
+def skills_households(user, codes, *, where: str) -> list[dict]:
+    """The households of the officer's visits and survey rounds with their members aged 15 or over and their
+    profiles, for the field app's skills profiles (a logged list)."""
+    households: dict[str, dict] = {}
+    for person in livelihood_selectors.people_to_profile(user, dict.fromkeys(codes), where=where):
+        household = households.setdefault(person.household.code, {"household": person.household.code, "members": []})
+        household["members"].append(
+            {
+                "person": person.pk,
+                "name": person.name,
+                "name_local": person.name_local,
+                "sex": person.sex,
+                "date_of_birth": person.date_of_birth.isoformat(),
+                "head": person.relationship == Person.Relationship.HEAD,
+                "profile": skills_profile_body(_profile_of(person)),
+            }
+        )
+    return list(households.values())
+
+
+class IscoListView(APIView):
+    """GET: ISCO-08's unit groups with their English, Dari and Pashto titles: the phone keeps a copy and searches
+    it offline (the same list as the occupation search of the pages)."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        rows = IscoOccupation.objects.filter(level=IscoOccupation.Level.UNIT).order_by("code")
+        return Response(
+            {
+                "occupations": [
+                    {"code": o.code, "en": o.title_en, "prs": o.title_prs, "ps": o.title_ps}
+                    for o in rows.only("code", "title_en", "title_prs", "title_ps")
+                ]
+            }
+        )
+
+
+def _list_of(value, field: str, *, kind, limit: int) -> list:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or len(value) > limit or not all(isinstance(v, kind) for v in value):
+        message = {
+            "occupations": _("occupations is a list of at most %(n)d objects {isco, years, learnt_in}."),
+            "certificates": _("certificates is a list of at most %(n)d texts, one per certificate."),
+            "languages": _("languages is a list of at most %(n)d language codes (prs, ps, en…)."),
+        }[field]
+        raise _invalid(field, message % {"n": limit}, "list_invalid")
+    return value
+
+
+def _seen(value):
+    """The profile's updated_at as the phone saw it (ISO 8601), or None when it had no profile."""
+    if value in (None, ""):
+        return None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) and len(value) <= 40 else None
+    except ValueError:  # shaped like a time, but not one (month 13, an offset of 25 hours)
+        moment = None
+    if moment is None or timezone.is_naive(moment):
+        raise _invalid(
+            "seen_updated_at",
+            _("seen_updated_at is the profile's updated_at as the phone received it (ISO 8601), or null."),
+            "datetime_invalid",
+        )
+    return moment
+
+
+class SkillsProfileUploadSerializer(serializers.Serializer):
+    client_uuid = serializers.UUIDField(help_text="Made on the phone; the same UUID again answers the first result.")
+    person = serializers.IntegerField(help_text="The member (aged 15 or over) of a household in your provinces.")
+    seen_updated_at = serializers.DateTimeField(
+        allow_null=True, help_text="The profile's updated_at when the form was opened; null: it had none."
+    )
+    # Choices named by their values (as in api/rest/livelihoods.py): one enum per choice set in the schema.
+    education = serializers.CharField(help_text=_listed(EducationLevel.choices))
+    literacy_dari = serializers.CharField(help_text=_listed(Literacy.choices))
+    literacy_pashto = serializers.CharField(help_text=_listed(Literacy.choices))
+    literacy_english = serializers.CharField(help_text=_listed(Literacy.choices))
+    occupations = serializers.ListField(child=serializers.DictField(), help_text="[{isco, years, learnt_in}]")
+    certificates = serializers.ListField(child=serializers.CharField(), required=False)
+    languages = serializers.ListField(child=serializers.CharField(), required=False)
+    can_work_outside_home = serializers.BooleanField()
+    workplace_accepted = serializers.CharField(help_text=_listed(SkillsProfile.WorkplaceAccepted.choices))
+    care_duties = serializers.BooleanField()
+    disability = serializers.BooleanField()
+    max_travel_km = serializers.DecimalField(max_digits=5, decimal_places=1, required=False, allow_null=True)
+
+
+class SkillsProfilesView(APIView):
+    """POST: a person's skills profile filled on the phone, maybe offline (JSON), through the service the officers'
+    page uses. 201 recorded, 200 when the form's UUID was seen before (nothing is written twice), 409 when the
+    profile was changed on the server after the form was opened (the answer says when and by whom, and carries
+    the profile's `updated_at`: sent again as `seen_updated_at`, the form is recorded on top, and the profile's
+    history keeps the earlier one)."""
+
+    @extend_schema(
+        request={"application/json": SkillsProfileUploadSerializer},
+        responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
+    def post(self, request):
+        data = _data(request)
+        client_uuid = _client_uuid(data.get("client_uuid"))
+        person = livelihood_selectors.person_for_profile(
+            request.user, _id(data.get("person"), "person"), where=request.path
+        )
+        occupations = _list_of(data.get("occupations"), "occupations", kind=dict, limit=PROFILE_OCCUPATIONS_MAX)
+        profile = {
+            "education": data.get("education") or EducationLevel.NONE,
+            "literacy_dari": data.get("literacy_dari") or Literacy.NONE,
+            "literacy_pashto": data.get("literacy_pashto") or Literacy.NONE,
+            "literacy_english": data.get("literacy_english") or Literacy.NONE,
+            "occupations": occupations,
+            "certificates": _list_of(data.get("certificates"), "certificates", kind=str, limit=PROFILE_LIST_MAX),
+            "languages": _list_of(data.get("languages"), "languages", kind=str, limit=PROFILE_LIST_MAX),
+            "can_work_outside_home": _flag(data.get("can_work_outside_home", True), "can_work_outside_home"),
+            "workplace_accepted": data.get("workplace_accepted") or SkillsProfile.WorkplaceAccepted.ANY,
+            "care_duties": _flag(data.get("care_duties"), "care_duties"),
+            "disability": _flag(data.get("disability"), "disability"),
+            "max_travel_km": data.get("max_travel_km"),
+        }
+        try:
+            saved, created = livelihood_services.skills_profile_submit(
+                person=person,
+                by=request.user,
+                client_uuid=client_uuid,
+                seen_updated_at=_seen(data.get("seen_updated_at")),
+                **profile,
+            )
+        except ValidationError as error:
+            if livelihood_services.PROFILE_CHANGED not in {
+                e.code for e in getattr(error, "error_dict", {}).get("profile", [])
+            }:
+                raise
+            current = SkillsProfile.objects.select_related("recorded_by").get(person=person)
+            return Response(
+                {
+                    "detail": " ".join(error.messages),
+                    "codes": [livelihood_services.PROFILE_CHANGED],
+                    "errors": error.message_dict,
+                    "profile": skills_profile_body(current),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        saved = (
+            SkillsProfile.objects.select_related("recorded_by").prefetch_related("occupations__isco").get(pk=saved.pk)
+        )
+        return Response(
+            {
+                "client_uuid": str(client_uuid),
+                "created": created,
+                "person": person.pk,
+                "household": person.household.code,
+                "profile": skills_profile_body(saved),
+            },
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+# The routes of the border registration, the survey rounds and the skills profiles, mounted under /api/v1/ by
+# api/rest/urls.py.
 routes = [
+    path("field/isco/", IscoListView.as_view(), name="field-api-isco"),
+    path("field/skills-profiles/", SkillsProfilesView.as_view(), name="field-api-skills-profiles"),
     path("field/arrivals/", ArrivalsView.as_view(), name="field-api-arrivals"),
     path("field/arrivals/<uuid:client_uuid>/", ArrivalByUuidView.as_view(), name="field-api-arrival"),
     path("field/arrival-reviews/<int:pk>/decide/", ArrivalReviewDecideView.as_view(), name="field-api-arrival-decide"),

@@ -8,10 +8,8 @@ the input, 403 not allowed); a record outside the caller's scope is the same 404
 """
 
 import json
-import math
 
-from django.contrib.gis.gdal import GDALException
-from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point
+from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -26,7 +24,6 @@ from rest_framework.views import APIView
 
 from allocations.selectors import allocations_visible_to
 from households.models import VULNERABILITY_FLAGS, Category, Person
-from households.selectors import households_visible_to
 from landreg import kobo_exports, roles
 from landreg.access_log import log_personal_data_access
 from landreg.services_common import require_role
@@ -63,37 +60,8 @@ def _read(serializer_class, data, **kwargs) -> dict:
 
 
 def _geometry(value, field: str, kinds: tuple[str, ...]):
-    """A GeoJSON geometry in WGS 84 (longitude, latitude), of one of `kinds`, valid and finite; a Polygon is kept as
-    a MultiPolygon."""
-    try:
-        geometry = GEOSGeometry(json.dumps(value), srid=4326)
-    except (GEOSException, GDALException, ValueError, TypeError):
-        geometry = None
-    if geometry is None or geometry.geom_type not in kinds:
-        raise _invalid(
-            field,
-            _("%(field)s is a GeoJSON %(kinds)s in longitude and latitude (WGS 84).")
-            % {"field": field, "kinds": _(" or ").join(kinds)},
-            "geometry_invalid",
-        )
-    geometry.srid = 4326
-    extent = geometry.extent if not geometry.empty else (math.nan,) * 4
-    if not all(math.isfinite(c) for c in extent) or not (
-        -180 <= extent[0] <= extent[2] <= 180 and -90 <= extent[1] <= extent[3] <= 90
-    ):
-        raise _invalid(
-            field, _("%(field)s lies outside longitude ±180 and latitude ±90.") % {"field": field}, "geometry_range"
-        )
-    if not geometry.valid:
-        raise _invalid(
-            field,
-            _("%(field)s is not a valid shape (%(why)s); fix its outline.")
-            % {"field": field, "why": geometry.valid_reason},
-            "geometry_invalid",
-        )
-    if geometry.geom_type == "Polygon":
-        geometry = MultiPolygon(geometry, srid=4326)
-    return geometry
+    """A GeoJSON geometry in WGS 84 (longitude, latitude): the same reading as the pages' (one home)."""
+    return services.location_from_geojson(value, field, kinds)
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)
@@ -549,6 +517,11 @@ class PartnerReferralSerializer(serializers.Serializer):
 class SuggestSerializer(serializers.Serializer):
     opportunity = serializers.IntegerField(min_value=1)
     person = serializers.IntegerField(min_value=1)
+    step = serializers.ChoiceField(
+        choices=[(s, s) for s in services.REFER_STEPS],
+        default="suggested",
+        help_text="suggested (the default), or referred: suggested and sent to the provider at once.",
+    )
 
 
 class StepRequestSerializer(serializers.Serializer):
@@ -604,8 +577,11 @@ class ReferralsView(APIView):
         return Response(LivelihoodReferralSerializer(referrals, many=True).data)
 
     @extend_schema(
-        summary="Suggest a person for an opportunity",
-        description="Only an eligible person (the refusal says why not), once per person and opportunity.",
+        summary="Suggest (or refer) a person for an opportunity",
+        description=(
+            "Only an eligible person (the refusal says why not), once per person and opportunity, for an open "
+            "opportunity with a place left; the same service as the pages' and the map panel's Refer."
+        ),
         request=SuggestSerializer,
         responses={
             201: LivelihoodReferralSerializer,
@@ -615,21 +591,21 @@ class ReferralsView(APIView):
     def post(self, request):
         require_role(request.user, services.PEOPLE_ROLES, _("suggest a person for an opportunity"))
         data = _read(SuggestSerializer, request.data)
-        opportunity = Opportunity.objects.filter(
-            pk__in=selectors.opportunities_visible_to(request.user).values("pk"), pk=data["opportunity"]
-        ).first()
-        if opportunity is None:
+        try:
+            opportunity, person = selectors.referral_parties(
+                request.user, data["opportunity"], data["person"], where=request.path
+            )
+        except Opportunity.DoesNotExist:
             raise _invalid(
                 "opportunity",
                 _("There is no opportunity %(id)s in your provinces.") % {"id": data["opportunity"]},
                 "unknown",
-            )
-        person = Person.objects.filter(household__in=households_visible_to(request.user), pk=data["person"]).first()
-        if person is None:
+            ) from None
+        except Person.DoesNotExist:
             raise _invalid(
                 "person", _("There is no person %(id)s in your provinces.") % {"id": data["person"]}, "unknown"
-            )
-        referral = services.referral_suggest(opportunity=opportunity, person=person, by=request.user)
+            ) from None
+        referral = services.referral_refer(opportunity=opportunity, person=person, by=request.user, step=data["step"])
         return Response(LivelihoodReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -25,6 +25,7 @@ from landreg.roles import has_role
 from landreg.scope import province_ids_in_scope
 from landreg.sharing import SMALL_CELL, SUPPRESSED
 from landreg.templatetags.landreg import local_name
+from livelihoods.models import MIN_PROFILE_AGE, EducationLevel, Literacy, Occupation, SkillsProfile
 from movements import selectors as movement_selectors
 from movements.models import AgeBand, ArrivalCategory, ArrivalMember, Assistance, DocumentHeld, Sex, Vulnerability
 from movements.services import BORDER_ROLES
@@ -36,7 +37,7 @@ from shelters.services import OFFICE_ROLES, REVIEW_NOTE_MAX, allocation_review_c
 from webmap.map.views import refused_as_page, township_on_page, townships_on_page
 
 # Bumped when the shell's files change, so phones drop the old cache.
-SHELL_VERSION = "field-v5"
+SHELL_VERSION = "field-v6"
 # A complaint noted in the field: what the complainant says, not a file (the same bound as a partner's referral).
 GRIEVANCE_TEXT_MAX = 5000
 
@@ -72,8 +73,35 @@ def shell(request):
             "grievance_categories": Grievance.Category.choices,
             "grievance_text_max": GRIEVANCE_TEXT_MAX,
             **_border_setup(request.user),
+            **_skills_setup(),
         },
     )
+
+
+# The languages a skills profile lists most often (ISO 639 codes, as the profile keeps them).
+LANGUAGES_SPOKEN = (
+    ("prs", gettext_lazy("Dari")),
+    ("ps", gettext_lazy("Pashto")),
+    ("en", gettext_lazy("English")),
+    ("fa", gettext_lazy("Farsi (Iran)")),
+    ("ur", gettext_lazy("Urdu")),
+    ("uz", gettext_lazy("Uzbek")),
+    ("tk", gettext_lazy("Turkmen")),
+    ("ar", gettext_lazy("Arabic")),
+)
+
+
+def _skills_setup() -> dict:
+    """The choices of the skills profile form (docs/livelihoods.md), kept on the phone with the page; the people
+    and their profiles come with the day's assignments, the ISCO-08 list from /api/v1/field/isco/."""
+    return {
+        "skills_education": EducationLevel.choices,
+        "skills_literacy": Literacy.choices,
+        "skills_learnt_in": Occupation.LearntIn.choices,
+        "skills_workplace": SkillsProfile.WorkplaceAccepted.choices,
+        "skills_languages": LANGUAGES_SPOKEN,
+        "skills_min_age": MIN_PROFILE_AGE,
+    }
 
 
 def _border_setup(user) -> dict:
@@ -130,6 +158,7 @@ def service_worker(request):
                 static("webmap/field/field.js"),
                 static("webmap/field/border.js"),
                 static("webmap/field/survey.js"),
+                static("webmap/field/skills.js"),
                 static("webmap/field/field.css"),
                 "/jsi18n/",
                 "/field/manifest.webmanifest",

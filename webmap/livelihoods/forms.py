@@ -3,6 +3,7 @@ The rules themselves are the services' (livelihoods/services.py) and the databas
 
 from django import forms
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 
 from households.models import VULNERABILITY_FLAG_LABELS, Category
@@ -16,6 +17,7 @@ from livelihoods.models import (
     SkillsProfile,
     Workplace,
 )
+from livelihoods.services import location_from_geojson
 from parcels.models import AdminArea
 from townships.models import Township
 
@@ -52,7 +54,8 @@ class OpportunityFilterForm(forms.Form):
 
 class OpportunityForm(forms.Form):
     """A new opportunity: what, where, who may take it, how many places, when, and what it pays. The location is a
-    point (longitude and latitude in degrees, or clicked on the small map)."""
+    point (longitude and latitude in degrees, or clicked on the small map) or an area drawn on the map (GeoJSON in
+    a hidden field, read by livelihoods.services.location_from_geojson, as the API's)."""
 
     provider = forms.ChoiceField(label=gettext_lazy("Provider"))
     kind = forms.ChoiceField(label=gettext_lazy("Kind of opportunity"), choices=Opportunity.Kind.choices)
@@ -73,8 +76,18 @@ class OpportunityForm(forms.Form):
         queryset=Township.objects.none(),
         empty_label=gettext_lazy("Any township of the province"),
     )
-    lon = forms.FloatField(label=gettext_lazy("Longitude (degrees east)"), min_value=60, max_value=75.5)
-    lat = forms.FloatField(label=gettext_lazy("Latitude (degrees north)"), min_value=29, max_value=39)
+    location = forms.ChoiceField(
+        label=gettext_lazy("Its place on the map"),
+        choices=[("point", gettext_lazy("A point")), ("area", gettext_lazy("An area drawn on the map"))],
+        initial="point",
+        required=False,  # a form without the choice (a script's) gives a point
+        widget=forms.RadioSelect,
+    )
+    lon = forms.FloatField(label=gettext_lazy("Longitude (degrees east)"), min_value=60, max_value=75.5, required=False)
+    lat = forms.FloatField(label=gettext_lazy("Latitude (degrees north)"), min_value=29, max_value=39, required=False)
+    # The area drawn on the map, as GeoJSON in longitude and latitude (the map's script fills it in).
+    # Its length is bounded by the service, with a sentence that says what to do.
+    area = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
     places_offered = forms.IntegerField(label=gettext_lazy("Places offered"), min_value=1, max_value=100000)
     start_on = ShamsiDateField(label=gettext_lazy("Starts on"))
     end_on = ShamsiDateField(label=gettext_lazy("Ends on"), required=False)
@@ -128,9 +141,37 @@ class OpportunityForm(forms.Form):
         text = self.cleaned_data["isco_codes"].replace("،", ",")
         return [code.strip() for code in text.split(",") if code.strip()]
 
+    def clean(self):
+        data = super().clean()
+        data["location"] = data.get("location") or "point"
+        if data["location"] == "area":
+            if not data.get("area"):
+                self.add_error(
+                    "area",
+                    gettext_lazy(
+                        "Draw the area on the map: click each corner, then the first corner again to close it."
+                    ),
+                )
+            else:
+                try:
+                    data["area"] = location_from_geojson(data["area"], "area", ("Polygon", "MultiPolygon"))
+                except ValidationError as error:
+                    self.add_error("area", error.message_dict["area"])
+        else:
+            for name in ("lon", "lat"):
+                if data.get(name) is None and name not in self.errors:
+                    self.add_error(
+                        name, gettext_lazy("Click the place on the map, or type its longitude and latitude.")
+                    )
+        return data
+
     def service_arguments(self) -> dict:
         data = dict(self.cleaned_data)
-        data["point"] = Point(data.pop("lon"), data.pop("lat"), srid=4326)
+        lon, lat, area = data.pop("lon"), data.pop("lat"), data.pop("area")
+        if data.pop("location") == "area":
+            data["area"] = area
+        else:
+            data["point"] = Point(lon, lat, srid=4326)
         data.pop("provider", None)
         return data
 

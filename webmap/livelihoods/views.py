@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models.aggregates import Extent
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -91,9 +90,11 @@ def _sentences(error: ValidationError) -> str:
     return " ".join(str(m) for m in error.messages)
 
 
-def _form_errors(form, error: ValidationError) -> None:
+def _form_errors(form, error: ValidationError, rename: dict | None = None) -> None:
+    """A service's refusal on the form: each sentence on the field it names (or as the form's field `rename` says)."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
+            field = (rename or {}).get(field, field)
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
@@ -375,7 +376,8 @@ def opportunity_new(request):
                 form.add_error(None, str(error))
                 status = 403
             except ValidationError as error:
-                _form_errors(form, error)
+                # The rule about the place (opportunity_inside_its_province) goes beside the map.
+                _form_errors(form, error, {"point": "area" if form.cleaned_data["location"] == "area" else "lon"})
             else:
                 messages.success(
                     request,
@@ -431,20 +433,12 @@ def opportunity_edit(request, pk: int):
 # --- referrals ------------------------------------------------------------------------------------------------------
 
 
-def _refer(*, opportunity: Opportunity, person: Person, by, step: str) -> Referral:
-    """Suggest a person for an opportunity and, asked to, refer them at once: both or neither."""
-    with transaction.atomic():
-        referral = services.referral_suggest(opportunity=opportunity, person=person, by=by)
-        if step == "referred":
-            referral = services.referral_step(referral=referral, to_status="referred", by=by)
-    return referral
-
-
 @login_required
 @require_POST
 def refer(request):
     """Suggest or refer a person (the ranked lists' buttons, and the map panel's "Refer", which sends JSON with the
-    CSRF token in its header). JSON in, JSON out; a form post goes back to the page it came from."""
+    CSRF token in its header), through services.referral_refer like the REST API. JSON in, JSON out; a form post
+    goes back to the page it came from."""
     wants_json = request.content_type == "application/json"
     if wants_json:
         try:
@@ -474,9 +468,10 @@ def refer(request):
     if not has_role(request.user, *WORKERS):
         return answer(_("Your role does not work with people's livelihoods: these pages are for officers."), 403)
     try:
-        opportunity = selectors.opportunities_visible_to(request.user).get(pk=int(opportunity_id))
-        person = selectors.person_for_profile(request.user, int(person_id), where=request.path)
-        referral = _refer(opportunity=opportunity, person=person, by=request.user, step=step)
+        opportunity, person = selectors.referral_parties(
+            request.user, int(opportunity_id), int(person_id), where=request.path
+        )
+        referral = services.referral_refer(opportunity=opportunity, person=person, by=request.user, step=step)
     except (Opportunity.DoesNotExist, Person.DoesNotExist):
         return answer(_("No such opportunity or person in your provinces."), 404)
     except PermissionDenied as error:

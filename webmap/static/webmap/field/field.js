@@ -590,8 +590,10 @@
           }
           await queueDelete(item.client_uuid);  // 200: the server already had it (a retry); nothing new is made
         } else if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-          let detail = response.statusText;
-          try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON */ }
+          let detail = response.statusText, body = null;
+          try { body = await response.json(); detail = body.detail || detail; } catch (e) { /* not JSON */ }
+          // A kind may keep what the refusal says (skills.js: the profile changed at the office meanwhile).
+          if (kinds[item.kind] && kinds[item.kind].refused) kinds[item.kind].refused(item, body, response.status);
           // A refusal of a complaint is the service's sentence (a plot disputed already, outside the officer's provinces).
           if (response.status === 401 || (response.status === 403 && item.kind !== "grievance" && !kinds[item.kind])) detail = gettext("Log in again to send this visit.") + " " + detail;
           item.error = detail;
@@ -659,8 +661,13 @@
         discard.addEventListener("click", async () => { await queueDelete(item.client_uuid); renderQueue(); });
         const retry = document.createElement("button");
         retry.type = "button";
-        retry.textContent = gettext("Try again");
-        retry.addEventListener("click", async () => { item.error = ""; await queuePut(item); sync(); });
+        const handlers = kinds[item.kind] || {};
+        retry.textContent = (handlers.retryLabel && handlers.retryLabel(item)) || gettext("Try again");
+        retry.className = "retry";
+        retry.addEventListener("click", async () => {
+          if (handlers.retry) handlers.retry(item);
+          item.error = ""; await queuePut(item); sync();
+        });
         li.append(why, retry, " ", discard);
       } else {
         li.className = "waiting";
@@ -706,9 +713,8 @@
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).catch(() => { /* pages still work online */ });
   }
-  // For the browser tests and the benchmark (plotEdgeMetres is checked against PostGIS).
-  // For border.js and survey.js, which add their forms to the same queue, and for the browser tests and the benchmark
-  // (plotEdgeMetres is checked against PostGIS).
+  // For border.js, survey.js and skills.js, which add their forms to the same queue, and for the browser tests and
+  // the benchmark (plotEdgeMetres is checked against PostGIS).
   window.landregField = {
     API, HEADERS, LANG, state, views, registerKind, show, sync, queueAll, queuePut, queueDelete, renderQueue,
     storeGet, storePut, tx, request, uuid4, localDate, shamsi, num, localDigits, csrfToken, plotEdgeMetres, loadAssignments,

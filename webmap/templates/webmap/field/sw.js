@@ -36,6 +36,9 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.pathname === "/api/v1/field/assignments/") {
     event.respondWith(networkFirst(request, API_CACHE, "/api/v1/field/assignments/"));
+  } else if (url.pathname === "/api/v1/field/isco/") {
+    // The ISCO-08 list the skills profile searches offline (skills.js also keeps it in IndexedDB).
+    event.respondWith(networkFirst(request, API_CACHE, "/api/v1/field/isco/"));
   } else if (request.mode === "navigate" && url.pathname === "/field/") {
     event.respondWith(networkFirst(request, VERSION, "/field/"));
   } else if (SHELL.includes(url.pathname) && url.pathname.startsWith("/static/")) {
