@@ -8,9 +8,13 @@ UTM 42N) into
 each as multi-row INSERTs of 1,000 rows and as one INSERT per plot (the way QGIS saves edits). Everything
 happens in one transaction that is rolled back: the database is left as it was.
 
-Run with `make bench` (or: set -a; . .data/env; .venv/bin/python bench/plot_insert.py [N]).
+Run with `make bench` (or: set -a; . .data/env; .venv/bin/python bench/plot_insert.py [N] [--turn DEGREES]).
+With --turn, the whole layout (township, blocks, plots) is turned by that angle about its south-west corner, as
+a layout not laid along the UTM grid. The turn is computed in SQL for every table, the plain one too, so its cost
+is in the base of the ratios: compare turned runs with turned runs.
 """
 
+import argparse
 import os
 import platform
 import sys
@@ -32,9 +36,19 @@ X0, Y0 = 500000.0, 3806000.0  # UTM 42N, near 69°E 34.4°N
 
 BLOCK = 10  # plots per block side: blocks of 10 × 10 plots, as a surveyor lays them out
 COLUMNS = "township_id, block_id, number, geom, use, status, created_at, updated_at"
-ROW = (
-    "(%s, %s, %s, ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, 32642), 4326), 'residential', 'available', now(), now())"
-)
+TURN = 0.0  # degrees, set by --turn
+
+
+def turned(envelope_sql: str) -> str:
+    """An envelope SQL expression in UTM 42N, turned by TURN degrees about (X0, Y0)."""
+    if not TURN:
+        return envelope_sql
+    return f"ST_Rotate({envelope_sql}, radians({TURN}), {X0}, {Y0})"
+
+
+def row_template() -> str:
+    envelope = turned("ST_MakeEnvelope(%s, %s, %s, %s, 32642)")
+    return f"(%s, %s, %s, ST_Transform({envelope}, 4326), 'residential', 'available', now(), now())"
 
 
 def rows(township_id: int, blocks: dict, n: int, side: int):
@@ -52,8 +66,8 @@ def create_blocks(cursor, township_id: int, side: int) -> dict:
             x, y = X0 + bx * BLOCK * PLOT, Y0 + by * BLOCK * PLOT
             cursor.execute(
                 "INSERT INTO townships_block (township_id, code, geom, created_at, updated_at) VALUES (%s, %s, "
-                "ST_Transform(ST_Segmentize(ST_MakeEnvelope(%s, %s, %s, %s, 32642), %s), 4326), now(), now()) "
-                "RETURNING id",
+                f"ST_Transform({turned('ST_Segmentize(ST_MakeEnvelope(%s, %s, %s, %s, 32642), %s)')}, 4326), "
+                "now(), now()) RETURNING id",
                 (township_id, f"{bx}-{by}", x, y, x + BLOCK * PLOT, y + BLOCK * PLOT, PLOT),
             )
             blocks[(bx, by)] = cursor.fetchone()[0]
@@ -68,12 +82,12 @@ def timed(cursor, table, township_id, blocks, n, side, batch):
             cursor.cursor,
             f"INSERT INTO {table} ({COLUMNS}) VALUES %s",
             list(rows(township_id, blocks, n, side)),
-            template=ROW,
+            template=row_template(),
             page_size=1000,
         )
     else:
         for row in rows(township_id, blocks, n, side):
-            cursor.execute(f"INSERT INTO {table} ({COLUMNS}) VALUES {ROW}", row)
+            cursor.execute(f"INSERT INTO {table} ({COLUMNS}) VALUES {row_template()}", row)
     # The multi-row land rules run at commit; the benchmark rolls back, so it makes them run now, timed.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     elapsed = time.perf_counter() - start
@@ -96,7 +110,8 @@ def main(n: int = 10_000):
         cursor.execute(
             "INSERT INTO townships_township (code, name, name_prs, name_ps, province_id, legal_basis, geom, status, "
             "planned_services, is_demo, created_at, updated_at) VALUES ('BENCH', 'Bench', '', '', %s, "
-            "'decree_305_2018', ST_Multi(ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, 32642), 4326)), 'planned', "
+            f"'decree_305_2018', ST_Multi(ST_Transform({turned('ST_MakeEnvelope(%s, %s, %s, %s, 32642)')}, 4326)), "
+            "'planned', "
             "'', false, now(), now()) RETURNING id",
             (province, X0 - 10, Y0 - 10, X0 + side * PLOT + 10, Y0 + side * PLOT + 10),
         )
@@ -131,7 +146,8 @@ def main(n: int = 10_000):
         ),
         platform.processor(),
     )
-    print(f"# plot insert benchmark, {n:,} plots, {time.strftime('%Y-%m-%d')}")
+    print(f"# plot insert benchmark, {n:,} plots, turned {TURN}°, {time.strftime('%Y-%m-%d %H:%M')} UTC")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         f"machine: {os.cpu_count()} cores, {cpu}; PostgreSQL {connection.pg_version // 10000}, "
         f"PostGIS {_postgis_version()}"
@@ -161,4 +177,9 @@ def _postgis_version() -> str:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=10_000, help="plots (default 10,000)")
+    parser.add_argument("--turn", type=float, default=0.0, help="turn the layout by this many degrees")
+    args = parser.parse_args()
+    TURN = args.turn
+    main(args.n)
