@@ -13,12 +13,22 @@ the application's, which owns them):
   - one opportunity asking for carpenters and masons, and --opportunities open opportunities (default 5,000)
     spread over the province, for the second question.
 
-Measured, each --repeat times (default 7), median and best, after one warm-up:
+The load switches the tables' triggers off, so the matching table (livelihoods_matchprofile) is then rebuilt from
+scratch (livelihoods.matching.match_profiles_rebuild, what `manage.py rebuild_match_profiles` runs): its time is
+reported.
+
+Measured, each --repeat times (default 7), median and best, after one warm-up, the statements taken in turn
+(current, previous, baseline, current, …) so that each sees the same load:
   1. rank_people(opportunity, limit=50): every eligible profile of the province scored in parts and ranked;
      baseline: the bare distance query: each profiled person's plot (or district point) to the opportunity in the
      UTM zone, ordered, limit 50. Ratio ranking / baseline.
   2. rank_opportunities(person, limit=50) over the open opportunities; baseline: the bare distance from the
      person's plot to each opportunity, ordered, limit 50.
+  "previous": livelihoods/matching.py as committed (`git show HEAD:…`, or --before FILE), on the same database,
+  with the rows of both compared (they must be equal); --no-before to skip it.
+  3. The cost of the matching table's triggers to a bulk import: 10,000 households of 5 people inserted set-based,
+     then one UPDATE of all of them (of the columns the table copies), and a household location each, with the
+     triggers on and then off (the insert into households and persons fires none of them).
 
 Results are printed as a Markdown section (machine, date, data size, the figures, the ratios).
 
@@ -27,6 +37,7 @@ Run: set -a; . .data/env; set +a; .venv/bin/python bench/livelihoods_ranking.py 
 
 import argparse
 import datetime
+import importlib.util
 import os
 import platform
 import statistics
@@ -238,6 +249,84 @@ SELECT o.id, ST_Distance(ST_Transform(o.point, {UTM}), (SELECT ST_Transform(ST_C
 """
 
 
+def timed_together(fns: list, repeat: int) -> list[tuple[float, float]]:
+    """Each function's median and best of `repeat` runs, after a warm-up each, the functions taken in turn."""
+    for fn in fns:
+        fn()
+    times = [[] for _ in fns]
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            times[i].append(time.perf_counter() - start)
+    return [(statistics.median(t), min(t)) for t in times]
+
+
+def previous_matching(path: str | None):
+    """livelihoods/matching.py as committed (or the file given), as a module of its own."""
+    source = (
+        Path(path).read_text()
+        if path
+        else subprocess.run(
+            ["git", "show", "HEAD:livelihoods/matching.py"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+    )
+    spec = importlib.util.spec_from_loader("matching_previous", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    exec(compile(source, "matching_previous.py", "exec"), module.__dict__)  # noqa: S102 (our own committed file)
+    return module
+
+
+def same_rows(a: list[dict], b: list[dict]) -> bool:
+    keys = ("opportunity", "person", "score", "parts", "distance_km", "best_isco", "located_by")
+    return [tuple(str(r[k]) for k in keys) for r in a] == [tuple(str(r[k]) for k in keys) for r in b]
+
+
+IMPORT_HOUSEHOLDS = 10_000
+
+
+def import_cost(connection, province: int, triggers_on: bool) -> tuple[float, float, float]:
+    """Seconds to insert 10,000 households with 5 people each, to update all of them, and to record a location
+    each, in one transaction rolled back; the matching table's triggers on or off."""
+    from django.db import transaction
+
+    toggle = "ENABLE" if triggers_on else "DISABLE"
+    names = ["match_profiles_follow_updates", "match_profiles_follow_inserts"]
+    tables = ["households_household", "households_person", "movements_householdlocation"]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in tables:
+            for name in names:
+                cursor.execute("SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = %s", [table, name])
+                if cursor.fetchone():
+                    cursor.execute(f"ALTER TABLE {table} {toggle} TRIGGER {name}")
+        started = time.perf_counter()
+        cursor.execute(
+            "INSERT INTO households_household (code, province_id, size, category, female_headed, disability, "
+            "elderly_head, status) SELECT 'IMP-' || n, %s, 5, 'idp', false, false, false, 'registered' "
+            "FROM generate_series(1, %s) n",
+            [province, IMPORT_HOUSEHOLDS],
+        )
+        cursor.execute(
+            "INSERT INTO households_person (household_id, relationship, name, sex, date_of_birth) "
+            "SELECT h.id, CASE WHEN k = 1 THEN 'head' ELSE 'child' END, 'Imported ' || h.id || '-' || k, "
+            "CASE WHEN k %% 2 = 0 THEN 'f' ELSE 'm' END, date '1990-01-01' + k * 400 "
+            "FROM households_household h CROSS JOIN generate_series(1, 5) k WHERE h.code LIKE %s",
+            ["IMP-%"],
+        )
+        inserted = time.perf_counter()
+        cursor.execute("UPDATE households_household SET female_headed = true WHERE code LIKE %s", ["IMP-%"])
+        updated = time.perf_counter()
+        cursor.execute(
+            "INSERT INTO movements_householdlocation (household_id, status, since, province_id, recorded_in_id) "
+            "SELECT id, 'in_host_community', date '2026-05-01', province_id, province_id FROM households_household "
+            "WHERE code LIKE %s",
+            ["IMP-%"],
+        )
+        located = time.perf_counter()
+        transaction.set_rollback(True)
+    return inserted - started, updated - inserted, located - updated
+
+
 def timed(fn, repeat: int) -> tuple[float, float]:
     fn()  # warm-up
     times = []
@@ -254,12 +343,15 @@ def run(args) -> str:
     django.setup()
     from django.db import connection, transaction
 
-    from livelihoods.matching import rank_opportunities, rank_people
+    from livelihoods.matching import match_profiles_rebuild, rank_opportunities, rank_people
 
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         load(cursor, args.households, args.opportunities)
     load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    match_profiles_rebuild()
+    rebuild_s = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute("SELECT max(id) FROM livelihoods_opportunity")
@@ -284,44 +376,82 @@ def run(args) -> str:
 
     today = datetime.date(2026, 6, 1)
     eligible = len(rank_people(opportunity, limit=10_000_000))
-    people = timed(lambda: rank_people(opportunity, limit=50), args.repeat)
-    people_base = timed(baseline(BASELINE_PEOPLE, {"o": opportunity}), args.repeat)
     ranked = len(rank_opportunities(person, today=today, limit=100_000))
-    opps = timed(lambda: rank_opportunities(person, today=today, limit=50), args.repeat)
-    opps_base = timed(baseline(BASELINE_OPPORTUNITIES, {"p": person}), args.repeat)
+    previous = None if args.no_before else previous_matching(args.before)
+    loads = [os.getloadavg()[0]]
+    new_people = lambda: rank_people(opportunity, limit=50)  # noqa: E731
+    new_opps = lambda: rank_opportunities(person, today=today, limit=50)  # noqa: E731
+    if previous:
+        old_people = lambda: previous.rank_people(opportunity, limit=50)  # noqa: E731
+        old_opps = lambda: previous.rank_opportunities(person, today=today, limit=50)  # noqa: E731
+        equal = same_rows(new_people(), old_people()) and same_rows(new_opps(), old_opps())
+        people, people_old, people_base = timed_together(
+            [new_people, old_people, baseline(BASELINE_PEOPLE, {"o": opportunity})], args.repeat
+        )
+        loads.append(os.getloadavg()[0])
+        opps, opps_old, opps_base = timed_together(
+            [new_opps, old_opps, baseline(BASELINE_OPPORTUNITIES, {"p": person})], args.repeat * 3
+        )
+    else:
+        people, people_base = timed_together([new_people, baseline(BASELINE_PEOPLE, {"o": opportunity})], args.repeat)
+        loads.append(os.getloadavg()[0])
+        opps, opps_base = timed_together([new_opps, baseline(BASELINE_OPPORTUNITIES, {"p": person})], args.repeat * 3)
+    loads.append(os.getloadavg()[0])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT province_id FROM livelihoods_opportunity WHERE id = %s", [opportunity])
+        province = cursor.fetchone()[0]
+    imports = {True: [], False: []}
+    for i in range(5):
+        for on in (True, False) if i % 2 == 0 else (False, True):
+            imports[on].append(import_cost(connection, province, on))
+    loads.append(os.getloadavg()[0])
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()[0]
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
-    return "\n".join(
-        [
-            f"## Livelihoods: ranking people and opportunities ({datetime.date.today().isoformat()})",
-            "",
-            f"Machine: {platform.node()}, {os.cpu_count()} cores ({cpu}), shared with other work; PostgreSQL {server}; "
-            f"scratch database filled in {load_s:.0f} s. `bench/livelihoods_ranking.py --households {args.households} "
-            f"--opportunities {args.opportunities}`, median (best) of {args.repeat} runs after a warm-up.",
-            "",
-            f"Data: one province, {profiles:,} skills profiles ({args.households:,} households of 5, half on a "
-            "handed-over "
-            f"plot, the rest located by district), 50,000 plots in 20 townships, {open_opportunities:,} open "
-            "opportunities.",
-            "",
-            "| question | rows scored | ranking (livelihoods/matching.py) | bare PostGIS distance query | ratio |",
-            "|---|---|---|---|---|",
-            f"| people for one opportunity (goal < 1 s) | {eligible:,} eligible of {profiles:,} | {ms(people[0])} "
-            f"({ms(people[1])}) | "
-            f"{ms(people_base[0])} ({ms(people_base[1])}) | {people[0] / people_base[0]:.2f} |",
-            f"| opportunities for one person (goal < 100 ms) | {ranked:,} eligible of {open_opportunities:,} | "
-            f"{ms(opps[0])} ({ms(opps[1])}) | "
-            f"{ms(opps_base[0])} ({ms(opps_base[1])}) | {opps[0] / opps_base[0]:.2f} |",
-            "",
-            "The ranking does everything the bare query does (join each profile to its household's plot or district "
-            "and "
-            "measure in the UTM zone) plus eligibility, the best occupation against the ISCO codes asked for, the "
-            "vulnerability and workplace parts and the weighted score; the ratio is what that costs.",
-        ]
-    )
+
+    def median_of(runs, i):
+        return statistics.median(r[i] for r in runs)
+
+    lines = [
+        f"## Livelihoods: ranking people and opportunities ({datetime.date.today().isoformat()})",
+        "",
+        f"Machine: {platform.node()}, {os.cpu_count()} cores ({cpu}), shared with other work, load average (1 min) "
+        f"{', '.join(f'{x:.1f}' for x in loads)} (start, after people, after opportunities, after imports); "
+        f"PostgreSQL {server}; scratch database filled in {load_s:.0f} s, the matching table rebuilt in "
+        f"{rebuild_s:.1f} s. `bench/livelihoods_ranking.py --households {args.households} "
+        f"--opportunities {args.opportunities}`, median (best) of {args.repeat} runs (people) and {args.repeat * 3} "
+        "(opportunities) after a warm-up, the statements taken in turn.",
+        "",
+        f"Data: one province, {profiles:,} skills profiles ({args.households:,} households of 5, half on a "
+        f"handed-over plot, the rest located by district), 50,000 plots in 20 townships, {open_opportunities:,} "
+        "open opportunities.",
+        "",
+        "| question | rows scored | ranking (livelihoods/matching.py) | bare PostGIS distance query | ratio |"
+        + (" previous statement | new / previous |" if previous else ""),
+        "|---|---|---|---|---|" + ("---|---|" if previous else ""),
+        f"| people for one opportunity (goal < 1 s) | {eligible:,} eligible of {profiles:,} | {ms(people[0])} "
+        f"({ms(people[1])}) | {ms(people_base[0])} ({ms(people_base[1])}) | {people[0] / people_base[0]:.2f} |"
+        + (f" {ms(people_old[0])} ({ms(people_old[1])}) | {people[0] / people_old[0]:.2f} |" if previous else ""),
+        f"| opportunities for one person (goal < 100 ms) | {ranked:,} eligible of {open_opportunities:,} | "
+        f"{ms(opps[0])} ({ms(opps[1])}) | {ms(opps_base[0])} ({ms(opps_base[1])}) | {opps[0] / opps_base[0]:.2f} |"
+        + (f" {ms(opps_old[0])} ({ms(opps_old[1])}) | {opps[0] / opps_old[0]:.2f} |" if previous else ""),
+        "",
+    ]
+    if previous:
+        lines += [f"The previous and the current statement gave the same 50 rows for both questions: {equal}.", ""]
+    lines += [
+        f"Bulk import of {IMPORT_HOUSEHOLDS:,} households ({IMPORT_HOUSEHOLDS * 5:,} people), median of 5, the "
+        "matching table's triggers on / off:",
+        "",
+        "| step | triggers on | triggers off | on / off |",
+        "|---|---|---|---|",
+    ]
+    for i, step in enumerate(["insert households and people", "update every household's flags", "a location each"]):
+        on, off = median_of(imports[True], i), median_of(imports[False], i)
+        lines.append(f"| {step} | {ms(on)} | {ms(off)} | {on / off:.2f} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -329,6 +459,8 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--opportunities", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--before", help="the previous livelihoods/matching.py to compare with (default: git HEAD's)")
+    parser.add_argument("--no-before", action="store_true", help="measure the current statement only")
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
         sys.exit("DATABASE_URL is not set: run `set -a; . .data/env; set +a` first")

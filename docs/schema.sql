@@ -1026,6 +1026,14 @@ AS $function$
     FROM unnest(layers) WITH ORDINALITY AS l(name, ord)
 $function$;
 
+-- landreg_plot_set_copy_from()
+CREATE OR REPLACE FUNCTION public.landreg_plot_set_copy_from()
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'public', 'pg_temp'
+AS $function$ SELECT 5000 $function$;
+
 -- landreg_plot_status_from_allocation(plot bigint)
 CREATE OR REPLACE FUNCTION public.landreg_plot_status_from_allocation(plot bigint)
  RETURNS text
@@ -1169,6 +1177,131 @@ BEGIN
     RETURN format('vulnerability: the household has none of %s', array_to_string(priorities, ', '));
   END IF;
   RETURN NULL;
+END $function$;
+
+-- livelihood_match_profiles_follow()
+CREATE OR REPLACE FUNCTION public.livelihood_match_profiles_follow()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  touched bigint[];
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM livelihood_match_profiles_rebuild();
+    RETURN NULL;
+  END IF;
+  IF TG_TABLE_NAME = 'livelihoods_skillsprofile' THEN
+    IF TG_OP = 'INSERT' THEN
+      SELECT array_agg(DISTINCT p.household_id) INTO touched
+        FROM new_rows n JOIN households_person p ON p.id = n.person_id;
+    ELSIF TG_OP = 'UPDATE' THEN
+      SELECT array_agg(DISTINCT hh) INTO touched FROM (
+        SELECT p.household_id AS hh FROM old_rows o JOIN new_rows n ON n.id = o.id
+          JOIN households_person p ON p.id IN (o.person_id, n.person_id)
+         WHERE (o.person_id, o.max_travel_km, o.workplace_accepted, o.can_work_outside_home)
+               IS DISTINCT FROM (n.person_id, n.max_travel_km, n.workplace_accepted, n.can_work_outside_home)
+        UNION
+        SELECT m.household_id FROM old_rows o JOIN livelihoods_matchprofile m ON m.profile_id = o.id
+          JOIN new_rows n ON n.id = o.id WHERE o.person_id IS DISTINCT FROM n.person_id) t;
+    ELSE
+      SELECT array_agg(DISTINCT m.household_id) INTO touched
+        FROM old_rows o JOIN livelihoods_matchprofile m ON m.profile_id = o.id;
+    END IF;
+  ELSIF TG_TABLE_NAME = 'livelihoods_occupation' THEN
+    IF TG_OP = 'INSERT' THEN
+      SELECT array_agg(DISTINCT p.household_id) INTO touched
+        FROM (SELECT DISTINCT profile_id FROM new_rows) c
+        JOIN livelihoods_skillsprofile s ON s.id = c.profile_id JOIN households_person p ON p.id = s.person_id;
+    ELSIF TG_OP = 'UPDATE' THEN
+      SELECT array_agg(DISTINCT hh) INTO touched FROM (
+        SELECT m.household_id AS hh FROM livelihoods_matchprofile m
+         WHERE m.profile_id IN (SELECT o.profile_id FROM old_rows o JOIN new_rows n ON n.id = o.id
+                                 WHERE (o.profile_id, o.isco_code, o.years) IS DISTINCT FROM (n.profile_id, n.isco_code, n.years))
+        UNION
+        SELECT p.household_id FROM livelihoods_skillsprofile s JOIN households_person p ON p.id = s.person_id
+         WHERE s.id IN (SELECT n.profile_id FROM old_rows o JOIN new_rows n ON n.id = o.id
+                         WHERE (o.profile_id, o.isco_code, o.years) IS DISTINCT FROM (n.profile_id, n.isco_code, n.years))) t;
+    ELSE
+      SELECT array_agg(DISTINCT m.household_id) INTO touched
+        FROM livelihoods_matchprofile m WHERE m.profile_id IN (SELECT profile_id FROM old_rows);
+    END IF;
+  ELSIF TG_TABLE_NAME = 'households_person' THEN
+    -- UPDATE only: a person inserted has no profile yet, and one with a profile is deleted after it.
+    SELECT array_agg(DISTINCT hh) INTO touched FROM (
+      SELECT unnest(ARRAY[o.household_id, n.household_id]) AS hh
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+       WHERE (o.household_id, o.sex, o.date_of_birth) IS DISTINCT FROM (n.household_id, n.sex, n.date_of_birth)) t;
+  ELSIF TG_TABLE_NAME = 'households_household' THEN
+    -- UPDATE only: a household inserted has no member with a profile yet. The UPDATE holds the rows' locks
+    -- already, so a profile another transaction is writing in them is committed (and seen here) or waits for us.
+    SELECT array_agg(n.id) INTO touched
+      FROM old_rows o JOIN new_rows n ON n.id = o.id
+     WHERE (o.province_id, o.category, o.current_district_id, o.female_headed, o.disability, o.elderly_head,
+            o.unaccompanied_child, o.chronic_illness)
+           IS DISTINCT FROM (n.province_id, n.category, n.current_district_id, n.female_headed, n.disability,
+                             n.elderly_head, n.unaccompanied_child, n.chronic_illness)
+       AND EXISTS (SELECT 1 FROM livelihoods_matchprofile m WHERE m.household_id = n.id);
+  ELSIF TG_TABLE_NAME = 'allocations_allocation' THEN
+    IF TG_OP = 'INSERT' THEN
+      SELECT array_agg(DISTINCT household_id) INTO touched FROM new_rows;
+    ELSIF TG_OP = 'UPDATE' THEN
+      SELECT array_agg(DISTINCT hh) INTO touched FROM (
+        SELECT unnest(ARRAY[o.household_id, n.household_id]) AS hh
+          FROM old_rows o JOIN new_rows n ON n.id = o.id
+         WHERE (o.household_id, o.plot_id, o.status) IS DISTINCT FROM (n.household_id, n.plot_id, n.status)) t;
+    ELSE
+      SELECT array_agg(DISTINCT household_id) INTO touched FROM old_rows;
+    END IF;
+  ELSIF TG_TABLE_NAME = 'movements_householdlocation' THEN
+    IF TG_OP = 'INSERT' THEN
+      SELECT array_agg(DISTINCT household_id) INTO touched FROM new_rows;
+    ELSIF TG_OP = 'UPDATE' THEN
+      SELECT array_agg(DISTINCT hh) INTO touched FROM (
+        SELECT unnest(ARRAY[o.household_id, n.household_id]) AS hh
+          FROM old_rows o JOIN new_rows n ON n.id = o.id
+         WHERE (o.household_id, o.site_id, o.since) IS DISTINCT FROM (n.household_id, n.site_id, n.since)) t;
+    ELSE
+      SELECT array_agg(DISTINCT household_id) INTO touched FROM old_rows;
+    END IF;
+  END IF;
+  PERFORM livelihood_match_profiles_refresh(touched);
+  RETURN NULL;
+END $function$;
+
+-- livelihood_match_profiles_rebuild()
+CREATE OR REPLACE FUNCTION public.livelihood_match_profiles_rebuild()
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+  n bigint;
+BEGIN
+  LOCK TABLE livelihoods_matchprofile IN SHARE ROW EXCLUSIVE MODE;
+  DELETE FROM livelihoods_matchprofile;
+  INSERT INTO livelihoods_matchprofile SELECT * FROM livelihoods_matchprofile_source;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $function$;
+
+-- livelihood_match_profiles_refresh(households bigint[])
+CREATE OR REPLACE FUNCTION public.livelihood_match_profiles_refresh(households bigint[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF households IS NULL OR cardinality(households) = 0 THEN
+    RETURN;
+  END IF;
+  -- One refresh of a household at a time; the statements below start after the lock, so they see what the
+  -- writer before us committed.
+  PERFORM 1 FROM households_household WHERE id = ANY (households) ORDER BY id FOR NO KEY UPDATE;
+  DELETE FROM livelihoods_matchprofile WHERE household_id = ANY (households);
+  INSERT INTO livelihoods_matchprofile SELECT * FROM livelihoods_matchprofile_source WHERE household_id = ANY (households);
 END $function$;
 
 -- livelihood_refuse_change()
@@ -1907,6 +2040,103 @@ END $function$;
 -- plot_set_violations(ids bigint[])
 CREATE OR REPLACE FUNCTION public.plot_set_violations(ids bigint[])
  RETURNS TABLE(plot_id bigint, plot_number text, rule text, detail text)
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+ SET enable_seqscan TO 'off'
+ SET jit TO 'off'
+ SET work_mem TO '64MB'
+AS $function$
+DECLARE
+  asked text := current_setting('landreg.plot_set_copy_from', true);
+  copy_from integer := landreg_plot_set_copy_from();
+  touched integer;
+  others integer;
+  found integer;
+  township bigint;
+  extent geometry;
+BEGIN
+  IF asked ~ '^[0-9]{1,9}$' THEN
+    copy_from := asked::integer;
+  END IF;
+  IF coalesce(cardinality(ids), 0) < copy_from THEN
+    RETURN QUERY SELECT * FROM plot_set_violations_in_place(ids);
+    RETURN;
+  END IF;
+  BEGIN
+    CREATE TEMPORARY TABLE landreg_plot_set_copy (
+      id bigint NOT NULL, number text NOT NULL, township_id bigint NOT NULL, block_id bigint, geom geometry NOT NULL,
+      touched boolean NOT NULL
+    ) ON COMMIT DROP;
+  EXCEPTION WHEN duplicate_table THEN
+    RAISE DEBUG 'plot_set_violations: a temporary table landreg_plot_set_copy is there already: by the index';
+    RETURN QUERY SELECT * FROM plot_set_violations_in_place(ids);
+    RETURN;
+  END;
+  INSERT INTO pg_temp.landreg_plot_set_copy
+  SELECT p.id, p.number, p.township_id, p.block_id, p.geom, true
+    FROM (SELECT DISTINCT u.id FROM unnest(ids) AS u(id)) AS d,
+         LATERAL (SELECT * FROM townships_plot q WHERE q.id = d.id LIMIT 1) AS p;  -- by its key, one by one
+  GET DIAGNOSTICS touched = ROW_COUNT;
+  CREATE INDEX ON pg_temp.landreg_plot_set_copy (id);
+  -- Every plot of their townships that can meet one of them lies within the extent of that township's touched
+  -- plots: one read of the spatial index per township, not one probe per plot; one more than the touched plots
+  -- is enough to give up.
+  others := 0;
+  FOR township, extent IN
+    SELECT c.township_id, ST_SetSRID(ST_Extent(c.geom)::geometry, min(ST_SRID(c.geom)))
+      FROM pg_temp.landreg_plot_set_copy c GROUP BY c.township_id ORDER BY 1
+  LOOP
+    INSERT INTO pg_temp.landreg_plot_set_copy
+    SELECT o.id, o.number, o.township_id, o.block_id, o.geom, false
+      FROM townships_plot o
+     WHERE o.geom && extent AND o.township_id + 0 = township
+       AND NOT EXISTS (SELECT 1 FROM pg_temp.landreg_plot_set_copy c WHERE c.id = o.id)
+     LIMIT touched + 1 - others;
+    GET DIAGNOSTICS found = ROW_COUNT;
+    others := others + found;
+    EXIT WHEN others > touched;
+  END LOOP;
+  IF others > touched THEN
+    DROP TABLE pg_temp.landreg_plot_set_copy;
+    RAISE DEBUG 'plot_set_violations: % touched plots, more others in their extent: by the index', touched;
+    RETURN QUERY SELECT * FROM plot_set_violations_in_place(ids);
+    RETURN;
+  END IF;
+  CREATE INDEX ON pg_temp.landreg_plot_set_copy USING gist (geom);
+  RAISE DEBUG 'plot_set_violations: % touched plots and % others, by a copy', touched, others;
+  RETURN QUERY
+  WITH outside AS (
+    SELECT p.id
+      FROM pg_temp.landreg_plot_set_copy p
+      JOIN townships_township t ON t.id = p.township_id  -- the foreign key reports a missing township
+      LEFT JOIN townships_block b ON b.id = p.block_id
+     WHERE p.touched
+       AND (NOT ST_Covers(t.geom, p.geom)  -- the township first: PostGIS prepares it once for all its plots
+            OR (b.id IS NOT NULL AND (b.township_id <> p.township_id OR NOT ST_CoveredBy(p.geom, b.geom))))
+  ),
+  meeting AS (
+    -- The join of plot_set_violations_in_place(), on the copy: each pair of touched plots once, and every
+    -- untouched neighbour; the neighbour test word for word (townships/sql/0016_plot_neighbour_test.sql).
+    SELECT t.id AS a, o.id AS b
+      FROM pg_temp.landreg_plot_set_copy t
+      JOIN pg_temp.landreg_plot_set_copy o ON o.township_id = t.township_id AND o.geom && t.geom AND o.id <> t.id
+     WHERE t.touched AND (o.id > t.id OR NOT o.touched)
+       AND (ST_XMin(box2d(o.geom)) < ST_XMax(box2d(t.geom)) AND ST_XMin(box2d(t.geom)) < ST_XMax(box2d(o.geom)) AND ST_YMin(box2d(o.geom)) < ST_YMax(box2d(t.geom)) AND ST_YMin(box2d(t.geom)) < ST_YMax(box2d(o.geom)) AND ST_Relate(o.geom, t.geom, 'T********'))
+  ),
+  suspects AS (
+    SELECT m.a AS id FROM meeting m UNION SELECT m.b FROM meeting m UNION SELECT x.id FROM outside x
+  )
+  SELECT s.id, s.number::text, v.rule, v.detail
+    FROM pg_temp.landreg_plot_set_copy s,
+         LATERAL plot_rule_violations(s.id, s.township_id, s.block_id, s.geom) WITH ORDINALITY AS v
+   WHERE s.touched AND s.id IN (SELECT k.id FROM suspects k)
+   ORDER BY s.id, v.ordinality;
+  DROP TABLE pg_temp.landreg_plot_set_copy;
+END $function$;
+
+-- plot_set_violations_in_place(ids bigint[])
+CREATE OR REPLACE FUNCTION public.plot_set_violations_in_place(ids bigint[])
+ RETURNS TABLE(plot_id bigint, plot_number text, rule text, detail text)
  LANGUAGE sql
  STABLE
  SET search_path TO 'public', 'pg_temp'
@@ -1927,14 +2157,16 @@ AS $function$
         OR (b.id IS NOT NULL AND (b.township_id <> p.township_id OR NOT ST_CoveredBy(p.geom, b.geom)))
   ),
   meeting AS (
-    -- Interiors must not intersect: shared edges and corners are fine ('T********' is interior/interior).
+    -- Interiors must not intersect: shared edges and corners are fine ('T********' is interior/interior). Plots
+    -- whose exact boxes overlap by no width or no height cannot have interiors that meet: only the others are
+    -- asked of ST_Relate (townships/sql/0016_plot_neighbour_test.sql has the proof).
     -- "+ 0" keeps the planner on the spatial index alone; the township_id index would read every plot of the
     -- township (100,000 in a large one) for each plot.
     SELECT t.id AS a, o.id AS b
       FROM touched t
       JOIN townships_plot o ON o.township_id + 0 = t.township_id AND o.geom && t.geom AND o.id <> t.id
      WHERE (o.id > t.id OR o.id NOT IN (SELECT id FROM touched))
-       AND ST_Relate(o.geom, t.geom, 'T********')
+       AND (ST_XMin(box2d(o.geom)) < ST_XMax(box2d(t.geom)) AND ST_XMin(box2d(t.geom)) < ST_XMax(box2d(o.geom)) AND ST_YMin(box2d(o.geom)) < ST_YMax(box2d(t.geom)) AND ST_YMin(box2d(t.geom)) < ST_YMax(box2d(o.geom)) AND ST_Relate(o.geom, t.geom, 'T********'))
   ),
   suspects AS (
     SELECT id FROM outside UNION SELECT a FROM meeting UNION SELECT b FROM meeting
@@ -2443,6 +2675,10 @@ CREATE TRIGGER approval_by_a_checker BEFORE INSERT OR UPDATE ON public.allocatio
 CREATE TRIGGER approval_by_a_committee_member_in_scope BEFORE INSERT OR UPDATE OF approved_by_id ON public.allocations_allocation FOR EACH ROW EXECUTE FUNCTION allocation_check_approver();
 CREATE TRIGGER ended_allocation_is_final BEFORE UPDATE ON public.allocations_allocation FOR EACH ROW EXECUTE FUNCTION allocation_keep_ended_final();
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.allocations_allocation FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER match_profiles_follow_deletes AFTER DELETE ON public.allocations_allocation REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_inserts AFTER INSERT ON public.allocations_allocation REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_truncates AFTER TRUNCATE ON public.allocations_allocation FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_updates AFTER UPDATE ON public.allocations_allocation REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
 CREATE TRIGGER plot_not_allocated_while_disputed BEFORE INSERT OR UPDATE OF status ON public.allocations_allocation FOR EACH ROW EXECUTE FUNCTION allocation_refuse_while_disputed();
 CREATE CONSTRAINT TRIGGER status_changes_with_a_transition AFTER INSERT OR UPDATE OF status ON public.allocations_allocation DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION allocation_check_transition_written();
 
@@ -2495,12 +2731,16 @@ CREATE TRIGGER land_disputes_are_never_deleted BEFORE DELETE ON public.grievance
 
 -- households_household
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.households_household FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER match_profiles_follow_truncates AFTER TRUNCATE ON public.households_household FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_updates AFTER UPDATE ON public.households_household REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
 
 -- households_householdevent
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.households_householdevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- households_person
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.households_person FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER match_profiles_follow_truncates AFTER TRUNCATE ON public.households_person FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_updates AFTER UPDATE ON public.households_person REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
 CREATE TRIGGER person_name_keys_derived BEFORE INSERT OR UPDATE OF name, father_name, name_local, father_name_local ON public.households_person FOR EACH ROW EXECUTE FUNCTION households_person_name_keys();
 
 -- households_personevent
@@ -2518,6 +2758,12 @@ CREATE TRIGGER paid_attendance_is_final BEFORE INSERT OR DELETE OR UPDATE ON pub
 
 -- livelihoods_attendanceweekevent
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_attendanceweekevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+
+-- livelihoods_occupation
+CREATE TRIGGER match_profiles_follow_deletes AFTER DELETE ON public.livelihoods_occupation REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_inserts AFTER INSERT ON public.livelihoods_occupation REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_truncates AFTER TRUNCATE ON public.livelihoods_occupation FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_updates AFTER UPDATE ON public.livelihoods_occupation REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
 
 -- livelihoods_opportunity
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_opportunity FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
@@ -2543,6 +2789,10 @@ CREATE TRIGGER referral_steps_follow_the_states BEFORE INSERT ON public.liveliho
 
 -- livelihoods_skillsprofile
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_skillsprofile FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
+CREATE TRIGGER match_profiles_follow_deletes AFTER DELETE ON public.livelihoods_skillsprofile REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_inserts AFTER INSERT ON public.livelihoods_skillsprofile REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_truncates AFTER TRUNCATE ON public.livelihoods_skillsprofile FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_updates AFTER UPDATE ON public.livelihoods_skillsprofile REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
 CREATE TRIGGER skills_profile_for_15_and_over BEFORE INSERT OR UPDATE OF person_id ON public.livelihoods_skillsprofile FOR EACH ROW EXECUTE FUNCTION skills_profile_check_age();
 
 -- livelihoods_skillsprofileevent
@@ -2593,6 +2843,10 @@ CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON pub
 -- movements_householdlocation
 CREATE TRIGGER household_location_history_is_append_only BEFORE DELETE OR UPDATE ON public.movements_householdlocation FOR EACH ROW EXECUTE FUNCTION movements_location_append_only();
 CREATE TRIGGER household_location_in_afghanistan BEFORE INSERT ON public.movements_householdlocation FOR EACH ROW EXECUTE FUNCTION movements_location_area_check();
+CREATE TRIGGER match_profiles_follow_deletes AFTER DELETE ON public.movements_householdlocation REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_inserts AFTER INSERT ON public.movements_householdlocation REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_truncates AFTER TRUNCATE ON public.movements_householdlocation FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+CREATE TRIGGER match_profiles_follow_updates AFTER UPDATE ON public.movements_householdlocation REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
 
 -- movements_idpsite
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.movements_idpsite FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();

@@ -18,82 +18,58 @@ The parts, each 0..1, weighed by the opportunity's matching programme (MatchingP
 
 Eligibility (who is ranked at all) is the database's rule `livelihood_ineligibility()` applied to many people at
 once; tests/livelihoods/test_matching.py holds the two equal on random data.
+
+The people side is read from one narrow table, livelihoods_matchprofile (one row per skills profile: the person, the
+household's flags, its plot and IDP site, the occupations as arrays), which the database's triggers keep equal to
+its sources (sql/0005_match_profiles.sql; `manage.py rebuild_match_profiles` rebuilds it): docs/livelihoods.md,
+"Matching at speed".
 """
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from households.models import VULNERABILITY_FLAGS
+from landreg.calendar import number_text
 
 HELD_STATUSES = ("approved", "assigned", "letter_issued", "handed_over", "occupied", "titled")
 HOME_KINDS = ("business_grant", "agricultural_inputs")
 RANK_LIMIT = 50
 
-_movements_table: bool | None = None
-
-
-def _movements_known() -> bool:
-    """Whether the movements app's household locations are in this database (its migrations ran)."""
-    global _movements_table
-    if _movements_table is None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT to_regclass('movements_householdlocation') IS NOT NULL")
-            _movements_table = cursor.fetchone()[0]
-    return _movements_table
-
-
-def _sites_sql() -> str:
-    """The IDP site of each household's latest recorded location, when that location is a site, as a point inside
-    the site (set-based)."""
-    if not _movements_known():
-        return "SELECT NULL::bigint AS household_id, NULL::geometry AS site_point WHERE false"
-    return (
-        "SELECT latest.household_id, ST_PointOnSurface(st.geom) AS site_point FROM ("
-        " SELECT DISTINCT ON (hl.household_id) hl.household_id, hl.site_id FROM movements_householdlocation hl"
-        " ORDER BY hl.household_id, hl.since DESC, hl.id DESC) latest"
-        " JOIN movements_idpsite st ON st.id = latest.site_id"
-    )
-
-
-def _site_join() -> str:
-    return f"LEFT JOIN ({_sites_sql()}) site ON site.household_id = h.id"
-
-
-# The people side of a pair: person, household, profile, where they live (see the module's docstring), for the
-# profiles of one province (%(province)s), and optionally one person (%(person)s). No outline travels with the rows:
-# the distance of each plot and district point within reach is measured once (PLACES_SQL) and looked up by id.
+# The people side of a pair, for the profiles of one province (%(province)s), and optionally one person
+# (%(person)s): one row of the matching table each (livelihoods_matchprofile, kept equal to its sources by the
+# database's triggers: sql/0005_match_profiles.sql), and where the household is located (see the module's
+# docstring). No outline travels with the rows: the distance of each plot, site and district point within reach is
+# measured once (PLACES_SQL) and looked up by id. A plot's township and district are read from the plot at query
+# time ({plot_join}) and only when the question needs them, since a plot may be redrawn into another township.
 PEOPLE_SQL = """
-  SELECT p.id AS person_id, p.sex, p.date_of_birth, h.id AS household_id,
-         h.province_id AS h_province, h.category, h.current_district_id,
-         h.female_headed, h.disability AS h_disability, h.elderly_head, h.unaccompanied_child, h.chronic_illness,
-         s.id AS profile_id, s.max_travel_km, s.workplace_accepted, s.can_work_outside_home,
-         pl.id AS plot_id, t.id AS plot_township, t.district_id AS plot_district, site.site_point,
-         d.id AS located_district,
-         CASE WHEN pl.id IS NOT NULL THEN 'plot' WHEN site.site_point IS NOT NULL THEN 'site'
+  SELECT mp.person_id, mp.sex, mp.date_of_birth, mp.household_id, mp.province_id AS h_province, mp.category,
+         mp.current_district_id, mp.female_headed, mp.disability AS h_disability, mp.elderly_head,
+         mp.unaccompanied_child, mp.chronic_illness, mp.profile_id, mp.max_travel_km, mp.workplace_accepted,
+         mp.can_work_outside_home, mp.isco_codes AS p_codes, mp.years AS p_years, mp.plot_id, mp.site_id,
+         {plot_columns}, d.id AS located_district,
+         CASE WHEN mp.plot_id IS NOT NULL THEN 'plot' WHEN mp.site_id IS NOT NULL THEN 'site'
               WHEN d.id IS NOT NULL THEN 'district' END AS located_by,
-         -- The place's id among those of its kind (PLACES_SQL): the plot, the household (for its site), the district.
-         CASE WHEN pl.id IS NOT NULL THEN pl.id WHEN site.site_point IS NOT NULL THEN h.id
+         -- The place's id among those of its kind (PLACES_SQL): the plot, the IDP site, the district.
+         CASE WHEN mp.plot_id IS NOT NULL THEN mp.plot_id WHEN mp.site_id IS NOT NULL THEN mp.site_id
               WHEN d.id IS NOT NULL THEN d.id END AS place_id
-    FROM livelihoods_skillsprofile s
-    JOIN households_person p ON p.id = s.person_id
-    JOIN households_household h ON h.id = p.household_id
-    -- A household holds at most one active allocation (one_active_allocation_per_household): no duplicates.
-    LEFT JOIN allocations_allocation al ON al.household_id = h.id AND al.status IN {held}
-    LEFT JOIN townships_plot pl ON pl.id = al.plot_id
-    LEFT JOIN townships_township t ON t.id = pl.township_id
+    FROM livelihoods_matchprofile mp
     -- The districts of the province that have an outline (a point inside each is taken in PLACES_SQL).
     LEFT JOIN (SELECT id FROM parcels_adminarea
                 WHERE level = 'district' AND parent_id = %(province)s AND geom IS NOT NULL) d
-           ON d.id = h.current_district_id
-    {site}
-   WHERE h.province_id = %(province)s {person}
+           ON d.id = mp.current_district_id
+    {plot_join}
+   WHERE mp.province_id = %(province)s {person}
 """
+PLOT_JOIN = """LEFT JOIN townships_plot pl ON pl.id = mp.plot_id
+    LEFT JOIN townships_township t ON t.id = pl.township_id"""
+PLOT_COLUMNS = "t.id AS plot_township, t.district_id AS plot_district"
+NO_PLOT_COLUMNS = "NULL::bigint AS plot_township, NULL::bigint AS plot_district"
 
 # The distance (km, in the opportunity's UTM zone) from each place a household may be located by to each
 # opportunity, measured only for the places inside the opportunity's reach box (beyond it the distance part is 0
 # without measuring): the plots (by their GiST index, or one person's plot), a point inside each district of the
-# province, and the IDP sites where households were last recorded. A place is measured once, however many people
-# live there, and an opportunity is taken into its UTM zone only when some place lies within its reach.
+# province, and a point inside each IDP site (or one person's). A place is measured once, however many people live
+# there, and an opportunity is taken into its UTM zone only when some place lies within its reach.
 PLACES_SQL = """
 near AS (
   SELECT op.opportunity_id, 'plot' AS located_by, pl.id AS place_id, ST_Centroid(pl.geom) AS place
@@ -104,8 +80,9 @@ near AS (
                    WHERE level = 'district' AND parent_id = %(province)s AND geom IS NOT NULL {districts}
                   OFFSET 0) d ON d.point && op.o_reach
   UNION ALL
-  SELECT op.opportunity_id, 'site', site.household_id, ST_Centroid(site.site_point)
-    FROM op JOIN ({sites}) site ON site.site_point && op.o_reach {site_households}
+  SELECT op.opportunity_id, 'site', st.id, st.point
+    FROM op JOIN (SELECT id, ST_PointOnSurface(geom) AS point FROM movements_idpsite {sites} OFFSET 0) st
+      ON st.point && op.o_reach
 ), utm AS (
   SELECT op.opportunity_id, z.srid, ST_Transform(op.o_geom, z.srid) AS o_utm
     FROM op CROSS JOIN LATERAL (SELECT landreg_utm_srid(op.o_geom) AS srid) z
@@ -129,6 +106,11 @@ OPPORTUNITIES_SQL = """
          ST_Expand(coalesce(o.point::geometry, o.area::geometry),
                    greatest(m.default_max_travel_km::float8, (SELECT coalesce(max(max_travel_km), 0)::float8
                                                                  FROM livelihoods_skillsprofile)) / 80.0) AS o_reach,
+         -- The age on the start (or today, if later) within the range, as dates of birth, once an opportunity: the
+         -- same as extract(year FROM age(day, born)) BETWEEN age_min AND age_max, leap days included (checked for
+         -- every day of birth from 1940 against days around 29 February), without age() once a pair.
+         (greatest(o.start_on, current_date) - make_interval(years => o.age_min))::date AS born_by,
+         (greatest(o.start_on, current_date) - make_interval(years => o.age_max + 1))::date AS born_after,
          -- Whether each vulnerability flag is a priority: computed once an opportunity, not once a pair.
          ('female_headed' = ANY (o.vulnerability_priorities) OR cardinality(o.vulnerability_priorities) = 0) AS pr_fh,
          ('disability' = ANY (o.vulnerability_priorities) OR cardinality(o.vulnerability_priorities) = 0) AS pr_di,
@@ -145,7 +127,7 @@ OPPORTUNITIES_SQL = """
 # Eligibility of a pair (people as pe, opportunities as op): the same conditions as livelihood_ineligibility().
 ELIGIBLE_SQL = """
       pe.date_of_birth IS NOT NULL
-  AND extract(year FROM age(greatest(op.start_on, current_date), pe.date_of_birth)) BETWEEN op.age_min AND op.age_max
+  AND pe.date_of_birth <= op.born_by AND pe.date_of_birth > op.born_after
   AND (op.o_sex = 'any' OR op.o_sex = pe.sex)
   AND (cardinality(op.o_categories) = 0 OR pe.category = ANY (op.o_categories))
   AND pe.h_province = op.o_province
@@ -166,50 +148,54 @@ LEVEL_SQL = """(CASE WHEN left({code}, length({wanted})) = {wanted} THEN 1.0
 EXPERIENCE_SQL = "(0.5 + 0.5 * least({years}::float8, 5) / 5)"
 FIT_SQL = LEVEL_SQL.format(code="oc.isco_code", wanted="c.code") + " * " + EXPERIENCE_SQL.format(years="oc.years")
 
-# The skills part for one opportunity and many people: the level of each ISCO-08 unit group against the codes asked
-# for is computed once (436 groups), then each occupation looks its code up by hash; a person's part is the best of
-# their occupations.
-SKILLS_FOR_ONE_OPPORTUNITY_SQL = """
-skills AS (
-  SELECT oc.profile_id, op.opportunity_id, max(lv.level * {experience}) AS fit
-    FROM (SELECT u.code, max({level}) AS level
-            FROM livelihoods_iscooccupation u CROSS JOIN op CROSS JOIN LATERAL unnest(op.o_codes) AS c(code)
-           WHERE u.level = 4 GROUP BY u.code) lv
-    JOIN livelihoods_occupation oc ON oc.isco_code = lv.code
-    CROSS JOIN op
-   WHERE lv.level > 0
-   GROUP BY oc.profile_id, op.opportunity_id
-)""".format(level=LEVEL_SQL.format(code="u.code", wanted="c.code"), experience=EXPERIENCE_SQL.format(years="oc.years"))
+# The skills part for one person and many opportunities: each of the person's occupations (the matching table's
+# arrays) against each code asked for, the best per opportunity.
+SKILLS_FOR_ONE_PERSON_SQL = f"""skills AS (
+  SELECT pe.profile_id, op.opportunity_id, max({FIT_SQL}) AS fit
+    FROM pe CROSS JOIN LATERAL unnest(pe.p_codes, pe.p_years) AS oc(isco_code, years)
+    CROSS JOIN op CROSS JOIN LATERAL unnest(op.o_codes) AS c(code)
+   GROUP BY pe.profile_id, op.opportunity_id
+), """
 
-# The skills part for one person and many opportunities: each of the person's occupations against each code asked.
-SKILLS_FOR_ONE_PERSON_SQL = f"""
-skills AS (
-  SELECT oc.profile_id, op.opportunity_id, max({FIT_SQL}) AS fit
-    FROM livelihoods_occupation oc
-    JOIN pe ON pe.profile_id = oc.profile_id
-    CROSS JOIN op
-    CROSS JOIN LATERAL unnest(op.o_codes) AS c(code)
-   GROUP BY oc.profile_id, op.opportunity_id
-)"""
+# The skills part for many people and one opportunity: the level of every ISCO-08 group against the codes asked
+# for is worked out once (about 600 rows), and each person's occupations (the matching table's arrays) look theirs
+# up by hash: the first two as joins (most people have one or two), any further ones in a subquery. The best
+# occupation, times its experience; none in the groups asked for: 0.
+LEVELS_FOR_ONE_OPPORTUNITY_SQL = """levels AS (
+  SELECT u.code, max({level}) AS level
+    FROM livelihoods_iscooccupation u CROSS JOIN op CROSS JOIN LATERAL unnest(op.o_codes) AS c(code)
+   GROUP BY u.code
+), """.format(level=LEVEL_SQL.format(code="u.code", wanted="c.code"))
+LEVELS_JOIN_SQL = """LEFT JOIN levels l1 ON l1.code = pr.p_codes[1]
+    LEFT JOIN levels l2 ON l2.code = pr.p_codes[2]"""
+LEVELS_PART_SQL = """coalesce(greatest(l1.level * {first}, l2.level * {second},
+                                CASE WHEN cardinality(pr.p_codes) > 2
+                                     THEN (SELECT max(l.level * {rest})
+                                             FROM unnest(pr.p_codes[3:], pr.p_years[3:]) AS u(code, years)
+                                             JOIN levels l ON l.code = u.code) END), 0)""".format(
+    first=EXPERIENCE_SQL.format(years="pr.p_years[1]"),
+    second=EXPERIENCE_SQL.format(years="pr.p_years[2]"),
+    rest=EXPERIENCE_SQL.format(years="u.years"),
+)
 
 # The opportunity's columns each pair carries: everything but its geometry (measured in PLACES_SQL, and for the
 # rows kept at the end).
 OPPORTUNITY_COLUMNS = (
     "opportunity_id, kind, workplace, o_codes, o_sex, age_min, age_max, o_categories, o_province, o_township, "
     "o_district, vulnerable_only, start_on, o_priorities, pr_fh, pr_di, pr_eh, pr_uc, pr_ci, ws, wd, wv, ww, "
-    "walking_km, default_travel_km"
+    "walking_km, default_travel_km, born_by, born_after"
 )
 
-# From the eligible pairs: the skills part (the best occupation, set-based), the distance looked up by place, the
-# four parts, the score; the best occupation's code, the distance beyond reach and the referral are looked up for
-# the rows kept only.
+# From the eligible pairs: the skills part (the best occupation, from the matching table's arrays), the distance
+# looked up by place, the four parts, the score; the best occupation's code, the distance beyond reach and the
+# referral are looked up for the rows kept only.
 SCORE_SQL = """
-{skills}, {places}, measured AS (
+{skills_cte}{places}, measured AS (
   -- Only what the next steps and the rows kept need: the opportunity's other columns are joined back at the end.
-  SELECT pr.person_id, pr.household_id, pr.profile_id, pr.plot_id, pr.site_point, pr.located_district,
+  SELECT pr.person_id, pr.household_id, pr.profile_id, pr.plot_id, pr.site_id, pr.located_district,
          pr.located_by, pr.opportunity_id, pr.workplace_accepted, pr.can_work_outside_home, pr.walking_km,
          pr.ws, pr.wd, pr.wv, pr.ww,
-         CASE WHEN cardinality(pr.o_codes) = 0 THEN 1.0 ELSE coalesce(sk.fit, 0) END AS part_skills,
+         {skills_part} AS part_skills,
          pk.km,
          coalesce(pr.max_travel_km::float8, pr.default_travel_km) AS travel_km,
          ((CASE WHEN pr.pr_fh AND pr.female_headed THEN 1 ELSE 0 END)
@@ -222,7 +208,7 @@ SCORE_SQL = """
               WHEN pr.workplace_accepted = 'women_only' AND pr.workplace <> 'women_only' THEN 0.0
               ELSE 1.0 END AS part_workplace
     FROM pairs pr
-    LEFT JOIN skills sk ON sk.opportunity_id = pr.opportunity_id AND sk.profile_id = pr.profile_id
+    {skills_join}
     LEFT JOIN place_km pk ON pk.opportunity_id = pr.opportunity_id AND pk.located_by = pr.located_by
                          AND pk.place_id = pr.place_id
    WHERE pr.eligible
@@ -246,7 +232,7 @@ SCORE_SQL = """
 SELECT rk.*, og.kind, og.workplace, og.o_codes, best.best_code, best.best_years,
        rf.status AS referral_status, rf.id AS referral_id,
        CASE WHEN rk.km IS NULL AND rk.located_by IS NOT NULL
-            THEN ST_Distance(ST_Transform(ST_Centroid(coalesce(pl.geom, rk.site_point, dp.point)), z.srid),
+            THEN ST_Distance(ST_Transform(ST_Centroid(coalesce(pl.geom, sp.point, dp.point)), z.srid),
                              ST_Transform(og.o_geom, z.srid)) / 1000 END AS far_km,
        p.name AS person_name, h.code AS household_code, pl.number AS plot_number, o.title
   FROM ranked rk
@@ -258,6 +244,8 @@ SELECT rk.*, og.kind, og.workplace, og.o_codes, best.best_code, best.best_years,
   LEFT JOIN townships_plot pl ON pl.id = rk.plot_id
   LEFT JOIN LATERAL (SELECT ST_PointOnSurface(d.geom) AS point FROM parcels_adminarea d
                       WHERE d.id = rk.located_district) dp ON rk.located_by = 'district'
+  LEFT JOIN LATERAL (SELECT ST_PointOnSurface(st.geom) AS point FROM movements_idpsite st
+                      WHERE st.id = rk.site_id) sp ON rk.located_by = 'site'
   LEFT JOIN livelihoods_referral rf ON rf.opportunity_id = rk.opportunity_id AND rf.person_id = rk.person_id
   LEFT JOIN LATERAL (
     SELECT oc.isco_code AS best_code, oc.years::float8 AS best_years
@@ -276,24 +264,41 @@ def _pairs_sql(conditions: list[str]) -> str:
     return f"SELECT pe.*, {columns}, ({' AND '.join(conditions)}) AS eligible FROM pe CROSS JOIN op OFFSET 0"
 
 
-def _people_sql(*, one_person: bool = False) -> str:
+def _people_sql(*, one_person: bool = False, plots: bool = True) -> str:
+    """The people side; with `plots`, each plot holder's township and district (needed when the opportunity is
+    limited to a township or district, or the user to some townships)."""
     return PEOPLE_SQL.format(
-        site=_site_join(), held=str(HELD_STATUSES), person="AND p.id = %(person)s" if one_person else ""
+        plot_join=PLOT_JOIN if plots else "",
+        plot_columns=PLOT_COLUMNS if plots else NO_PLOT_COLUMNS,
+        person="AND mp.person_id = %(person)s" if one_person else "",
     )
 
 
-def _score_sql(tiebreak: str, *, skills: str, one_person: bool) -> str:
-    """The scoring statement; for one person, the places measured are that person's only."""
+def _score_sql(tiebreak: str, *, one_person: bool, many_opportunities: bool = False) -> str:
+    """The scoring statement; for one person, the places measured are that person's only; for many opportunities,
+    the skills part is SKILLS_FOR_ONE_PERSON_SQL's."""
     places = PLACES_SQL.format(
         # One person's plot first (OFFSET 0), then the opportunities around it: not each opportunity's plots.
         plots="(SELECT * FROM townships_plot WHERE id IN (SELECT plot_id FROM pe) OFFSET 0)"
         if one_person
         else "townships_plot",
         districts="AND id IN (SELECT located_district FROM pe)" if one_person else "",
-        sites=_sites_sql(),
-        site_households="AND site.household_id IN (SELECT household_id FROM pe)" if one_person else "",
+        sites="WHERE id IN (SELECT site_id FROM pe)" if one_person else "",
     )
-    return SCORE_SQL.format(fit=FIT_SQL, tiebreak=tiebreak, skills=skills, places=places)
+    if many_opportunities:
+        skills = {
+            "skills_cte": SKILLS_FOR_ONE_PERSON_SQL,
+            "skills_join": "LEFT JOIN skills sk ON sk.opportunity_id = pr.opportunity_id "
+            "AND sk.profile_id = pr.profile_id",
+            "skills_part": "CASE WHEN cardinality(pr.o_codes) = 0 THEN 1.0 ELSE coalesce(sk.fit, 0) END",
+        }
+    else:
+        skills = {
+            "skills_cte": LEVELS_FOR_ONE_OPPORTUNITY_SQL,
+            "skills_join": LEVELS_JOIN_SQL,
+            "skills_part": f"CASE WHEN cardinality(pr.o_codes) = 0 THEN 1.0 ELSE {LEVELS_PART_SQL} END",
+        }
+    return SCORE_SQL.format(fit=FIT_SQL, tiebreak=tiebreak, places=places, **skills)
 
 
 def _run(sql: str, params: dict) -> list[dict]:
@@ -312,22 +317,20 @@ def _run(sql: str, params: dict) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def people_for_opportunity_sql(*, township_ids: set[int] | None = None, person_id: bool = False) -> str:
+def people_for_opportunity_sql(
+    *, township_ids: set[int] | None = None, person_id: bool = False, plots: bool = True
+) -> str:
     """The statement ranking the eligible people of the opportunity's province (%(province)s) for one opportunity
     (%(opportunity)s), optionally one person only (%(person)s) or only households whose plot is in some townships
-    (%(townships)s, a user limited to townships)."""
+    (%(townships)s, a user limited to townships). Without `plots`, the plots' townships and districts are not read:
+    only for an opportunity open to its whole province, ranked for a user who sees the whole province."""
     where = [ELIGIBLE_SQL]
     if township_ids is not None:
         where.append("pe.plot_township = ANY (%(townships)s)")
     return (
         f"WITH op AS ({OPPORTUNITIES_SQL} WHERE o.id = %(opportunity)s), "
-        f"pe AS ({_people_sql(one_person=person_id)}), "
-        f"pairs AS ({_pairs_sql(where)}), "
-        + _score_sql(
-            "person_id",
-            skills=SKILLS_FOR_ONE_PERSON_SQL if person_id else SKILLS_FOR_ONE_OPPORTUNITY_SQL,
-            one_person=person_id,
-        )
+        f"pe AS ({_people_sql(one_person=person_id, plots=plots or person_id or township_ids is not None)}), "
+        f"pairs AS ({_pairs_sql(where)}), " + _score_sql("person_id", one_person=person_id)
     )
 
 
@@ -339,28 +342,51 @@ def opportunities_for_person_sql() -> str:
         f"op AS ({OPPORTUNITIES_SQL} WHERE o.province_id = %(province)s AND o.status = 'open' "
         "AND (o.end_on IS NULL OR o.end_on >= %(today)s) AND o.places_filled < o.places_offered), "
         f"pairs AS ({_pairs_sql([ELIGIBLE_SQL])}), "
-        + _score_sql("opportunity_id", skills=SKILLS_FOR_ONE_PERSON_SQL, one_person=True)
+        + _score_sql("opportunity_id", one_person=True, many_opportunities=True)
     )
 
 
-def _province_of_opportunity(opportunity_id: int) -> int | None:
+def match_profiles_rebuild() -> tuple[int, int]:
+    """Rebuild the matching table from its sources (sql/0005_match_profiles.sql: the triggers keep it exact; this
+    is for repair, after a restore or a load with the triggers switched off). Returns (rows that differed from
+    their sources before, rows now)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE livelihoods_matchprofile IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(
+            "SELECT count(*) FROM ((SELECT * FROM livelihoods_matchprofile EXCEPT SELECT * FROM "
+            "livelihoods_matchprofile_source) UNION ALL (SELECT * FROM livelihoods_matchprofile_source EXCEPT "
+            "SELECT * FROM livelihoods_matchprofile)) drift"
+        )
+        differed = cursor.fetchone()[0]
+        cursor.execute("SELECT livelihood_match_profiles_rebuild()")
+        return differed, cursor.fetchone()[0]
+
+
+def _where_opportunity_is(opportunity_id: int) -> tuple[int | None, bool]:
+    """The opportunity's province, and whether it is limited to a township or a district."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT province_id FROM livelihoods_opportunity WHERE id = %s", [opportunity_id])
+        cursor.execute(
+            "SELECT province_id, township_id IS NOT NULL OR district_id IS NOT NULL FROM livelihoods_opportunity "
+            "WHERE id = %s",
+            [opportunity_id],
+        )
         row = cursor.fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else (None, False)
 
 
 def rank_people(opportunity_id: int, *, limit: int = RANK_LIMIT, township_ids=None) -> list[dict]:
     """The eligible people for an opportunity, best first (no scope check: selectors.people_ranked_for has it).
     The opportunity's province is read first and passed as a constant, so that the planner knows how many profiles
     it ranks and joins them by hash."""
+    province, limited = _where_opportunity_is(opportunity_id)
     params = {
         "opportunity": opportunity_id,
-        "province": _province_of_opportunity(opportunity_id),
+        "province": province,
         "limit": limit,
         "townships": list(township_ids or []),
     }
-    return [_parts(row) for row in _run(people_for_opportunity_sql(township_ids=township_ids), params)]
+    sql = people_for_opportunity_sql(township_ids=township_ids, plots=limited)
+    return [_parts(row) for row in _run(sql, params)]
 
 
 def rank_opportunities(person_id: int, *, today, limit: int = RANK_LIMIT) -> list[dict]:
@@ -383,7 +409,7 @@ def match_of(opportunity_id: int, person_id: int) -> dict | None:
     params = {
         "opportunity": opportunity_id,
         "person": person_id,
-        "province": _province_of_opportunity(opportunity_id),
+        "province": _where_opportunity_is(opportunity_id)[0],
         "limit": 1,
     }
     rows = _run(people_for_opportunity_sql(person_id=True), params)
@@ -426,22 +452,29 @@ def _parts(row: dict) -> dict:
     }
 
 
+def _years_text(years) -> str:
+    """Years of experience as the reader writes numbers: 6 or 2.5."""
+    return number_text(years, places=0 if float(years) == int(years) else 1)
+
+
 def explain(match: dict) -> list[str]:
-    """One sentence per part of a match, in the reader's language."""
+    """One sentence per part of a match, in the reader's language: numbers in its digits
+    (`landreg.calendar.number_text`: Persian digits in Dari and Pashto), the occupation's title in its words."""
     from livelihoods.models import IscoOccupation
+    from livelihoods.selectors import occupation_label
 
     lines = []
     if not match["asks_for_skills"]:
         lines.append(_("Skills: the opportunity is open to any skill."))
     elif match["best_isco"]:
-        title = IscoOccupation.objects.filter(code=match["best_isco"]).values_list("title_en", flat=True).first()
+        occupation = IscoOccupation.objects.filter(code=match["best_isco"]).first()
         lines.append(
-            _("Skills: %(code)s %(title)s, %(years)s years (fit %(part).0f%%).")
+            _("Skills: %(code)s %(title)s, %(years)s years (fit %(part)s%%).")
             % {
-                "code": match["best_isco"],
-                "title": title or "",
-                "years": match["best_years"],
-                "part": 100 * match["parts"]["skills"],
+                "code": match["best_isco"],  # a code, as typed in the occupation search: Latin digits
+                "title": occupation_label(occupation) if occupation else "",
+                "years": _years_text(match["best_years"]),
+                "part": number_text(100 * match["parts"]["skills"], places=0),
             }
         )
     else:
@@ -455,12 +488,17 @@ def explain(match: dict) -> list[str]:
         lines.append(_("Distance: unknown; the household has no plot, site or district recorded."))
     else:
         lines.append(
-            _("Distance: %(km).1f km %(where)s; full within %(walk).1f km, none beyond %(max).1f km.")
-            % {"km": match["distance_km"], "where": where, "walk": match["walking_km"], "max": match["travel_km"]}
+            _("Distance: %(km)s km %(where)s; full within %(walk)s km, none beyond %(max)s km.")
+            % {
+                "km": number_text(match["distance_km"], places=1),
+                "where": where,
+                "walk": number_text(match["walking_km"], places=1),
+                "max": number_text(match["travel_km"], places=1),
+            }
         )
     lines.append(
-        _("Vulnerability: %(part).0f%% of the opportunity's priorities.")
-        % {"part": 100 * match["parts"]["vulnerability"]}
+        _("Vulnerability: %(part)s%% of the opportunity's priorities.")
+        % {"part": number_text(100 * match["parts"]["vulnerability"], places=0)}
     )
     if match["parts"]["workplace"]:
         lines.append(_("Workplace: the person accepts it."))

@@ -575,3 +575,43 @@ class ImportedSubmission(models.Model):
 
     def __str__(self):
         return f"{self.form} {self.uuid}"
+
+
+class MatchProfile(models.Model):
+    """What the ranking reads of one skills profile, in one narrow row (livelihoods/matching.py; docs/livelihoods.md,
+    "Matching at speed"): the person, their household's province, category, district and vulnerability flags, where
+    the household is located (the plot its allocation holds, or the IDP site of its latest recorded location), the
+    profile's travel and workplace answers, and the occupations' ISCO-08 codes and years as two arrays in the same
+    order.
+
+    Derived data, never typed: the database's triggers keep each row equal to its sources (the skills profile and
+    its occupations, the person, the household, its allocations, its recorded locations; sql/0005_match_profiles.sql),
+    whoever writes them, and `manage.py rebuild_match_profiles` rebuilds the table from scratch. No foreign keys: a
+    row follows its profile by trigger, and no GIS login is granted it (it holds personal data)."""
+
+    profile_id = models.BigIntegerField(primary_key=True)
+    person_id = models.BigIntegerField(unique=True)
+    household_id = models.BigIntegerField(db_index=True)
+    province_id = models.BigIntegerField(null=True)
+    sex = models.CharField(max_length=1)
+    date_of_birth = models.DateField(null=True)
+    category = models.CharField(max_length=24)
+    current_district_id = models.BigIntegerField(null=True)
+    female_headed = models.BooleanField()
+    disability = models.BooleanField()
+    elderly_head = models.BooleanField()
+    unaccompanied_child = models.BooleanField()
+    chronic_illness = models.BooleanField()
+    plot_id = models.BigIntegerField(null=True)
+    site_id = models.BigIntegerField(null=True)
+    max_travel_km = models.DecimalField(max_digits=5, decimal_places=1, null=True)
+    workplace_accepted = models.CharField(max_length=10)
+    can_work_outside_home = models.BooleanField()
+    isco_codes = ArrayField(models.CharField(max_length=4), default=list)
+    years = ArrayField(models.DecimalField(max_digits=4, decimal_places=1), default=list)
+
+    class Meta:
+        indexes = [models.Index(fields=["province_id"], name="match_profile_province_idx")]
+
+    def __str__(self):
+        return f"match profile {self.profile_id}"

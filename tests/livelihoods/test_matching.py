@@ -3,15 +3,17 @@
 ranking agrees with the database's eligibility rule."""
 
 import random
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.utils import translation
 
 from allocations.services import allocation_propose, allocation_transition
 from landreg.models import PersonalDataAccess
 from livelihoods.matching import explain, match_of, rank_people
-from livelihoods.models import MatchingProgramme
+from livelihoods.models import IscoOccupation, MatchingProgramme
 from livelihoods.selectors import opportunities_near_household, opportunities_ranked_for, people_ranked_for
 
 
@@ -43,6 +45,26 @@ def test_distance_is_measured_from_the_plot_in_the_utm_zone(post, profiled, user
     # full within 2.5 km, nothing at the default 10 km: 1 - (5 - 2.5) / 7.5
     assert row["parts"]["distance"] == pytest.approx(1 - 2.5 / 7.5, abs=0.01)
     assert any("5.0 km from their plot" in line for line in explain(row))
+
+
+def test_the_explanation_is_in_the_readers_language_and_digits(post, profiled, users, plots, frame):
+    person = profiled(occupations=[("7115", 6)], household={"female_headed": True})
+    a = allocation_propose(household=person.household, plot=plots[0], proposed_by=users["officer_nangarhar"])
+    allocation_transition(allocation=a, action="approve", by=users["committee"], reference="CMT-7")
+    o = post(point=frame.rect(5010, 12.5, 0.001, 0.001).centroid, vulnerability_priorities=["female_headed"])
+    row = match_of(o.pk, person.pk)
+    english = explain(row)
+    assert english[0] == "Skills: 7115 Carpenters and joiners, 6 years (fit 100%)."
+    assert english[1].startswith("Distance: 5.0 km from their plot; full within 2.5 km, none beyond 10.0 km")
+    with translation.override("fa"):
+        dari = explain(row)
+    carpenter = IscoOccupation.objects.get(code="7115")
+    assert carpenter.title_prs and carpenter.title_prs in dari[0] and carpenter.title_en not in dari[0]
+    # every number in Persian digits (5.0 km: ۵٫۰); only the ISCO code keeps its Latin digits, as it is typed
+    assert "۶" in dari[0] and "۱۰۰" in dari[0] and "۵٫۰" in dari[1] and "۲٫۵" in dari[1] and "۱۰۰" in dari[2]
+    assert re.findall(r"[0-9]+", " ".join(dari)) == ["7115"]
+    with translation.override("ps"):
+        assert IscoOccupation.objects.get(code="7115").title_ps in explain(row)[0]
 
 
 def test_the_programme_weights_change_the_order(post, profiled, users):
@@ -135,3 +157,31 @@ def test_the_ranking_and_the_database_rule_agree_on_who_is_eligible(post, adult,
             cursor.execute("SELECT id FROM households_person WHERE livelihood_ineligibility(%s, id) IS NULL", [o.pk])
             eligible = {row[0] for row in cursor.fetchall()}
         assert ranked == eligible
+
+
+def test_both_rankings_give_each_pair_the_same_score_and_parts(post, profiled):
+    """The ranking of people (one opportunity: levels looked up per ISCO group) and of opportunities (one person:
+    each occupation against each code) compute the skills part two ways; on random codes they agree, pair by pair,
+    with each other and with a match of the pair alone."""
+    from django.utils import timezone
+
+    from livelihoods.matching import rank_opportunities
+
+    rnd = random.Random(20261130)
+    codes = ["7115", "7112", "7119", "7126", "7212", "8322", "9313", "5221", "711", "72", "7"]
+    people = [
+        profiled(occupations=[(c, rnd.choice([0, 1, 2.5, 4, 9])) for c in rnd.sample(codes[:8], rnd.randint(0, 4))])
+        for _ in range(10)
+    ]
+    opportunities = [post(isco_codes=rnd.sample(codes, rnd.randint(0, 3))) for _ in range(8)]
+    by_opportunity = {(r["opportunity"], r["person"]): r for o in opportunities for r in rank_people(o.pk, limit=100)}
+    by_person = {
+        (r["opportunity"], r["person"]): r
+        for p in people
+        for r in rank_opportunities(p.pk, today=timezone.localdate(), limit=100)
+    }
+    assert by_opportunity.keys() == by_person.keys() and len(by_person) == len(people) * len(opportunities)
+    for pair, row in by_opportunity.items():
+        other, alone = by_person[pair], match_of(*pair)
+        assert (row["score"], row["parts"], row["best_isco"]) == (other["score"], other["parts"], other["best_isco"])
+        assert (row["score"], row["parts"]) == (alone["score"], alone["parts"])
