@@ -2051,7 +2051,7 @@ DECLARE
   copy_from integer := landreg_plot_set_copy_from();
   touched integer;
   others integer;
-  found integer;
+  got integer;
   township bigint;
   extent geometry;
 BEGIN
@@ -2092,8 +2092,8 @@ BEGIN
      WHERE o.geom && extent AND o.township_id + 0 = township
        AND NOT EXISTS (SELECT 1 FROM pg_temp.landreg_plot_set_copy c WHERE c.id = o.id)
      LIMIT touched + 1 - others;
-    GET DIAGNOSTICS found = ROW_COUNT;
-    others := others + found;
+    GET DIAGNOSTICS got = ROW_COUNT;
+    others := others + got;
     EXIT WHEN others > touched;
   END LOOP;
   IF others > touched THEN
@@ -2103,6 +2103,7 @@ BEGIN
     RETURN;
   END IF;
   CREATE INDEX ON pg_temp.landreg_plot_set_copy USING gist (geom);
+  ANALYZE pg_temp.landreg_plot_set_copy;
   RAISE DEBUG 'plot_set_violations: % touched plots and % others, by a copy', touched, others;
   RETURN QUERY
   WITH outside AS (
@@ -2760,10 +2761,14 @@ CREATE TRIGGER paid_attendance_is_final BEFORE INSERT OR DELETE OR UPDATE ON pub
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_attendanceweekevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- livelihoods_occupation
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_occupation FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE TRIGGER match_profiles_follow_deletes AFTER DELETE ON public.livelihoods_occupation REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
 CREATE TRIGGER match_profiles_follow_inserts AFTER INSERT ON public.livelihoods_occupation REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
 CREATE TRIGGER match_profiles_follow_truncates AFTER TRUNCATE ON public.livelihoods_occupation FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
 CREATE TRIGGER match_profiles_follow_updates AFTER UPDATE ON public.livelihoods_occupation REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livelihood_match_profiles_follow();
+
+-- livelihoods_occupationevent
+CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_occupationevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
 -- livelihoods_opportunity
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_opportunity FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
@@ -3045,6 +3050,25 @@ AS $function$
 
 -- pgtrigger_append_only_06525()
 CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_06525()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $function$;
+
+-- pgtrigger_append_only_15d01()
+CREATE OR REPLACE FUNCTION public.pgtrigger_append_only_15d01()
  RETURNS trigger
  LANGUAGE plpgsql
  SET search_path TO 'public', 'pg_temp'
@@ -3686,6 +3710,25 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "households_householdevent" ("category", "chronic_illness", "code", "country_returned_from", "created_at", "crossing_point", "current_district_id", "disability", "elderly_head", "female_headed", "id", "is_demo", "landless_declared", "origin_district_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prior_beneficiary", "province_id", "registered_by_id", "return_date", "return_type", "size", "status", "unaccompanied_child", "updated_at") VALUES (OLD."category", OLD."chronic_illness", OLD."code", OLD."country_returned_from", OLD."created_at", OLD."crossing_point", OLD."current_district_id", OLD."disability", OLD."elderly_head", OLD."female_headed", OLD."id", OLD."is_demo", OLD."landless_declared", OLD."origin_district_id", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."prior_beneficiary", OLD."province_id", OLD."registered_by_id", OLD."return_date", OLD."return_type", OLD."size", OLD."status", OLD."unaccompanied_child", OLD."updated_at"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_delete_delete_74bbb()
+CREATE OR REPLACE FUNCTION public.pgtrigger_delete_delete_74bbb()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "livelihoods_occupationevent" ("id", "isco_code", "learnt_in", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "profile_id", "years") SELECT old_values."id", old_values."isco_code", old_values."learnt_in", _pgh_attached_context.value, NOW(), 'delete', old_values."id", old_values."profile_id", old_values."years" FROM ( SELECT old_values.* FROM old_values  ) AS old_values, _pgh_attached_context; RETURN NULL;
                 END;
             $function$;
 
@@ -4351,6 +4394,25 @@ AS $function$
                         END IF;
                     END IF;
                     INSERT INTO "livelihoods_attendanceweekevent" ("amount_due", "days_worked", "id", "paid_by_id", "paid_on", "payment_reference", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_at", "recorded_by_id", "referral_id", "week_start") VALUES (NEW."amount_due", NEW."days_worked", NEW."id", NEW."paid_by_id", NEW."paid_on", NEW."payment_reference", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."recorded_at", NEW."recorded_by_id", NEW."referral_id", NEW."week_start"); RETURN NULL;
+                END;
+            $function$;
+
+-- pgtrigger_insert_insert_ae01b()
+CREATE OR REPLACE FUNCTION public.pgtrigger_insert_insert_ae01b()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "livelihoods_occupationevent" ("id", "isco_code", "learnt_in", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "profile_id", "years") SELECT new_values."id", new_values."isco_code", new_values."learnt_in", _pgh_attached_context.value, NOW(), 'insert', new_values."id", new_values."profile_id", new_values."years" FROM ( SELECT new_values.* FROM new_values  ) AS new_values, _pgh_attached_context; RETURN NULL;
                 END;
             $function$;
 
@@ -5057,6 +5119,25 @@ AS $function$
                 END;
             $function$;
 
+-- pgtrigger_update_update_ea1b3()
+CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_ea1b3()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "livelihoods_occupationevent" ("id", "isco_code", "learnt_in", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "profile_id", "years") SELECT new_values."id", new_values."isco_code", new_values."learnt_in", _pgh_attached_context.value, NOW(), 'update', new_values."id", new_values."profile_id", new_values."years" FROM ( SELECT new_values.* FROM new_values LEFT JOIN old_values ON old_values."id" = new_values."id" WHERE old_values.* IS DISTINCT FROM new_values.* ) AS new_values, _pgh_attached_context; RETURN NULL;
+                END;
+            $function$;
+
 -- pgtrigger_update_update_efc1d()
 CREATE OR REPLACE FUNCTION public.pgtrigger_update_update_efc1d()
  RETURNS trigger
@@ -5144,6 +5225,14 @@ CREATE TRIGGER pgtrigger_update_update_0b3e0 AFTER UPDATE ON public.livelihoods_
 
 -- livelihoods_attendanceweekevent
 CREATE TRIGGER pgtrigger_append_only_c212c BEFORE DELETE OR UPDATE ON public.livelihoods_attendanceweekevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_c212c();
+
+-- livelihoods_occupation
+CREATE TRIGGER pgtrigger_delete_delete_74bbb AFTER DELETE ON public.livelihoods_occupation REFERENCING OLD TABLE AS old_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_delete_delete_74bbb();
+CREATE TRIGGER pgtrigger_insert_insert_ae01b AFTER INSERT ON public.livelihoods_occupation REFERENCING NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_insert_insert_ae01b();
+CREATE TRIGGER pgtrigger_update_update_ea1b3 AFTER UPDATE ON public.livelihoods_occupation REFERENCING OLD TABLE AS old_values NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION pgtrigger_update_update_ea1b3();
+
+-- livelihoods_occupationevent
+CREATE TRIGGER pgtrigger_append_only_15d01 BEFORE DELETE OR UPDATE ON public.livelihoods_occupationevent FOR EACH ROW EXECUTE FUNCTION pgtrigger_append_only_15d01();
 
 -- livelihoods_opportunity
 CREATE TRIGGER pgtrigger_delete_delete_db51d AFTER DELETE ON public.livelihoods_opportunity FOR EACH ROW EXECUTE FUNCTION pgtrigger_delete_delete_db51d();

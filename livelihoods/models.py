@@ -146,8 +146,10 @@ class SkillsProfile(models.Model):
         return f"skills of person #{self.person_id}"
 
 
+@track_history(per_statement=True)
 class Occupation(models.Model):
-    """One occupation a person has worked in, with where they learnt it."""
+    """One occupation a person has worked in, with where they learnt it. Its history keeps a replaced profile's
+    earlier occupations (a profile is saved whole: its occupations deleted and written again in one statement each)."""
 
     class LearntIn(models.TextChoices):
         IRAN = "iran", _("Iran")
