@@ -25,8 +25,19 @@ dropped at the end.
 
 Run: set -a; . .data/env; set +a; .venv/bin/python bench/movements_api.py [arrivals] [households] [requests]
      (default: 5000000 1000000 200)
+
+Options for the border registration alone (the 5M arrivals take about 13 minutes to generate; the registration
+reads only the households, so its figures do not need them):
+  --registration-only   generate only the households; measure the HTTP floor, the registration, the same sent again
+                        and the raw INSERT floor (no figures, no refresh)
+  --before PATH         a copy of the tree before a change (with a .venv link) is served too, from the same scratch
+                        database: each registration is sent to one server then the other, alternating, so before
+                        and after are measured back to back under the same load
+  --keep                keep the scratch database (its name is printed) instead of dropping it
+  --database NAME       reuse a kept scratch database (landreg_bench_...): nothing is generated, only measured
 """
 
+import argparse
 import base64
 import datetime
 import http.client
@@ -154,6 +165,8 @@ def timed_requests(port, auth, method, path, bodies) -> tuple[list[float], dict]
         if status >= 500:
             raise RuntimeError(f"{method} {path} answered {status}: {answer[:500]!r}")
         statuses[status] = statuses.get(status, 0) + 1
+        if answer.startswith(b"{") and json.loads(answer).get("awaiting_review"):
+            statuses["awaiting review"] = statuses.get("awaiting review", 0) + 1
         times.append(ms)
     return times, statuses
 
@@ -164,52 +177,32 @@ def row(name: str, samples: list[float], floor_p95: float | None = None, extra: 
     return f"| {name} | {len(samples)} | {p50:.1f} | {p95:.1f} | {ratio} | {extra} |"
 
 
-def run(arrivals: int, households: int, requests: int, log) -> None:
-    import django
+def load(value) -> str:
+    return " ".join(f"{x:.1f}" for x in (value or os.getloadavg()))
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, transaction
 
-    from households.identity import id_number_hash, id_number_last4
-    from landreg import roles
-    from landreg.services import roles_sync, user_create
-    from movements.figures import figures_refresh
-    from movements.models import Arrival
-    from parcels.models import AdminArea, CrossingPoint
-
-    cores, python = os.cpu_count(), platform.python_version()
-    print(f"machine: {platform.node()} {platform.machine()}, {cores} cores, Python {python}")
-    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()")
-        print(f"database: {cursor.fetchone()[0].split(',')[0]}")
-    with open(os.devnull, "w") as quiet:  # noqa: PTH123
-        call_command("load_provinces", stdout=quiet)
-    roles_sync()
-    nangarhar = AdminArea.objects.get(pcode="AF06")
-    border = user_create(username="bench.border", password=PASSWORD, roles=[roles.FIELD_OFFICER], provinces=[nangarhar])
-    national = user_create(username="bench.national", password=PASSWORD, roles=[roles.LAND_OFFICER], national=True)
-    points = [CrossingPoint.objects.get(code=c).pk for c in POINTS]
-    torkham = CrossingPoint.objects.get(code="torkham")
-    provinces = list(AdminArea.objects.filter(level="province").order_by("pcode").values_list("pk", flat=True))
-    today = datetime.date.today()
-    first = today - datetime.timedelta(days=DAYS)
+def generate(arrivals: int, households: int, points, provinces, first, today) -> None:
+    """The arrivals, their members and flow counts (none when arrivals is 0), then the households and their heads:
+    set-based, the tables' own triggers off, then ANALYZEd."""
+    from django.db import connection
 
     started = time.perf_counter()
+    tables = [*TABLES, "households_household", "households_person"] if arrivals else [
+        "households_household", "households_person"]  # fmt: skip
     with connection.cursor() as cursor:
-        for table in [*TABLES, "households_household", "households_person"]:
+        for table in tables:
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         chunk = 500_000
-        for start in range(1, arrivals + 1, chunk):
-            stop = min(arrivals, start + chunk - 1)
-            cursor.execute(ARRIVALS, {"points": points, "provinces": provinces, "first": first.isoformat(),
-                                      "days": DAYS - 1, "start": start, "stop": stop})  # fmt: skip
-        cursor.execute("SELECT min(id), max(id) FROM movements_arrival")
-        low, high = cursor.fetchone()
-        for first_id in range(low or 1, (high or 0) + 1, chunk):
-            cursor.execute(MEMBERS, {"first_id": first_id, "last_id": min(high, first_id + chunk - 1)})
-        cursor.execute(FLOWS, {"points": points, "first": first, "last": today - datetime.timedelta(days=2)})
+        if arrivals:
+            for start in range(1, arrivals + 1, chunk):
+                stop = min(arrivals, start + chunk - 1)
+                cursor.execute(ARRIVALS, {"points": points, "provinces": provinces, "first": first.isoformat(),
+                                          "days": DAYS - 1, "start": start, "stop": stop})  # fmt: skip
+            cursor.execute("SELECT min(id), max(id) FROM movements_arrival")
+            low, high = cursor.fetchone()
+            for first_id in range(low or 1, (high or 0) + 1, chunk):
+                cursor.execute(MEMBERS, {"first_id": first_id, "last_id": min(high, first_id + chunk - 1)})
+            cursor.execute(FLOWS, {"points": points, "first": first, "last": today - datetime.timedelta(days=2)})
         generated_arrivals = time.perf_counter() - started
         started = time.perf_counter()
         for start in range(1, households + 1, chunk):
@@ -221,7 +214,7 @@ def run(arrivals: int, households: int, requests: int, log) -> None:
         for first_id in range(low or 1, (high or 0) + 1, chunk):
             cursor.execute(HEADS, {"given": list(GIVEN), "family": list(FAMILY), "ng": len(GIVEN), "nf": len(FAMILY),
                                    "low": first_id, "high": min(high, first_id + chunk - 1)})  # fmt: skip
-        for table in [*TABLES, "households_household", "households_person"]:
+        for table in tables:
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
             cursor.execute(f"ANALYZE {table}")
         generated_households = time.perf_counter() - started
@@ -234,111 +227,225 @@ def run(arrivals: int, households: int, requests: int, log) -> None:
     print(f"data: {arrivals:,} arrivals ({members:,} members) over {DAYS} days at {len(points)} crossing points, "
           f"{flows:,} flow counts ({generated_arrivals:.0f} s); {households:,} households with {heads:,} heads "
           f"({generated_households:.0f} s)")  # fmt: skip
-    rebuilt = figures_refresh(rebuild=True)
-    print(f"figures built: {rebuilt['seconds']:.1f} s")
+
+
+def registration_bodies(rng: random.Random, count: int, crossed: str) -> list[dict]:
+    return [
+        {
+            "client_uuid": str(uuid.uuid4()),
+            "crossing_point": "torkham",
+            "crossed_at": crossed,
+            "category": "deported",
+            "country_of_asylum": "PK",
+            "years_abroad": 3,
+            "travelling": "family",
+            "destination_province": "AF06",
+            "members": family_of(rng),
+        }
+        for _ in range(count)
+    ]
+
+
+def raw_insert(body: dict, torkham_id: int, nangarhar_id: int, crossed: str) -> float:
+    """The floor of writing an arrival: its row and its members' in one transaction, nothing else; ms."""
+    from django.db import connection, transaction
+
+    from households.identity import id_number_hash, id_number_last4
+
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(RAW_INSERT_ARRIVAL, [str(uuid.uuid4()), torkham_id, crossed, nangarhar_id])
+        arrival_id = cursor.fetchone()[0]
+        for m in body["members"]:
+            tazkira = m.get("tazkira", "")
+            cursor.execute(RAW_INSERT_MEMBER, [arrival_id, m["relationship"], m["name"], m.get("father_name", ""),
+                                               m["sex"], m["age_band"], m.get("date_of_birth"),
+                                               id_number_hash(tazkira), id_number_last4(tazkira)])  # fmt: skip
+    return 1000 * (time.perf_counter() - start)
+
+
+def run(arrivals: int, households: int, requests: int, log, *, registration_only: bool, before: Path | None,
+        reuse: bool) -> None:  # fmt: skip
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from landreg import roles
+    from landreg.services import roles_sync, user_create
+    from movements.figures import figures_refresh
+    from movements.models import Arrival
+    from parcels.models import AdminArea, CrossingPoint
+
+    cores, python = os.cpu_count(), platform.python_version()
+    print(f"machine: {platform.node()} {platform.machine()}, {cores} cores, Python {python}")
+    print(f"load average at start: {load(None)}")
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE movements_arrival_totals")
-        cursor.execute("ANALYZE movements_flow_totals")
+        cursor.execute("SELECT version()")
+        print(f"database: {cursor.fetchone()[0].split(',')[0]}")
+    nangarhar_pcode = "AF06"
+    if reuse:
+        users = get_user_model().objects
+        border, national = users.get(username="bench.border"), users.get(username="bench.national")
+    else:
+        with open(os.devnull, "w") as quiet:  # noqa: PTH123
+            call_command("load_provinces", stdout=quiet)
+        roles_sync()
+        nangarhar = AdminArea.objects.get(pcode=nangarhar_pcode)
+        border = user_create(username="bench.border", password=PASSWORD, roles=[roles.FIELD_OFFICER],
+                             provinces=[nangarhar])  # fmt: skip
+        national = user_create(username="bench.national", password=PASSWORD, roles=[roles.LAND_OFFICER],
+                               national=True)  # fmt: skip
+    nangarhar = AdminArea.objects.get(pcode=nangarhar_pcode)
+    points = [CrossingPoint.objects.get(code=c).pk for c in POINTS]
+    torkham = CrossingPoint.objects.get(code="torkham")
+    provinces = list(AdminArea.objects.filter(level="province").order_by("pcode").values_list("pk", flat=True))
+    today = datetime.date.today()
+    first = today - datetime.timedelta(days=DAYS)
+
+    if not reuse:
+        generate(0 if registration_only else arrivals, households, points, provinces, first, today)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM households_household")
+        households = cursor.fetchone()[0]
+    if not registration_only:
+        rebuilt = figures_refresh(rebuild=True)
+        print(f"figures built: {rebuilt['seconds']:.1f} s")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE movements_arrival_totals")
+            cursor.execute("ANALYZE movements_flow_totals")
     connection.close()  # gunicorn's workers and this process share the server's two cores
 
-    port = free_port()
     auth = "Basic " + base64.b64encode(f"{border.username}:{PASSWORD}".encode()).decode()
     national_auth = "Basic " + base64.b64encode(f"{national.username}:{PASSWORD}".encode()).decode()
-    gunicorn = start_gunicorn(database_url(SCRATCH), 2, port, log, probe="/api/v1/movements/crossing-points/")
+    trees = {"after": ROOT, **({"before": before} if before else {})}
+    servers = {}
     try:
-        since = (today - datetime.timedelta(weeks=12)).isoformat()
-        for who in (auth, national_auth):  # the first request of each login hashes its password once
-            for _ in range(4):
-                request(port, who, "GET", "/api/v1/movements/crossing-points/")
+        for name, root in trees.items():
+            port = free_port()
+            process = start_gunicorn(database_url(SCRATCH), 2, port, log, root=root,
+                                     probe="/api/v1/movements/crossing-points/")  # fmt: skip
+            servers[name] = (port, process)
+        for port, _process in servers.values():
+            for who in (auth, national_auth):  # the first request of each login hashes its password once
+                for _ in range(4):
+                    request(port, who, "GET", "/api/v1/movements/crossing-points/")
+        port = servers["after"][0]
         floor, _statuses = timed_requests(port, auth, "GET", "/api/v1/movements/crossing-points/", [None] * requests)
         floor_p95 = percentiles(floor)[1]
-        figures_path = f"/api/v1/movements/figures/arrivals/?since={since}&by=period_start,crossing_point"
-        flows_path = f"/api/v1/movements/figures/flows/?since={since}&by=period_start,crossing_point&source=border_team"
-        request(port, national_auth, "GET", figures_path)
-        arrival_weeks, _s = timed_requests(port, national_auth, "GET", figures_path, [None] * requests)
-        flow_weeks, _s = timed_requests(port, national_auth, "GET", flows_path, [None] * requests)
+        figures = None
+        if not registration_only:
+            figures = served_figures(port, national_auth, requests, today)
 
-        def raw(sql):
-            def query():
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, {"since": since})
-                    return cursor.fetchall()
-
-            return query
-
-        raw_runs = max(3, requests // 40)
-        raw_arrivals = []
-        raw_flows = []
-        for samples, query in ((raw_arrivals, raw(RAW_ARRIVALS)), (raw_flows, raw(RAW_FLOWS))):
-            query()
-            for _ in range(raw_runs):
-                start = time.perf_counter()
-                query()
-                samples.append(1000 * (time.perf_counter() - start))
-
-        rng = random.Random(1402)
+        # Seeded by the households already there: a run on a kept database sends new families (the same ID
+        # numbers again would wait for a decision, and skip the household registration that is measured here).
+        rng = random.Random(1402 + households)
         crossed = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2)).isoformat()
-        bodies = [
-            {
-                "client_uuid": str(uuid.uuid4()),
-                "crossing_point": "torkham",
-                "crossed_at": crossed,
-                "category": "deported",
-                "country_of_asylum": "PK",
-                "years_abroad": 3,
-                "travelling": "family",
-                "destination_province": "AF06",
-                "members": family_of(rng),
-            }
-            for _ in range(requests)
-        ]
-        before = Arrival.objects.count()
-        registrations, statuses = timed_requests(port, auth, "POST", "/api/v1/movements/arrivals/", bodies)
+        bodies = {name: registration_bodies(rng, requests, crossed) for name in servers}
+        # A few registrations first on each server (each worker's first request loads what it caches), not timed.
+        for port, _process in servers.values():
+            timed_requests(port, auth, "POST", "/api/v1/movements/arrivals/", registration_bodies(rng, 4, crossed))
+        times = {name: [] for name in servers}
+        statuses = {name: {} for name in servers}
+        raw_inserts = []
+        before_count = Arrival.objects.count()
+        connection.close()
+        load_during = []
+        for i in range(requests):
+            for name, (port, _process) in servers.items():
+                ms, status = timed_requests(port, auth, "POST", "/api/v1/movements/arrivals/", [bodies[name][i]])
+                times[name] += ms
+                for key, value in status.items():
+                    statuses[name][key] = statuses[name].get(key, 0) + value
+            raw_inserts.append(raw_insert(bodies["after"][i], torkham.pk, nangarhar.pk, crossed))
+            connection.close()
+            if i % 20 == 0:
+                load_during.append(os.getloadavg()[0])
         after_first = Arrival.objects.count()
-        again, statuses_again = timed_requests(port, auth, "POST", "/api/v1/movements/arrivals/", bodies)
+        again, statuses_again = timed_requests(servers["after"][0], auth, "POST", "/api/v1/movements/arrivals/",
+                                               bodies["after"])  # fmt: skip
         after_again = Arrival.objects.count()
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM households_duplicateflag")
             flags = cursor.fetchone()[0]
-
-        raw_inserts = []
-        for body in bodies:
-            start = time.perf_counter()
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(RAW_INSERT_ARRIVAL, [str(uuid.uuid4()), torkham.pk, crossed, nangarhar.pk])
-                arrival_id = cursor.fetchone()[0]
-                for m in body["members"]:
-                    tazkira = m.get("tazkira", "")
-                    cursor.execute(RAW_INSERT_MEMBER, [arrival_id, m["relationship"], m["name"],
-                                                       m.get("father_name", ""), m["sex"], m["age_band"],
-                                                       m.get("date_of_birth"), id_number_hash(tazkira),
-                                                       id_number_last4(tazkira)])  # fmt: skip
-            raw_inserts.append(1000 * (time.perf_counter() - start))
     finally:
-        stop_gunicorn(gunicorn)
+        for _port, process in servers.values():
+            stop_gunicorn(process)
 
-    print(f"load average after the HTTP runs: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"load average after the HTTP runs: {load(None)}; 1-minute load during the registrations: "
+          f"{min(load_during):.1f}–{max(load_during):.1f}")  # fmt: skip
     print()
     print("| through HTTP (gunicorn, 2 workers, one client) | requests | p50 ms | p95 ms | p95 / floor p95 | notes |")
     print("|---|---|---|---|---|---|")
     print(row("floor: GET crossing points (login by Basic, 12 rows)", floor))
-    for name, served, raw_samples in (
-        ("GET weekly arrivals per crossing point, 12 weeks, national", arrival_weeks, raw_arrivals),
-        ("GET weekly flow counts per crossing point, 12 weeks, one source", flow_weeks, raw_flows),
-    ):
-        raw_p95 = percentiles(raw_samples)[1]
-        ratio = raw_p95 / percentiles(served)[1]
-        print(row(name, served, floor_p95, f"raw GROUP BY p95 {raw_p95:,.0f} ms: × {ratio:.1f} the API's p95"))
+    if figures:
+        for line in figures(floor_p95):
+            print(line)
     raw_p95 = percentiles(raw_inserts)[1]
-    print(row(f"POST a family's arrival: household registered, ID and head checks against {households:,}",
-              registrations, floor_p95,
-              f"{statuses}; raw INSERT p95 {raw_p95:.1f} ms (API × {percentiles(registrations)[1] / raw_p95:.0f}); "
-              f"{flags:,} possible-duplicate flags raised"))  # fmt: skip
-    print(row("POST the same arrivals again (same client_uuid)", again, floor_p95,
-              f"{statuses_again}; arrivals {before:,} → {after_first:,} → {after_again:,}"))  # fmt: skip
+    for name in sorted(servers, reverse=True):  # before, then after
+        print(row(f"{name}: POST a family's arrival: household registered, ID and head checks against "
+                  f"{households:,}", times[name], floor_p95,
+                  f"{statuses[name]}; p95 × {percentiles(times[name])[1] / raw_p95:.1f} the raw INSERT's"))  # fmt: skip
+    print(row("after: POST the same arrivals again (same client_uuid)", again, floor_p95,
+              f"{statuses_again}; arrivals {before_count:,} → {after_first:,} → {after_again:,}; {flags:,} "
+              "possible-duplicate flags raised in all"))  # fmt: skip
     print(row("raw INSERT of the same arrival and members, one transaction (floor of writing them)", raw_inserts))
+    if before:
+        ratio50 = percentiles(times["after"])[0] / percentiles(times["before"])[0]
+        ratio95 = percentiles(times["after"])[1] / percentiles(times["before"])[1]
+        print(f"\nafter / before: p50 × {ratio50:.2f}, p95 × {ratio95:.2f}")
+    if not registration_only:
+        day_import_and_refresh(arrivals, points, provinces, today)
 
-    # A day's import, written as the application writes (every trigger on, one transaction), then the refresh.
+
+def served_figures(port: int, auth: str, requests: int, today: datetime.date):
+    """The weekly figures through HTTP and the raw GROUP BY over the same tables; a function printing their rows."""
+    from django.db import connection
+
+    since = (today - datetime.timedelta(weeks=12)).isoformat()
+    figures_path = f"/api/v1/movements/figures/arrivals/?since={since}&by=period_start,crossing_point"
+    flows_path = f"/api/v1/movements/figures/flows/?since={since}&by=period_start,crossing_point&source=border_team"
+    request(port, auth, "GET", figures_path)
+    arrival_weeks, _s = timed_requests(port, auth, "GET", figures_path, [None] * requests)
+    flow_weeks, _s = timed_requests(port, auth, "GET", flows_path, [None] * requests)
+
+    def raw(sql):
+        def query():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, {"since": since})
+                return cursor.fetchall()
+
+        return query
+
+    raw_runs = max(3, requests // 40)
+    raw_arrivals, raw_flows = [], []
+    for samples, query in ((raw_arrivals, raw(RAW_ARRIVALS)), (raw_flows, raw(RAW_FLOWS))):
+        query()
+        for _ in range(raw_runs):
+            start = time.perf_counter()
+            query()
+            samples.append(1000 * (time.perf_counter() - start))
+
+    def rows(floor_p95):
+        for name, served, raw_samples in (
+            ("GET weekly arrivals per crossing point, 12 weeks, national", arrival_weeks, raw_arrivals),
+            ("GET weekly flow counts per crossing point, 12 weeks, one source", flow_weeks, raw_flows),
+        ):
+            raw_p95 = percentiles(raw_samples)[1]
+            ratio = raw_p95 / percentiles(served)[1]
+            yield row(name, served, floor_p95, f"raw GROUP BY p95 {raw_p95:,.0f} ms: × {ratio:.1f} the API's p95")
+
+    return rows
+
+
+def day_import_and_refresh(arrivals: int, points, provinces, today: datetime.date) -> None:
+    """A day's import, written as the application writes (every trigger on, one transaction), then the refresh."""
+    from django.db import connection, transaction
+
+    from movements.figures import figures_refresh
+
     day = today - datetime.timedelta(days=1)
     per_day = max(1, arrivals // DAYS)
     started = time.perf_counter()
@@ -363,25 +470,44 @@ def run(arrivals: int, households: int, requests: int, log) -> None:
 
 
 def main() -> None:
+    global SCRATCH
     if "DATABASE_URL" not in os.environ:
         sys.exit("DATABASE_URL is not set: run `set -a; . .data/env; set +a` first")
-    arrivals = int(sys.argv[1]) if len(sys.argv) > 1 else 5_000_000
-    households = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
-    requests = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("arrivals", type=int, nargs="?", default=5_000_000)
+    parser.add_argument("households", type=int, nargs="?", default=1_000_000)
+    parser.add_argument("requests", type=int, nargs="?", default=200)
+    parser.add_argument("--registration-only", action="store_true")
+    parser.add_argument("--before", type=Path)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--database")
+    args = parser.parse_args()
+    reuse = bool(args.database)
+    if reuse:
+        SCRATCH = args.database
+        if not SCRATCH.startswith("landreg_bench_"):
+            sys.exit("--database names a scratch database: landreg_bench_...")
     log = tempfile.NamedTemporaryFile("w+", prefix="landreg-bench-movements-", suffix=".log", delete=False)
     print(f"gunicorn log: {log.name}")
-    create_database(SCRATCH)
+    print(f"scratch database: {SCRATCH}{' (reused)' if reuse else ''}")
+    if not reuse:
+        create_database(SCRATCH)
     try:
         env = {**os.environ, "DATABASE_URL": database_url(SCRATCH)}
         migrate = [sys.executable, "manage.py", "migrate", "--no-input", "--skip-checks", "-v", "0"]
         subprocess.run(migrate, cwd=ROOT, env=env, check=True)
         os.environ["DATABASE_URL"] = database_url(SCRATCH)  # from here on Django sees only the scratch database
-        run(arrivals, households, requests, log)
+        run(args.arrivals, args.households, args.requests, log, registration_only=args.registration_only or reuse,
+            before=args.before.resolve() if args.before else None, reuse=reuse)  # fmt: skip
     finally:
         from django.db import connections
 
         connections.close_all()
-        drop_database(SCRATCH)
+        if args.keep or reuse:
+            print(f"kept: {SCRATCH} (drop it with: .venv/bin/python -c \"import sys; sys.path.insert(0, 'bench'); "
+                  f"import scratch; scratch.drop_database('{SCRATCH}')\")")  # fmt: skip
+        else:
+            drop_database(SCRATCH)
 
 
 if __name__ == "__main__":

@@ -49,8 +49,12 @@ class Head:
     district_id: int | None = None
 
     @classmethod
-    def of(cls, household: Household) -> "Head | None":
-        person = household.members.filter(relationship=Person.Relationship.HEAD).first()
+    def of(cls, household: Household, members: list[Person] | None = None) -> "Head | None":
+        """The household's head (among its members, when given)."""
+        if members is None:
+            person = household.members.filter(relationship=Person.Relationship.HEAD).first()
+        else:
+            person = next((p for p in members if p.relationship == Person.Relationship.HEAD), None)
         if person is None:
             return None
         return cls(
@@ -116,7 +120,14 @@ _CANDIDATES = f"""
               ORDER BY p.local_name_key <-> households_name_key(%(name_local)s)
               LIMIT %(limit)s)
         ) AS nearest LIMIT %(limit)s
-    ), found AS (
+    ), born AS MATERIALIZED (
+        -- every head born that day (a few dozen at a million), by the date-of-birth index alone: offered the
+        -- name's trigram condition, the planner would read it through the trigram index instead, thousands of
+        -- heads for a common name (bench/movements_api.py)
+        SELECT {_HEAD} FROM households_person p WHERE p.relationship = 'head' AND p.date_of_birth = %(born)s
+    ), found AS MATERIALIZED (
+        -- materialized: the final WHERE is not pushed into these branches, where the trigram condition would again
+        -- lead the planner off the b-tree indexes each branch is written for
         SELECT household_id, name_key, father_name_key, local_name_key, local_father_name_key, date_of_birth
           FROM near
          UNION
@@ -131,11 +142,10 @@ _CANDIDATES = f"""
          WHERE p.relationship = 'head' AND p.local_name_key IN (
                SELECT local_name_key FROM near_local WHERE distance = (SELECT max(distance) FROM near_local))
          UNION
-        SELECT {_HEAD} FROM households_person p
-         WHERE p.relationship = 'head' AND p.date_of_birth = %(born)s
-           AND ((households_name_key(%(name)s) <> '' AND p.name_key %% households_name_key(%(name)s))
-                OR (households_name_key(%(name_local)s) <> ''
-                    AND p.local_name_key %% households_name_key(%(name_local)s)))
+        SELECT household_id, name_key, father_name_key, local_name_key, local_father_name_key, date_of_birth
+          FROM born p
+         WHERE (households_name_key(%(name)s) <> '' AND p.name_key %% households_name_key(%(name)s))
+            OR (households_name_key(%(name_local)s) <> '' AND p.local_name_key %% households_name_key(%(name_local)s))
     )
     SELECT found.household_id,
            similarity(found.name_key, probe.name_key),
@@ -201,8 +211,16 @@ def similar_heads(head: Head, *, exclude_household: int | None = None) -> list[t
         "exclude": exclude_household,
         "limit": CANDIDATE_LIMIT + 1,
     }
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(CANDIDATE_SIMILARITY)])
+    # A transaction for the settings below; no savepoint of its own within a registration's (a round trip each).
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # The planner's estimate of the search (its unused branches priced as if they read a table) passes
+        # jit_above_cost, and compiling the plan took 55 of its 65 ms at a million households; the search itself
+        # reads a few hundred index entries, which JIT never pays back (bench/movements_api.py). Both settings
+        # last until the registration's transaction ends.
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true), set_config('jit', 'off', true)",
+            [str(CANDIDATE_SIMILARITY)],
+        )
         cursor.execute(_CANDIDATES, params)
         rows = cursor.fetchall()
     found = []
@@ -222,14 +240,16 @@ def similar_heads(head: Head, *, exclude_household: int | None = None) -> list[t
     return sorted(found, key=lambda pair: (-pair[1], pair[0]))
 
 
-def duplicates_flag(*, household: Household, by=None, where: str = "") -> list[DuplicateFlag]:
+def duplicates_flag(
+    *, household: Household, by=None, where: str = "", members: list[Person] | None = None
+) -> list[DuplicateFlag]:
     """Flag households that may be this one: the same tazkira or PoR number as any of its members, or a similar
     head (scored above). Flags already there stay as they are, with their decisions. The officer decides
-    (duplicate_decide).
+    (duplicate_decide). members: the household's members as just registered (not read back), when given.
 
     A match compared the new household with another one's personal data: it is logged as a view by `by`."""
     flags = []
-    people = list(household.members.all())
+    people = list(household.members.all()) if members is None else members
     for reason, field in (
         (DuplicateFlag.Reason.SAME_TAZKIRA, "tazkira_hash"),
         (DuplicateFlag.Reason.SAME_POR, "por_hash"),
@@ -241,7 +261,7 @@ def duplicates_flag(*, household: Household, by=None, where: str = "") -> list[D
             flags.append(
                 DuplicateFlag(household=household, candidate_id=other.household_id, reason=reason, similarity=1.0)
             )
-    head = Head.of(household)
+    head = Head.of(household, people)
     if head is not None:
         for candidate_id, score in similar_heads(head, exclude_household=household.pk):
             flags.append(

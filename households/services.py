@@ -3,7 +3,7 @@
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from households.duplicates import (  # re-exported: callers import the duplicate services from here
@@ -138,7 +138,8 @@ def _household_create(
     household = Household(
         code=code, province=province, size=size, category=category, registered_by=registered_by, **fields
     )
-    household.full_clean()
+    # The province and the registering officer are records given by the caller: not looked up again.
+    household.full_clean(exclude=["province", "registered_by"])
     household.save()
     people = []
     for data in [{**head, "relationship": Person.Relationship.HEAD}, *members]:
@@ -155,7 +156,7 @@ def _household_create(
         person.full_clean(exclude=["household"])
         people.append(person)
     Person.objects.bulk_create(people)  # the name keys are derived by the database (households/sql/0004)
-    duplicates_flag(household=household, by=registered_by, where=where)
+    duplicates_flag(household=household, by=registered_by, where=where, members=people)
     return household
 
 
@@ -176,24 +177,34 @@ def return_evidence_record(
     require_role(by, BORDER_REGISTRATION_ROLES, _("record evidence of a return"))
     household = Household.objects.select_for_update().get(pk=household.pk)
     require_province(by, household.province_id, _("This household"))
-    evidence, created = ReturnEvidence.objects.get_or_create(
-        kind=kind,
-        reference=reference,
-        defaults={
-            "household": household,
-            "returned_on": returned_on,
-            "crossing_point": crossing_point,
-            "country_returned_from": country_returned_from,
-            "recorded_by": by,
-        },
-    )
+    evidence = ReturnEvidence.objects.filter(kind=kind, reference=reference).first()
+    created = evidence is None
+    if created:
+        evidence = ReturnEvidence(
+            household=household,
+            kind=kind,
+            reference=reference,
+            returned_on=returned_on,
+            crossing_point=crossing_point,
+            country_returned_from=country_returned_from,
+            recorded_by=by,
+        )
+        # Checked before it is written; the records it points at are the caller's, not looked up again, and the
+        # one record per reference is the database's (return_evidence_recorded_once), as a concurrent one shows.
+        evidence.full_clean(
+            exclude=["household", "crossing_point", "recorded_by"], validate_unique=False, validate_constraints=False
+        )
+        try:
+            with transaction.atomic():
+                evidence.save()
+        except IntegrityError:
+            evidence, created = ReturnEvidence.objects.get(kind=kind, reference=reference), False
     if evidence.household_id != household.pk:
         raise ValidationError(
             _("This record already proves the return of another household; it cannot prove two."),
             code="return_evidence_recorded_once",
         )
     if created:
-        evidence.full_clean()
         changed = []
         if household.return_date is None:
             household.return_date, changed = returned_on, [*changed, "return_date"]

@@ -1,12 +1,14 @@
 """Import submissions of the livelihood XLSForms (livelihoods/xlsform.py) exported from KoboToolbox or ODK Central,
-JSON or CSV: the skills profile form and the reintegration survey form.
+JSON, CSV or ODK Central's zip of CSVs (read by landreg/kobo_exports.py): the skills profile form and the
+reintegration survey form.
 
 Idempotent on the submission's UUID (meta/instanceID): a survey round keeps it as its client_uuid; a profile
 submission is recorded as an ImportedSubmission. The import acts for the person who uploads it: every row
 is bounded by their provinces (a household elsewhere gets the same answer as no household at all), and each row is
 written by the same service the pages and the API use (services.skills_profile_save, services.survey_round_record),
 in its own savepoint: a refused row writes nothing, and the report says, row by row, what was made and why a row
-was refused. Whatever is wrong with the file itself (too large, not UTF-8, not JSON or CSV) refuses the whole file.
+was refused. Whatever is wrong with the file itself (too large, not UTF-8, not JSON, CSV or an export zip) refuses
+the whole file.
 """
 
 import math

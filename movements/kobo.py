@@ -1,6 +1,7 @@
 """Import the border registration form's submissions (movements/xlsform.py) exported from KoboToolbox or ODK
 Central: JSON (Kobo's {"results": [...]}, ODK Central's {"value": [...]}, or a list), with the members as the repeat
-group's list; or CSV, with the members as indexed columns (members[1]/name, members[2]/sex…).
+group's list; ODK Central's zip, its members' CSV nested the same way (landreg/kobo_exports.py); or CSV, with the
+members as indexed columns (members[1]/name, members[2]/sex…).
 
 Idempotent: a submission's instanceID is its arrival's client_uuid, so a submission imported again is recorded once
 and reported as already imported. The import acts for the person who uploads it (arrival_register checks their role
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from landreg.kobo_exports import export_rows, submission_uuid
 from landreg.services_common import require_role
-from movements.models import Arrival, ArrivalReview
+from movements.models import ArrivalReview
 from movements.services import BORDER_ROLES, arrival_register
 from parcels.models import AdminArea, CrossingPoint
 
@@ -214,7 +215,6 @@ def border_submissions_import(*, data: bytes, filename: str = "", by) -> dict:
                     _("The submission has no instanceID; export it with its metadata."), code="client_uuid_required"
                 )
             client_uuid = _client_uuid(key)
-            known = Arrival.objects.filter(client_uuid=client_uuid).exists()
             arrival = arrival_register(by=by, client_uuid=client_uuid, where="kobo import", **_values(row))
         except ValidationError as error:
             code = next((c for c in _codes(error) if c), "invalid")
@@ -223,7 +223,7 @@ def border_submissions_import(*, data: bytes, filename: str = "", by) -> dict:
         except PermissionDenied as error:
             report["rejected"].append({"row": number, "uuid": key, "code": "permission", "message": str(error)})
             continue
-        if known:
+        if not arrival.recorded_now:
             report["already_imported"] += 1
             continue
         report["created"] += 1

@@ -157,10 +157,11 @@ def _members_checked(members: list[dict], travelling: str, *, named: bool) -> li
 
 def _check_rules_now() -> None:
     """Ask the database for the rules it judges at commit (a family with its members) now, so a refusal is a
-    sentence of this service rather than an error at commit."""
+    sentence of this service rather than an error at commit. One round trip: a registration counts them."""
     with database_rules_explained(), connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS family_arrival_has_members IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS family_arrival_has_members DEFERRED")
+        cursor.execute(
+            "SET CONSTRAINTS family_arrival_has_members IMMEDIATE; SET CONSTRAINTS family_arrival_has_members DEFERRED"
+        )
 
 
 @transaction.atomic
@@ -199,7 +200,11 @@ def arrival_register(
     Linking looks for the members' ID numbers first: one registered to another household is never merged
     silently; the arrival is kept unlinked with an ArrivalReview for an officer (arrival_review_decide). Without
     such a match a household is registered in the crossing point's province, where registration looks for
-    similar heads (households/duplicates.py), and the arrival is recorded as evidence of its return."""
+    similar heads (households/duplicates.py), and the arrival is recorded as evidence of its return.
+
+    The arrival's `recorded_now` says whether this call recorded it (False: recorded before, the same client_uuid).
+    A registration is on the border teams' busiest path (docs/movements.md, "How fast"): it reads back nothing it
+    has just written, and tests/movements/test_registration_statements.py keeps its number of statements."""
     require_role(by, BORDER_ROLES, _("record an arrival at the border"))
     require_province(by, crossing_point.province_id, _("Crossing point %(c)s") % {"c": crossing_point.name_en})
     if client_uuid:
@@ -207,6 +212,7 @@ def arrival_register(
         existing = Arrival.objects.filter(client_uuid=client_uuid).select_related("crossing_point").first()
         if existing is not None:
             require_province(by, existing.crossing_point.province_id, _("This arrival"))
+            existing.recorded_now = False
             return existing
     _nul_free({"country_of_asylum": country_of_asylum, "repatriation_form": repatriation_form})
     if direction not in Direction.values:
@@ -260,8 +266,10 @@ def arrival_register(
             arrival.save()
     except IntegrityError:
         # Sent twice at once (two syncs of one phone): the other request recorded it.
-        if client_uuid and Arrival.objects.filter(client_uuid=client_uuid).exists():
-            return Arrival.objects.get(client_uuid=client_uuid)
+        existing = Arrival.objects.filter(client_uuid=client_uuid).first() if client_uuid else None
+        if existing is not None:
+            existing.recorded_now = False
+            return existing
         raise
     people = []
     for member in members:
@@ -273,16 +281,23 @@ def arrival_register(
         people.append(person)
     ArrivalMember.objects.bulk_create(people)
     _check_rules_now()
+    arrival.recorded_now = True
     if link and direction == Direction.IN:
-        _arrival_link(arrival, household=household, by=by, where=where or "border registration")
-        arrival.refresh_from_db(fields=["household"])
+        arrival.household = _arrival_link(
+            arrival, household=household, by=by, where=where or "border registration", members=people
+        )
     return arrival
 
 
-def _id_matches(arrival: Arrival) -> set[int]:
-    """The registered households holding any of the arrival's members' tazkira or PoR numbers."""
+def _id_matches(arrival: Arrival, members: list[ArrivalMember] | None = None) -> set[int]:
+    """The registered households holding any of the arrival's members' tazkira or PoR numbers (its members as
+    just recorded, when given)."""
     digests = set()
-    for tazkira, por in arrival.members.values_list("tazkira_hash", "por_hash"):
+    if members is None:
+        pairs = arrival.members.values_list("tazkira_hash", "por_hash")
+    else:
+        pairs = [(m.tazkira_hash, m.por_hash) for m in members]
+    for tazkira, por in pairs:
         digests |= {tazkira, por}
     digests.discard("")
     if not digests:
@@ -294,8 +309,12 @@ def _id_matches(arrival: Arrival) -> set[int]:
     )
 
 
-def _arrival_link(arrival: Arrival, *, household: Household | None, by, where: str) -> None:
-    matches = _id_matches(arrival)
+def _arrival_link(
+    arrival: Arrival, *, household: Household | None, by, where: str, members: list[ArrivalMember]
+) -> Household | None:
+    """Link an arrival just recorded (its members as recorded): the household it is linked to, or None when it
+    waits for a decision."""
+    matches = _id_matches(arrival, members)
     others = matches - ({household.pk} if household is not None else set())
     if others:
         ArrivalReview.objects.bulk_create(
@@ -305,16 +324,18 @@ def _arrival_link(arrival: Arrival, *, household: Household | None, by, where: s
             ],
             ignore_conflicts=True,
         )
-        return
+        return None
     if household is None:
-        household = _household_of(arrival, by=by, where=where)
-    arrival_attach(arrival=arrival, household=household, by=by)
+        household = _household_of(arrival, by=by, where=where, members=members)
+    require_province(by, household.province_id, _("This household"))
+    _attach(arrival, household, by=by, recorded_now=True)
+    return household
 
 
-def _household_of(arrival: Arrival, *, by, where: str) -> Household:
+def _household_of(arrival: Arrival, *, by, where: str, members: list[ArrivalMember] | None = None) -> Household:
     """Register the arrival's household in the crossing point's province, its members with their ID numbers'
     hashes (the numbers themselves were never kept)."""
-    members = list(arrival.members.all())
+    members = list(arrival.members.all()) if members is None else members
     people = []
     for member in members:
         people.append(
@@ -368,6 +389,12 @@ def arrival_attach(*, arrival: Arrival, household: Household, by) -> Arrival:
         raise _error("household", _("This arrival is already linked to another household."), "arrival_linked")
     if arrival.direction != Direction.IN:
         raise _error("household", _("Only an arrival into Afghanistan proves a return."), "arrival_direction")
+    return _attach(arrival, household, by=by)
+
+
+def _attach(arrival: Arrival, household: Household, *, by, recorded_now: bool = False) -> Arrival:
+    """arrival_attach's writes, its checks made. recorded_now: the arrival was recorded in this transaction, so
+    it has no location entry yet (nobody else can see it to write one)."""
     arrival.household = household
     arrival.save(update_fields=["household"])
     day = timezone.localdate(arrival.crossed_at)
@@ -380,7 +407,7 @@ def arrival_attach(*, arrival: Arrival, household: Household, by) -> Arrival:
         country_returned_from=arrival.country_of_asylum,
         by=by,
     )
-    if not HouseholdLocation.objects.filter(arrival=arrival).exists():
+    if recorded_now or not HouseholdLocation.objects.filter(arrival=arrival).exists():
         HouseholdLocation.objects.create(
             household=household,
             status=HouseholdLocation.Status.ARRIVED_AT_BORDER,

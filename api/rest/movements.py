@@ -247,16 +247,17 @@ def arrival_json(arrival: Arrival, *, members: bool = False) -> dict:
     return out
 
 
-def registration_json(arrival: Arrival, created: bool) -> dict:
+def registration_json(arrival: Arrival, created: bool, members: int | None = None) -> dict:
     """What the sender of a registration learns: the record, its household, and whether it waits for a decision.
-    No names (the sender has them); the household the ID number is registered to is never named here."""
+    No names (the sender has them); the household the ID number is registered to is never named here. members:
+    how many were recorded, when the caller knows (not counted again)."""
     waiting = arrival.household_id is None and arrival.reviews.filter(decision=ArrivalReview.Decision.UNDECIDED)
     household = arrival.household
     body = {
         "id": arrival.pk,
         "client_uuid": str(arrival.client_uuid),
         "created": created,
-        "members": arrival.members.count(),
+        "members": arrival.members.count() if members is None else members,
         "household": {"id": household.pk, "code": household.code} if household is not None else None,
         "awaiting_review": bool(waiting),
         "detail": "",
@@ -459,16 +460,16 @@ class ArrivalsView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         user = request.user
-        known = values["client_uuid"] and Arrival.objects.filter(client_uuid=values["client_uuid"]).exists()
         values["crossing_point"] = _crossing_point(values["crossing_point"])
         values["destination_province"] = _province(values["destination_province"], "destination_province")
         values["destination_district"] = _district(values["destination_district"], "destination_district")
         values["household"] = _household(user, values["household"]) if values["household"] else None
         values["members"] = [{k: v for k, v in m.items() if v not in ("", None)} for m in values["members"]]
         arrival = services.arrival_register(by=user, where="api", **values)
-        created = not known
+        created = arrival.recorded_now
         return Response(
-            registration_json(arrival, created), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            registration_json(arrival, created, len(values["members"]) if created else None),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
 
@@ -915,9 +916,9 @@ class KoboImportSerializer(serializers.Serializer):
 
 
 class BorderKoboImportView(APIView):
-    """POST (multipart): file = the Kobo / ODK Central export (JSON or CSV) of the border registration form. Each
-    submission is recorded once, however often imported (its instanceID is the arrival's client_uuid); each row's
-    outcome is reported."""
+    """POST (multipart): file = the Kobo / ODK Central export (JSON, CSV, or ODK Central's zip of CSVs) of the border
+    registration form. Each submission is recorded once, however often imported (its instanceID is the arrival's
+    client_uuid); each row's outcome is reported."""
 
     @extend_schema(request={"multipart/form-data": KoboImportSerializer}, responses=OpenApiTypes.OBJECT)
     def post(self, request):

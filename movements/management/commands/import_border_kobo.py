@@ -14,13 +14,14 @@ from movements.kobo import border_submissions_import
 
 class Command(BaseCommand):
     help = (
-        "Import border registrations exported from KoboToolbox or ODK Central (JSON, or CSV with the members as "
-        "members[1]/name… columns) as the uploader named by --user: only at crossing points of their provinces. "
+        "Import border registrations exported from KoboToolbox or ODK Central (JSON, ODK Central's zip of CSVs, or "
+        "CSV with the members as members[1]/name… columns) as the uploader named by --user: only at crossing points "
+        "of their provinces. "
         "Importing the same export again records nothing twice."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("export", help="The JSON or CSV export.")
+        parser.add_argument("export", help="The JSON, CSV or ODK Central zip export.")
         parser.add_argument(
             "--user",
             required=True,
