@@ -107,7 +107,9 @@ class OccupancyAnswerSerializer(serializers.Serializer):
 
 
 class ImportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="KoboToolbox or ODK Central export, JSON or CSV.")
+    file = serializers.FileField(
+        help_text="KoboToolbox or ODK Central export: JSON, CSV, or ODK Central's zip of CSVs."
+    )
     attachments = serializers.FileField(required=False, help_text="Zip of the photo attachments.")
     form = serializers.CharField(help_text="inspection or occupancy (the XLSForm the export comes from).")
     inspector = serializers.CharField(required=False, help_text="Field officer recorded for unknown usernames.")
@@ -541,7 +543,7 @@ class ImportsView(APIView):
         data = _data(request)
         upload = request.FILES.get("file")
         if upload is None:
-            raise _invalid("file", _("Attach the JSON or CSV export."), "file_required")
+            raise _invalid("file", _("Attach the export: JSON, CSV, or ODK Central's zip."), "file_required")
         if upload.size > kobo_exports.max_export_bytes():
             raise _invalid(
                 "file",

@@ -899,7 +899,9 @@ class OccupationsView(APIView):
 
 
 class LivelihoodImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="KoboToolbox or ODK Central export, JSON or CSV.")
+    file = serializers.FileField(
+        help_text="KoboToolbox or ODK Central export: JSON, CSV, or ODK Central's zip of CSVs."
+    )
     form = serializers.ChoiceField(choices=[(f, f) for f in kobo.FORMS], help_text="profile or survey.")
 
 
@@ -917,7 +919,7 @@ class ImportsView(APIView):
         kobo.require_importer(request.user)
         upload = request.FILES.get("file")
         if upload is None:
-            raise _invalid("file", _("Attach the JSON or CSV export."), "file_required")
+            raise _invalid("file", _("Attach the export: JSON, CSV, or ODK Central's zip."), "file_required")
         if upload.size > kobo_exports.max_export_bytes():
             raise _invalid(
                 "file",

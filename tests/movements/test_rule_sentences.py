@@ -45,8 +45,12 @@ def test_a_family_of_one_past_the_service_is_refused_with_its_sentence(points, p
     from movements.services import _check_rules_now
 
     arrival = Arrival.objects.create(
-        crossing_point=points["torkham"], crossed_at=timezone.now(), category="deported", country_of_asylum="PK",
-        travelling="family", destination_province=provinces["nangarhar"],
+        crossing_point=points["torkham"],
+        crossed_at=timezone.now(),
+        category="deported",
+        country_of_asylum="PK",
+        travelling="family",
+        destination_province=provinces["nangarhar"],
     )
     ArrivalMember.objects.create(arrival=arrival, relationship="head", name="A", sex="m", age_band="18_59")
     with pytest.raises(ValidationError) as refusal, transaction.atomic():

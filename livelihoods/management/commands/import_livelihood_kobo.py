@@ -21,7 +21,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("export", help="The JSON or CSV export.")
+        parser.add_argument("export", help="The JSON, CSV or ODK Central zip export.")
         parser.add_argument("--form", choices=FORMS, required=True, help="profile or survey: the form exported.")
         parser.add_argument(
             "--user",
