@@ -9,6 +9,9 @@ each as multi-row INSERTs of 1,000 rows and as one INSERT per plot (the way QGIS
 happens in one transaction that is rolled back: the database is left as it was.
 
 Run with `make bench` (or: set -a; . .data/env; .venv/bin/python bench/plot_insert.py [N] [--turn DEGREES]).
+With --set-check, it times the land rules' set check alone (plot_set_violations(), townships/sql/0017) on the N
+plots inserted, both ways, alternating: through townships_plot's spatial index and on the grid, and prints the
+ratio (landreg.plot_set_copy_from chooses the way, never the answer; both answers are compared).
 With --turn, the whole layout (township, blocks, plots) is turned by that angle about its south-west corner, as
 a layout not laid along the UTM grid. The turn is computed in SQL for every table, the plain one too, so its cost
 is in the base of the ratios: compare turned runs with turned runs.
@@ -102,20 +105,7 @@ def main(n: int = 10_000):
     side = int(n**0.5) + (0 if int(n**0.5) ** 2 == n else 1)
     results = {}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO parcels_adminarea (level, pcode, iso_code, name_en, name_prs, name_ps) "
-            "VALUES ('province', 'AF98', '', 'Bench', '', '') RETURNING id"
-        )
-        province = cursor.fetchone()[0]
-        cursor.execute(
-            "INSERT INTO townships_township (code, name, name_prs, name_ps, province_id, legal_basis, geom, status, "
-            "planned_services, is_demo, created_at, updated_at) VALUES ('BENCH', 'Bench', '', '', %s, "
-            f"'decree_305_2018', ST_Multi(ST_Transform({turned('ST_MakeEnvelope(%s, %s, %s, %s, 32642)')}, 4326)), "
-            "'planned', "
-            "'', false, now(), now()) RETURNING id",
-            (province, X0 - 10, Y0 - 10, X0 + side * PLOT + 10, Y0 + side * PLOT + 10),
-        )
-        township = cursor.fetchone()[0]
+        township = _township(cursor, side)
         cursor.execute(
             "CREATE TEMP TABLE plain_plot (LIKE townships_plot INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)"
         )
@@ -161,6 +151,54 @@ def main(n: int = 10_000):
             print(f"| {mode} | {label} | {t:.2f} | {n / t:,.0f} | {t / base:.2f}× |")
 
 
+def set_check(n: int, rounds: int = 3):
+    """The set check on n fresh plots, by the index and by the grid, alternating; the best of each."""
+    side = int(n**0.5) + (0 if int(n**0.5) ** 2 == n else 1)
+    best = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        township = _township(cursor, side)
+        blocks = create_blocks(cursor, township, side)
+        execute_values(
+            cursor.cursor,
+            f"INSERT INTO townships_plot ({COLUMNS}) VALUES %s",
+            list(rows(township, blocks, n, side)),
+            template=row_template(),
+            page_size=1000,
+        )
+        cursor.execute("SELECT array_agg(id ORDER BY id) FROM townships_plot WHERE township_id = %s", (township,))
+        ids = cursor.fetchone()[0]
+        answers = {}
+        for _round in range(rounds):
+            for way, copy_from in (("index", "999999999"), ("grid", "0")):
+                cursor.execute("SELECT set_config('landreg.plot_set_copy_from', %s, true)", (copy_from,))
+                start = time.perf_counter()
+                cursor.execute("SELECT * FROM plot_set_violations(%s)", (ids,))
+                answers[way] = cursor.fetchall()
+                elapsed = time.perf_counter() - start
+                best[way] = min(best.get(way, elapsed), elapsed)
+        assert answers["index"] == answers["grid"], "the two ways disagree"
+        transaction.set_rollback(True)
+    print(f"# set check, {n:,} plots, turned {TURN}°, {time.strftime('%Y-%m-%d %H:%M')} UTC, best of {rounds}")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"by the index {best['index']:.3f} s, by the grid {best['grid']:.3f} s: {best['grid'] / best['index']:.2f}×")
+
+
+def _township(cursor, side: int) -> int:
+    cursor.execute(
+        "INSERT INTO parcels_adminarea (level, pcode, iso_code, name_en, name_prs, name_ps) "
+        "VALUES ('province', 'AF98', '', 'Bench', '', '') RETURNING id"
+    )
+    province = cursor.fetchone()[0]
+    cursor.execute(
+        "INSERT INTO townships_township (code, name, name_prs, name_ps, province_id, legal_basis, geom, status, "
+        "planned_services, is_demo, created_at, updated_at) VALUES ('BENCH', 'Bench', '', '', %s, "
+        f"'decree_305_2018', ST_Multi(ST_Transform({turned('ST_MakeEnvelope(%s, %s, %s, %s, 32642)')}, 4326)), "
+        "'planned', '', false, now(), now()) RETURNING id",
+        (province, X0 - 10, Y0 - 10, X0 + side * PLOT + 10, Y0 + side * PLOT + 10),
+    )
+    return cursor.fetchone()[0]
+
+
 def _history_trigger(cursor) -> str:
     """pghistory's insert trigger on townships_plot (its name carries a hash)."""
     cursor.execute(
@@ -180,6 +218,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=10_000, help="plots (default 10,000)")
     parser.add_argument("--turn", type=float, default=0.0, help="turn the layout by this many degrees")
+    parser.add_argument("--set-check", action="store_true", help="time the set check alone, by the index and the grid")
     args = parser.parse_args()
     TURN = args.turn
-    main(args.n)
+    if args.set_check:
+        set_check(args.n)
+    else:
+        main(args.n)

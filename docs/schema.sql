@@ -1032,7 +1032,7 @@ CREATE OR REPLACE FUNCTION public.landreg_plot_set_copy_from()
  LANGUAGE sql
  IMMUTABLE
  SET search_path TO 'public', 'pg_temp'
-AS $function$ SELECT 5000 $function$;
+AS $function$ SELECT 20000 $function$;
 
 -- landreg_plot_status_from_allocation(plot bigint)
 CREATE OR REPLACE FUNCTION public.landreg_plot_status_from_allocation(plot bigint)
@@ -2054,6 +2054,8 @@ DECLARE
   got integer;
   township bigint;
   extent geometry;
+  size float8;
+  cells float8;
 BEGIN
   IF asked ~ '^[0-9]{1,9}$' THEN
     copy_from := asked::integer;
@@ -2065,7 +2067,7 @@ BEGIN
   BEGIN
     CREATE TEMPORARY TABLE landreg_plot_set_copy (
       id bigint NOT NULL, number text NOT NULL, township_id bigint NOT NULL, block_id bigint, geom geometry NOT NULL,
-      touched boolean NOT NULL
+      touched boolean NOT NULL, x0 float8 NOT NULL, x1 float8 NOT NULL, y0 float8 NOT NULL, y1 float8 NOT NULL
     ) ON COMMIT DROP;
   EXCEPTION WHEN duplicate_table THEN
     RAISE DEBUG 'plot_set_violations: a temporary table landreg_plot_set_copy is there already: by the index';
@@ -2073,7 +2075,8 @@ BEGIN
     RETURN;
   END;
   INSERT INTO pg_temp.landreg_plot_set_copy
-  SELECT p.id, p.number, p.township_id, p.block_id, p.geom, true
+  SELECT p.id, p.number, p.township_id, p.block_id, p.geom, true,
+         ST_XMin(box2d(p.geom)), ST_XMax(box2d(p.geom)), ST_YMin(box2d(p.geom)), ST_YMax(box2d(p.geom))
     FROM (SELECT DISTINCT u.id FROM unnest(ids) AS u(id)) AS d,
          LATERAL (SELECT * FROM townships_plot q WHERE q.id = d.id LIMIT 1) AS p;  -- by its key, one by one
   GET DIAGNOSTICS touched = ROW_COUNT;
@@ -2087,7 +2090,8 @@ BEGIN
       FROM pg_temp.landreg_plot_set_copy c GROUP BY c.township_id ORDER BY 1
   LOOP
     INSERT INTO pg_temp.landreg_plot_set_copy
-    SELECT o.id, o.number, o.township_id, o.block_id, o.geom, false
+    SELECT o.id, o.number, o.township_id, o.block_id, o.geom, false,
+           ST_XMin(box2d(o.geom)), ST_XMax(box2d(o.geom)), ST_YMin(box2d(o.geom)), ST_YMax(box2d(o.geom))
       FROM townships_plot o
      WHERE o.geom && extent AND o.township_id + 0 = township
        AND NOT EXISTS (SELECT 1 FROM pg_temp.landreg_plot_set_copy c WHERE c.id = o.id)
@@ -2096,15 +2100,23 @@ BEGIN
     others := others + got;
     EXIT WHEN others > touched;
   END LOOP;
-  IF others > touched THEN
+  -- The grid: square cells as wide as nine plots in ten are (their boxes' larger side); a plot is listed in every
+  -- cell its box reaches (four at most, for nine plots in ten). A few very large plots would be listed in very
+  -- many cells: then, as when the extent holds more untouched plots than touched ones, the index path is cheaper.
+  SELECT greatest(percentile_cont(0.9) WITHIN GROUP (ORDER BY greatest(c.x1 - c.x0, c.y1 - c.y0)), 1e-9)
+    INTO size FROM pg_temp.landreg_plot_set_copy c;
+  SELECT sum((floor(c.x1 / size) - floor(c.x0 / size) + 1) * (floor(c.y1 / size) - floor(c.y0 / size) + 1))
+    INTO cells FROM pg_temp.landreg_plot_set_copy c;
+  IF others > touched OR cells > 8 * (touched + others) THEN
     DROP TABLE pg_temp.landreg_plot_set_copy;
-    RAISE DEBUG 'plot_set_violations: % touched plots, more others in their extent: by the index', touched;
+    RAISE DEBUG 'plot_set_violations: % touched plots, % others, % cells: by the index', touched, others, cells;
     RETURN QUERY SELECT * FROM plot_set_violations_in_place(ids);
     RETURN;
   END IF;
-  CREATE INDEX ON pg_temp.landreg_plot_set_copy USING gist (geom);
   ANALYZE pg_temp.landreg_plot_set_copy;
-  RAISE DEBUG 'plot_set_violations: % touched plots and % others, by a copy', touched, others;
+  -- Hash joins over whole tables, in memory: the function's settings are restored when it returns.
+  PERFORM set_config('enable_seqscan', 'on', true), set_config('work_mem', '256MB', true);
+  RAISE DEBUG 'plot_set_violations: % touched plots, % others, % cells: by the grid', touched, others, cells;
   RETURN QUERY
   WITH outside AS (
     SELECT p.id
@@ -2115,22 +2127,40 @@ BEGIN
        AND (NOT ST_Covers(t.geom, p.geom)  -- the township first: PostGIS prepares it once for all its plots
             OR (b.id IS NOT NULL AND (b.township_id <> p.township_id OR NOT ST_CoveredBy(p.geom, b.geom))))
   ),
-  meeting AS (
-    -- The join of plot_set_violations_in_place(), on the copy: each pair of touched plots once, and every
-    -- untouched neighbour; the neighbour test word for word (townships/sql/0016_plot_neighbour_test.sql).
-    SELECT t.id AS a, o.id AS b
-      FROM pg_temp.landreg_plot_set_copy t
-      JOIN pg_temp.landreg_plot_set_copy o ON o.township_id = t.township_id AND o.geom && t.geom AND o.id <> t.id
-     WHERE t.touched AND (o.id > t.id OR NOT o.touched)
-       AND (ST_XMin(box2d(o.geom)) < ST_XMax(box2d(t.geom)) AND ST_XMin(box2d(t.geom)) < ST_XMax(box2d(o.geom)) AND ST_YMin(box2d(o.geom)) < ST_YMax(box2d(t.geom)) AND ST_YMin(box2d(t.geom)) < ST_YMax(box2d(o.geom)) AND ST_Relate(o.geom, t.geom, 'T********'))
+  listed AS MATERIALIZED (
+    SELECT c.id, c.township_id, c.touched, c.x0, c.x1, c.y0, c.y1, cx, cy
+      FROM pg_temp.landreg_plot_set_copy c,
+           generate_series(floor(c.x0 / size)::bigint, floor(c.x1 / size)::bigint) AS cx,
+           generate_series(floor(c.y0 / size)::bigint, floor(c.y1 / size)::bigint) AS cy
   ),
-  suspects AS (
-    SELECT m.a AS id FROM meeting m UNION SELECT m.b FROM meeting m UNION SELECT x.id FROM outside x
+  boxes_overlap AS MATERIALIZED (
+    -- The pairs of plot_set_violations_in_place()'s join whose exact boxes overlap by a width and a height: each
+    -- pair of touched plots once, and every untouched neighbour. A pair is taken in one cell only, the one that
+    -- holds the south-west corner of the two boxes' overlap: that corner lies in both boxes, so both plots list
+    -- that cell (the same floor() of the same number).
+    SELECT t.id AS a, o.id AS b
+      FROM listed t
+      JOIN listed o ON o.township_id = t.township_id AND o.cx = t.cx AND o.cy = t.cy AND o.id <> t.id
+     WHERE t.touched AND (o.id > t.id OR NOT o.touched)
+       AND floor(greatest(t.x0, o.x0) / size) = t.cx AND floor(greatest(t.y0, o.y0) / size) = t.cy
+       AND o.x0 < t.x1 AND t.x0 < o.x1 AND o.y0 < t.y1 AND t.y0 < o.y1
+     ORDER BY 1
+  ),
+  meeting AS (
+    -- The neighbour test word for word (townships/sql/0016_plot_neighbour_test.sql).
+    SELECT t.id AS a, o.id AS b
+      FROM boxes_overlap m
+      JOIN pg_temp.landreg_plot_set_copy t ON t.id = m.a
+      JOIN pg_temp.landreg_plot_set_copy o ON o.id = m.b
+     WHERE (ST_XMin(box2d(o.geom)) < ST_XMax(box2d(t.geom)) AND ST_XMin(box2d(t.geom)) < ST_XMax(box2d(o.geom)) AND ST_YMin(box2d(o.geom)) < ST_YMax(box2d(t.geom)) AND ST_YMin(box2d(t.geom)) < ST_YMax(box2d(o.geom)) AND ST_Relate(o.geom, t.geom, 'T********'))
+  ),
+  suspects AS MATERIALIZED (  -- first, so that only they are measured
+    SELECT s.id, s.number, s.township_id, s.block_id, s.geom
+      FROM pg_temp.landreg_plot_set_copy s
+     WHERE s.touched AND s.id IN (SELECT m.a FROM meeting m UNION SELECT m.b FROM meeting m UNION SELECT x.id FROM outside x)
   )
   SELECT s.id, s.number::text, v.rule, v.detail
-    FROM pg_temp.landreg_plot_set_copy s,
-         LATERAL plot_rule_violations(s.id, s.township_id, s.block_id, s.geom) WITH ORDINALITY AS v
-   WHERE s.touched AND s.id IN (SELECT k.id FROM suspects k)
+    FROM suspects s, LATERAL plot_rule_violations(s.id, s.township_id, s.block_id, s.geom) WITH ORDINALITY AS v
    ORDER BY s.id, v.ordinality;
   DROP TABLE pg_temp.landreg_plot_set_copy;
 END $function$;
