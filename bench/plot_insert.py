@@ -136,7 +136,8 @@ def main(n: int = 10_000):
         ),
         platform.processor(),
     )
-    print(f"# plot insert benchmark, {n:,} plots, turned {TURN}°, {time.strftime('%Y-%m-%d %H:%M')} UTC")
+    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    print(f"# plot insert benchmark, {n:,} plots, turned {TURN}°, {when} UTC")
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         f"machine: {os.cpu_count()} cores, {cpu}; PostgreSQL {connection.pg_version // 10000}, "
@@ -178,12 +179,16 @@ def set_check(n: int, rounds: int = 3):
                 best[way] = min(best.get(way, elapsed), elapsed)
         assert answers["index"] == answers["grid"], "the two ways disagree"
         transaction.set_rollback(True)
-    print(f"# set check, {n:,} plots, turned {TURN}°, {time.strftime('%Y-%m-%d %H:%M')} UTC, best of {rounds}")
+    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    print(f"# set check, {n:,} plots, turned {TURN}°, {when} UTC, best of {rounds}")
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"by the index {best['index']:.3f} s, by the grid {best['grid']:.3f} s: {best['grid'] / best['index']:.2f}×")
 
 
 def _township(cursor, side: int) -> int:
+    """The bench's township, around its whole blocks (a last block may be part-filled: √N need not be a multiple of
+    the block's side)."""
+    extent = -(-side // BLOCK) * BLOCK * PLOT
     cursor.execute(
         "INSERT INTO parcels_adminarea (level, pcode, iso_code, name_en, name_prs, name_ps) "
         "VALUES ('province', 'AF98', '', 'Bench', '', '') RETURNING id"
@@ -194,7 +199,7 @@ def _township(cursor, side: int) -> int:
         "planned_services, is_demo, created_at, updated_at) VALUES ('BENCH', 'Bench', '', '', %s, "
         f"'decree_305_2018', ST_Multi(ST_Transform({turned('ST_MakeEnvelope(%s, %s, %s, %s, 32642)')}, 4326)), "
         "'planned', '', false, now(), now()) RETURNING id",
-        (province, X0 - 10, Y0 - 10, X0 + side * PLOT + 10, Y0 + side * PLOT + 10),
+        (province, X0 - 10, Y0 - 10, X0 + extent + 10, Y0 + extent + 10),
     )
     return cursor.fetchone()[0]
 
