@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -521,6 +522,12 @@ class SuggestSerializer(serializers.Serializer):
         choices=[(s, s) for s in services.REFER_STEPS],
         default="suggested",
         help_text="suggested (the default), or referred: suggested and sent to the provider at once.",
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "step is suggested (the default) or referred; the provider takes the next steps."
+            ),
+            "null": gettext_lazy("step is suggested (the default) or referred; leave it out for suggested."),
+        },
     )
 
 

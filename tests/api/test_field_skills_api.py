@@ -100,6 +100,11 @@ def test_the_isco_list_for_the_phone_has_every_unit_group_in_three_languages(fie
     assert len(rows) == 436 and all(len(r["code"]) == 4 for r in rows)
     carpenter = next(r for r in rows if r["code"] == "7115")
     assert carpenter["en"] and carpenter["prs"] and carpenter["ps"]
+    assert Client().get("/api/v1/field/isco/").status_code in (401, 403)  # reference data, but for logged-in users
+    assert Client().post("/api/v1/field/skills-profiles/", "{}", content_type="application/json").status_code in (
+        401,
+        403,
+    )
 
 
 def test_a_profile_from_the_phone_is_recorded_once(family, field_officer):

@@ -159,9 +159,10 @@ def test_out_of_scope_is_not_found_at_both_doors(users, post, profiled):
     assert not Referral.objects.exists()
 
 
-def test_the_api_refuses_an_unknown_step_with_a_sentence(users, post, profiled):
-    response = api_refer(
-        users["officer_nangarhar"], {"opportunity": post().pk, "person": profiled().pk, "step": "completed"}
-    )
-    assert response.status_code == 400 and "completed" in response.content.decode()
-    assert not Referral.objects.exists()
+@pytest.mark.parametrize("step", ["accepted", "completed", "nonsense", "", 3, None, ["referred"], "<script>x</script>"])
+def test_the_api_refuses_a_step_other_than_suggested_or_referred_with_a_sentence(users, post, profiled, step):
+    answer = api_refer(users["officer_nangarhar"], {"opportunity": post().pk, "person": profiled().pk, "step": step})
+    assert answer.status_code == 400, answer.content
+    assert "step is suggested (the default) or referred" in answer.json()["step"][0]  # what to fix, not the input
+    assert "<script>" not in answer.content.decode()
+    assert not Referral.objects.exists()  # nothing half-written
