@@ -1850,36 +1850,15 @@ CREATE OR REPLACE FUNCTION public.plot_check_at_commit()
  SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-DECLARE
-  noted regclass := to_regclass('pg_temp.landreg_plots_to_check');
-  checked regclass := to_regclass('pg_temp.landreg_plots_checked');
-  ours boolean;
-  pending boolean;
-  done boolean;
-  ids bigint[];
+DECLARE ids bigint[];
 BEGIN
-  IF noted IS NULL OR checked IS NULL THEN
-    -- The tables were dropped mid-transaction: this plot is checked on its own.
-    PERFORM plots_check_land_rules(ARRAY[NEW.id]);
-    RETURN NULL;
+  -- Taken out first, so that plots written after an early check (SET CONSTRAINTS … IMMEDIATE) queue another.
+  DELETE FROM landreg_plot_check WHERE xact = NEW.xact;
+  WITH taken AS (DELETE FROM landreg_plot_queue WHERE xact = NEW.xact RETURNING plot_id)
+  SELECT array_agg(DISTINCT plot_id) INTO ids FROM taken;
+  IF ids IS NOT NULL THEN
+    PERFORM plots_check_land_rules(ids);
   END IF;
-  SELECT count(*) = 2 AND bool_and(pg_get_userbyid(c.relowner) = current_user),
-         EXISTS (SELECT 1 FROM pg_temp.landreg_plots_to_check),
-         EXISTS (SELECT 1 FROM pg_temp.landreg_plots_checked k WHERE k.id = NEW.id)
-    INTO ours, pending, done
-    FROM pg_class c WHERE c.oid IN (noted, checked);
-  IF NOT ours THEN
-    RAISE EXCEPTION 'plots_keep_the_land_rules: the temporary tables landreg_plots_to_check and landreg_plots_checked belong to the land rules; drop your own'
-      USING ERRCODE = 'check_violation', CONSTRAINT = 'plots_keep_the_land_rules';
-  END IF;
-  IF done AND NOT pending THEN
-    RETURN NULL;  -- checked, with every plot this transaction touched, since it was last written
-  END IF;
-  SELECT array_agg(DISTINCT id) INTO ids
-    FROM (SELECT id FROM pg_temp.landreg_plots_to_check UNION ALL SELECT NEW.id) AS touched;
-  TRUNCATE pg_temp.landreg_plots_to_check;
-  PERFORM plots_check_land_rules(ids);
-  INSERT INTO pg_temp.landreg_plots_checked (id) SELECT unnest(ids) ON CONFLICT DO NOTHING;
   RETURN NULL;
 END $function$;
 
@@ -1976,6 +1955,32 @@ BEGIN
       'statuses follow the allocation workflow', NEW.number, current_user));
   END IF;
   RETURN NEW;
+END $function$;
+
+-- plot_note_for_commit()
+CREATE OR REPLACE FUNCTION public.plot_note_for_commit()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE x xid8;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    IF NOT EXISTS (SELECT 1 FROM new_plots) THEN RETURN NULL; END IF;
+    x := pg_current_xact_id();
+    INSERT INTO landreg_plot_queue (xact, plot_id) SELECT x, n.id FROM new_plots n;
+  ELSE
+    x := pg_current_xact_id_if_assigned();
+    IF x IS NULL THEN RETURN NULL; END IF;  -- the statement changed no row
+    INSERT INTO landreg_plot_queue (xact, plot_id)
+    SELECT x, n.id FROM new_plots n LEFT JOIN old_plots o ON o.id = n.id
+     WHERE o.id IS NULL OR (o.geom IS NULL) <> (n.geom IS NULL) OR NOT (o.geom OPERATOR(public.=) n.geom)
+        OR o.township_id IS DISTINCT FROM n.township_id OR o.block_id IS DISTINCT FROM n.block_id;
+    IF NOT FOUND THEN RETURN NULL; END IF;
+  END IF;
+  INSERT INTO landreg_plot_check (xact) VALUES (x) ON CONFLICT DO NOTHING;
+  RETURN NULL;
 END $function$;
 
 -- plot_rule_violations(p_id bigint, p_township bigint, p_block bigint, p_geom geometry)
@@ -2223,15 +2228,6 @@ BEGIN
   -- The area is never typed in: whatever a client sends, it is measured in the township's UTM zone.
   NEW.area_m2 := round(ST_Area(ST_Transform(NEW.geom,
                    (SELECT utm_srid FROM townships_township WHERE id = NEW.township_id)))::numeric, 2);
-  -- Noted for the land rules at commit (plot_check_at_commit), when it concerns them.
-  IF TG_OP = 'INSERT' OR OLD.geom IS DISTINCT FROM NEW.geom OR OLD.township_id IS DISTINCT FROM NEW.township_id
-     OR OLD.block_id IS DISTINCT FROM NEW.block_id THEN
-    IF to_regclass('pg_temp.landreg_plots_to_check') IS NULL THEN
-      CREATE TEMPORARY TABLE landreg_plots_to_check (id bigint NOT NULL) ON COMMIT DELETE ROWS;
-      CREATE TEMPORARY TABLE IF NOT EXISTS landreg_plots_checked (id bigint PRIMARY KEY) ON COMMIT DELETE ROWS;
-    END IF;
-    INSERT INTO pg_temp.landreg_plots_to_check (id) VALUES (NEW.id);
-  END IF;
   RETURN NEW;
 END $function$;
 
@@ -2783,6 +2779,9 @@ CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON pub
 -- landreg_datasharingagreementevent
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.landreg_datasharingagreementevent FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 
+-- landreg_plot_check
+CREATE CONSTRAINT TRIGGER plots_keep_the_land_rules AFTER INSERT ON public.landreg_plot_check DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION plot_check_at_commit();
+
 -- livelihoods_attendanceweek
 CREATE TRIGGER history_is_never_skipped BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_attendanceweek FOR EACH STATEMENT EXECUTE FUNCTION landreg_history_never_skipped();
 CREATE TRIGGER paid_attendance_is_final BEFORE INSERT OR DELETE OR UPDATE ON public.livelihoods_attendanceweek FOR EACH ROW EXECUTE FUNCTION attendance_check();
@@ -3006,8 +3005,8 @@ CREATE TRIGGER plot_site_goes_with_its_plot BEFORE DELETE ON public.townships_pl
 CREATE TRIGGER plot_site_made_with_its_plot AFTER INSERT ON public.townships_plot REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION planning_plot_sites_follow_plots();
 CREATE TRIGGER plot_site_stale_when_plot_reshaped AFTER UPDATE ON public.townships_plot REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION planning_plot_sites_follow_plots();
 CREATE TRIGGER plot_status_follows_the_workflow BEFORE INSERT OR UPDATE OF status ON public.townships_plot FOR EACH ROW EXECUTE FUNCTION plot_keep_status_with_workflow();
-CREATE CONSTRAINT TRIGGER plots_keep_the_land_rules AFTER INSERT ON public.townships_plot DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION plot_check_at_commit();
-CREATE CONSTRAINT TRIGGER plots_keep_the_land_rules_when_reshaped AFTER UPDATE ON public.townships_plot DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((((old.geom IS NULL) <> (new.geom IS NULL)) OR (NOT (old.geom = new.geom)) OR (old.township_id IS DISTINCT FROM new.township_id) OR (old.block_id IS DISTINCT FROM new.block_id))) EXECUTE FUNCTION plot_check_at_commit();
+CREATE TRIGGER plots_keep_the_land_rules_when_reshaped AFTER UPDATE ON public.townships_plot REFERENCING OLD TABLE AS old_plots NEW TABLE AS new_plots FOR EACH STATEMENT EXECUTE FUNCTION plot_note_for_commit();
+CREATE TRIGGER plots_keep_the_land_rules_when_written AFTER INSERT ON public.townships_plot REFERENCING NEW TABLE AS new_plots FOR EACH STATEMENT EXECUTE FUNCTION plot_note_for_commit();
 CREATE TRIGGER plots_layer_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.townships_plot FOR EACH STATEMENT EXECUTE FUNCTION layer_version_bump('plots');
 
 -- townships_plotevent

@@ -62,11 +62,10 @@ def check_township(township):
 
 
 # The multi-row land rules run at commit (sql/0008_land_rules_at_commit.sql; the plots a transaction touched are
-# checked together, as a set, sql/0014_plot_rules_as_a_set.sql) so that QGIS topological edits are judged as a
-# whole; Django writes one record at a time, so it asks for them at once.
+# checked together, as a set, by one event per transaction, sql/0018_plot_rules_once_per_transaction.sql) so that
+# QGIS topological edits are judged as a whole; Django writes one record at a time, so it asks for them at once.
 LAND_RULE_CHECKS = (
     "plots_keep_the_land_rules",
-    "plots_keep_the_land_rules_when_reshaped",
     "blocks_keep_the_land_rules",
     "blocks_keep_the_land_rules_when_reshaped",
     "township_keeps_its_blocks_and_plots",

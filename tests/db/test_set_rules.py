@@ -147,33 +147,124 @@ def test_each_transaction_is_checked_afresh(committed):
 
 
 @pytest.mark.parametrize(
-    ("own_tables", "rule"),
+    "own_tables",
     [
-        (["landreg_plots_to_check"], "plots_do_not_overlap"),  # its plot is then checked on its own
-        (["landreg_plots_to_check", "landreg_plots_checked"], "plots_keep_the_land_rules"),
+        ["landreg_plot_queue", "landreg_plot_check"],  # the queue's and the event's names (0018)
+        ["landreg_plots_to_check", "landreg_plots_checked"],  # the temporary tables of 0014
     ],
 )
-def test_a_gis_login_cannot_swallow_the_plots_to_check_with_tables_of_its_own(committed, own_tables, rule):
+def test_a_gis_login_cannot_swallow_the_plots_to_check_with_tables_of_its_own(committed, own_tables):
     cursor, township, block = committed["cursor"], committed["township"], committed["block"]
     insert_rows(cursor, township, [(block, "1", 0.0, 0.0, 20.0, 25.0)])
     # A fresh session of a GIS editor: first, temporary tables of its own under the land rules' names, which drop
-    # every id written to them (and would list every plot as checked).
+    # every row written to them.
     conn = connect()
     try:
         with conn.cursor() as login:
             gis_login(login, "landreg_gis_editor", "AF99")
             for table in own_tables:
-                login.execute(f"CREATE TEMPORARY TABLE {table} (id bigint)")
+                login.execute(f"CREATE TEMPORARY TABLE {table} (xact xid8, plot_id bigint, id bigint)")
                 login.execute(f"CREATE RULE swallow AS ON INSERT TO {table} DO INSTEAD NOTHING")
                 login.execute(f"GRANT ALL ON {table} TO PUBLIC")
             insert_rows(login, township, [(block, "2", 10.0, 0.0, 30.0, 25.0)])  # over plot 1
             with pytest.raises(psycopg2.errors.CheckViolation) as error:
                 login.execute("COMMIT")
-            assert error.value.diag.constraint_name == rule
+            assert error.value.diag.constraint_name == "plots_do_not_overlap"
     finally:
         conn.rollback()
         conn.close()
     assert plots_of(cursor, township) == [("1", 500.0)]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT * FROM public.landreg_plot_queue",
+        "DELETE FROM public.landreg_plot_queue",
+        "TRUNCATE public.landreg_plot_check",
+        "DELETE FROM public.landreg_plot_check",
+        "INSERT INTO public.landreg_plot_check VALUES (pg_current_xact_id())",
+        "CREATE RULE swallow AS ON INSERT TO public.landreg_plot_queue DO INSTEAD NOTHING",
+        "ALTER TABLE public.landreg_plot_check DISABLE TRIGGER plots_keep_the_land_rules",
+    ],
+)
+def test_a_gis_login_cannot_touch_the_queue_of_plots_to_check(committed, statement):
+    """The listed plots and the pending event live in permanent tables that no login but the application's may
+    read or change: tried after writing an overlapping plot, each is refused, and the overlap still is."""
+    cursor, township, block = committed["cursor"], committed["township"], committed["block"]
+    insert_rows(cursor, township, [(block, "1", 0.0, 0.0, 20.0, 25.0)])
+    conn = connect()
+    try:
+        with conn.cursor() as login:
+            gis_login(login, "landreg_gis_editor", "AF99")
+            insert_rows(login, township, [(block, "2", 10.0, 0.0, 30.0, 25.0)])  # over plot 1
+            login.execute("SAVEPOINT hostile")
+            with pytest.raises((psycopg2.errors.InsufficientPrivilege, psycopg2.errors.ObjectNotInPrerequisiteState)):
+                login.execute(statement)
+            login.execute("ROLLBACK TO SAVEPOINT hostile")
+            with pytest.raises(psycopg2.errors.CheckViolation) as error:
+                login.execute("COMMIT")
+            assert error.value.diag.constraint_name == "plots_do_not_overlap"
+    finally:
+        conn.rollback()
+        conn.close()
+    assert plots_of(cursor, township) == [("1", 500.0)]
+
+
+def queue_rows(cursor):
+    """(listed plots, pending events) of this transaction, as the application's role sees them."""
+    cursor.execute(
+        "SELECT (SELECT count(*) FROM landreg_plot_queue WHERE xact = pg_current_xact_id()),"
+        " (SELECT count(*) FROM landreg_plot_check WHERE xact = pg_current_xact_id())"
+    )
+    return cursor.fetchone()
+
+
+def test_one_event_per_transaction_whatever_the_number_of_statements(raw):
+    """Three statements list their plots and queue one event; the check empties both; a later statement queues a
+    new one; a savepoint rolled back takes its listed plots and its event with it, and the check still runs."""
+    township, _ = insert_township(raw)
+    raw.execute("SET CONSTRAINTS plots_keep_the_land_rules DEFERRED")
+    for start in (0, 10, 20):
+        insert_rows(
+            raw,
+            township,
+            [(None, str(start + i), 12.0 * (start + i), 0.0, 12.0 * (start + i) + 10, 10.0) for i in range(10)],
+        )
+    assert queue_rows(raw) == (30, 1)
+    raw.execute("UPDATE townships_plot SET use = 'commercial' WHERE township_id = %s AND number = '1'", (township,))
+    assert queue_rows(raw) == (30, 1)  # nothing the rules look at changed
+    raw.execute(
+        "UPDATE townships_plot SET geom = ST_Translate(geom, 0, 0.000001) WHERE township_id = %s AND number = '1'",
+        (township,),
+    )
+    assert queue_rows(raw) == (31, 1)
+    raw.execute("SET CONSTRAINTS plots_keep_the_land_rules IMMEDIATE")
+    assert queue_rows(raw) == (0, 0)
+    raw.execute("SET CONSTRAINTS plots_keep_the_land_rules DEFERRED")
+    raw.execute("SAVEPOINT s")
+    insert_rows(raw, township, [(None, "100", 0.0, 50.0, 10.0, 60.0)])
+    assert queue_rows(raw) == (1, 1)
+    raw.execute("ROLLBACK TO SAVEPOINT s")
+    assert queue_rows(raw) == (0, 0)
+    insert_rows(raw, township, [(None, "101", 5.0, 5.0, 15.0, 15.0)])  # over plot 0
+    assert queue_rows(raw) == (1, 1)
+    with pytest.raises(psycopg2.errors.CheckViolation) as error:
+        raw.execute("SET CONSTRAINTS plots_keep_the_land_rules IMMEDIATE")
+    assert error.value.diag.constraint_name == "plots_do_not_overlap"
+    assert "plot 101: the plot overlaps plot 0" in error.value.diag.message_primary
+
+
+def test_nothing_is_left_in_the_queue_after_commit_or_rollback(committed):
+    cursor, township, block = committed["cursor"], committed["township"], committed["block"]
+    cursor.execute("BEGIN")
+    insert_rows(cursor, township, [(block, "1", 0.0, 0.0, 20.0, 25.0)])
+    cursor.execute("COMMIT")
+    cursor.execute("BEGIN")
+    insert_rows(cursor, township, [(block, "2", 30.0, 0.0, 40.0, 25.0)])
+    cursor.execute("ROLLBACK")
+    cursor.execute("SELECT (SELECT count(*) FROM landreg_plot_queue), (SELECT count(*) FROM landreg_plot_check)")
+    assert cursor.fetchone() == (0, 0)
 
 
 def test_dropping_the_noted_plots_mid_transaction_does_not_skip_their_check(raw):
