@@ -47,6 +47,43 @@ def interiors_meet(a: str, b: str) -> str:
     )
 
 
+# The pairs of the file's polygons (fid a < fid b) whose exact boxes overlap by a width and a height: exactly the
+# pairs whose interiors may meet (interiors_meet asks ST_Relate of no others). Found on a grid, as the land rules'
+# set check finds a large set's neighbours (townships/sql/0017_plot_set_copy.sql): each box is listed in the square
+# cells it reaches (cells as wide as nine boxes in ten), the lists are joined on the cell by a hash join, and a
+# pair is taken in the one cell that holds the south-west corner of the two boxes' overlap. For 100,000 plots this
+# is a fraction of the spatial index's 100,000 probes (docs/benchmarks.md). A file whose grid would list more
+# than eight cells per box on average (a few very large outlines) takes the spatial index instead; the answer is
+# the same (tests/townships/test_layout_checks_grid.py).
+FILE_PAIRS = """
+    boxes AS MATERIALIZED (
+      SELECT fid, ST_XMin(box2d(geom)) AS x0, ST_XMax(box2d(geom)) AS x1, ST_YMin(box2d(geom)) AS y0,
+             ST_YMax(box2d(geom)) AS y1
+        FROM layout_feature WHERE kind = 'polygon'),
+    grid AS MATERIALIZED (
+      SELECT s.size, (SELECT sum((floor(x1 / s.size) - floor(x0 / s.size) + 1)
+                                 * (floor(y1 / s.size) - floor(y0 / s.size) + 1)) FROM boxes)
+                     <= 8 * (SELECT count(*) FROM boxes) AS pays
+        FROM (SELECT greatest(percentile_cont(0.9) WITHIN GROUP (ORDER BY greatest(x1 - x0, y1 - y0)), 1e-9) AS size
+                FROM boxes) s),
+    listed AS MATERIALIZED (
+      SELECT b.*, cx, cy FROM boxes b, grid g,
+             generate_series(floor(b.x0 / g.size)::bigint, floor(b.x1 / g.size)::bigint) AS cx,
+             generate_series(floor(b.y0 / g.size)::bigint, floor(b.y1 / g.size)::bigint) AS cy
+       WHERE g.pays),
+    candidates AS (
+      SELECT t.fid AS a, o.fid AS b
+        FROM listed t JOIN listed o ON o.cx = t.cx AND o.cy = t.cy AND o.fid > t.fid, grid g
+       WHERE floor(greatest(t.x0, o.x0) / g.size) = t.cx AND floor(greatest(t.y0, o.y0) / g.size) = t.cy
+         AND o.x0 < t.x1 AND t.x0 < o.x1 AND o.y0 < t.y1 AND t.y0 < o.y1
+      UNION ALL
+      SELECT a.fid, b.fid
+        FROM layout_feature a JOIN layout_feature b ON a.fid < b.fid AND a.geom && b.geom
+       WHERE a.kind = 'polygon' AND b.kind = 'polygon' AND NOT (SELECT pays FROM grid)
+         AND ST_XMin(box2d(a.geom)) < ST_XMax(box2d(b.geom)) AND ST_XMin(box2d(b.geom)) < ST_XMax(box2d(a.geom))
+         AND ST_YMin(box2d(a.geom)) < ST_YMax(box2d(b.geom)) AND ST_YMin(box2d(b.geom)) < ST_YMax(box2d(a.geom)))"""
+
+
 class DatabaseRuleCheck(str):
     """A check (its SQL) whose rule the database's own land rules also enforce on every plot written, at commit,
     with the same predicates and tolerance (rule: the rule's name, docs/rules.md). The commit of a checked file
@@ -174,18 +211,21 @@ CHECKS = [
     WHERE f.fid = o.ofid AND o.outside > landreg_tolerance_m2()
     """,
     ),
-    # Overlaps between features of the file: both are reported, each naming the other.
+    # Overlaps between features of the file: both are reported, each naming the other. The candidate pairs are
+    # found on a grid (FILE_PAIRS), not through the spatial index.
     DatabaseRuleCheck(
         "plots_do_not_overlap",
         """
-    WITH pairs AS (
+    WITH """
+        + FILE_PAIRS
+        + """,
+    pairs AS (
       SELECT a.fid AS afid, a.number AS anum, b.fid AS bfid, b.number AS bnum,
              ST_Area(ST_Transform(ST_Intersection(a.geom, b.geom), %(srid)s)) AS area
-        FROM layout_feature a JOIN layout_feature b
-          ON a.fid < b.fid AND a.geom && b.geom AND """
+        FROM candidates c JOIN layout_feature a ON a.fid = c.a JOIN layout_feature b ON b.fid = c.b
+       WHERE """
         + interiors_meet("a.geom", "b.geom")
-        + """
-       WHERE a.kind = 'polygon' AND b.kind = 'polygon'),
+        + """),
     found AS (
       SELECT afid AS fid, bfid AS other_fid, bnum AS other_number, area FROM pairs WHERE area > landreg_tolerance_m2()
       UNION ALL
@@ -280,8 +320,8 @@ def _copy(cursor, rows) -> int:
                 use_raw,
                 use,
                 "" if wkb is None else f"SRID=4326;{wkb}",
-                json.dumps(problems),
-                json.dumps(repairs),
+                json.dumps(problems) if problems else "[]",
+                json.dumps(repairs) if repairs else "[]",
                 "" if kind == "label" else "add",  # until matched with an existing plot by number
             ]
         )
