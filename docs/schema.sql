@@ -1948,8 +1948,11 @@ BEGIN
         'workflow instead', OLD.number, implied));
     END IF;
   END IF;
-  IF NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')
-     AND NOT (NEW.status = ANY (planning) AND (TG_OP = 'INSERT' OR OLD.status = ANY (planning))) THEN
+  -- Any login may keep a plot among the planning statuses; only the application's role may set the others.
+  IF NEW.status = ANY (planning) AND (TG_OP = 'INSERT' OR OLD.status = ANY (planning)) THEN
+    RETURN NEW;
+  END IF;
+  IF NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
     PERFORM landreg_raise('plot_status_follows_the_workflow', format(
       'plot %s: login %s may set a plot''s status only among planned, available and cancelled; the other '
       'statuses follow the allocation workflow', NEW.number, current_user));
@@ -1964,22 +1967,23 @@ CREATE OR REPLACE FUNCTION public.plot_note_for_commit()
  SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-DECLARE x xid8;
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF NOT EXISTS (SELECT 1 FROM new_plots) THEN RETURN NULL; END IF;
-    x := pg_current_xact_id();
-    INSERT INTO landreg_plot_queue (xact, plot_id) SELECT x, n.id FROM new_plots n;
+    WITH listed AS (
+      INSERT INTO landreg_plot_queue (xact, plot_id) SELECT pg_current_xact_id(), n.id FROM new_plots n
+      RETURNING xact
+    )
+    INSERT INTO landreg_plot_check (xact) SELECT xact FROM listed LIMIT 1 ON CONFLICT DO NOTHING;
   ELSE
-    x := pg_current_xact_id_if_assigned();
-    IF x IS NULL THEN RETURN NULL; END IF;  -- the statement changed no row
-    INSERT INTO landreg_plot_queue (xact, plot_id)
-    SELECT x, n.id FROM new_plots n LEFT JOIN old_plots o ON o.id = n.id
-     WHERE o.id IS NULL OR (o.geom IS NULL) <> (n.geom IS NULL) OR NOT (o.geom OPERATOR(public.=) n.geom)
-        OR o.township_id IS DISTINCT FROM n.township_id OR o.block_id IS DISTINCT FROM n.block_id;
-    IF NOT FOUND THEN RETURN NULL; END IF;
+    WITH listed AS (
+      INSERT INTO landreg_plot_queue (xact, plot_id)
+      SELECT pg_current_xact_id(), n.id FROM new_plots n LEFT JOIN old_plots o ON o.id = n.id
+       WHERE o.id IS NULL OR (o.geom IS NULL) <> (n.geom IS NULL) OR NOT (o.geom OPERATOR(public.=) n.geom)
+          OR o.township_id IS DISTINCT FROM n.township_id OR o.block_id IS DISTINCT FROM n.block_id
+      RETURNING xact
+    )
+    INSERT INTO landreg_plot_check (xact) SELECT xact FROM listed LIMIT 1 ON CONFLICT DO NOTHING;
   END IF;
-  INSERT INTO landreg_plot_check (xact) VALUES (x) ON CONFLICT DO NOTHING;
   RETURN NULL;
 END $function$;
 

@@ -339,6 +339,61 @@ def test_a_hand_written_geojson_ring_left_open_is_closed(township, frame, users,
     assert Plot.objects.get(number="1").area_m2 == Decimal("500.00")
 
 
+def test_a_feature_without_geometry_is_reported_not_taken_for_a_damaged_file(township, frame, users, tmp_path):
+    """GeoJSON allows "geometry": null (a placeholder row in a partner's table): that feature is rejected with its
+    reason; the file is read to the end and every other feature checked (the read once called it damaged)."""
+    import json
+
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"PLOT_NO": number, "BLOCK": block, "USE": use},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[list(frame.to_wgs.transform(frame.x0 + x, frame.y0 + y)) for x, y in ring]],
+            },
+        }
+        for number, block, use, ring in clean_layout()
+    ]
+    features.insert(1, {"type": "Feature", "properties": {"PLOT_NO": "99", "BLOCK": "A", "USE": ""}, "geometry": None})
+    path = tmp_path / "partner.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    checked = check(township, path, users["gis"])
+    assert checked.status == LayoutImport.Status.REJECTED
+    assert checked.counts["features"] == len(features) and checked.counts["rejected"] == 1
+    (feature,) = checked.report["features"]
+    assert feature["number"] == "99"
+    assert [p["code"] for p in feature["problems"]] == ["not_a_polygon"]
+
+
+def test_an_attribute_that_is_not_utf8_gets_a_sentence_not_a_crash(township, frame, users, tmp_path):
+    """A Shapefile whose .cpg says UTF-8 but whose table holds other bytes (a plot number typed in a legacy code
+    page): the dry run and the list of a field's values both say which feature and what to do."""
+    import zipfile
+
+    from townships.layouts.read import layout_field_values, layout_inspect
+
+    plots = clean_layout()
+    plots[1] = ("2Z", *plots[1][1:])
+    good = write_layout(tmp_path, "shp", frame, plots)
+    bad = tmp_path / "legacy.zip"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bad, "w") as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename.endswith(".dbf"):
+                data = data.replace(b"2Z", b"2\xe9")  # the second feature's number
+            if not member.filename.endswith(".cpg"):
+                target.writestr(member, data)
+        target.writestr("plots.cpg", "UTF-8")  # what the table claims to be
+    with pytest.raises(LayoutError) as error:
+        check(township, bad, users["gis"])
+    assert "Feature 2 has an attribute that is not readable text (not UTF-8)" in str(error.value)
+    with pytest.raises(LayoutError) as error:
+        layout_field_values(layout_inspect(path=bad, name=bad.name), "PLOT_NO")
+    assert "not UTF-8" in str(error.value)
+    assert not LayoutImport.objects.exists()
+
+
 def test_a_kml_with_a_folder_per_block_is_read_whole(township, frame, users, tmp_path):
     """Google Earth layouts keep each block in a folder; every folder's placemarks are plots."""
     import subprocess

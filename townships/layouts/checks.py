@@ -346,6 +346,8 @@ def _check(
     # PostGIS functions are costed high, so every check looks expensive enough to JIT-compile: 0.1-0.15 s of
     # compiling per statement, more than most of the checks take to run. This transaction runs them without.
     cursor.execute("SELECT set_config('jit', 'off', true)")
+    # The grid's lists of a 100,000-feature file are sorted and hashed in about 100 MB: in memory, not on disk.
+    cursor.execute("SELECT set_config('work_mem', '128MB', true)")
     cursor.execute(CREATE_STAGE)
     blocks = dict(Block.objects.filter(township=township).values_list("code", "id"))
     total = _copy(cursor, _features(info, mapping, srs, blocks, progress))

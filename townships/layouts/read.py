@@ -7,14 +7,16 @@ import re
 import threading
 import zipfile
 from contextlib import contextmanager
-from ctypes import c_char_p
+from ctypes import c_char_p, c_void_p
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException, OGRGeometry, SpatialReference
 from django.contrib.gis.gdal.driver import Driver
 from django.contrib.gis.gdal.field import OFTInteger, OFTInteger64, OFTReal, OFTString, OFTWideString
+from django.contrib.gis.gdal.libgdal import lgdal
 from django.contrib.gis.gdal.prototypes import ds as gdal_ds
+from django.contrib.gis.gdal.prototypes import geom as gdal_geom
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -276,18 +278,23 @@ def layout_field_values(info: LayoutFile, field: str, limit: int = USE_VALUES_LI
     which means residential, left out), in natural order; and whether there were more than `limit` of them."""
     source, label = vector_file_open(info.path, info.name)
     seen: set[str] = set()
+    n = 0
     try:
         for layer in _layers(source, label):
             if field not in layer.fields:
                 continue
+            value_of = _field_reader(layer, field)
             for feature in layer:
-                value = _text(feature.get(field))
+                n += 1
+                value = value_of(feature._ptr, feature)
                 if value:
                     seen.add(value)
                     if len(seen) > limit:
                         return sorted(seen, key=number_order)[:limit], True
     except GDALException as exc:
         raise LayoutError(_("The file's layer could not be read; it is damaged or truncated.")) from exc
+    except UnicodeDecodeError as exc:
+        raise LayoutError(_not_text_message(n)) from exc
     return sorted(seen, key=number_order), False
 
 
@@ -313,6 +320,25 @@ def _use(raw: str, mapping: Mapping, table: dict[str, str] | None = None) -> str
     if not raw:
         return Plot.Use.RESIDENTIAL
     return (table if table is not None else _use_table(mapping)).get(raw.strip().lower())
+
+
+def _not_text_message(n: int) -> str:
+    return _(
+        "Feature %(n)d has an attribute that is not readable text (not UTF-8). Export the layout again with UTF-8 "
+        "as its encoding."
+    ) % {"n": n}
+
+
+# A feature's geometry, or None: Django's Feature.geom raises on a feature without one (GeoJSON "geometry": null,
+# a DXF entity with no shape), which read as a damaged file. A function object of our own (lgdal[...] makes a new
+# one), so Django's prototype keeps its error check.
+_geometry_ref = lgdal["OGR_F_GetGeometryRef"]
+_geometry_ref.argtypes, _geometry_ref.restype = [c_void_p], c_void_p
+
+
+def _geometry(feature_ptr) -> OGRGeometry | None:
+    pointer = _geometry_ref(feature_ptr)
+    return OGRGeometry(gdal_geom.clone_geom(pointer)) if pointer else None
 
 
 def _field_reader(layer, field: str):
@@ -377,7 +403,7 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
                     problems.append(
                         {"code": "unknown_use", "params": {"use": use_raw, "allowed": ", ".join(Plot.Use.values)}}
                     )
-                geom = feature.geom
+                geom = _geometry(ptr)
                 kind, wkb = "other", None
                 if geom is not None:
                     if geom.is_3d:  # KML and many survey files carry heights; a plot is flat
@@ -421,10 +447,4 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
             _("The file broke off while being read (it is truncated or damaged). Export it again.")
         ) from exc
     except UnicodeDecodeError as exc:
-        raise LayoutError(
-            _(
-                "Feature %(n)d has an attribute that is not readable text (not UTF-8). Export the layout again with "
-                "UTF-8 as its encoding."
-            )
-            % {"n": n}
-        ) from exc
+        raise LayoutError(_not_text_message(n)) from exc

@@ -54,25 +54,28 @@ BEGIN
   RETURN NEW;
 END $$;
 
--- Lists the plots a statement wrote, and makes sure the transaction's check is pending.
+-- Lists the plots a statement wrote, and makes sure the transaction's check is pending: one statement, which
+-- writes the transaction's row in landreg_plot_check only if the statement listed a plot (a transaction id is
+-- then taken: pg_current_xact_id() is never asked of a statement that changed nothing).
 CREATE OR REPLACE FUNCTION plot_note_for_commit() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE x xid8;
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF NOT EXISTS (SELECT 1 FROM new_plots) THEN RETURN NULL; END IF;
-    x := pg_current_xact_id();
-    INSERT INTO landreg_plot_queue (xact, plot_id) SELECT x, n.id FROM new_plots n;
+    WITH listed AS (
+      INSERT INTO landreg_plot_queue (xact, plot_id) SELECT pg_current_xact_id(), n.id FROM new_plots n
+      RETURNING xact
+    )
+    INSERT INTO landreg_plot_check (xact) SELECT xact FROM listed LIMIT 1 ON CONFLICT DO NOTHING;
   ELSE
-    x := pg_current_xact_id_if_assigned();
-    IF x IS NULL THEN RETURN NULL; END IF;  -- the statement changed no row
-    INSERT INTO landreg_plot_queue (xact, plot_id)
-    SELECT x, n.id FROM new_plots n LEFT JOIN old_plots o ON o.id = n.id
-     WHERE o.id IS NULL OR (o.geom IS NULL) <> (n.geom IS NULL) OR NOT (o.geom OPERATOR(public.=) n.geom)
-        OR o.township_id IS DISTINCT FROM n.township_id OR o.block_id IS DISTINCT FROM n.block_id;
-    IF NOT FOUND THEN RETURN NULL; END IF;
+    WITH listed AS (
+      INSERT INTO landreg_plot_queue (xact, plot_id)
+      SELECT pg_current_xact_id(), n.id FROM new_plots n LEFT JOIN old_plots o ON o.id = n.id
+       WHERE o.id IS NULL OR (o.geom IS NULL) <> (n.geom IS NULL) OR NOT (o.geom OPERATOR(public.=) n.geom)
+          OR o.township_id IS DISTINCT FROM n.township_id OR o.block_id IS DISTINCT FROM n.block_id
+      RETURNING xact
+    )
+    INSERT INTO landreg_plot_check (xact) SELECT xact FROM listed LIMIT 1 ON CONFLICT DO NOTHING;
   END IF;
-  INSERT INTO landreg_plot_check (xact) VALUES (x) ON CONFLICT DO NOTHING;
   RETURN NULL;
 END $$;
 
