@@ -4,6 +4,7 @@ both plots; a topological edit in several statements is accepted at a real COMMI
 check off; and on random multi-row inserts the database agrees, plot by plot, with a slow reference check written
 row by row in Python with shapely."""
 
+import io
 import random
 
 import psycopg2
@@ -209,6 +210,69 @@ def test_a_gis_login_cannot_touch_the_queue_of_plots_to_check(committed, stateme
         conn.rollback()
         conn.close()
     assert plots_of(cursor, township) == [("1", 500.0)]
+
+
+def envelope(x0, y0, x1, y1):
+    return f"ST_Transform(ST_MakeEnvelope({X0 + x0}, {Y0 + y0}, {X0 + x1}, {Y0 + y1}, 32642), 4326)"
+
+
+def test_every_way_of_writing_plots_lists_them_for_the_check(raw):
+    """COPY (ogr2ogr -append, QGIS's DB Manager import), MERGE (insert and update) and an upsert (INSERT … ON
+    CONFLICT DO UPDATE, ogr2ogr -upsert) reach the statement triggers' transition tables like INSERT and UPDATE:
+    each overlap they write is refused at commit, naming both plots."""
+    township, block = insert_township(raw)
+    insert_rows(raw, township, [(block, "1", 0.0, 0.0, 20.0, 25.0), (block, "2", 30.0, 0.0, 50.0, 25.0)])
+    raw.execute("SET CONSTRAINTS plots_keep_the_land_rules DEFERRED")
+    same_plot = "p.number = s.number AND p.township_id = %s"
+    writes = {
+        "copy": None,
+        "merge insert": (
+            f"MERGE INTO townships_plot p USING (VALUES ('3')) AS s(number) ON {same_plot} "
+            "WHEN NOT MATCHED THEN INSERT (township_id, block_id, number, geom, use, status, created_at, updated_at) "
+            f"VALUES (%s, %s, s.number, {envelope(10, 0, 30, 25)}, 'residential', 'available', now(), now())",
+            (township, township, block),
+            "plot 3: the plot overlaps plot 1",
+        ),
+        "merge update": (
+            f"MERGE INTO townships_plot p USING (VALUES ('2')) AS s(number) ON {same_plot} "
+            f"WHEN MATCHED THEN UPDATE SET geom = {envelope(10, 0, 30, 25)}",
+            (township,),
+            "plot 2: the plot overlaps plot 1",
+        ),
+        "upsert": (
+            "INSERT INTO townships_plot (township_id, block_id, number, geom, use, status, created_at, updated_at) "
+            f"VALUES (%s, %s, '2', {envelope(10, 0, 30, 25)}, 'residential', 'available', now(), now()) "
+            "ON CONFLICT (township_id, number) DO UPDATE SET geom = EXCLUDED.geom",
+            (township, block),
+            "plot 2: the plot overlaps plot 1",
+        ),
+    }
+    for name, write in writes.items():
+        raw.execute("SAVEPOINT write")
+        if write is None:  # two rows, the second over the first
+            raw.execute(
+                f"SELECT ST_AsEWKT({envelope(0, 40, 20, 60)}), ST_AsEWKT({envelope(10, 40, 30, 60)})",
+            )
+            first, second = raw.fetchone()
+            rows = "".join(
+                f"{township}\t{block}\t{number}\t{shape}\tresidential\tavailable\tnow\tnow\n"
+                for number, shape in (("4", first), ("5", second))
+            )
+            raw.copy_expert(
+                "COPY townships_plot (township_id, block_id, number, geom, use, status, created_at, updated_at) "
+                "FROM STDIN",
+                io.StringIO(rows),
+            )
+            expected = "plot 4: the plot overlaps plot 5"
+        else:
+            sql, params, expected = write
+            raw.execute(sql, params)
+        with pytest.raises(psycopg2.errors.CheckViolation) as error:
+            raw.execute("SET CONSTRAINTS plots_keep_the_land_rules IMMEDIATE")
+        assert error.value.diag.constraint_name == "plots_do_not_overlap", name
+        assert expected in error.value.diag.message_primary, name
+        raw.execute("ROLLBACK TO SAVEPOINT write")
+        raw.execute("SET CONSTRAINTS plots_keep_the_land_rules DEFERRED")
 
 
 def queue_rows(cursor):
