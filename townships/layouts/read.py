@@ -4,14 +4,15 @@ and declared CRS, and its features as rows for the checks, in EPSG:4326."""
 import hashlib
 import logging
 import re
+import sys
 import threading
 import zipfile
 from contextlib import contextmanager
-from ctypes import c_char_p, c_void_p
+from ctypes import byref, c_char_p, c_ubyte, c_void_p
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException, OGRGeometry, SpatialReference
+from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException, SpatialReference
 from django.contrib.gis.gdal.driver import Driver
 from django.contrib.gis.gdal.field import OFTInteger, OFTInteger64, OFTReal, OFTString, OFTWideString
 from django.contrib.gis.gdal.libgdal import lgdal
@@ -329,16 +330,67 @@ def _not_text_message(n: int) -> str:
     ) % {"n": n}
 
 
-# A feature's geometry, or None: Django's Feature.geom raises on a feature without one (GeoJSON "geometry": null,
-# a DXF entity with no shape), which read as a damaged file. A function object of our own (lgdal[...] makes a new
-# one), so Django's prototype keeps its error check.
+# A feature's geometry is handled through GDAL's C functions on a pointer of our own (a clone, destroyed after
+# use), not through Django's OGRGeometry, whose wrapper objects cost more than GDAL's own work (the loop over
+# 100,000 features: 1.27 s with them, 0.96 s without). OGR_F_GetGeometryRef gets a function object of our own
+# (lgdal[...] makes a new one): Django's prototype raises on a feature without geometry (GeoJSON "geometry": null,
+# a DXF entity with no shape), which read as a damaged file.
 _geometry_ref = lgdal["OGR_F_GetGeometryRef"]
 _geometry_ref.argtypes, _geometry_ref.restype = [c_void_p], c_void_p
+_WKB_ORDER = 1 if sys.byteorder == "little" else 0  # wkbNDR / wkbXDR
 
 
-def _geometry(feature_ptr) -> OGRGeometry | None:
-    pointer = _geometry_ref(feature_ptr)
-    return OGRGeometry(gdal_geom.clone_geom(pointer)) if pointer else None
+def _wkb_hex(pointer) -> str:
+    buffer = (c_ubyte * gdal_geom.get_wkbsize(pointer))()
+    export = gdal_geom.to_iso_wkb if gdal_geom.is_measured(pointer) else gdal_geom.to_wkb
+    export(pointer, _WKB_ORDER, byref(buffer))
+    return bytes(buffer).hex()
+
+
+def _geometry_row(feature_ptr, transform_ptr, problems: list, repairs: list) -> tuple[str, str | None]:
+    """(kind, EWKB hex in EPSG:4326 or None) of a feature's geometry, adding its problems and repairs: flat (a
+    KML's or a survey's heights dropped), a one-part multipolygon taken as its polygon, rings closed, transformed."""
+    reference = _geometry_ref(feature_ptr)
+    if not reference:
+        problems.append({"code": "not_a_polygon", "params": {"type": _("feature without geometry")}})
+        return "other", None
+    pointer = gdal_geom.clone_geom(reference)
+    try:
+        if gdal_geom.is_3d(pointer):  # KML and many survey files carry heights; a plot is flat
+            gdal_geom.set_3d(pointer, 0)
+        name = gdal_geom.get_geom_name(pointer).upper()
+        if name == "MULTIPOLYGON" and gdal_geom.get_geom_count(pointer) == 1:
+            part = gdal_geom.clone_geom(gdal_geom.get_geom_ref(pointer, 0))
+            gdal_geom.destroy_geom(pointer)
+            pointer, name = part, "POLYGON"
+            repairs.append({"code": "single_part"})
+        kind = "other"
+        if name == "POLYGON":
+            kind = "polygon"
+            before = gdal_geom.get_wkbsize(pointer)  # closing a ring adds a point, so the WKB grows
+            gdal_geom.geom_close_rings(pointer)
+            if gdal_geom.get_wkbsize(pointer) != before:
+                repairs.append({"code": "ring_closed"})
+        elif name in ("LINESTRING", "LINEARRING"):
+            kind = "line"
+        elif name == "POINT":
+            kind = "label"
+        else:
+            multi = name.startswith("MULTI")
+            problems.append(
+                {
+                    "code": "multipart" if multi else "not_a_polygon",
+                    "params": {
+                        "type": gdal_geom.get_geom_name(pointer),
+                        "parts": gdal_geom.get_geom_count(pointer) if multi else 1,
+                    },
+                }
+            )
+        if transform_ptr is not None:
+            gdal_geom.geom_transform(pointer, transform_ptr)
+        return kind, _wkb_hex(pointer)
+    finally:
+        gdal_geom.destroy_geom(pointer)
 
 
 def _field_reader(layer, field: str):
@@ -380,6 +432,7 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
     uses = _use_table(mapping)
     wgs84 = SpatialReference(4326)
     transform = None if srs.srid == 4326 else CoordTransform(srs, wgs84)
+    transform_ptr = None if transform is None else transform.ptr
     readers = [
         (
             layer,
@@ -403,41 +456,7 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
                     problems.append(
                         {"code": "unknown_use", "params": {"use": use_raw, "allowed": ", ".join(Plot.Use.values)}}
                     )
-                geom = _geometry(ptr)
-                kind, wkb = "other", None
-                if geom is not None:
-                    if geom.is_3d:  # KML and many survey files carry heights; a plot is flat
-                        geom.set_3d(False)
-                    name = geom.geom_name.upper()
-                    if name == "MULTIPOLYGON" and len(geom) == 1:
-                        geom = OGRGeometry(geom[0].wkb)
-                        name = "POLYGON"
-                        repairs.append({"code": "single_part"})
-                    if name == "POLYGON":
-                        kind = "polygon"
-                        before = geom.wkb_size  # closing a ring adds a point, so the WKB grows; no need to export it
-                        geom.close_rings()
-                        if geom.wkb_size != before:
-                            repairs.append({"code": "ring_closed"})
-                    elif name == "LINESTRING" or name == "LINEARRING":
-                        kind = "line"
-                    elif name == "POINT":
-                        kind = "label"
-                    else:
-                        problems.append(
-                            {
-                                "code": "multipart" if name.startswith("MULTI") else "not_a_polygon",
-                                "params": {
-                                    "type": geom.geom_name,
-                                    "parts": len(geom) if name.startswith("MULTI") else 1,
-                                },
-                            }
-                        )
-                    if transform is not None:
-                        geom.transform(transform)
-                    wkb = bytes(geom.wkb).hex()
-                else:
-                    problems.append({"code": "not_a_polygon", "params": {"type": _("feature without geometry")}})
+                kind, wkb = _geometry_row(ptr, transform_ptr, problems, repairs)
                 fid = feature.fid if len(layers) == 1 else n  # across KML folders, the placemark's place in the file
                 yield (fid, kind, number, block, blocks.get(block), use_raw, use or "", wkb, problems, repairs)
                 if progress and n % 1000 == 0:
