@@ -461,8 +461,12 @@ DECLARE
   b record;
   v record;
 BEGIN
+  PERFORM landreg_land_rules_isolation('blocks_keep_the_land_rules');
   SELECT id, code, township_id, geom INTO b FROM townships_block WHERE id = NEW.id;
   IF NOT FOUND THEN RETURN NULL; END IF;
+  -- After the township's writers of plots (plots_check_land_rules takes the same lock): the next statement reads
+  -- what they committed.
+  PERFORM pg_advisory_xact_lock(hashtext('landreg.plots_of_township'), b.township_id::integer);
   FOR v IN SELECT * FROM block_rule_violations(b.id, b.township_id, b.geom) LOOP
     PERFORM landreg_raise(v.rule, format('block %s: %s', b.code, v.detail));
   END LOOP;
@@ -1010,6 +1014,20 @@ BEGIN
       USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'history_is_never_skipped';
   END IF;
   RETURN NULL;
+END $function$;
+
+-- landreg_land_rules_isolation(rule text)
+CREATE OR REPLACE FUNCTION public.landreg_land_rules_isolation(rule text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF current_setting('transaction_isolation') = 'repeatable read' THEN
+    PERFORM landreg_raise(rule, 'land records are judged against what other writers have committed, which a '
+      'REPEATABLE READ transaction cannot see: write them in a READ COMMITTED (the default) or SERIALIZABLE '
+      'transaction');
+  END IF;
 END $function$;
 
 -- landreg_layer_versions(layers text[])
@@ -1852,6 +1870,7 @@ CREATE OR REPLACE FUNCTION public.plot_check_at_commit()
 AS $function$
 DECLARE ids bigint[];
 BEGIN
+  PERFORM landreg_land_rules_isolation('plots_keep_the_land_rules');
   -- Taken out first, so that plots written after an early check (SET CONSTRAINTS … IMMEDIATE) queue another.
   DELETE FROM landreg_plot_check WHERE xact = NEW.xact;
   WITH taken AS (DELETE FROM landreg_plot_queue WHERE xact = NEW.xact RETURNING plot_id)
@@ -2562,8 +2581,10 @@ DECLARE
   t record;
   r record;
 BEGIN
+  PERFORM landreg_land_rules_isolation('township_keeps_its_blocks_and_plots');
   SELECT id, name, geom, utm_srid INTO t FROM townships_township WHERE id = NEW.id;
   IF NOT FOUND THEN RETURN NULL; END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('landreg.plots_of_township'), t.id::integer);
   SELECT b.code, landreg_area_outside(b.geom, t.geom, t.utm_srid) AS outside INTO r
     FROM townships_block b
    WHERE b.township_id = t.id AND landreg_area_outside(b.geom, t.geom, t.utm_srid) > landreg_tolerance_m2()

@@ -34,3 +34,8 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$;
+
+-- plot_keep_allocated_outline() runs as the application's role (it reads allocations a GIS login may not): not
+-- executable by PUBLIC, so no login can attach it to a table of its own (a trigger fires it whatever the writer's
+-- privileges; EXECUTE is asked only when a trigger is created). townships/sql/0019 does the same for the plots'.
+REVOKE EXECUTE ON FUNCTION plot_keep_allocated_outline() FROM PUBLIC;

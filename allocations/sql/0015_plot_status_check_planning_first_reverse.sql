@@ -24,3 +24,5 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$;
+
+GRANT EXECUTE ON FUNCTION plot_keep_allocated_outline() TO PUBLIC;

@@ -387,7 +387,7 @@ def test_an_attribute_that_is_not_utf8_gets_a_sentence_not_a_crash(township, fra
         target.writestr("plots.cpg", "UTF-8")  # what the table claims to be
     with pytest.raises(LayoutError) as error:
         check(township, bad, users["gis"])
-    assert "Feature 2 has an attribute that is not readable text (not UTF-8)" in str(error.value)
+    assert "Feature 1 has an attribute that is not readable text (not UTF-8)" in str(error.value)  # its fid
     with pytest.raises(LayoutError) as error:
         layout_field_values(layout_inspect(path=bad, name=bad.name), "PLOT_NO")
     assert "not UTF-8" in str(error.value)

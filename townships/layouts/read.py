@@ -279,14 +279,17 @@ def layout_field_values(info: LayoutFile, field: str, limit: int = USE_VALUES_LI
     which means residential, left out), in natural order; and whether there were more than `limit` of them."""
     source, label = vector_file_open(info.path, info.name)
     seen: set[str] = set()
-    n = 0
+    n = fid = 0
     try:
-        for layer in _layers(source, label):
+        layers = _layers(source, label)
+        for layer in layers:
             if field not in layer.fields:
+                n += len(layer)
                 continue
             value_of = _field_reader(layer, field)
             for feature in layer:
                 n += 1
+                fid = feature.fid if len(layers) == 1 else n  # as the report names it (_features)
                 value = value_of(feature._ptr, feature)
                 if value:
                     seen.add(value)
@@ -295,7 +298,7 @@ def layout_field_values(info: LayoutFile, field: str, limit: int = USE_VALUES_LI
     except GDALException as exc:
         raise LayoutError(_("The file's layer could not be read; it is damaged or truncated.")) from exc
     except UnicodeDecodeError as exc:
-        raise LayoutError(_not_text_message(n)) from exc
+        raise LayoutError(_not_text_message(fid)) from exc
     return sorted(seen, key=number_order), False
 
 
@@ -323,11 +326,11 @@ def _use(raw: str, mapping: Mapping, table: dict[str, str] | None = None) -> str
     return (table if table is not None else _use_table(mapping)).get(raw.strip().lower())
 
 
-def _not_text_message(n: int) -> str:
+def _not_text_message(fid: int) -> str:
     return _(
         "Feature %(n)d has an attribute that is not readable text (not UTF-8). Export the layout again with UTF-8 "
         "as its encoding."
-    ) % {"n": n}
+    ) % {"n": fid}
 
 
 # A feature's geometry is handled through GDAL's C functions on a pointer of our own (a clone, destroyed after
@@ -413,7 +416,7 @@ def _field_reader(layer, field: str):
     if kind in (OFTInteger, OFTInteger64):
         as_int = gdal_ds.get_field_as_integer64
         return lambda ptr, feature: str(as_int(ptr, index)) if is_set(ptr, index) else ""
-    return lambda ptr, feature: _text(feature.get(field))  # dates, lists, binary: Django's conversion
+    return lambda ptr, feature: _text(feature[index].value)  # dates, lists, binary: Django's conversion
 
 
 def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks: dict, progress):
@@ -448,6 +451,7 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
         for layer, number_of, block_of, use_of_feature in readers:
             for feature in layer:
                 n += 1
+                fid = feature.fid if len(layers) == 1 else n  # across KML folders, the placemark's place in the file
                 problems, repairs = [], []
                 ptr = feature._ptr
                 number, block, use_raw = number_of(ptr, feature), block_of(ptr, feature), use_of_feature(ptr, feature)
@@ -457,7 +461,6 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
                         {"code": "unknown_use", "params": {"use": use_raw, "allowed": ", ".join(Plot.Use.values)}}
                     )
                 kind, wkb = _geometry_row(ptr, transform_ptr, problems, repairs)
-                fid = feature.fid if len(layers) == 1 else n  # across KML folders, the placemark's place in the file
                 yield (fid, kind, number, block, blocks.get(block), use_raw, use or "", wkb, problems, repairs)
                 if progress and n % 1000 == 0:
                     progress("read", n, info.feature_count)
@@ -466,4 +469,4 @@ def _features(info: LayoutFile, mapping: Mapping, srs: SpatialReference, blocks:
             _("The file broke off while being read (it is truncated or damaged). Export it again.")
         ) from exc
     except UnicodeDecodeError as exc:
-        raise LayoutError(_not_text_message(n)) from exc
+        raise LayoutError(_not_text_message(fid)) from exc
