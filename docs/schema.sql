@@ -214,6 +214,9 @@ BEGIN
                 AND NEW.status NOT IN ('suspended', 'appealed', 'rejected', 'revoked')) THEN
     RETURN NEW;
   END IF;
+  PERFORM landreg_refuse_repeatable_read('plot_not_allocated_while_disputed');
+  -- A dispute being opened on the plot locks it too: the allocation waits, then sees the dispute.
+  PERFORM 1 FROM townships_plot WHERE id = NEW.plot_id FOR NO KEY UPDATE;
   reference := grievance_open_dispute_of_plot(NEW.plot_id);
   IF reference IS NOT NULL THEN
     SELECT number INTO plot_number FROM townships_plot WHERE id = NEW.plot_id;
@@ -383,7 +386,9 @@ BEGIN
     END IF;
     RETURN NEW;
   END IF;
-  SELECT * INTO r FROM livelihoods_referral WHERE id = NEW.referral_id;
+  PERFORM landreg_refuse_repeatable_read('attendance_within_days_offered');
+  -- The referral's writers take turns (its steps lock it too): two weeks recorded at once cannot both pass.
+  SELECT * INTO r FROM livelihoods_referral WHERE id = NEW.referral_id FOR UPDATE;
   SELECT * INTO o FROM livelihoods_opportunity WHERE id = r.opportunity_id;
   IF o.kind <> 'cash_for_work' THEN
     PERFORM landreg_raise('attendance_for_enrolled_cash_for_work', format(
@@ -419,8 +424,10 @@ DECLARE
   state text;
   ref text;
 BEGIN
+  PERFORM landreg_refuse_repeatable_read('drawn_ballot_is_immutable');
+  -- FOR SHARE waits for a draw in progress (it locks the ballot FOR UPDATE), then reads the ballot as drawn.
   SELECT status, reference INTO state, ref FROM allocations_ballot
-   WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.ballot_id ELSE NEW.ballot_id END;
+   WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.ballot_id ELSE NEW.ballot_id END FOR SHARE;
   IF state = 'drawn' THEN
     PERFORM landreg_raise('drawn_ballot_is_immutable', format('ballot %s was drawn; its %s cannot change', ref, TG_ARGV[0]));
   END IF;
@@ -461,7 +468,7 @@ DECLARE
   b record;
   v record;
 BEGIN
-  PERFORM landreg_land_rules_isolation('blocks_keep_the_land_rules');
+  PERFORM landreg_refuse_repeatable_read('blocks_keep_the_land_rules');
   SELECT id, code, township_id, geom INTO b FROM townships_block WHERE id = NEW.id;
   IF NOT FOUND THEN RETURN NULL; END IF;
   -- After the township's writers of plots (plots_check_land_rules takes the same lock): the next statement reads
@@ -812,7 +819,8 @@ AS $function$
 BEGIN
   UPDATE shelters_shelterproject p
      SET stage_reached_id = reached.id,
-         status = CASE WHEN reached.position = (SELECT max(position) FROM shelters_stage WHERE programme_id = p.programme_id)
+         status = CASE WHEN p.status = 'cancelled' THEN p.status
+                       WHEN reached.position = (SELECT max(position) FROM shelters_stage WHERE programme_id = p.programme_id)
                        THEN 'completed' ELSE p.status END,
          updated_at = now()
     FROM (SELECT s.id, s.position FROM shelters_stage s
@@ -833,7 +841,8 @@ DECLARE
   this_stage record;
   missing text;
 BEGIN
-  SELECT id, plot_id, programme_id, status INTO proj FROM shelters_shelterproject WHERE id = NEW.project_id;
+  -- The project's writers take turns: an inspection waits for a cancellation in progress, then sees it.
+  SELECT id, plot_id, programme_id, status INTO proj FROM shelters_shelterproject WHERE id = NEW.project_id FOR UPDATE;
   SELECT id, programme_id, position, code INTO this_stage FROM shelters_stage WHERE id = NEW.stage_id;
   IF this_stage.programme_id IS DISTINCT FROM proj.programme_id THEN
     PERFORM landreg_raise('shelter_stages_pass_in_order', format(
@@ -878,6 +887,9 @@ AS $function$
 DECLARE
   problem text;
 BEGIN
+  IF TG_OP = 'INSERT' THEN  -- an allocation moving on this plot waits, then sees this dispute
+    PERFORM 1 FROM townships_plot WHERE id = NEW.plot_id FOR NO KEY UPDATE;
+  END IF;
   IF TG_OP = 'UPDATE' AND OLD.decision <> '' THEN
     PERFORM landreg_raise('land_dispute_decision_is_final', format(
       'the dispute of grievance %s was decided (%s) and cannot change', OLD.grievance_id, OLD.decision));
@@ -1016,20 +1028,6 @@ BEGIN
   RETURN NULL;
 END $function$;
 
--- landreg_land_rules_isolation(rule text)
-CREATE OR REPLACE FUNCTION public.landreg_land_rules_isolation(rule text)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO 'public', 'pg_temp'
-AS $function$
-BEGIN
-  IF current_setting('transaction_isolation') = 'repeatable read' THEN
-    PERFORM landreg_raise(rule, 'land records are judged against what other writers have committed, which a '
-      'REPEATABLE READ transaction cannot see: write them in a READ COMMITTED (the default) or SERIALIZABLE '
-      'transaction');
-  END IF;
-END $function$;
-
 -- landreg_layer_versions(layers text[])
 CREATE OR REPLACE FUNCTION public.landreg_layer_versions(layers text[])
  RETURNS text
@@ -1071,6 +1069,19 @@ CREATE OR REPLACE FUNCTION public.landreg_raise(rule text, detail text)
 AS $function$
 BEGIN
   RAISE EXCEPTION '%: %', rule, detail USING ERRCODE = 'check_violation', CONSTRAINT = rule;
+END $function$;
+
+-- landreg_refuse_repeatable_read(rule text)
+CREATE OR REPLACE FUNCTION public.landreg_refuse_repeatable_read(rule text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF current_setting('transaction_isolation') = 'repeatable read' THEN
+    PERFORM landreg_raise(rule, 'this is judged against what other writers have committed, which a REPEATABLE READ '
+      'transaction cannot see: write in a READ COMMITTED (the default) or SERIALIZABLE transaction');
+  END IF;
 END $function$;
 
 -- landreg_tolerance_m2()
@@ -1379,6 +1390,11 @@ AS $function$
 DECLARE
   problem text;
 BEGIN
+  PERFORM landreg_refuse_repeatable_read('family_arrival_has_members');
+  -- The family's writers take turns: two clients each removing one of three members cannot both commit.
+  PERFORM 1 FROM movements_arrival
+   WHERE id IN (CASE WHEN TG_OP <> 'DELETE' THEN NEW.arrival_id END, CASE WHEN TG_OP <> 'INSERT' THEN OLD.arrival_id END)
+   ORDER BY id FOR NO KEY UPDATE;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
     problem := movements_arrival_members_problem(NEW.arrival_id);
   END IF;
@@ -1398,8 +1414,11 @@ CREATE OR REPLACE FUNCTION public.movements_arrival_members_check()
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
-  problem text := movements_arrival_members_problem(NEW.id);
+  problem text;
 BEGIN
+  PERFORM landreg_refuse_repeatable_read('family_arrival_has_members');
+  PERFORM 1 FROM movements_arrival WHERE id = NEW.id FOR NO KEY UPDATE;
+  problem := movements_arrival_members_problem(NEW.id);
   IF problem IS NOT NULL THEN
     PERFORM landreg_raise('family_arrival_has_members', problem);
   END IF;
@@ -1870,7 +1889,7 @@ CREATE OR REPLACE FUNCTION public.plot_check_at_commit()
 AS $function$
 DECLARE ids bigint[];
 BEGIN
-  PERFORM landreg_land_rules_isolation('plots_keep_the_land_rules');
+  PERFORM landreg_refuse_repeatable_read('plots_keep_the_land_rules');
   -- Taken out first, so that plots written after an early check (SET CONSTRAINTS … IMMEDIATE) queue another.
   DELETE FROM landreg_plot_check WHERE xact = NEW.xact;
   WITH taken AS (DELETE FROM landreg_plot_queue WHERE xact = NEW.xact RETURNING plot_id)
@@ -2581,7 +2600,7 @@ DECLARE
   t record;
   r record;
 BEGIN
-  PERFORM landreg_land_rules_isolation('township_keeps_its_blocks_and_plots');
+  PERFORM landreg_refuse_repeatable_read('township_keeps_its_blocks_and_plots');
   SELECT id, name, geom, utm_srid INTO t FROM townships_township WHERE id = NEW.id;
   IF NOT FOUND THEN RETURN NULL; END IF;
   PERFORM pg_advisory_xact_lock(hashtext('landreg.plots_of_township'), t.id::integer);

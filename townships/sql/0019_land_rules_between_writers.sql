@@ -13,21 +13,11 @@
 --    function whatever the writer's privileges (EXECUTE is asked only when a trigger is created), so this stops
 --    only a login that would attach them to a table of its own, where they would run as the application's role.
 
-CREATE OR REPLACE FUNCTION landreg_land_rules_isolation(rule text) RETURNS void
-LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
-BEGIN
-  IF current_setting('transaction_isolation') = 'repeatable read' THEN
-    PERFORM landreg_raise(rule, 'land records are judged against what other writers have committed, which a '
-      'REPEATABLE READ transaction cannot see: write them in a READ COMMITTED (the default) or SERIALIZABLE '
-      'transaction');
-  END IF;
-END $$;
-
 CREATE OR REPLACE FUNCTION plot_check_at_commit() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE ids bigint[];
 BEGIN
-  PERFORM landreg_land_rules_isolation('plots_keep_the_land_rules');
+  PERFORM landreg_refuse_repeatable_read('plots_keep_the_land_rules');
   -- Taken out first, so that plots written after an early check (SET CONSTRAINTS … IMMEDIATE) queue another.
   DELETE FROM landreg_plot_check WHERE xact = NEW.xact;
   WITH taken AS (DELETE FROM landreg_plot_queue WHERE xact = NEW.xact RETURNING plot_id)
@@ -47,7 +37,7 @@ DECLARE
   b record;
   v record;
 BEGIN
-  PERFORM landreg_land_rules_isolation('blocks_keep_the_land_rules');
+  PERFORM landreg_refuse_repeatable_read('blocks_keep_the_land_rules');
   SELECT id, code, township_id, geom INTO b FROM townships_block WHERE id = NEW.id;
   IF NOT FOUND THEN RETURN NULL; END IF;
   -- After the township's writers of plots (plots_check_land_rules takes the same lock): the next statement reads
@@ -68,7 +58,7 @@ DECLARE
   t record;
   r record;
 BEGIN
-  PERFORM landreg_land_rules_isolation('township_keeps_its_blocks_and_plots');
+  PERFORM landreg_refuse_repeatable_read('township_keeps_its_blocks_and_plots');
   SELECT id, name, geom, utm_srid INTO t FROM townships_township WHERE id = NEW.id;
   IF NOT FOUND THEN RETURN NULL; END IF;
   PERFORM pg_advisory_xact_lock(hashtext('landreg.plots_of_township'), t.id::integer);

@@ -63,4 +63,3 @@ BEGIN
   RETURN NULL;
 END $$;
 
-DROP FUNCTION landreg_land_rules_isolation(text);

@@ -1,0 +1,1 @@
+DROP FUNCTION landreg_refuse_repeatable_read(text);
