@@ -351,7 +351,7 @@ def _wkb_hex(pointer) -> str:
 
 
 def _geometry_row(feature_ptr, transform_ptr, problems: list, repairs: list) -> tuple[str, str | None]:
-    """(kind, EWKB hex in EPSG:4326 or None) of a feature's geometry, adding its problems and repairs: flat (a
+    """(kind, WKB hex in EPSG:4326 or None) of a feature's geometry, adding its problems and repairs: flat (a
     KML's or a survey's heights dropped), a one-part multipolygon taken as its polygon, rings closed, transformed."""
     reference = _geometry_ref(feature_ptr)
     if not reference:
