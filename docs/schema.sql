@@ -554,6 +554,9 @@ BEGIN
                   NEW.reference, OLD.status, NEW.status, OLD.status, NEW.status) END);
   END IF;
   IF NEW.status IN ('resolved', 'closed') THEN
+    -- A snapshot older than a dispute or appeal committed meanwhile would not see it (open_dispute locks the
+    -- grievance without changing it, so REPEATABLE READ does not fail to serialise): refused.
+    PERFORM landreg_refuse_repeatable_read('grievance_resolved_with_a_decision');
     IF EXISTS (SELECT 1 FROM grievances_landdispute d WHERE d.grievance_id = NEW.id AND d.decision = '') THEN
       PERFORM landreg_raise('grievance_resolved_with_a_decision', format(
         'grievance %s is a land dispute that has no decision yet', NEW.reference));

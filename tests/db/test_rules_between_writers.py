@@ -12,7 +12,9 @@ other writer, is refused with landreg_refuse_repeatable_read (landreg/sql/0013_r
 - shelter_stages_pass_in_order: the last stage passed while the project is being cancelled
   (shelters/sql/0009_inspection_between_writers.sql);
 - plot_not_allocated_while_disputed: a proposal approved while a land dispute of its plot is being opened
-  (grievances/sql/0005_disputes_between_writers.sql).
+  (grievances/sql/0005_disputes_between_writers.sql);
+- grievance_resolved_with_a_decision: a grievance resolved at REPEATABLE READ after a dispute was recorded meanwhile
+  (grievances/sql/0006_resolve_between_writers.sql).
 
 The rows are committed for real so that both connections see them, and removed afterwards (the append-only guards
 disabled for the clean-up only, in its own transaction); every table but the history (*event) tables is checked to
@@ -646,3 +648,70 @@ def test_a_proposal_is_not_approved_at_repeatable_read(proposal):
     )
     assert_refused(outcome, "plot_not_allocated_while_disputed", saying=REPEATABLE_READ_SENTENCE)
     assert allocation_and_dispute(cursor, proposal) == ("proposed", "G-RACE-WRT3")
+
+
+# --- grievance_resolved_with_a_decision ------------------------------------------------------------------------------
+
+
+def acknowledged_grievance(plot, reference):
+    """A land-dispute grievance of the plot, received then acknowledged, with no dispute recorded yet: the
+    statements of one client."""
+    return [
+        (
+            f"WITH g AS ({GRIEVANCE_INSERT} RETURNING id) "
+            "INSERT INTO grievances_grievancestep (grievance_id, action, from_status, to_status, at, note, "
+            "referred_to) SELECT id, 'receive', '', 'received', now(), '', '' FROM g",
+            {"reference": reference, "plot": plot},
+        ),
+        (
+            "INSERT INTO grievances_grievancestep (grievance_id, action, from_status, to_status, at, note, "
+            "referred_to) SELECT id, 'acknowledge', 'received', 'acknowledged', now(), '', '' "
+            "FROM grievances_grievance WHERE reference = %(reference)s; "
+            "UPDATE grievances_grievance SET status = 'acknowledged' WHERE reference = %(reference)s",
+            {"reference": reference},
+        ),
+    ]
+
+
+def dispute_recorded(plot, reference):
+    """The land dispute of that grievance, recorded by another client (undecided)."""
+    return (
+        "INSERT INTO grievances_landdispute (grievance_id, plot_id, claimed_outline, overlap_m2, plot_status_before, "
+        "decision, opened_at) SELECT id, %(plot)s, NULL, NULL, 'reserved', '', now() FROM grievances_grievance "
+        "WHERE reference = %(reference)s",
+        {"reference": reference, "plot": plot},
+    )
+
+
+def resolve(reference):
+    return (
+        "INSERT INTO grievances_grievancestep (grievance_id, action, from_status, to_status, at, note, referred_to) "
+        "SELECT id, 'resolve', 'acknowledged', 'resolved', now(), '', '' "
+        "FROM grievances_grievance WHERE reference = %(reference)s; "
+        "UPDATE grievances_grievance SET status = 'resolved' WHERE reference = %(reference)s",
+        {"reference": reference},
+    )
+
+
+def test_a_grievance_is_not_resolved_at_repeatable_read(proposal):
+    """The resolver's snapshot predates a land dispute another client recorded meanwhile: it would not see the
+    undecided dispute, so resolving at REPEATABLE READ is refused (grievances/sql/0006). At READ COMMITTED the same
+    resolution is refused by the dispute itself."""
+    cursor, plot = proposal["cursor"], proposal["plot"]
+    in_own_transaction(*acknowledged_grievance(plot, "G-RACE-WRT4"))
+    outcome = at_repeatable_read(resolve("G-RACE-WRT4"), meanwhile=[dispute_recorded(plot, "G-RACE-WRT4")])
+    assert_refused(outcome, "grievance_resolved_with_a_decision", saying="REPEATABLE READ transaction cannot see")
+    cursor.execute("SELECT status FROM grievances_grievance WHERE reference = 'G-RACE-WRT4'")
+    assert cursor.fetchone() == ("acknowledged",)
+    conn = connect()
+    try:
+        with conn.cursor() as resolver:
+            for sql, params in [resolve("G-RACE-WRT4")]:
+                resolver.execute(sql, params)
+            with pytest.raises(psycopg2.errors.CheckViolation) as error:
+                resolver.execute("COMMIT")
+        assert error.value.diag.constraint_name == "grievance_resolved_with_a_decision"
+        assert "no decision yet" in error.value.diag.message_primary
+    finally:
+        conn.rollback()
+        conn.close()
