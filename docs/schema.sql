@@ -388,7 +388,7 @@ BEGIN
   END IF;
   PERFORM landreg_refuse_repeatable_read('attendance_within_days_offered');
   -- The referral's writers take turns (its steps lock it too): two weeks recorded at once cannot both pass.
-  SELECT * INTO r FROM livelihoods_referral WHERE id = NEW.referral_id FOR UPDATE;
+  SELECT * INTO r FROM livelihoods_referral WHERE id = NEW.referral_id FOR NO KEY UPDATE;
   SELECT * INTO o FROM livelihoods_opportunity WHERE id = r.opportunity_id;
   IF o.kind <> 'cash_for_work' THEN
     PERFORM landreg_raise('attendance_for_enrolled_cash_for_work', format(
@@ -845,7 +845,8 @@ DECLARE
   missing text;
 BEGIN
   -- The project's writers take turns: an inspection waits for a cancellation in progress, then sees it.
-  SELECT id, plot_id, programme_id, status INTO proj FROM shelters_shelterproject WHERE id = NEW.project_id FOR UPDATE;
+  SELECT id, plot_id, programme_id, status INTO proj FROM shelters_shelterproject WHERE id = NEW.project_id
+    FOR NO KEY UPDATE;  -- not FOR UPDATE: rows that point at the project (tranches) need not wait
   SELECT id, programme_id, position, code INTO this_stage FROM shelters_stage WHERE id = NEW.stage_id;
   IF this_stage.programme_id IS DISTINCT FROM proj.programme_id THEN
     PERFORM landreg_raise('shelter_stages_pass_in_order', format(

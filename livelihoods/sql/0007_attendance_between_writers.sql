@@ -35,7 +35,7 @@ BEGIN
   END IF;
   PERFORM landreg_refuse_repeatable_read('attendance_within_days_offered');
   -- The referral's writers take turns (its steps lock it too): two weeks recorded at once cannot both pass.
-  SELECT * INTO r FROM livelihoods_referral WHERE id = NEW.referral_id FOR UPDATE;
+  SELECT * INTO r FROM livelihoods_referral WHERE id = NEW.referral_id FOR NO KEY UPDATE;
   SELECT * INTO o FROM livelihoods_opportunity WHERE id = r.opportunity_id;
   IF o.kind <> 'cash_for_work' THEN
     PERFORM landreg_raise('attendance_for_enrolled_cash_for_work', format(

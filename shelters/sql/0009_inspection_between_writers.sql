@@ -18,7 +18,8 @@ DECLARE
   missing text;
 BEGIN
   -- The project's writers take turns: an inspection waits for a cancellation in progress, then sees it.
-  SELECT id, plot_id, programme_id, status INTO proj FROM shelters_shelterproject WHERE id = NEW.project_id FOR UPDATE;
+  SELECT id, plot_id, programme_id, status INTO proj FROM shelters_shelterproject WHERE id = NEW.project_id
+    FOR NO KEY UPDATE;  -- not FOR UPDATE: rows that point at the project (tranches) need not wait
   SELECT id, programme_id, position, code INTO this_stage FROM shelters_stage WHERE id = NEW.stage_id;
   IF this_stage.programme_id IS DISTINCT FROM proj.programme_id THEN
     PERFORM landreg_raise('shelter_stages_pass_in_order', format(
