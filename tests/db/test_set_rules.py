@@ -147,6 +147,25 @@ def test_each_transaction_is_checked_afresh(committed):
 # --- the writer cannot switch the check off -----------------------------------------------------------------------
 
 
+def overlap_still_refused_after(committed, hostile):
+    """Plot 1 committed; then a fresh session of a GIS editor runs `hostile(cursor)` and writes plot 2 over plot 1
+    (in either order, as `hostile` decides): the commit is refused for the overlap, and only plot 1 is stored."""
+    cursor, township, block = committed["cursor"], committed["township"], committed["block"]
+    insert_rows(cursor, township, [(block, "1", 0.0, 0.0, 20.0, 25.0)])
+    conn = connect()
+    try:
+        with conn.cursor() as login:
+            gis_login(login, "landreg_gis_editor", "AF99")
+            hostile(login, lambda: insert_rows(login, township, [(block, "2", 10.0, 0.0, 30.0, 25.0)]))
+            with pytest.raises(psycopg2.errors.CheckViolation) as error:
+                login.execute("COMMIT")
+            assert error.value.diag.constraint_name == "plots_do_not_overlap"
+    finally:
+        conn.rollback()
+        conn.close()
+    assert plots_of(cursor, township) == [("1", 500.0)]
+
+
 @pytest.mark.parametrize(
     "own_tables",
     [
@@ -155,26 +174,17 @@ def test_each_transaction_is_checked_afresh(committed):
     ],
 )
 def test_a_gis_login_cannot_swallow_the_plots_to_check_with_tables_of_its_own(committed, own_tables):
-    cursor, township, block = committed["cursor"], committed["township"], committed["block"]
-    insert_rows(cursor, township, [(block, "1", 0.0, 0.0, 20.0, 25.0)])
-    # A fresh session of a GIS editor: first, temporary tables of its own under the land rules' names, which drop
-    # every row written to them.
-    conn = connect()
-    try:
-        with conn.cursor() as login:
-            gis_login(login, "landreg_gis_editor", "AF99")
-            for table in own_tables:
-                login.execute(f"CREATE TEMPORARY TABLE {table} (xact xid8, plot_id bigint, id bigint)")
-                login.execute(f"CREATE RULE swallow AS ON INSERT TO {table} DO INSTEAD NOTHING")
-                login.execute(f"GRANT ALL ON {table} TO PUBLIC")
-            insert_rows(login, township, [(block, "2", 10.0, 0.0, 30.0, 25.0)])  # over plot 1
-            with pytest.raises(psycopg2.errors.CheckViolation) as error:
-                login.execute("COMMIT")
-            assert error.value.diag.constraint_name == "plots_do_not_overlap"
-    finally:
-        conn.rollback()
-        conn.close()
-    assert plots_of(cursor, township) == [("1", 500.0)]
+    """First, temporary tables of the login's own under the land rules' names, which drop every row written to
+    them; then the overlapping plot."""
+
+    def hostile(login, write_the_overlap):
+        for table in own_tables:
+            login.execute(f"CREATE TEMPORARY TABLE {table} (xact xid8, plot_id bigint, id bigint)")
+            login.execute(f"CREATE RULE swallow AS ON INSERT TO {table} DO INSTEAD NOTHING")
+            login.execute(f"GRANT ALL ON {table} TO PUBLIC")
+        write_the_overlap()
+
+    overlap_still_refused_after(committed, hostile)
 
 
 @pytest.mark.parametrize(
@@ -192,24 +202,15 @@ def test_a_gis_login_cannot_swallow_the_plots_to_check_with_tables_of_its_own(co
 def test_a_gis_login_cannot_touch_the_queue_of_plots_to_check(committed, statement):
     """The listed plots and the pending event live in permanent tables that no login but the application's may
     read or change: tried after writing an overlapping plot, each is refused, and the overlap still is."""
-    cursor, township, block = committed["cursor"], committed["township"], committed["block"]
-    insert_rows(cursor, township, [(block, "1", 0.0, 0.0, 20.0, 25.0)])
-    conn = connect()
-    try:
-        with conn.cursor() as login:
-            gis_login(login, "landreg_gis_editor", "AF99")
-            insert_rows(login, township, [(block, "2", 10.0, 0.0, 30.0, 25.0)])  # over plot 1
-            login.execute("SAVEPOINT hostile")
-            with pytest.raises((psycopg2.errors.InsufficientPrivilege, psycopg2.errors.ObjectNotInPrerequisiteState)):
-                login.execute(statement)
-            login.execute("ROLLBACK TO SAVEPOINT hostile")
-            with pytest.raises(psycopg2.errors.CheckViolation) as error:
-                login.execute("COMMIT")
-            assert error.value.diag.constraint_name == "plots_do_not_overlap"
-    finally:
-        conn.rollback()
-        conn.close()
-    assert plots_of(cursor, township) == [("1", 500.0)]
+
+    def hostile(login, write_the_overlap):
+        write_the_overlap()
+        login.execute("SAVEPOINT hostile")
+        with pytest.raises((psycopg2.errors.InsufficientPrivilege, psycopg2.errors.ObjectNotInPrerequisiteState)):
+            login.execute(statement)
+        login.execute("ROLLBACK TO SAVEPOINT hostile")
+
+    overlap_still_refused_after(committed, hostile)
 
 
 def envelope(x0, y0, x1, y1):

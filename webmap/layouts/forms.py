@@ -1,6 +1,8 @@
 """Forms of the layout import pages."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from townships import layouts
@@ -39,6 +41,11 @@ class LayoutUploadForm(forms.Form):
         self.fields["township"].queryset = layouts.townships_for_import(user).order_by("name")
 
 
+def _uses_help() -> str:
+    # In the reader's language: `gettext_lazy(...) % {...}` is translated once, when the module is imported.
+    return gettext("One per line, e.g. RES=residential. Uses: %(uses)s.") % {"uses": ", ".join(Plot.Use.values)}
+
+
 class LayoutMappingForm(forms.Form):
     number_field = forms.ChoiceField(label=_("Plot number"), help_text=_("DXF: Text (the number labels)."))
     block_field = forms.ChoiceField(label=_("Block code"), required=False, help_text=_("DXF: Layer."))
@@ -47,7 +54,7 @@ class LayoutMappingForm(forms.Form):
         label=_("The file's spellings of uses"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One per line, e.g. RES=residential. Uses: %(uses)s.") % {"uses": ", ".join(Plot.Use.values)},
+        help_text=lazy(_uses_help, str)(),
     )
     srid = LayoutUploadForm.base_fields["srid"]
     # The attribute whose values were offered below the use field (a hidden field): when the person picks
